@@ -1,0 +1,117 @@
+"""Accounts: create them, give them tokens, authenticate requests, keep profiles."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.engine import Connection, Row
+
+from plaudit.accounts.model import (
+    Account,
+    Profile,
+    validate_handle,
+    validate_kind,
+    validate_profile,
+)
+from plaudit.accounts.tokens import TOKEN_PREFIX, hash_token, new_token
+from plaudit.errors import AccountNotFound, HandleTaken, NotAuthenticated
+from plaudit.store import Database, utcnow
+from plaudit.store import catalog as sql
+
+__all__ = ["AccountService"]
+
+
+def _account(row: Row[Any]) -> Account:
+    return Account(row.id, row.handle, row.kind, row.display_name, row.created_at)
+
+
+class AccountService:
+    """Use cases of accounts; each public method is one transaction."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    def create(self, handle: str, kind: str = "fan", display_name: str = "") -> tuple[Account, str]:
+        """Create an account and its first token; the token is returned only this once."""
+        validate_handle(handle)
+        validate_kind(kind)
+
+        def create(conn: Connection) -> tuple[Account, str]:
+            if sql.account_by_handle(conn, handle) is not None:
+                raise HandleTaken(f"handle {handle!r} is taken; choose another", handle=handle)
+            now = utcnow()
+            values = {
+                "handle": handle,
+                "kind": kind,
+                "display_name": display_name,
+                "created_at": now,
+            }
+            account_id = sql.insert_account(conn, values)
+            token = new_token()
+            sql.insert_token(conn, account_id, hash_token(token), now)
+            return Account(account_id, handle, kind, display_name, now), token
+
+        return self._db.write(create)
+
+    def issue_token(self, account_id: int) -> str:
+        """A new bearer token for an existing account (earlier tokens stay valid)."""
+
+        def issue(conn: Connection) -> str:
+            if sql.get_account(conn, account_id) is None:
+                raise AccountNotFound(f"account {account_id} does not exist")
+            token = new_token()
+            sql.insert_token(conn, account_id, hash_token(token), utcnow())
+            return token
+
+        return self._db.write(issue)
+
+    def authenticate(self, token: str) -> int:
+        """The account id a bearer token belongs to; NotAuthenticated when it is not valid."""
+        if not token.startswith(TOKEN_PREFIX) or len(token) > 128:
+            raise NotAuthenticated(
+                "the bearer token is malformed; get one from `plaudit accounts token ID`"
+            )
+        with self._db.read() as conn:
+            account_id = sql.account_for_token(conn, hash_token(token))
+        if account_id is None:
+            raise NotAuthenticated("the bearer token is not valid or was revoked")
+        return account_id
+
+    def get(self, account_id: int) -> Account:
+        with self._db.read() as conn:
+            row = sql.get_account(conn, account_id)
+        if row is None:
+            raise AccountNotFound(f"account {account_id} does not exist")
+        return _account(row)
+
+    def get_profile(self, account_id: int) -> Profile:
+        with self._db.read() as conn:
+            if sql.get_account(conn, account_id) is None:
+                raise AccountNotFound(f"account {account_id} does not exist")
+            row = sql.get_profile(conn, account_id)
+        if row is None:
+            return Profile(account_id, None, None, None, None, None, None, True, True)
+        return Profile(
+            account_id,
+            row.birth_year,
+            row.gender,
+            row.province,
+            row.city,
+            row.city_tier,
+            row.spending_band,
+            bool(row.consent_personalisation),
+            bool(row.consent_targeting),
+        )
+
+    def update_profile(self, account_id: int, values: dict[str, Any]) -> Profile:
+        """Change some profile fields (consent flags included); the others keep their value."""
+        now = utcnow()
+        validate_profile(values, now.year)
+
+        def update(conn: Connection) -> None:
+            if sql.get_account(conn, account_id) is None:
+                raise AccountNotFound(f"account {account_id} does not exist")
+            sql.upsert_profile(conn, account_id, {**values, "updated_at": now})
+
+        self._db.write(update)
+        return self.get_profile(account_id)

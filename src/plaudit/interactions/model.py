@@ -1,0 +1,126 @@
+"""Interaction values and the rules for their inputs: sources, devices, IP prefixes, bodies."""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from dataclasses import dataclass
+from datetime import datetime
+
+from plaudit.errors import InvalidInput
+
+__all__ = [
+    "BASE_SOURCES",
+    "SHARE_CHANNELS",
+    "Comment",
+    "Device",
+    "Follow",
+    "Like",
+    "Share",
+    "ip_prefix",
+    "validate_body",
+    "validate_channel",
+    "validate_source",
+]
+
+BASE_SOURCES = ("app", "web", "api", "assistant")
+SHARE_CHANNELS = ("wechat", "weibo", "qq", "douyin", "link", "other")
+_CAMPAIGN = re.compile(r"^campaign:[1-9][0-9]{0,18}$")
+MAX_COMMENT_CHARS = 2000
+
+
+def validate_source(source: str) -> str:
+    """`app`, `web`, `api`, `assistant` or `campaign:<id>`: the disclosed origin of an action."""
+    if source in BASE_SOURCES or _CAMPAIGN.match(source):
+        return source
+    raise InvalidInput(
+        f"source {source!r} is not valid: use one of {', '.join(BASE_SOURCES)} or "
+        "campaign:<positive campaign id>",
+        field="source",
+    )
+
+
+def ip_prefix(address: str) -> str:
+    """Reduce an IP address to its network prefix (/24 for IPv4, /48 for IPv6).
+
+    Only the prefix is kept: enough to see many accounts behind one network, not enough to
+    identify a household.
+    """
+    try:
+        ip = ipaddress.ip_address(address.strip())
+    except ValueError:
+        raise InvalidInput(f"ip {address!r} is not an IPv4 or IPv6 address", field="ip") from None
+    bits = 24 if ip.version == 4 else 48
+    return str(ipaddress.ip_network(f"{ip}/{bits}", strict=False))
+
+
+def validate_body(body: str) -> str:
+    text = body.strip()
+    if not text:
+        raise InvalidInput("comment body is empty; write at least one character", field="body")
+    if len(text) > MAX_COMMENT_CHARS:
+        raise InvalidInput(
+            f"comment body has {len(text)} characters; the most is {MAX_COMMENT_CHARS}",
+            field="body",
+        )
+    return text
+
+
+def validate_channel(channel: str) -> str:
+    if channel not in SHARE_CHANNELS:
+        raise InvalidInput(
+            f"share channel {channel!r} is not one of {', '.join(SHARE_CHANNELS)}",
+            field="channel",
+        )
+    return channel
+
+
+@dataclass(frozen=True)
+class Device:
+    """Where an interaction came from: a client device id, its user agent, the IP prefix."""
+
+    device_key: str | None = None
+    user_agent: str | None = None
+    ip_prefix: str | None = None
+
+
+@dataclass(frozen=True)
+class Like:
+    id: int
+    account_id: int
+    video_id: int
+    source: str
+    created_at: datetime
+    removed_at: datetime | None
+    ip_prefix: str | None
+    device_id: int | None
+
+
+@dataclass(frozen=True)
+class Comment:
+    id: int
+    account_id: int
+    video_id: int
+    body: str
+    source: str
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class Follow:
+    id: int
+    follower_id: int
+    creator_id: int
+    source: str
+    created_at: datetime
+    removed_at: datetime | None
+
+
+@dataclass(frozen=True)
+class Share:
+    id: int
+    account_id: int
+    video_id: int
+    channel: str
+    source: str
+    created_at: datetime

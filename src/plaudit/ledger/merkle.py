@@ -1,0 +1,226 @@
+"""RFC 9162 §2.1 Merkle tree hashing, roots and an incremental (compact range) tree builder.
+
+The tree is the one of RFC 6962/9162 §2.1.1 that every transparency log in the C2SP ecosystem
+uses (tlog-tiles: "all Merkle tree cryptographic operations are as specified by RFC 6962"):
+SHA-256, leaf hash ``H(0x00 || data)``, interior node hash ``H(0x01 || left || right)``,
+empty tree ``H("")``.
+
+Nodes are named ``(level, index)``: the node at ``level`` and ``index`` is the root of the
+complete subtree over leaves ``[index * 2**level, (index + 1) * 2**level)``. Only complete
+subtrees are ever stored; the hash of an incomplete right-edge node is recomputed from the
+complete ones below it. That is exactly the set of hashes tlog-tiles serves, so the same
+:data:`NodeReader` can be backed by a database or by tiles fetched over HTTP.
+
+Speed matters here (an integrator appends batches of up to millions of leaves), so the hot
+paths call ``hashlib.sha256`` directly in comprehensions rather than through helpers.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Iterator, Sequence
+from typing import NamedTuple
+
+from plaudit.ledger.errors import HashSizeError, OutOfRangeError
+
+__all__ = [
+    "EMPTY_ROOT",
+    "HASH_SIZE",
+    "Node",
+    "NodeReader",
+    "NodeRun",
+    "TreeBuilder",
+    "leaf_hash",
+    "node_hash",
+    "root_at",
+    "root_of",
+    "subtree_hash",
+]
+
+HASH_SIZE = 32
+"""Size in bytes of every hash in the tree (SHA-256)."""
+
+NodeReader = Callable[[int, int], bytes]
+"""``read_node(level, index)``: the hash of the complete subtree over leaves
+``[index * 2**level, (index + 1) * 2**level)``. Must only be asked for complete subtrees."""
+
+_sha256 = hashlib.sha256
+_LEAF_PREFIX = b"\x00"
+_NODE_PREFIX = b"\x01"
+
+EMPTY_ROOT: bytes = _sha256(b"").digest()
+"""Root hash of the empty tree, ``SHA-256("")`` (RFC 9162 §2.1.1)."""
+
+
+def leaf_hash(data: bytes) -> bytes:
+    """Hash one log entry as a leaf: ``SHA-256(0x00 || data)`` (RFC 9162 §2.1.1).
+
+    The 0x00 prefix keeps leaves and interior nodes in separate domains, so no entry can
+    be passed off as a subtree (second-preimage resistance).
+    """
+    return _sha256(_LEAF_PREFIX + data).digest()
+
+
+def node_hash(left: bytes, right: bytes) -> bytes:
+    """Hash two child hashes into their parent: ``SHA-256(0x01 || left || right)``."""
+    return _sha256(_NODE_PREFIX + left + right).digest()
+
+
+def _hash_pairs(hashes: Sequence[bytes]) -> list[bytes]:
+    """Parents of ``hashes[0:2]``, ``hashes[2:4]``, ...; a trailing odd hash is left out.
+
+    One comprehension over ``zip(it, it)`` is the fastest pure-CPython pairing: it avoids
+    slicing copies and per-pair function calls.
+    """
+    sha = _sha256
+    it = iter(hashes)
+    return [sha(b"\x01" + left + right).digest() for left, right in zip(it, it, strict=False)]
+
+
+def root_of(leaf_hashes: Sequence[bytes]) -> bytes:
+    """Merkle Tree Hash of a whole list of leaf hashes (RFC 9162 §2.1.1 ``MTH``).
+
+    Computed level by level: pairing left to right and promoting a lone rightmost node
+    unchanged gives the same tree as the RFC's split at the largest power of two.
+    """
+    if not leaf_hashes:
+        return EMPTY_ROOT
+    level: Sequence[bytes] = leaf_hashes
+    while len(level) > 1:
+        parents = _hash_pairs(level)
+        if len(level) & 1:
+            parents.append(level[-1])
+        level = parents
+    return level[0]
+
+
+def _fold_right(hashes: Sequence[bytes]) -> bytes:
+    """Combine the roots of adjacent perfect subtrees, left to right, into one root.
+
+    A compact range ``P1, P2, ..., Pk`` (largest first) hashes as
+    ``H(P1, H(P2, ... H(Pk-1, Pk)))``: each left subtree is a complete sibling of
+    everything to its right (RFC 9162 §2.1.1, split at the largest power of two).
+    """
+    root = hashes[-1]
+    for left in reversed(hashes[:-1]):
+        root = _sha256(_NODE_PREFIX + left + root).digest()
+    return root
+
+
+def subtree_hash(level: int, index: int, size: int, read_node: NodeReader) -> bytes:
+    """Hash of node ``(level, index)`` as it stands in a tree of ``size`` leaves.
+
+    The node may be incomplete (on the right edge of the tree); its hash is then the
+    root of the leaves ``[index * 2**level, size)``, rebuilt from complete nodes below it.
+    """
+    begin = index << level
+    if begin >= size:
+        raise OutOfRangeError(f"node ({level}, {index}) is empty in a tree of size {size}")
+    if begin + (1 << level) <= size:
+        return read_node(level, index)
+    remaining = size - begin
+    parts: list[bytes] = []
+    for lower in range(level - 1, -1, -1):
+        if remaining >> lower & 1:
+            parts.append(read_node(lower, begin >> lower))
+            begin += 1 << lower
+    return _fold_right(parts)
+
+
+def root_at(size: int, read_node: NodeReader) -> bytes:
+    """Root hash of the tree of the first ``size`` leaves, from stored complete nodes.
+
+    Reads one node per set bit of ``size`` (the compact range ``[0, size)``).
+    """
+    if size < 0:
+        raise OutOfRangeError(f"tree size {size} is negative")
+    if size == 0:
+        return EMPTY_ROOT
+    return subtree_hash((size - 1).bit_length(), 0, size, read_node)
+
+
+class Node(NamedTuple):
+    """One complete subtree: its level, its index on that level, and its hash."""
+
+    level: int
+    index: int
+    hash: bytes
+
+
+class NodeRun(NamedTuple):
+    """Consecutive new complete nodes on one level: ``hashes[i]`` is node ``start + i``.
+
+    Runs rather than single nodes, because a batch of a million leaves completes two
+    million nodes and a storage layer writes them as contiguous ranges (tiles) anyway.
+    """
+
+    level: int
+    start: int
+    hashes: list[bytes]
+
+    def nodes(self) -> Iterator[Node]:
+        """Each node of the run, for callers that persist node by node."""
+        for offset, digest in enumerate(self.hashes):
+            yield Node(self.level, self.start + offset, digest)
+
+
+class TreeBuilder:
+    """Append-only tree state that emits every node a batch completes.
+
+    Keeps only the compact range ``[0, size)``: for each set bit ``l`` of ``size``, the
+    complete node at level ``l`` still waiting for its right sibling. That is
+    ``O(log size)`` memory whatever the tree size, and it can be rebuilt from storage with
+    :meth:`resume`.
+    """
+
+    __slots__ = ("_frontier", "_size")
+
+    def __init__(self) -> None:
+        self._size = 0
+        self._frontier: list[bytes | None] = []
+
+    @classmethod
+    def resume(cls, size: int, read_node: NodeReader) -> TreeBuilder:
+        """Rebuild the state of a tree of ``size`` leaves from its stored nodes."""
+        if size < 0:
+            raise OutOfRangeError(f"tree size {size} is negative")
+        builder = cls()
+        builder._size = size
+        builder._frontier = [
+            read_node(level, (size >> level) - 1) if size >> level & 1 else None
+            for level in range(size.bit_length())
+        ]
+        return builder
+
+    @property
+    def size(self) -> int:
+        """Number of leaves appended so far."""
+        return self._size
+
+    def root(self) -> bytes:
+        """Root hash of the tree as it stands now."""
+        pending = [digest for digest in reversed(self._frontier) if digest is not None]
+        return _fold_right(pending) if pending else EMPTY_ROOT
+
+    def append(self, leaf_hashes: Sequence[bytes]) -> list[NodeRun]:
+        """Append leaf hashes; return the runs of newly completed nodes, level 0 first.
+
+        Level 0 holds the leaf hashes themselves. Every node returned is final: a complete
+        subtree never changes, so the caller can persist them as they come.
+        """
+        batch = list(leaf_hashes)
+        if batch and set(map(len, batch)) != {HASH_SIZE}:
+            raise HashSizeError(f"leaf hashes must all be {HASH_SIZE} bytes")
+        appended = len(batch)
+        runs: list[NodeRun] = []
+        start, level, frontier = self._size, 0, self._frontier
+        while batch:
+            runs.append(NodeRun(level, start, batch))
+            if level == len(frontier):
+                frontier.append(None)
+            pending = frontier[level]  # set exactly when `start` is odd
+            row = batch if pending is None else [pending, *batch]
+            frontier[level] = row[-1] if len(row) & 1 else None
+            start, level, batch = start >> 1, level + 1, _hash_pairs(row)
+        self._size += appended
+        return runs

@@ -1,0 +1,116 @@
+"""SQL for accounts, profiles, tokens and videos (the catalogue the interactions refer to)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import and_, insert, select, update
+from sqlalchemy.engine import Connection, Row
+
+from plaudit.store.sequence import inserted_id
+from plaudit.store.tables import (
+    account_tokens,
+    accounts,
+    creator_counters,
+    profiles,
+    video_counters,
+    videos,
+)
+
+__all__ = [
+    "account_by_handle",
+    "account_for_token",
+    "get_account",
+    "get_profile",
+    "get_video",
+    "insert_account",
+    "insert_token",
+    "insert_video",
+    "list_videos",
+    "upsert_profile",
+]
+
+
+def get_account(conn: Connection, account_id: int) -> Row[Any] | None:
+    return conn.execute(select(accounts).where(accounts.c.id == account_id)).first()
+
+
+def account_by_handle(conn: Connection, handle: str) -> Row[Any] | None:
+    return conn.execute(select(accounts).where(accounts.c.handle == handle)).first()
+
+
+def insert_account(conn: Connection, values: dict[str, Any]) -> int:
+    """Insert an account (with its creator counter row when it is a creator)."""
+    account_id = inserted_id(conn.execute(insert(accounts).values(values)))
+    if values["kind"] == "creator":
+        conn.execute(insert(creator_counters).values(creator_id=account_id))
+    return account_id
+
+
+def get_profile(conn: Connection, account_id: int) -> Row[Any] | None:
+    return conn.execute(select(profiles).where(profiles.c.account_id == account_id)).first()
+
+
+def upsert_profile(conn: Connection, account_id: int, values: dict[str, Any]) -> None:
+    exists = conn.execute(
+        select(profiles.c.account_id).where(profiles.c.account_id == account_id)
+    ).first()
+    if exists:
+        conn.execute(update(profiles).where(profiles.c.account_id == account_id).values(values))
+    else:
+        conn.execute(insert(profiles).values(account_id=account_id, **values))
+
+
+def insert_token(conn: Connection, account_id: int, token_hash: bytes, at: datetime) -> None:
+    conn.execute(
+        insert(account_tokens).values(account_id=account_id, token_hash=token_hash, created_at=at)
+    )
+
+
+def account_for_token(conn: Connection, token_hash: bytes) -> int | None:
+    """The account a token belongs to, or None when unknown or revoked."""
+    stmt = select(account_tokens.c.account_id).where(
+        and_(account_tokens.c.token_hash == token_hash, account_tokens.c.revoked_at.is_(None))
+    )
+    found = conn.execute(stmt).scalar()
+    return None if found is None else int(found)
+
+
+def insert_video(conn: Connection, values: dict[str, Any]) -> int:
+    """Insert a video with its zeroed counters and count it for its creator."""
+    video_id = inserted_id(conn.execute(insert(videos).values(values)))
+    conn.execute(insert(video_counters).values(video_id=video_id))
+    col = creator_counters.c.videos
+    conn.execute(
+        update(creator_counters)
+        .where(creator_counters.c.creator_id == values["creator_id"])
+        .values({col: col + 1})
+    )
+    return video_id
+
+
+_VIDEO_VIEW = select(
+    videos,
+    video_counters.c.likes,
+    video_counters.c.comments,
+    video_counters.c.shares,
+).join(video_counters, video_counters.c.video_id == videos.c.id)
+
+
+def get_video(conn: Connection, video_id: int) -> Row[Any] | None:
+    """A video with its counters."""
+    return conn.execute(_VIDEO_VIEW.where(videos.c.id == video_id)).first()
+
+
+def list_videos(
+    conn: Connection, after_id: int | None, limit: int, creator_id: int | None = None
+) -> Sequence[Row[Any]]:
+    """Videos in id order with their counters, `limit` rows after the cursor."""
+    stmt = _VIDEO_VIEW
+    if after_id is not None:
+        stmt = stmt.where(videos.c.id > after_id)
+    if creator_id is not None:
+        stmt = stmt.where(videos.c.creator_id == creator_id)
+    return conn.execute(stmt.order_by(videos.c.id).limit(limit)).all()

@@ -1,0 +1,76 @@
+"""`Database`: the engines, the writer thread and the migrations of one configured store."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TypeVar
+
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import DBAPIError
+
+from plaudit.config import Settings
+from plaudit.store.boundary import translate_db_error
+from plaudit.store.engine import make_engine
+from plaudit.store.migrate import upgrade
+from plaudit.store.writer import WriteFn, Writer
+
+__all__ = ["Database"]
+
+T = TypeVar("T")
+
+
+class Database:
+    """Owns the reader and writer engines; every write goes through `write`/`write_async`.
+
+    Without a started writer thread (CLI commands, batch jobs), `write` runs the function in
+    its own transaction on the calling thread; a server starts the thread for group commit.
+    """
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.write_engine: Engine = make_engine(settings, for_writes=True)
+        self.read_engine: Engine = (
+            make_engine(settings) if settings.is_sqlite else self.write_engine
+        )
+        self._writer = Writer(self.write_engine, settings.write_batch_max)
+
+    @property
+    def dialect(self) -> str:
+        return self.write_engine.dialect.name
+
+    def migrate(self) -> None:
+        upgrade(self.write_engine)
+
+    def start_writer(self) -> None:
+        self._writer.start()
+
+    def close(self) -> None:
+        self._writer.stop()
+        self.write_engine.dispose()
+        self.read_engine.dispose()
+
+    @contextmanager
+    def read(self) -> Iterator[Connection]:
+        """A connection in one read transaction (a consistent snapshot on both engines)."""
+        try:
+            with self.read_engine.connect() as conn, conn.begin():
+                yield conn
+        except DBAPIError as exc:
+            raise translate_db_error(exc) from exc
+
+    def write(self, fn: WriteFn[T]) -> T:
+        """Run `fn` in a write transaction and return its result once committed."""
+        if self._writer.running:
+            return self._writer.submit(fn).result()
+        try:
+            with self.write_engine.begin() as conn:
+                return fn(conn)
+        except DBAPIError as exc:
+            raise translate_db_error(exc) from exc
+
+    async def write_async(self, fn: WriteFn[T]) -> T:
+        """Like `write`, for the event loop: awaits the writer thread's group commit."""
+        if not self._writer.running:
+            raise RuntimeError("start_writer() before write_async()")
+        return await self._writer.run_async(fn)

@@ -1,0 +1,63 @@
+"""Create the engine for the configured database, with the settings each engine needs.
+
+SQLite: WAL journal, a busy timeout, foreign keys on, and `BEGIN IMMEDIATE` for every
+transaction (the recipe from SQLAlchemy's pysqlite notes), so a writer takes the write lock up
+front instead of failing on upgrade. PostgreSQL: a bounded connection pool with pre-ping.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import create_engine, event
+from sqlalchemy.engine import Engine
+
+from plaudit.config import Settings
+
+__all__ = ["make_engine"]
+
+
+def make_engine(settings: Settings, *, for_writes: bool = False) -> Engine:
+    """Build (but do not connect) the engine for `settings.db_url`.
+
+    On SQLite the writer engine starts every transaction with BEGIN IMMEDIATE, while the
+    reader engine keeps deferred transactions so reads never take the write lock.
+    """
+    if settings.is_sqlite:
+        return _sqlite_engine(settings, immediate=for_writes)
+    return create_engine(
+        settings.db_url,
+        pool_size=settings.pool_size,
+        max_overflow=settings.pool_size,
+        pool_pre_ping=True,
+    )
+
+
+def _sqlite_engine(settings: Settings, *, immediate: bool) -> Engine:
+    settings.data_path.mkdir(parents=True, exist_ok=True)
+    busy_s = settings.sqlite_busy_timeout_ms / 1000
+    engine = create_engine(
+        settings.db_url,
+        connect_args={
+            "check_same_thread": False,
+            "timeout": busy_s,
+        },
+    )
+    busy_ms = settings.sqlite_busy_timeout_ms
+    synchronous = settings.sqlite_synchronous.upper()
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None  # we emit BEGIN ourselves, below
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute(f"PRAGMA synchronous={synchronous}")
+        cursor.execute(f"PRAGMA busy_timeout={busy_ms:d}")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Any) -> None:
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+    return engine

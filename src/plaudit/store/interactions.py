@@ -1,0 +1,151 @@
+"""SQL for interactions: likes, comments, follows, shares, their counters and the event sequence.
+
+Each function runs inside the caller's transaction; the interactions service composes them
+into one transaction per use case.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import and_, func, insert, select, update
+from sqlalchemy.engine import Connection, Row
+
+from plaudit.store.sequence import EVENTS, allocate, inserted_id
+from plaudit.store.tables import (
+    comments,
+    creator_counters,
+    devices,
+    events,
+    follows,
+    likes,
+    shares,
+    video_counters,
+    videos,
+)
+
+__all__ = [
+    "append_event",
+    "bump_creator",
+    "bump_video",
+    "count_active_likes",
+    "find_active_follow",
+    "find_active_like",
+    "get_like",
+    "insert_comment",
+    "insert_follow",
+    "insert_like",
+    "insert_share",
+    "list_likes_of",
+    "mark_follow_removed",
+    "mark_like_removed",
+    "resolve_device",
+    "video_creator",
+]
+
+
+def video_creator(conn: Connection, video_id: int) -> int | None:
+    """The creator of a video, or None when there is no such video."""
+    return conn.execute(select(videos.c.creator_id).where(videos.c.id == video_id)).scalar()
+
+
+def find_active_like(conn: Connection, account_id: int, video_id: int) -> Row[Any] | None:
+    stmt = select(likes).where(
+        and_(
+            likes.c.account_id == account_id,
+            likes.c.video_id == video_id,
+            likes.c.removed_at.is_(None),
+        )
+    )
+    return conn.execute(stmt).first()
+
+
+def get_like(conn: Connection, like_id: int) -> Row[Any] | None:
+    return conn.execute(select(likes).where(likes.c.id == like_id)).first()
+
+
+def insert_like(conn: Connection, values: dict[str, Any]) -> int:
+    return inserted_id(conn.execute(insert(likes).values(values)))
+
+
+def mark_like_removed(conn: Connection, like_id: int, at: datetime, source: str) -> None:
+    stmt = update(likes).where(likes.c.id == like_id).values(removed_at=at, removed_source=source)
+    conn.execute(stmt)
+
+
+def list_likes_of(
+    conn: Connection, account_id: int, before_id: int | None, limit: int
+) -> Sequence[Row[Any]]:
+    """An account's likes, newest first, `limit` rows after the cursor (a like id)."""
+    stmt = select(likes).where(likes.c.account_id == account_id)
+    if before_id is not None:
+        stmt = stmt.where(likes.c.id < before_id)
+    return conn.execute(stmt.order_by(likes.c.id.desc()).limit(limit)).all()
+
+
+def find_active_follow(conn: Connection, follower_id: int, creator_id: int) -> Row[Any] | None:
+    stmt = select(follows).where(
+        and_(
+            follows.c.follower_id == follower_id,
+            follows.c.creator_id == creator_id,
+            follows.c.removed_at.is_(None),
+        )
+    )
+    return conn.execute(stmt).first()
+
+
+def insert_follow(conn: Connection, values: dict[str, Any]) -> int:
+    return inserted_id(conn.execute(insert(follows).values(values)))
+
+
+def mark_follow_removed(conn: Connection, follow_id: int, at: datetime) -> None:
+    conn.execute(update(follows).where(follows.c.id == follow_id).values(removed_at=at))
+
+
+def insert_comment(conn: Connection, values: dict[str, Any]) -> int:
+    return inserted_id(conn.execute(insert(comments).values(values)))
+
+
+def insert_share(conn: Connection, values: dict[str, Any]) -> int:
+    return inserted_id(conn.execute(insert(shares).values(values)))
+
+
+def bump_video(conn: Connection, video_id: int, column: str, delta: int) -> None:
+    """Add `delta` to one counter of a video (the counter row exists from video creation)."""
+    col = video_counters.c[column]
+    stmt = update(video_counters).where(video_counters.c.video_id == video_id)
+    conn.execute(stmt.values({col: col + delta}))
+
+
+def bump_creator(conn: Connection, creator_id: int, column: str, delta: int) -> None:
+    col = creator_counters.c[column]
+    stmt = update(creator_counters).where(creator_counters.c.creator_id == creator_id)
+    conn.execute(stmt.values({col: col + delta}))
+
+
+def append_event(conn: Connection, kind: str, ref_id: int) -> int:
+    """Give an interaction its place in the sequence (the ledger index); returns the seq."""
+    seq = allocate(conn, EVENTS)
+    conn.execute(insert(events).values(seq=seq, kind=kind, ref_id=ref_id))
+    return seq
+
+
+def resolve_device(conn: Connection, device_key: str, user_agent: str, at: datetime) -> int:
+    """The id of the device with this key and user agent, registering it on first sight."""
+    stmt = select(devices.c.id).where(
+        and_(devices.c.device_key == device_key, devices.c.user_agent == user_agent)
+    )
+    found = conn.execute(stmt).scalar()
+    if found is not None:
+        return int(found)
+    values = {"device_key": device_key, "user_agent": user_agent, "first_seen_at": at}
+    return inserted_id(conn.execute(insert(devices).values(values)))
+
+
+def count_active_likes(conn: Connection, video_id: int) -> int:
+    stmt = select(func.count()).where(
+        and_(likes.c.video_id == video_id, likes.c.removed_at.is_(None))
+    )
+    return int(conn.execute(stmt).scalar_one())

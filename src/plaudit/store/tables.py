@@ -1,0 +1,217 @@
+"""The system of record: SQLAlchemy Core tables, the single source for Alembic migrations.
+
+Hot paths (likes, bulk ingest) use Core statements on these tables directly; that keeps the
+per-like cost low without a second model layer. Counters live in their own narrow tables so
+the rows a like updates are small.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    SmallInteger,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    text,
+    true,
+)
+
+from plaudit.store.types import UTCDateTime
+
+__all__ = [
+    "account_tokens",
+    "accounts",
+    "comments",
+    "creator_counters",
+    "devices",
+    "events",
+    "follows",
+    "likes",
+    "metadata",
+    "profiles",
+    "sequencer",
+    "shares",
+    "video_counters",
+    "videos",
+]
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(column_0_label)s",
+        "uq": "uq_%(table_name)s_%(column_0_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+ID = BigInteger().with_variant(Integer, "sqlite")  # SQLite aliases INTEGER PRIMARY KEY to rowid
+
+accounts = Table(
+    "accounts",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("handle", String(64), nullable=False, unique=True),
+    Column("kind", String(16), nullable=False),  # fan | creator | brand
+    Column("display_name", String(128), nullable=False, server_default=""),
+    Column("created_at", UTCDateTime(), nullable=False),
+)
+
+account_tokens = Table(
+    "account_tokens",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("account_id", ID, ForeignKey("accounts.id"), nullable=False, index=True),
+    Column("token_hash", LargeBinary(32), nullable=False, unique=True),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("revoked_at", UTCDateTime(), nullable=True),
+)
+
+profiles = Table(
+    "profiles",
+    metadata,
+    Column("account_id", ID, ForeignKey("accounts.id"), primary_key=True),
+    Column("birth_year", SmallInteger, nullable=True),
+    Column("gender", String(16), nullable=True),
+    Column("province", String(8), nullable=True),  # ISO 3166-2:CN code without "CN-"
+    Column("city", String(64), nullable=True),
+    Column("city_tier", String(8), nullable=True),  # new1 | 1 | 2 | 3 | 4 | 5
+    Column("spending_band", String(16), nullable=True),
+    Column("consent_personalisation", Boolean, nullable=False, server_default=true()),
+    Column("consent_targeting", Boolean, nullable=False, server_default=true()),
+    Column("updated_at", UTCDateTime(), nullable=False),
+)
+
+devices = Table(
+    "devices",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("device_key", String(128), nullable=False),
+    Column("user_agent", String(512), nullable=False),
+    Column("first_seen_at", UTCDateTime(), nullable=False),
+    UniqueConstraint("device_key", "user_agent", name="uq_devices_key_agent"),
+)
+
+videos = Table(
+    "videos",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("creator_id", ID, ForeignKey("accounts.id"), nullable=False, index=True),
+    Column("title", String(200), nullable=False),
+    Column("category", String(32), nullable=False, index=True),
+    Column("duration_s", Integer, nullable=False, server_default=text("0")),
+    Column("published_at", UTCDateTime(), nullable=False),
+)
+
+likes = Table(
+    "likes",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("account_id", ID, ForeignKey("accounts.id"), nullable=False),
+    Column("video_id", ID, ForeignKey("videos.id"), nullable=False),
+    Column("source", String(64), nullable=False),
+    Column("device_id", ID, ForeignKey("devices.id"), nullable=True),
+    Column("ip_prefix", String(64), nullable=True),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("removed_at", UTCDateTime(), nullable=True),
+    Column("removed_source", String(64), nullable=True),
+    Index(
+        "uq_likes_active",
+        "account_id",
+        "video_id",
+        unique=True,
+        sqlite_where=text("removed_at IS NULL"),
+        postgresql_where=text("removed_at IS NULL"),
+    ),
+    Index("ix_likes_account_recent", "account_id", "id"),
+)
+
+comments = Table(
+    "comments",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("account_id", ID, ForeignKey("accounts.id"), nullable=False, index=True),
+    Column("video_id", ID, ForeignKey("videos.id"), nullable=False, index=True),
+    Column("body", Text, nullable=False),
+    Column("source", String(64), nullable=False),
+    Column("device_id", ID, ForeignKey("devices.id"), nullable=True),
+    Column("ip_prefix", String(64), nullable=True),
+    Column("created_at", UTCDateTime(), nullable=False),
+)
+
+follows = Table(
+    "follows",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("follower_id", ID, ForeignKey("accounts.id"), nullable=False),
+    Column("creator_id", ID, ForeignKey("accounts.id"), nullable=False, index=True),
+    Column("source", String(64), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("removed_at", UTCDateTime(), nullable=True),
+    Index(
+        "uq_follows_active",
+        "follower_id",
+        "creator_id",
+        unique=True,
+        sqlite_where=text("removed_at IS NULL"),
+        postgresql_where=text("removed_at IS NULL"),
+    ),
+)
+
+shares = Table(
+    "shares",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("account_id", ID, ForeignKey("accounts.id"), nullable=False, index=True),
+    Column("video_id", ID, ForeignKey("videos.id"), nullable=False, index=True),
+    Column("channel", String(32), nullable=False),
+    Column("source", String(64), nullable=False),
+    Column("device_id", ID, ForeignKey("devices.id"), nullable=True),
+    Column("ip_prefix", String(64), nullable=True),
+    Column("created_at", UTCDateTime(), nullable=False),
+)
+
+video_counters = Table(
+    "video_counters",
+    metadata,
+    Column("video_id", ID, ForeignKey("videos.id"), primary_key=True),
+    Column("likes", BigInteger, nullable=False, server_default=text("0")),
+    Column("comments", BigInteger, nullable=False, server_default=text("0")),
+    Column("shares", BigInteger, nullable=False, server_default=text("0")),
+)
+
+creator_counters = Table(
+    "creator_counters",
+    metadata,
+    Column("creator_id", ID, ForeignKey("accounts.id"), primary_key=True),
+    Column("videos", BigInteger, nullable=False, server_default=text("0")),
+    Column("likes", BigInteger, nullable=False, server_default=text("0")),
+    Column("followers", BigInteger, nullable=False, server_default=text("0")),
+)
+
+# The sequence of every accepted interaction: the outbox for consumers and the ledger's dense
+# index (`seq` starts at 0 and has no gaps, because `sequencer` hands out ranges inside the
+# interaction's own transaction). `kind` + `ref_id` point at the row that holds the details.
+events = Table(
+    "events",
+    metadata,
+    Column("seq", BigInteger, primary_key=True, autoincrement=False),
+    Column("kind", String(16), nullable=False),
+    Column("ref_id", ID, nullable=False),
+)
+
+sequencer = Table(
+    "sequencer",
+    metadata,
+    Column("name", String(32), primary_key=True),
+    Column("next_value", BigInteger, nullable=False),
+)
