@@ -13,6 +13,7 @@ __all__ = [
     "ACCOUNT_KINDS",
     "CITY_TIERS",
     "GENDERS",
+    "SELF_SERVICE_KINDS",
     "SPENDING_BANDS",
     "Account",
     "Profile",
@@ -21,7 +22,9 @@ __all__ = [
     "validate_profile",
 ]
 
-ACCOUNT_KINDS = ("fan", "creator", "brand")
+# gateway: a trusted ingest service (bulk endpoint); created by operators only.
+ACCOUNT_KINDS = ("fan", "creator", "brand", "gateway")
+SELF_SERVICE_KINDS = ("fan", "creator")
 GENDERS = ("female", "male", "other", "undisclosed")
 CITY_TIERS = ("new1", "1", "2", "3", "4", "5")
 # Self-declared monthly spending in CNY; the band names are the lower..upper bound.

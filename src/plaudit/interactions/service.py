@@ -22,6 +22,8 @@ from plaudit.errors import (
     NotLiked,
     VideoNotFound,
 )
+from plaudit.interactions.bulk import ingest_op
+from plaudit.interactions.bulk_model import BulkItem, ItemResult
 from plaudit.interactions.model import (
     Comment,
     Device,
@@ -305,6 +307,10 @@ class InteractionService:
 
     async def unfollow(self, follower_id: int, creator_id: int) -> Follow:
         return await self._db.write_async(unfollow_op(follower_id, creator_id, utcnow()))
+
+    async def bulk(self, items: Sequence[BulkItem]) -> list[ItemResult]:
+        """Ingest a batch in one transaction (see `plaudit.interactions.bulk`)."""
+        return await self._db.write_async(ingest_op(items))
 
     def likes_of(self, account_id: int, before_id: int | None, limit: int) -> Sequence[Like]:
         """An account's likes (active and removed), newest first."""

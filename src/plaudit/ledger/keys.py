@@ -42,6 +42,7 @@ __all__ = [
     "key_id",
     "parse_signer_key",
     "parse_verifier_key",
+    "sign_ed25519",
     "split_verifier_key",
     "verify_ed25519",
 ]
@@ -133,6 +134,11 @@ def ed25519_public_key(seed: bytes) -> bytes:
     return public.public_bytes(Encoding.Raw, PublicFormat.Raw)
 
 
+def sign_ed25519(seed: bytes, message: bytes) -> bytes:
+    """RFC 8032 Ed25519 signature of ``message`` by the key with private ``seed``."""
+    return Ed25519PrivateKey.from_private_bytes(seed).sign(message)
+
+
 def verify_ed25519(public_key: bytes, message: bytes, signature: bytes) -> bool:
     """Whether ``signature`` is a valid RFC 8032 Ed25519 signature of ``message``."""
     if len(signature) != 64:
@@ -155,6 +161,10 @@ class Ed25519Verifier:
     def __post_init__(self) -> None:
         if len(self.public_key) != ED25519_KEY_SIZE:
             raise KeyFormatError(f"Ed25519 public key must be 32 bytes for {self.name!r}")
+        try:
+            Ed25519PublicKey.from_public_bytes(self.public_key)
+        except ValueError as exc:
+            raise KeyFormatError(f"not an Ed25519 public key for {self.name!r}") from exc
         object.__setattr__(self, "key_id", key_id(self.name, SIG_TYPE_ED25519, self.public_key))
 
     def verify(self, text: bytes, signature: bytes) -> bool:
@@ -195,7 +205,7 @@ class Ed25519Signer:
 
     def sign(self, text: bytes) -> bytes:
         """Ed25519 signature of the note text (deterministic, RFC 8032)."""
-        return Ed25519PrivateKey.from_private_bytes(self.seed).sign(text)
+        return sign_ed25519(self.seed, text)
 
     def verifier(self) -> Ed25519Verifier:
         """The matching verifier."""
@@ -216,12 +226,10 @@ def split_verifier_key(vkey: str) -> tuple[str, bytes, int, bytes]:
     """
     name, _, rest = vkey.partition("+")
     hex_id, _, material = rest.partition("+")
-    return _split_key(vkey, name, hex_id, material, "verifier")
+    return _split_key(name, hex_id, material, "verifier")
 
 
-def _split_key(
-    whole: str, name: str, hex_id: str, material: str, kind: str
-) -> tuple[str, bytes, int, bytes]:
+def _split_key(name: str, hex_id: str, material: str, kind: str) -> tuple[str, bytes, int, bytes]:
     check_key_name(name)
     if len(hex_id) != 8 or hex_id != hex_id.lower() or not _is_hex(hex_id):
         raise KeyFormatError(f"{kind} key for {name!r}: key ID {hex_id!r} is not 8 hex digits")
@@ -261,7 +269,7 @@ def parse_signer_key(skey: str) -> Ed25519Signer:
         raise KeyFormatError("signer key does not start with 'PRIVATE+KEY+'")
     name, _, rest = skey.removeprefix(_SIGNER_PREFIX).partition("+")
     hex_id, _, material = rest.partition("+")
-    name, claimed, sig_type, seed = _split_key(skey, name, hex_id, material, "signer")
+    name, claimed, sig_type, seed = _split_key(name, hex_id, material, "signer")
     if sig_type != SIG_TYPE_ED25519:
         raise KeyFormatError(f"signer key for {name!r} has type {sig_type:#04x}, not 0x01")
     if len(seed) != ED25519_KEY_SIZE:

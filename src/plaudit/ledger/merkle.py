@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
 from typing import NamedTuple
 
 from plaudit.ledger.errors import HashSizeError, OutOfRangeError
@@ -139,7 +140,8 @@ def root_at(size: int, read_node: NodeReader) -> bytes:
     return subtree_hash((size - 1).bit_length(), 0, size, read_node)
 
 
-class Node(NamedTuple):
+@dataclass(frozen=True, slots=True)
+class Node:
     """One complete subtree: its level, its index on that level, and its hash."""
 
     level: int

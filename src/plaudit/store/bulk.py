@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any, TypeVar
 
-from sqlalchemy import Table, and_, bindparam, insert, select, tuple_, update
+from sqlalchemy import Table, and_, bindparam, func, insert, select, tuple_, update
 from sqlalchemy.engine import Connection
 
 from plaudit.store.sequence import EVENTS, allocate
@@ -20,6 +20,7 @@ from plaudit.store.tables import (
     events,
     follows,
     likes,
+    profiles,
     video_counters,
     videos,
 )
@@ -31,7 +32,10 @@ __all__ = [
     "add_counters",
     "append_events",
     "device_ids",
+    "insert_accounts",
     "insert_returning_ids",
+    "insert_videos",
+    "max_id",
     "remove_rows",
     "video_creators",
 ]
@@ -181,3 +185,40 @@ def append_events(conn: Connection, kinds_and_refs: list[tuple[str, int]]) -> in
     ]
     conn.execute(insert(events), rows)
     return first
+
+
+def insert_accounts(
+    conn: Connection, rows: list[dict[str, Any]], profile_rows: list[dict[str, Any]]
+) -> None:
+    """Insert accounts with explicit ids, their profiles and creators' counter rows."""
+    if not rows:
+        return
+    conn.execute(insert(accounts), rows)
+    if profile_rows:
+        conn.execute(insert(profiles), profile_rows)
+    creators = [{"creator_id": r["id"]} for r in rows if r["kind"] == "creator"]
+    if creators:
+        conn.execute(insert(creator_counters), creators)
+
+
+def insert_videos(conn: Connection, rows: list[dict[str, Any]]) -> None:
+    """Insert videos with explicit ids, their zeroed counters, and count them for creators."""
+    if not rows:
+        return
+    conn.execute(insert(videos), rows)
+    conn.execute(insert(video_counters), [{"video_id": r["id"]} for r in rows])
+    per_creator: dict[int, int] = {}
+    for row in rows:
+        per_creator[row["creator_id"]] = per_creator.get(row["creator_id"], 0) + 1
+    cc = creator_counters.c
+    stmt = (
+        update(creator_counters)
+        .where(cc.creator_id == bindparam("b_id"))
+        .values(videos=cc.videos + bindparam("b_n"))
+    )
+    conn.execute(stmt, [{"b_id": k, "b_n": n} for k, n in per_creator.items()])
+
+
+def max_id(conn: Connection, table: Table) -> int:
+    """The largest id in a table (0 when empty)."""
+    return int(conn.execute(select(func.coalesce(func.max(table.c.id), 0))).scalar_one())

@@ -1,0 +1,37 @@
+"""FastAPI dependencies: the platform of this app and the authenticated account."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from plaudit.errors import NotAuthenticated
+from plaudit.platform import Platform
+
+__all__ = ["CurrentAccount", "PlatformDep", "current_account", "get_platform"]
+
+
+def get_platform(request: Request) -> Platform:
+    platform: Platform = request.app.state.platform
+    return platform
+
+
+PlatformDep = Annotated[Platform, Depends(get_platform)]
+
+
+async def current_account(request: Request, platform: PlatformDep) -> int:
+    """The account id of the bearer token; 401 problem when absent or not valid."""
+    header = request.headers.get("authorization")
+    if not header:
+        raise NotAuthenticated(
+            "this request needs `Authorization: Bearer <token>`; create a token with "
+            "`plaudit accounts token ID`"
+        )
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise NotAuthenticated("the Authorization header must be `Bearer <token>`")
+    return platform.accounts.authenticate(token.strip())
+
+
+CurrentAccount = Annotated[int, Depends(current_account)]

@@ -1,0 +1,1 @@
+"""Thin routers, one per domain: parse, call one service method, shape the response."""

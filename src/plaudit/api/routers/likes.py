@@ -1,0 +1,75 @@
+"""Likes: like and unlike a video; list an account's likes."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Query, Request, Response, status
+
+from plaudit.api.clients import device_of
+from plaudit.api.deps import CurrentAccount, PlatformDep
+from plaudit.api.pagination import decode_cursor, encode_cursor
+from plaudit.api.schemas import LikeIn, LikeOut, LikePage
+from plaudit.errors import Forbidden
+from plaudit.interactions import Like
+
+__all__ = ["router"]
+
+router = APIRouter(prefix="/v1", tags=["likes"])
+
+
+def like_out(like: Like, seq: int | None = None) -> LikeOut:
+    return LikeOut(
+        id=like.id,
+        account_id=like.account_id,
+        video_id=like.video_id,
+        source=like.source,
+        created_at=like.created_at,
+        removed_at=like.removed_at,
+        ip_prefix=like.ip_prefix,
+        seq=seq,
+    )
+
+
+@router.post(
+    "/videos/{video_id}/likes",
+    response_model=LikeOut,
+    status_code=status.HTTP_201_CREATED,
+    summary="Like a video (idempotent: 200 with the existing like when already liked)",
+)
+async def like_video(
+    video_id: int,
+    request: Request,
+    response: Response,
+    account_id: CurrentAccount,
+    platform: PlatformDep,
+    body: LikeIn | None = None,
+) -> LikeOut:
+    body = body or LikeIn.model_validate({})
+    device = device_of(request, body.device)
+    outcome = await platform.interactions.like(account_id, video_id, body.source, device)
+    if not outcome.created:
+        response.status_code = status.HTTP_200_OK
+    return like_out(outcome.like, outcome.seq)
+
+
+@router.delete("/videos/{video_id}/likes", response_model=LikeOut, summary="Unlike a video")
+async def unlike_video(video_id: int, account_id: CurrentAccount, platform: PlatformDep) -> LikeOut:
+    return like_out(await platform.interactions.unlike(account_id, video_id, "app"))
+
+
+@router.get(
+    "/accounts/{account_id}/likes",
+    response_model=LikePage,
+    summary="An account's likes, newest first (only the account itself may read them)",
+)
+async def list_likes(
+    account_id: int,
+    caller: CurrentAccount,
+    platform: PlatformDep,
+    limit: int = Query(50, ge=1, le=500),
+    cursor: str | None = None,
+) -> LikePage:
+    if caller != account_id:
+        raise Forbidden("an account's likes are visible only to that account")
+    likes = platform.interactions.likes_of(account_id, decode_cursor(cursor), limit)
+    next_cursor = encode_cursor(likes[-1].id) if len(likes) == limit else None
+    return LikePage(items=[like_out(like) for like in likes], next_cursor=next_cursor)

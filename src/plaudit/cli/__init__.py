@@ -1,0 +1,1 @@
+"""The `plaudit` command line: a thin layer over the library."""
