@@ -13,7 +13,7 @@ from plaudit.accounts.model import (
     validate_kind,
     validate_profile,
 )
-from plaudit.accounts.tokens import TOKEN_PREFIX, hash_token, new_token
+from plaudit.accounts.tokens import TOKEN_PREFIX, TokenCache, hash_token, new_token
 from plaudit.errors import AccountNotFound, HandleTaken, NotAuthenticated
 from plaudit.store import Database, utcnow
 from plaudit.store import catalog as sql
@@ -28,8 +28,9 @@ def _account(row: Row[Any]) -> Account:
 class AccountService:
     """Use cases of accounts; each public method is one transaction."""
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, token_cache_s: float = 30.0) -> None:
         self._db = db
+        self._token_cache = TokenCache(token_cache_s)
 
     def create(self, handle: str, kind: str = "fan", display_name: str = "") -> tuple[Account, str]:
         """Create an account and its first token; the token is returned only this once."""
@@ -71,10 +72,15 @@ class AccountService:
             raise NotAuthenticated(
                 "the bearer token is malformed; get one from `plaudit accounts token ID`"
             )
+        token_hash = hash_token(token)
+        cached = self._token_cache.get(token_hash)
+        if cached is not None:
+            return cached
         with self._db.read() as conn:
-            account_id = sql.account_for_token(conn, hash_token(token))
+            account_id = sql.account_for_token(conn, token_hash)
         if account_id is None:
             raise NotAuthenticated("the bearer token is not valid or was revoked")
+        self._token_cache.put(token_hash, account_id)
         return account_id
 
     def get(self, account_id: int) -> Account:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import time
 
-__all__ = ["TOKEN_PREFIX", "hash_token", "new_token"]
+__all__ = ["TOKEN_PREFIX", "TokenCache", "hash_token", "new_token"]
 
 TOKEN_PREFIX = "pl_"
 
@@ -18,3 +19,27 @@ def new_token() -> str:
 def hash_token(token: str) -> bytes:
     """What the database keeps: a leaked table does not reveal usable tokens."""
     return hashlib.sha256(token.encode()).digest()
+
+
+class TokenCache:
+    """Valid token hashes seen recently, so a busy client is not looked up on every request.
+
+    Only valid tokens are cached (a forged token always reaches the database), and an entry
+    lives `ttl_s` seconds, so revoking a token takes effect within that time.
+    """
+
+    def __init__(self, ttl_s: float, max_entries: int = 100_000) -> None:
+        self._ttl_s = ttl_s
+        self._max_entries = max_entries
+        self._entries: dict[bytes, tuple[int, float]] = {}
+
+    def get(self, token_hash: bytes) -> int | None:
+        entry = self._entries.get(token_hash)
+        if entry is None or entry[1] < time.monotonic():
+            return None
+        return entry[0]
+
+    def put(self, token_hash: bytes, account_id: int) -> None:
+        if len(self._entries) >= self._max_entries:
+            self._entries.clear()  # simple and bounded; the next requests refill it
+        self._entries[token_hash] = (account_id, time.monotonic() + self._ttl_s)

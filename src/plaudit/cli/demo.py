@@ -8,7 +8,6 @@ import click
 
 from plaudit.cli.common import settings_from, settings_options
 from plaudit.platform import Platform
-from plaudit.sim import SIZES, load_community
 
 __all__ = ["demo"]
 
@@ -16,7 +15,7 @@ __all__ = ["demo"]
 @click.command()
 @click.option(
     "--size",
-    type=click.Choice(sorted(SIZES)),
+    type=click.Choice(["small", "medium", "large"]),
     default="small",
     show_default=True,
     help="small: ~10k accounts, 200k interactions; medium: ~1M / 20M; large: ~10M / 50M.",
@@ -47,6 +46,8 @@ def demo(
     Interactions go through the bulk ingest path, so counters, uniqueness and the event
     sequence hold exactly as for live traffic. The database must not have accounts yet.
     """
+    from plaudit.sim import SIZES, load_community
+
     settings = settings_from(config_file, data_dir=data_dir, database_url=database_url)
     platform = Platform(settings).open()
     try:

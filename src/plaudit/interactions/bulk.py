@@ -4,12 +4,15 @@ Items are applied in order, as if sent one at a time: a like of a pair already l
 the existing like, an unlike needs an active like (possibly one made earlier in the same
 batch), counters move by the net change, and every accepted item gets its seq in item order.
 Invalid items get an error result and change nothing; the others still apply.
+
+Speed matters here (gateways and the demo loader push 100,000 likes a second): state is looked
+up once per batch, ids are reserved up front so rows are final tuples, and the writes are a
+few executemany calls (`plaudit.store.bulk`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -24,56 +27,21 @@ from plaudit.errors import (
     VideoNotFound,
 )
 from plaudit.interactions.bulk_model import KINDS, BulkItem, ItemResult
-from plaudit.interactions.model import (
-    validate_body,
-    validate_channel,
-    validate_source,
-)
-from plaudit.store import bulk as sql
-from plaudit.store import tables
+from plaudit.interactions.model import validate_body, validate_channel, validate_source
+from plaudit.store.bulk import COMMENT_COLUMNS, FOLLOW_COLUMNS, LIKE_COLUMNS, SHARE_COLUMNS, BulkSQL
 from plaudit.store.writer import WriteFn
 
 __all__ = ["MAX_CLOCK_SKEW", "ingest", "ingest_op"]
 
 MAX_CLOCK_SKEW = timedelta(minutes=5)
 _VIDEO_KINDS = frozenset({"like", "unlike", "comment", "share"})
+_FOLLOW_KINDS = frozenset({"follow", "unfollow"})
+_LIKE_KINDS = frozenset({"like", "unlike"})
+_REMOVED_AT, _REMOVED_SOURCE = 7, 8  # positions in LIKE_COLUMNS
+_FOLLOW_REMOVED_AT = 5  # position in FOLLOW_COLUMNS
 
-
-@dataclass
-class _Pending:
-    """A row to insert; `id` is filled in after the insert."""
-
-    row: dict[str, Any]
-    id: int | None = None
-
-
-# (status, the row, index of its event in the batch or -1 when nothing new was sequenced)
-_Decision = tuple[str, "int | _Pending", int]
-
-
-@dataclass
-class _Batch:
-    """What applying the items in order decided: rows to write, counters, events, results."""
-
-    new_likes: list[_Pending] = field(default_factory=list)
-    new_follows: list[_Pending] = field(default_factory=list)
-    new_comments: list[_Pending] = field(default_factory=list)
-    new_shares: list[_Pending] = field(default_factory=list)
-    like_removals: list[dict[str, Any]] = field(default_factory=list)
-    follow_removals: list[dict[str, Any]] = field(default_factory=list)
-    video_deltas: dict[int, list[int]] = field(default_factory=dict)
-    creator_deltas: dict[int, list[int]] = field(default_factory=dict)
-    events: list[tuple[str, int | _Pending]] = field(default_factory=list)
-
-    def video(self, video_id: int, column: int, delta: int) -> None:
-        self.video_deltas.setdefault(video_id, [0, 0, 0])[column] += delta
-
-    def creator(self, creator_id: int, column: int, delta: int) -> None:
-        self.creator_deltas.setdefault(creator_id, [0, 0])[column] += delta
-
-    def accept(self, status: str, kind: str, ref: int | _Pending) -> _Decision:
-        self.events.append((kind, ref))
-        return (status, ref, len(self.events) - 1)
+# (status, row id, index of its event in the batch, or -1 when nothing was sequenced)
+_Decision = tuple[str, int, int]
 
 
 def _check(item: BulkItem, now: datetime) -> BulkItem:
@@ -81,12 +49,11 @@ def _check(item: BulkItem, now: datetime) -> BulkItem:
     if item.kind not in KINDS:
         raise InvalidInput(f"kind {item.kind!r} is not one of {', '.join(KINDS)}", field="kind")
     if item.at.tzinfo is None:
-        raise InvalidInput(
-            "at has no time zone; send an ISO 8601 time with Z or +08:00", field="at"
-        )
+        raise InvalidInput("at has no time zone; send ISO 8601 with Z or +08:00", field="at")
     if item.at - now > MAX_CLOCK_SKEW:
         raise InvalidInput(f"at {item.at.isoformat()} is in the future", field="at")
-    validate_source(item.source)
+    if item.source != "app":
+        validate_source(item.source)
     if item.kind == "comment":
         return item._replace(body=validate_body(item.body or ""))
     if item.kind == "share":
@@ -94,34 +61,45 @@ def _check(item: BulkItem, now: datetime) -> BulkItem:
     return item
 
 
+def _checked(item: BulkItem, now: datetime) -> BulkItem | ItemResult:
+    try:
+        return _check(item, now)
+    except PlauditError as exc:
+        return ItemResult("error", error_type=exc.type, detail=exc.detail)
+
+
 class _Applier:
     """Applies items in order against state looked up once for the whole batch."""
 
-    def __init__(self, conn: Connection, items: Sequence[BulkItem]) -> None:
-        video_ids = [i.target_id for i in items if i.kind in _VIDEO_KINDS]
-        self.creators = sql.video_creators(conn, video_ids)
-        account_ids = [i.account_id for i in items]
-        account_ids += [i.target_id for i in items if i.kind in ("follow", "unfollow")]
-        self.kinds = sql.account_kinds(conn, account_ids)
-        like_pairs = [(i.account_id, i.target_id) for i in items if i.kind in ("like", "unlike")]
-        self.likes: dict[tuple[int, int], int | _Pending] = dict(sql.active_likes(conn, like_pairs))
-        follow_pairs = [
-            (i.account_id, i.target_id) for i in items if i.kind in ("follow", "unfollow")
-        ]
-        self.follows: dict[tuple[int, int], int | _Pending] = dict(
-            sql.active_follows(conn, follow_pairs)
-        )
-        device_keys = [(i.device_key, i.user_agent or "") for i in items if i.device_key]
+    def __init__(self, db: BulkSQL, items: Sequence[BulkItem]) -> None:
+        self.db = db
+        self.creators = db.video_creators(i.target_id for i in items if i.kind in _VIDEO_KINDS)
+        follows = [(i.account_id, i.target_id) for i in items if i.kind in _FOLLOW_KINDS]
+        self.kinds = db.account_kinds([i.account_id for i in items] + [t for _, t in follows])
+        self.likes: dict[tuple[int, int], int] = db.active_likes(
+            (i.account_id, i.target_id) for i in items if i.kind in _LIKE_KINDS)
+        self.follows: dict[tuple[int, int], int] = db.active_follows(follows)
+        devices = [(i.device_key, i.user_agent or "") for i in items if i.device_key]
         first_seen = min((i.at for i in items), default=datetime.now(UTC))
-        self.devices = sql.device_ids(conn, device_keys, first_seen) if device_keys else {}
-        self.batch = _Batch()
+        self.devices = db.device_ids(devices, first_seen) if devices else {}
+        counts = {kind: sum(1 for i in items if i.kind == kind) for kind in KINDS}
+        self.ids = {
+            table: iter(db.reserve_ids(table, counts[kind]))
+            for table, kind in (("likes", "like"), ("follows", "follow"),
+                                ("comments", "comment"), ("shares", "share"))
+        }
+        self.rows: dict[str, list[list[Any]]] = {t: [] for t in self.ids}
+        # id -> row of the likes and follows made in this batch (an unlike may still change it)
+        self.new_likes: dict[int, list[Any]] = {}
+        self.new_follows: dict[int, list[Any]] = {}
+        self.like_removals: list[tuple[Any, ...]] = []
+        self.follow_removals: list[tuple[Any, ...]] = []
+        self.video_deltas: dict[int, list[int]] = {}
+        self.creator_deltas: dict[int, list[int]] = {}
+        self.events: list[tuple[str, int]] = []
         self.handlers: dict[str, Callable[[BulkItem], _Decision]] = {
-            "like": self._like,
-            "unlike": self._unlike,
-            "comment": self._comment,
-            "share": self._share,
-            "follow": self._follow,
-            "unfollow": self._unfollow,
+            "like": self._like, "unlike": self._unlike, "comment": self._comment,
+            "share": self._share, "follow": self._follow, "unfollow": self._unfollow,
         }
 
     def apply(self, item: BulkItem) -> _Decision | ItemResult:
@@ -132,6 +110,22 @@ class _Applier:
             return self.handlers[item.kind](item)
         except PlauditError as exc:
             return ItemResult("error", error_type=exc.type, detail=exc.detail)
+
+    def _accept(self, status: str, kind: str, row_id: int) -> _Decision:
+        self.events.append((kind, row_id))
+        return (status, row_id, len(self.events) - 1)
+
+    def _video(self, video_id: int, column: int, delta: int) -> None:
+        deltas = self.video_deltas.get(video_id)
+        if deltas is None:
+            deltas = self.video_deltas[video_id] = [0, 0, 0]
+        deltas[column] += delta
+
+    def _creator(self, creator_id: int, column: int, delta: int) -> None:
+        deltas = self.creator_deltas.get(creator_id)
+        if deltas is None:
+            deltas = self.creator_deltas[creator_id] = [0, 0, 0]
+        deltas[column] += delta
 
     def _creator_of(self, item: BulkItem) -> int:
         creator = self.creators.get(item.target_id)
@@ -148,160 +142,110 @@ class _Applier:
         existing = self.likes.get(pair)
         if existing is not None:
             return ("existing", existing, -1)
-        pending = _Pending(
-            {
-                "account_id": item.account_id,
-                "video_id": item.target_id,
-                "source": item.source,
-                "device_id": self._device(item),
-                "ip_prefix": item.ip_prefix,
-                "created_at": item.at,
-                "removed_at": None,
-                "removed_source": None,
-            }
-        )
-        self.batch.new_likes.append(pending)
-        self.likes[pair] = pending
-        self.batch.video(item.target_id, 0, 1)
-        self.batch.creator(creator, 0, 1)
-        return self.batch.accept("created", "like", pending)
+        like_id = next(self.ids["likes"])
+        row = [like_id, item.account_id, item.target_id, item.source, self._device(item),
+               item.ip_prefix, self.db.time(item.at), None, None]
+        self.rows["likes"].append(row)
+        self.new_likes[like_id] = row
+        self.likes[pair] = like_id
+        self._video(item.target_id, 0, 1)
+        self._creator(creator, 0, 1)
+        return self._accept("created", "like", like_id)
 
     def _unlike(self, item: BulkItem) -> _Decision:
         creator = self._creator_of(item)
-        pair = (item.account_id, item.target_id)
-        existing = self.likes.pop(pair, None)
-        if existing is None:
+        like_id = self.likes.pop((item.account_id, item.target_id), None)
+        if like_id is None:
             raise NotLiked(f"account {item.account_id} has not liked video {item.target_id}")
-        if isinstance(existing, _Pending):
-            existing.row["removed_at"] = item.at
-            existing.row["removed_source"] = item.source
+        at = self.db.time(item.at)
+        row = self.new_likes.get(like_id)
+        if row is not None:
+            row[_REMOVED_AT], row[_REMOVED_SOURCE] = at, item.source
         else:
-            self.batch.like_removals.append(
-                {"b_id": existing, "b_removed_at": item.at, "b_removed_source": item.source}
-            )
-        self.batch.video(item.target_id, 0, -1)
-        self.batch.creator(creator, 0, -1)
-        return self.batch.accept("removed", "unlike", existing)
+            self.like_removals.append((at, item.source, like_id))
+        self._video(item.target_id, 0, -1)
+        self._creator(creator, 0, -1)
+        return self._accept("removed", "unlike", like_id)
 
     def _comment(self, item: BulkItem) -> _Decision:
         self._creator_of(item)
-        pending = _Pending(
-            {
-                "account_id": item.account_id,
-                "video_id": item.target_id,
-                "body": item.body,
-                "source": item.source,
-                "device_id": self._device(item),
-                "ip_prefix": item.ip_prefix,
-                "created_at": item.at,
-            }
-        )
-        self.batch.new_comments.append(pending)
-        self.batch.video(item.target_id, 1, 1)
-        return self.batch.accept("created", "comment", pending)
+        comment_id = next(self.ids["comments"])
+        self.rows["comments"].append([
+            comment_id, item.account_id, item.target_id, item.body, item.source,
+            self._device(item), item.ip_prefix, self.db.time(item.at),
+        ])
+        self._video(item.target_id, 1, 1)
+        return self._accept("created", "comment", comment_id)
 
     def _share(self, item: BulkItem) -> _Decision:
         self._creator_of(item)
-        pending = _Pending(
-            {
-                "account_id": item.account_id,
-                "video_id": item.target_id,
-                "channel": item.channel,
-                "source": item.source,
-                "device_id": self._device(item),
-                "ip_prefix": item.ip_prefix,
-                "created_at": item.at,
-            }
-        )
-        self.batch.new_shares.append(pending)
-        self.batch.video(item.target_id, 2, 1)
-        return self.batch.accept("created", "share", pending)
+        share_id = next(self.ids["shares"])
+        self.rows["shares"].append([
+            share_id, item.account_id, item.target_id, item.channel, item.source,
+            self._device(item), item.ip_prefix, self.db.time(item.at),
+        ])
+        self._video(item.target_id, 2, 1)
+        return self._accept("created", "share", share_id)
 
-    def _check_followable(self, item: BulkItem) -> None:
+    def _follow(self, item: BulkItem) -> _Decision:
         if self.kinds.get(item.target_id) != "creator":
             raise InvalidInput(f"account {item.target_id} is not a creator", field="target_id")
         if item.target_id == item.account_id:
             raise InvalidInput("an account cannot follow itself", field="target_id")
-
-    def _follow(self, item: BulkItem) -> _Decision:
-        self._check_followable(item)
         pair = (item.account_id, item.target_id)
         existing = self.follows.get(pair)
         if existing is not None:
             return ("existing", existing, -1)
-        pending = _Pending(
-            {
-                "follower_id": item.account_id,
-                "creator_id": item.target_id,
-                "source": item.source,
-                "created_at": item.at,
-                "removed_at": None,
-            }
-        )
-        self.batch.new_follows.append(pending)
-        self.follows[pair] = pending
-        self.batch.creator(item.target_id, 1, 1)
-        return self.batch.accept("created", "follow", pending)
+        follow_id = next(self.ids["follows"])
+        row = [follow_id, item.account_id, item.target_id, item.source, self.db.time(item.at),
+               None]
+        self.rows["follows"].append(row)
+        self.new_follows[follow_id] = row
+        self.follows[pair] = follow_id
+        self._creator(item.target_id, 1, 1)
+        return self._accept("created", "follow", follow_id)
 
     def _unfollow(self, item: BulkItem) -> _Decision:
-        pair = (item.account_id, item.target_id)
-        existing = self.follows.pop(pair, None)
-        if existing is None:
+        follow_id = self.follows.pop((item.account_id, item.target_id), None)
+        if follow_id is None:
             raise NotFollowing(f"account {item.account_id} does not follow {item.target_id}")
-        if isinstance(existing, _Pending):
-            existing.row["removed_at"] = item.at
+        at = self.db.time(item.at)
+        row = self.new_follows.get(follow_id)
+        if row is not None:
+            row[_FOLLOW_REMOVED_AT] = at
         else:
-            self.batch.follow_removals.append({"b_id": existing, "b_removed_at": item.at})
-        self.batch.creator(item.target_id, 1, -1)
-        return self.batch.accept("removed", "unfollow", existing)
+            self.follow_removals.append((at, follow_id))
+        self._creator(item.target_id, 1, -1)
+        return self._accept("removed", "unfollow", follow_id)
 
-
-def _ref_id(ref: int | _Pending) -> int:
-    if isinstance(ref, _Pending):
-        assert ref.id is not None
-        return ref.id
-    return ref
-
-
-def _write(conn: Connection, batch: _Batch) -> int:
-    for table, pendings in (
-        (tables.likes, batch.new_likes),
-        (tables.follows, batch.new_follows),
-        (tables.comments, batch.new_comments),
-        (tables.shares, batch.new_shares),
-    ):
-        ids = sql.insert_returning_ids(conn, table, [p.row for p in pendings])
-        for pending, new_id in zip(pendings, ids, strict=True):
-            pending.id = new_id
-    sql.remove_rows(conn, tables.likes, batch.like_removals)
-    sql.remove_rows(conn, tables.follows, batch.follow_removals)
-    sql.add_counters(conn, batch.video_deltas, batch.creator_deltas)
-    return sql.append_events(conn, [(kind, _ref_id(ref)) for kind, ref in batch.events])
-
-
-def _checked(item: BulkItem, now: datetime) -> BulkItem | ItemResult:
-    try:
-        return _check(item, now)
-    except PlauditError as exc:
-        return ItemResult("error", error_type=exc.type, detail=exc.detail)
+    def write(self) -> int:
+        """Write everything decided; returns the seq of the batch's first event."""
+        for table, columns in (("likes", LIKE_COLUMNS), ("follows", FOLLOW_COLUMNS),
+                               ("comments", COMMENT_COLUMNS), ("shares", SHARE_COLUMNS)):
+            self.db.insert(table, columns, self.rows[table])
+        self.db.remove("likes", self.like_removals, with_source=True)
+        self.db.remove("follows", self.follow_removals, with_source=False)
+        self.db.add_video_counters(self.video_deltas)
+        self.db.add_creator_counters(self.creator_deltas)
+        return self.db.append_events(self.events)
 
 
 def ingest(conn: Connection, items: Sequence[BulkItem]) -> list[ItemResult]:
     """Apply `items` in order inside the caller's transaction; one result per item."""
     now = datetime.now(UTC)
     checked = [_checked(item, now) for item in items]
-    applier = _Applier(conn, [c for c in checked if isinstance(c, BulkItem)])
-    decisions = [c if isinstance(c, ItemResult) else applier.apply(c) for c in checked]
-    first_seq = _write(conn, applier.batch)
-    return [_result(d, first_seq) for d in decisions]
-
-
-def _result(decision: _Decision | ItemResult, first_seq: int) -> ItemResult:
-    if isinstance(decision, ItemResult):
-        return decision
-    status, ref, event_index = decision
-    seq = first_seq + event_index if event_index >= 0 else None
-    return ItemResult(status, id=_ref_id(ref), seq=seq)
+    db = BulkSQL(conn)
+    try:
+        applier = _Applier(db, [c for c in checked if isinstance(c, BulkItem)])
+        decisions = [c if isinstance(c, ItemResult) else applier.apply(c) for c in checked]
+        first_seq = applier.write()
+    finally:
+        db.close()
+    return [
+        d if isinstance(d, ItemResult)
+        else ItemResult(d[0], d[1], first_seq + d[2] if d[2] >= 0 else None)
+        for d in decisions
+    ]
 
 
 def ingest_op(items: Sequence[BulkItem]) -> WriteFn[list[ItemResult]]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import re
 from dataclasses import dataclass
@@ -40,6 +41,7 @@ def validate_source(source: str) -> str:
     )
 
 
+@functools.lru_cache(maxsize=65536)
 def ip_prefix(address: str) -> str:
     """Reduce an IP address to its network prefix (/24 for IPv4, /48 for IPv6).
 

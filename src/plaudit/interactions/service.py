@@ -98,20 +98,13 @@ def like_op(
 
     def op(conn: Connection) -> LikeOutcome:
         creator_id = _creator_of(conn, video_id)
-        existing = sql.find_active_like(conn, account_id, video_id)
-        if existing is not None:
+        if sql.active_like_id(conn, account_id, video_id) is not None:
+            existing = sql.find_active_like(conn, account_id, video_id)
+            assert existing is not None
             return LikeOutcome(like_from_row(existing), created=False, seq=None)
         device_id = _device_id(conn, device, at)
         like_id = sql.insert_like(
-            conn,
-            {
-                "account_id": account_id,
-                "video_id": video_id,
-                "source": source,
-                "device_id": device_id,
-                "ip_prefix": device.ip_prefix,
-                "created_at": at,
-            },
+            conn, account_id, video_id, source, device_id, device.ip_prefix, at
         )
         sql.bump_video(conn, video_id, "likes", 1)
         sql.bump_creator(conn, creator_id, "likes", 1)

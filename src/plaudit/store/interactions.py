@@ -10,9 +10,10 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, func, insert, select, update
+from sqlalchemy import Table, and_, bindparam, func, insert, select, update
 from sqlalchemy.engine import Connection, Row
 
+from plaudit.store.prepared import Prepared
 from plaudit.store.sequence import EVENTS, allocate, inserted_id
 from plaudit.store.tables import (
     comments,
@@ -25,8 +26,10 @@ from plaudit.store.tables import (
     video_counters,
     videos,
 )
+from plaudit.store.types import UTCDateTime
 
 __all__ = [
+    "active_like_id",
     "append_event",
     "bump_creator",
     "bump_video",
@@ -46,9 +49,60 @@ __all__ = [
 ]
 
 
+_VIDEO_CREATOR = Prepared(select(videos.c.creator_id).where(videos.c.id == bindparam("p_video")))
+_ACTIVE_LIKE_ID = Prepared(
+    select(likes.c.id).where(
+        and_(
+            likes.c.account_id == bindparam("p_account"),
+            likes.c.video_id == bindparam("p_video"),
+            likes.c.removed_at.is_(None),
+        )
+    )
+)
+_INSERT_LIKE = Prepared(
+    insert(likes)
+    .values(
+        account_id=bindparam("p_account"),
+        video_id=bindparam("p_video"),
+        source=bindparam("p_source"),
+        device_id=bindparam("p_device"),
+        ip_prefix=bindparam("p_ip"),
+        created_at=bindparam("p_at", type_=UTCDateTime()),
+    )
+    .returning(likes.c.id)
+)
+_INSERT_EVENT = Prepared(
+    insert(events).values(
+        seq=bindparam("p_seq"), kind=bindparam("p_kind"), ref_id=bindparam("p_ref")
+    )
+)
+
+
+def _bump(table: Table, key: str, column: str) -> Prepared:
+    col = table.c[column]
+    return Prepared(
+        update(table)
+        .where(table.c[key] == bindparam("p_key"))
+        .values({col: col + bindparam("p_delta")})
+    )
+
+
+_BUMP_VIDEO = {c: _bump(video_counters, "video_id", c) for c in ("likes", "comments", "shares")}
+_BUMP_CREATOR = {
+    c: _bump(creator_counters, "creator_id", c) for c in ("videos", "likes", "followers")
+}
+
+
 def video_creator(conn: Connection, video_id: int) -> int | None:
     """The creator of a video, or None when there is no such video."""
-    return conn.execute(select(videos.c.creator_id).where(videos.c.id == video_id)).scalar()
+    found = _VIDEO_CREATOR.scalar(conn, {"p_video": video_id})
+    return None if found is None else int(found)
+
+
+def active_like_id(conn: Connection, account_id: int, video_id: int) -> int | None:
+    """The id of the account's active like of the video, if any (the hot idempotency check)."""
+    found = _ACTIVE_LIKE_ID.scalar(conn, {"p_account": account_id, "p_video": video_id})
+    return None if found is None else int(found)
 
 
 def find_active_like(conn: Connection, account_id: int, video_id: int) -> Row[Any] | None:
@@ -66,8 +120,28 @@ def get_like(conn: Connection, like_id: int) -> Row[Any] | None:
     return conn.execute(select(likes).where(likes.c.id == like_id)).first()
 
 
-def insert_like(conn: Connection, values: dict[str, Any]) -> int:
-    return inserted_id(conn.execute(insert(likes).values(values)))
+def insert_like(
+    conn: Connection,
+    account_id: int,
+    video_id: int,
+    source: str,
+    device_id: int | None,
+    ip_prefix: str | None,
+    at: datetime,
+) -> int:
+    return int(
+        _INSERT_LIKE.scalar(
+            conn,
+            {
+                "p_account": account_id,
+                "p_video": video_id,
+                "p_source": source,
+                "p_device": device_id,
+                "p_ip": ip_prefix,
+                "p_at": at,
+            },
+        )
+    )
 
 
 def mark_like_removed(conn: Connection, like_id: int, at: datetime, source: str) -> None:
@@ -114,21 +188,17 @@ def insert_share(conn: Connection, values: dict[str, Any]) -> int:
 
 def bump_video(conn: Connection, video_id: int, column: str, delta: int) -> None:
     """Add `delta` to one counter of a video (the counter row exists from video creation)."""
-    col = video_counters.c[column]
-    stmt = update(video_counters).where(video_counters.c.video_id == video_id)
-    conn.execute(stmt.values({col: col + delta}))
+    _BUMP_VIDEO[column].run(conn, {"p_key": video_id, "p_delta": delta}).close()
 
 
 def bump_creator(conn: Connection, creator_id: int, column: str, delta: int) -> None:
-    col = creator_counters.c[column]
-    stmt = update(creator_counters).where(creator_counters.c.creator_id == creator_id)
-    conn.execute(stmt.values({col: col + delta}))
+    _BUMP_CREATOR[column].run(conn, {"p_key": creator_id, "p_delta": delta}).close()
 
 
 def append_event(conn: Connection, kind: str, ref_id: int) -> int:
     """Give an interaction its place in the sequence (the ledger index); returns the seq."""
     seq = allocate(conn, EVENTS)
-    conn.execute(insert(events).values(seq=seq, kind=kind, ref_id=ref_id))
+    _INSERT_EVENT.run(conn, {"p_seq": seq, "p_kind": kind, "p_ref": ref_id}).close()
     return seq
 
 

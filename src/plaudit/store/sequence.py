@@ -9,29 +9,30 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import bindparam, update
 from sqlalchemy.engine import Connection, CursorResult
 
 from plaudit.errors import StorageError
+from plaudit.store.prepared import Prepared
 from plaudit.store.tables import sequencer
 
 __all__ = ["EVENTS", "allocate", "inserted_id"]
 
 EVENTS = "events"
+_ADVANCE = Prepared(
+    update(sequencer)
+    .where(sequencer.c.name == bindparam("p_name"))
+    .values(next_value=sequencer.c.next_value + bindparam("p_count"))
+    .returning(sequencer.c.next_value)
+)
 
 
 def allocate(conn: Connection, name: str, count: int = 1) -> int:
     """Reserve `count` consecutive numbers of sequence `name`; return the first."""
-    stmt = (
-        update(sequencer)
-        .where(sequencer.c.name == name)
-        .values(next_value=sequencer.c.next_value + count)
-        .returning(sequencer.c.next_value)
-    )
-    row = conn.execute(stmt).first()
-    if row is None:
+    value = _ADVANCE.scalar(conn, {"p_name": name, "p_count": count})
+    if value is None:
         raise StorageError(f"sequence {name!r} is missing; run `plaudit db upgrade`")
-    return int(row[0]) - count
+    return int(value) - count
 
 
 def inserted_id(result: CursorResult[Any]) -> int:

@@ -33,10 +33,30 @@ log = logging.getLogger(__name__)
 
 @dataclass
 class _Job(Generic[T]):
+    """A queued write: a thread waits on `future`, a coroutine on `awaiter` (in `loop`)."""
+
     fn: WriteFn[T]
-    future: Future[T]
+    future: Future[T] | None = None
+    awaiter: asyncio.Future[T] | None = None
+    loop: asyncio.AbstractEventLoop | None = None
     result: Any = None
     error: BaseException | None = None
+
+    def settle(self) -> None:
+        """Hand the outcome to whoever waits (called in the waiter's thread or loop)."""
+        target = self.future if self.future is not None else self.awaiter
+        assert target is not None
+        if target.cancelled():
+            return
+        if self.error is not None:
+            target.set_exception(self.error)
+        else:
+            target.set_result(self.result)
+
+
+def _settle_all(jobs: list[_Job[Any]]) -> None:
+    for job in jobs:
+        job.settle()
 
 
 _STOP = object()
@@ -71,11 +91,17 @@ class Writer:
         if self._thread is None:
             raise RuntimeError("writer is not started")
         future: Future[T] = Future()
-        self._queue.put(_Job(fn, future))
+        self._queue.put(_Job(fn, future=future))
         return future
 
     async def run_async(self, fn: WriteFn[T]) -> T:
-        return await asyncio.wrap_future(self.submit(fn))
+        """Queue `fn` and await its commit; the writer wakes each event loop once per batch."""
+        if self._thread is None:
+            raise RuntimeError("writer is not started")
+        loop = asyncio.get_running_loop()
+        awaiter: asyncio.Future[T] = loop.create_future()
+        self._queue.put(_Job(fn, awaiter=awaiter, loop=loop))
+        return await awaiter
 
     def _loop(self) -> None:
         while True:
@@ -102,34 +128,55 @@ class Writer:
             with self._engine.begin() as conn:
                 for job in batch:
                     _run_in_savepoint(conn, job)
-        except BaseException as exc:  # the commit failed: nothing of the batch is durable
+        except Exception as exc:  # the commit failed: nothing of the batch is durable
             error = translate_db_error(exc) if isinstance(exc, DBAPIError) else exc
             log.warning("write batch of %d failed: %s", len(batch), error)
             for job in batch:
-                job.future.set_exception(error)
-            return
-        for job in batch:
-            if job.error is not None:
-                job.future.set_exception(job.error)
-            else:
-                job.future.set_result(job.result)
+                job.result, job.error = None, error
+        _settle(batch)
+
+
+def _settle(batch: list[_Job[Any]]) -> None:
+    """Resolve every waiter: threads directly, each event loop with one wake-up per batch."""
+    by_loop: dict[asyncio.AbstractEventLoop, list[_Job[Any]]] = {}
+    for job in batch:
+        if job.loop is None:
+            job.settle()
+        else:
+            by_loop.setdefault(job.loop, []).append(job)
+    for loop, jobs in by_loop.items():
+        try:
+            loop.call_soon_threadsafe(_settle_all, jobs)
+        except RuntimeError:  # that loop has closed; nobody is waiting any more
+            log.debug("dropped %d results for a closed event loop", len(jobs))
+
+
+def _driver_cursor(conn: Connection) -> Any:
+    return conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
 
 
 def _run_in_savepoint(conn: Connection, job: _Job[Any], retries: int = 1) -> None:
-    """Run one write in a savepoint; retry once on a uniqueness race with another process."""
-    savepoint = conn.begin_nested()
+    """Run one write in a savepoint; retry once on a uniqueness race with another process.
+
+    The savepoint statements go straight to the driver: SQLAlchemy's begin_nested() costs more
+    than the like itself, and the syntax is the same on SQLite and PostgreSQL.
+    """
+    cursor = _driver_cursor(conn)
+    cursor.execute("SAVEPOINT plaudit_write")
     try:
         job.result = job.fn(conn)
-        savepoint.commit()
-    except IntegrityError as exc:
-        savepoint.rollback()
-        if retries > 0:
+    except BaseException as exc:
+        cursor.execute("ROLLBACK TO SAVEPOINT plaudit_write")
+        cursor.execute("RELEASE SAVEPOINT plaudit_write")
+        if isinstance(exc, IntegrityError) and retries > 0:
             _run_in_savepoint(conn, job, retries - 1)
-        else:
+        elif isinstance(exc, DBAPIError):
             job.error = translate_db_error(exc)
-    except PlauditError as exc:
-        savepoint.rollback()
-        job.error = exc
-    except DBAPIError as exc:
-        savepoint.rollback()
-        job.error = translate_db_error(exc)
+        elif isinstance(exc, PlauditError):
+            job.error = exc
+        else:
+            raise
+    else:
+        cursor.execute("RELEASE SAVEPOINT plaudit_write")
+    finally:
+        cursor.close()

@@ -1,0 +1,65 @@
+"""Run `plaudit serve` as a real process on a free loopback port, for end-to-end tests."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+
+from plaudit.config import Settings
+
+__all__ = ["free_port", "running_server"]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _command(settings: Settings, port: int) -> list[str]:
+    command = [sys.executable, "-m", "plaudit", "serve", "--port", str(port),
+               "--data-dir", str(settings.data_path)]
+    if settings.database_url:
+        command += ["--database-url", settings.database_url]
+    return command
+
+
+@contextmanager
+def running_server(settings: Settings, log: Path) -> Iterator[str]:
+    """Start the server, wait until /healthz answers, yield its base URL, stop it."""
+    port = free_port()
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    with log.open("wb") as out:
+        process = subprocess.Popen(_command(settings, port), stdout=out, stderr=subprocess.STDOUT,
+                                   env=env)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        _wait_ready(base, process, log)
+        yield base
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+def _wait_ready(base: str, process: subprocess.Popen[bytes], log: Path) -> None:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise AssertionError(f"server exited with {process.returncode}:\n{log.read_text()}")
+        try:
+            if httpx.get(base + "/healthz", timeout=1).status_code == 200:
+                return
+        except httpx.HTTPError:
+            time.sleep(0.1)
+    raise AssertionError(f"server did not start within 30 s:\n{log.read_text()}")
