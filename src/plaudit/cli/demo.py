@@ -46,7 +46,8 @@ def demo(
     Interactions go through the bulk ingest path, so counters, uniqueness and the event
     sequence hold exactly as for live traffic. The database must not have accounts yet.
     """
-    from plaudit.sim import SIZES, load_community
+    from plaudit.sim import SIZES
+    from plaudit.sim.load import load_community
 
     settings = settings_from(config_file, data_dir=data_dir, database_url=database_url)
     platform = Platform(settings).open()

@@ -18,7 +18,13 @@ from sqlalchemy.engine import Connection
 from plaudit.store.sequence import EVENTS, allocate
 
 __all__ = [
+    "ACCOUNT_COLUMNS",
+    "COMMENT_COLUMNS",
+    "FOLLOW_COLUMNS",
     "LIKE_COLUMNS",
+    "PROFILE_COLUMNS",
+    "SHARE_COLUMNS",
+    "VIDEO_COLUMNS",
     "BulkSQL",
 ]
 
@@ -26,20 +32,49 @@ T = TypeVar("T")
 _CHUNK = 500
 
 LIKE_COLUMNS = (
-    "id", "account_id", "video_id", "source", "device_id", "ip_prefix", "created_at",
-    "removed_at", "removed_source",
+    "id",
+    "account_id",
+    "video_id",
+    "source",
+    "device_id",
+    "ip_prefix",
+    "created_at",
+    "removed_at",
+    "removed_source",
 )
 FOLLOW_COLUMNS = ("id", "follower_id", "creator_id", "source", "created_at", "removed_at")
 COMMENT_COLUMNS = (
-    "id", "account_id", "video_id", "body", "source", "device_id", "ip_prefix", "created_at",
+    "id",
+    "account_id",
+    "video_id",
+    "body",
+    "source",
+    "device_id",
+    "ip_prefix",
+    "created_at",
 )
 SHARE_COLUMNS = (
-    "id", "account_id", "video_id", "channel", "source", "device_id", "ip_prefix", "created_at",
+    "id",
+    "account_id",
+    "video_id",
+    "channel",
+    "source",
+    "device_id",
+    "ip_prefix",
+    "created_at",
 )
 ACCOUNT_COLUMNS = ("id", "handle", "kind", "display_name", "created_at")
 PROFILE_COLUMNS = (
-    "account_id", "birth_year", "gender", "province", "city", "city_tier", "spending_band",
-    "consent_personalisation", "consent_targeting", "updated_at",
+    "account_id",
+    "birth_year",
+    "gender",
+    "province",
+    "city",
+    "city_tier",
+    "spending_band",
+    "consent_personalisation",
+    "consent_targeting",
+    "updated_at",
 )
 VIDEO_COLUMNS = ("id", "creator_id", "title", "category", "duration_s", "published_at")
 
@@ -93,13 +128,16 @@ class BulkSQL:
         sql = "SELECT id, kind FROM accounts WHERE id IN ({marks})"
         return {row[0]: row[1] for row in self._lookup(sql, sorted(set(account_ids)), 1)}
 
-    def _active(self, table: str, left: str, right: str,
-                pairs: Iterable[tuple[int, int]]) -> dict[tuple[int, int], int]:
+    def _active(
+        self, table: str, left: str, right: str, pairs: Iterable[tuple[int, int]]
+    ) -> dict[tuple[int, int], int]:
         # A join against VALUES lets both engines probe the partial unique index per pair
         # (a row-value IN list makes SQLite scan the whole index instead).
-        sql = (f"SELECT t.{left}, t.{right}, t.id FROM (VALUES {{marks}}) AS v "
-               f"JOIN {table} AS t ON t.{left} = v.column1 AND t.{right} = v.column2 "
-               "WHERE t.removed_at IS NULL")
+        sql = (
+            f"SELECT t.{left}, t.{right}, t.id FROM (VALUES {{marks}}) AS v "
+            f"JOIN {table} AS t ON t.{left} = v.column1 AND t.{right} = v.column2 "
+            "WHERE t.removed_at IS NULL"
+        )
         return {(r[0], r[1]): r[2] for r in self._lookup(sql, sorted(set(pairs)), 2)}
 
     def active_likes(self, pairs: Iterable[tuple[int, int]]) -> dict[tuple[int, int], int]:
@@ -123,8 +161,9 @@ class BulkSQL:
             first = int(self._cursor.fetchone()[0]) + 1
             return list(range(first, first + count))
         self._cursor.execute(
-            f"SELECT nextval(pg_get_serial_sequence('{table}', 'id')) "
-            "FROM generate_series(1, %s)", (count,))
+            f"SELECT nextval(pg_get_serial_sequence('{table}', 'id')) FROM generate_series(1, %s)",
+            (count,),
+        )
         return [int(row[0]) for row in self._cursor.fetchall()]
 
     def insert(self, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
@@ -143,15 +182,19 @@ class BulkSQL:
     def add_video_counters(self, deltas: dict[int, list[int]]) -> None:
         """Per video [likes, comments, shares] deltas."""
         m = self._mark
-        sql = (f"UPDATE video_counters SET likes = likes + {m}, comments = comments + {m}, "
-               f"shares = shares + {m} WHERE video_id = {m}")
+        sql = (
+            f"UPDATE video_counters SET likes = likes + {m}, comments = comments + {m}, "
+            f"shares = shares + {m} WHERE video_id = {m}"
+        )
         self._cursor.executemany(sql, [(d[0], d[1], d[2], k) for k, d in deltas.items()])
 
     def add_creator_counters(self, deltas: dict[int, list[int]]) -> None:
         """Per creator [likes, followers, videos] deltas."""
         m = self._mark
-        sql = (f"UPDATE creator_counters SET likes = likes + {m}, followers = followers + {m}, "
-               f"videos = videos + {m} WHERE creator_id = {m}")
+        sql = (
+            f"UPDATE creator_counters SET likes = likes + {m}, followers = followers + {m}, "
+            f"videos = videos + {m} WHERE creator_id = {m}"
+        )
         self._cursor.executemany(sql, [(d[0], d[1], d[2], k) for k, d in deltas.items()])
 
     def append_events(self, kinds_and_refs: Sequence[tuple[str, int]]) -> int:
@@ -163,18 +206,33 @@ class BulkSQL:
         self.insert("events", ("seq", "kind", "ref_id"), rows)
         return first
 
-    def device_ids(self, keys: Iterable[tuple[str, str]], at: datetime) -> dict[tuple[str, str], int]:
+    def device_ids(
+        self, keys: Iterable[tuple[str, str]], at: datetime
+    ) -> dict[tuple[str, str], int]:
         """(device key, user agent) -> device id, registering first-seen devices."""
         wanted = sorted(set(keys))
-        sql = ("SELECT d.device_key, d.user_agent, d.id FROM (VALUES {marks}) AS v "
-               "JOIN devices AS d ON d.device_key = v.column1 AND d.user_agent = v.column2")
+        sql = (
+            "SELECT d.device_key, d.user_agent, d.id FROM (VALUES {marks}) AS v "
+            "JOIN devices AS d ON d.device_key = v.column1 AND d.user_agent = v.column2"
+        )
         found = {(r[0], r[1]): r[2] for r in self._lookup(sql, wanted, 2)}
         missing = [key for key in wanted if key not in found]
         ids = self.reserve_ids("devices", len(missing))
-        self.insert("devices", ("id", "device_key", "user_agent", "first_seen_at"),
-                    [(i, k, ua, self.time(at)) for i, (k, ua) in zip(ids, missing, strict=True)])
+        self.insert(
+            "devices",
+            ("id", "device_key", "user_agent", "first_seen_at"),
+            [(i, k, ua, self.time(at)) for i, (k, ua) in zip(ids, missing, strict=True)],
+        )
         found.update(zip(missing, ids, strict=True))
         return found
+
+    def sync_sequence(self, table: str) -> None:
+        """PostgreSQL: after inserts with explicit ids, move the id sequence past them."""
+        if not self.sqlite:
+            self._cursor.execute(
+                f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                f"(SELECT COALESCE(MAX(id), 0) + 1 FROM {table}), false)"
+            )
 
     def max_id(self, table: str) -> int:
         self._cursor.execute(f"SELECT COALESCE(MAX(id), 0) FROM {table}")
