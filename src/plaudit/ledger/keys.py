@@ -221,8 +221,8 @@ class Ed25519Signer:
 def split_verifier_key(vkey: str) -> tuple[str, bytes, int, bytes]:
     """``(name, key ID, type byte, public key)`` of a verifier key string of any type.
 
-    Checks the form and that the key ID matches the name and key material; checking the
-    type and key size is left to the caller that knows the algorithm.
+    Checks the form only (name rules, 8 lowercase hex digits, canonical base64): the type,
+    key size and key ID are checked by the caller that knows the algorithm.
     """
     name, _, rest = vkey.partition("+")
     hex_id, _, material = rest.partition("+")

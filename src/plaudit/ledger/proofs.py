@@ -5,9 +5,10 @@ so proofs can be served from a node table or rebuilt by a client from tlog-tiles
 Verification follows the RFC 9162 algorithms step by step and is strict: every hash must
 be exactly 32 bytes and a proof must have exactly the length the sizes call for.
 
-Consistency from size 0 (not defined by RFC 9162, rejected by some libraries) is accepted
-with an empty proof when the old root is the empty-tree root: that is what C2SP
-tlog-witness asks of a witness meeting a log for the first time ("old 0", no proof lines).
+Consistency from size 0 (not defined by RFC 9162, rejected by transparency-dev/merkle) is
+accepted with an empty proof when the old root is the empty-tree root, as c2sp.org/tlog-witness
+("add-checkpoint": "The proof MUST be empty if the old size is zero") requires of a witness
+meeting a log for the first time. Such a proof binds nothing about the new tree.
 """
 
 from __future__ import annotations
@@ -47,7 +48,7 @@ def _node_path(level: int, index: int, size: int, read_node: NodeReader) -> list
     up = inner
     while above:
         if above & 1:
-            path.append(read_node(level + up, (above ^ 1)))
+            path.append(read_node(level + up, above ^ 1))
         above >>= 1
         up += 1
     return path

@@ -32,6 +32,7 @@ __all__ = [
     "encode_hash_tile",
     "entry_bundles_for_size",
     "format_tile_index",
+    "hash_tile_from_nodes",
     "node_tile",
     "parse_tile_index",
     "parse_tile_path",
@@ -266,6 +267,17 @@ def decode_entry_bundle(data: bytes, width: int | None = None) -> list[bytes]:
     if width is not None and len(entries) != width:
         raise TileFormatError(f"bundle should hold {width} entries, got {len(entries)}")
     return entries
+
+
+def hash_tile_from_nodes(ref: TileRef, read_node: NodeReader) -> bytes:
+    """Bytes of hash tile ``ref``, read from stored nodes: what a log serves at ``ref.path``.
+
+    Tile ``N`` at level ``L`` is nodes ``(8 * L, 256 * N + i)`` for ``i < width``.
+    """
+    if ref.entries:
+        raise TilePathError("entry bundles hold entries, not Merkle nodes")
+    level, first = ref.level * TILE_HEIGHT, ref.index * TILE_WIDTH
+    return encode_hash_tile([read_node(level, first + offset) for offset in range(ref.width)])
 
 
 def tile_node_reader(fetch_tile: Callable[[TileRef], bytes], size: int) -> NodeReader:
