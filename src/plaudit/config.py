@@ -9,6 +9,7 @@ from, and a test keeps `docs/operations.md` complete. Nothing here runs at impor
 from __future__ import annotations
 
 import dataclasses
+import math
 import os
 import tomllib
 from collections.abc import Callable, Mapping
@@ -35,7 +36,7 @@ def _parse_bool(value: Any) -> bool:
 
 
 def _parse_positive_int(value: Any) -> int:
-    if isinstance(value, bool):
+    if isinstance(value, bool | float):
         raise ValueError(f"expected a positive integer, got {value!r}")
     try:
         number = int(value)
@@ -51,9 +52,16 @@ def _parse_positive_float(value: Any) -> float:
         number = float(value)
     except (TypeError, ValueError):
         raise ValueError(f"expected a positive number, got {value!r}") from None
-    if number <= 0:
+    if not math.isfinite(number) or number <= 0:
         raise ValueError(f"expected a positive number, got {value!r}")
     return number
+
+
+def _parse_port(value: Any) -> int:
+    port = _parse_positive_int(value)
+    if port > 65535:
+        raise ValueError(f"expected a TCP port from 1 to 65535, got {value!r}")
+    return port
 
 
 def _parse_str(value: Any) -> str:
@@ -96,7 +104,7 @@ class Settings:
         _parse_str,
     )
     host: str = _setting("127.0.0.1", "Address `plaudit serve` listens on.", _parse_str)
-    port: int = _setting(8000, "TCP port `plaudit serve` listens on.", _parse_positive_int)
+    port: int = _setting(8000, "TCP port `plaudit serve` listens on.", _parse_port)
     pool_size: int = _setting(10, "PostgreSQL connections pooled per process.", _parse_positive_int)
     sqlite_busy_timeout_ms: int = _setting(
         5000,

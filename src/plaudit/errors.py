@@ -75,7 +75,8 @@ class PlauditError(Exception):
         }
         if instance:
             body["instance"] = instance
-        body.update(self.extensions)
+        # extensions never overwrite the standard members (RFC 9457 section 3.2)
+        body.update((k, v) for k, v in self.extensions.items() if k not in body)
         return body
 
 

@@ -25,8 +25,16 @@ def free_port() -> int:
 
 
 def _command(settings: Settings, port: int) -> list[str]:
-    command = [sys.executable, "-m", "plaudit", "serve", "--port", str(port),
-               "--data-dir", str(settings.data_path)]
+    command = [
+        sys.executable,
+        "-m",
+        "plaudit",
+        "serve",
+        "--port",
+        str(port),
+        "--data-dir",
+        str(settings.data_path),
+    ]
     if settings.database_url:
         command += ["--database-url", settings.database_url]
     return command
@@ -38,8 +46,9 @@ def running_server(settings: Settings, log: Path) -> Iterator[str]:
     port = free_port()
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     with log.open("wb") as out:
-        process = subprocess.Popen(_command(settings, port), stdout=out, stderr=subprocess.STDOUT,
-                                   env=env)
+        process = subprocess.Popen(
+            _command(settings, port), stdout=out, stderr=subprocess.STDOUT, env=env
+        )
     base = f"http://127.0.0.1:{port}"
     try:
         _wait_ready(base, process, log)

@@ -22,15 +22,21 @@ def _setup(base: str, videos: int) -> tuple[list[int], list[dict[str, str]]]:
     with httpx.Client(base_url=base) as client:
         creator = client.post("/v1/accounts", json={"handle": "creator1", "kind": "creator"}).json()
         auth = {"Authorization": f"Bearer {creator['token']}"}
-        ids = [client.post("/v1/videos", json={"title": f"v{i}", "category": "music"},
-                           headers=auth).json()["id"] for i in range(videos)]
-        fans = [client.post("/v1/accounts", json={"handle": f"fan{i}"}).json()
-                for i in range(CLIENTS)]
+        ids = [
+            client.post(
+                "/v1/videos", json={"title": f"v{i}", "category": "music"}, headers=auth
+            ).json()["id"]
+            for i in range(videos)
+        ]
+        fans = [
+            client.post("/v1/accounts", json={"handle": f"fan{i}"}).json() for i in range(CLIENTS)
+        ]
     return ids, [{"Authorization": f"Bearer {fan['token']}"} for fan in fans]
 
 
-def _race(base: str, video_ids: list[int], auth: dict[str, str], seed: int,
-          failures: list[str]) -> None:
+def _race(
+    base: str, video_ids: list[int], auth: dict[str, str], seed: int, failures: list[str]
+) -> None:
     rng = random.Random(seed)
     with httpx.Client(base_url=base, headers=auth, timeout=30) as client:
         for _ in range(ROUNDS):
@@ -41,7 +47,8 @@ def _race(base: str, video_ids: list[int], auth: dict[str, str], seed: int,
             else:
                 response = client.delete(f"/v1/videos/{video}/likes")
                 ok = response.status_code == 200 or (
-                    response.status_code == 409 and response.json()["type"].endswith("not-liked"))
+                    response.status_code == 409 and response.json()["type"].endswith("not-liked")
+                )
             if not ok:
                 failures.append(f"{response.status_code} {response.text}")
 
@@ -52,8 +59,10 @@ def test_counters_equal_active_likes_after_concurrent_clients(
     with running_server(backend_settings, tmp_path / "server.log") as base:
         video_ids, auths = _setup(base, videos=3)
         failures: list[str] = []
-        threads = [threading.Thread(target=_race, args=(base, video_ids, auth, i, failures))
-                   for i, auth in enumerate(auths)]
+        threads = [
+            threading.Thread(target=_race, args=(base, video_ids, auth, i, failures))
+            for i, auth in enumerate(auths)
+        ]
         for thread in threads:
             thread.start()
         for thread in threads:
@@ -62,12 +71,18 @@ def test_counters_equal_active_likes_after_concurrent_clients(
         served = {v: httpx.get(f"{base}/v1/videos/{v}").json()["likes"] for v in video_ids}
     platform = Platform(backend_settings)
     with platform.db.read() as conn:
-        active = dict(conn.execute(
-            select(tables.likes.c.video_id, func.count())
-            .where(tables.likes.c.removed_at.is_(None)).group_by(tables.likes.c.video_id)
-        ).all())
-        stored = dict(conn.execute(select(tables.video_counters.c.video_id,
-                                          tables.video_counters.c.likes)).all())
+        active = dict(
+            conn.execute(
+                select(tables.likes.c.video_id, func.count())
+                .where(tables.likes.c.removed_at.is_(None))
+                .group_by(tables.likes.c.video_id)
+            ).all()
+        )
+        stored = dict(
+            conn.execute(
+                select(tables.video_counters.c.video_id, tables.video_counters.c.likes)
+            ).all()
+        )
         creator_likes = conn.execute(select(tables.creator_counters.c.likes)).scalar_one()
         seqs = [row[0] for row in conn.execute(select(tables.events.c.seq).order_by("seq"))]
     platform.close()
@@ -77,8 +92,9 @@ def test_counters_equal_active_likes_after_concurrent_clients(
     assert len(seqs) > 0
 
 
-def test_served_api_answers_with_problems_and_docs(backend_settings: Settings,
-                                                  tmp_path: Path) -> None:
+def test_served_api_answers_with_problems_and_docs(
+    backend_settings: Settings, tmp_path: Path
+) -> None:
     with running_server(backend_settings, tmp_path / "server.log") as base:
         assert httpx.get(base + "/openapi.json").json()["info"]["title"] == "Plaudit"
         assert httpx.get(base + "/docs").status_code == 200

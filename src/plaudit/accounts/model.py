@@ -13,6 +13,7 @@ __all__ = [
     "ACCOUNT_KINDS",
     "CITY_TIERS",
     "GENDERS",
+    "PROFILE_FIELDS",
     "SELF_SERVICE_KINDS",
     "SPENDING_BANDS",
     "Account",
@@ -29,6 +30,18 @@ GENDERS = ("female", "male", "other", "undisclosed")
 CITY_TIERS = ("new1", "1", "2", "3", "4", "5")
 # Self-declared monthly spending in CNY; the band names are the lower..upper bound.
 SPENDING_BANDS = ("0-1000", "1000-3000", "3000-5000", "5000-10000", "10000+")
+PROFILE_FIELDS = frozenset(
+    {
+        "birth_year",
+        "gender",
+        "province",
+        "city",
+        "city_tier",
+        "spending_band",
+        "consent_personalisation",
+        "consent_targeting",
+    }
+)
 _HANDLE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{2,63}$")
 
 
@@ -55,7 +68,7 @@ class Profile:
 
 
 def validate_handle(handle: str) -> str:
-    if not _HANDLE.match(handle):
+    if not _HANDLE.fullmatch(handle):
         raise InvalidInput(
             f"handle {handle!r} is not valid: use 3 to 64 letters, digits, '_', '.' or '-', "
             "starting with a letter or digit",

@@ -7,6 +7,7 @@ from typing import Any
 from sqlalchemy.engine import Connection, Row
 
 from plaudit.accounts.model import (
+    PROFILE_FIELDS,
     Account,
     Profile,
     validate_handle,
@@ -14,7 +15,7 @@ from plaudit.accounts.model import (
     validate_profile,
 )
 from plaudit.accounts.tokens import TOKEN_PREFIX, TokenCache, hash_token, new_token
-from plaudit.errors import AccountNotFound, HandleTaken, NotAuthenticated
+from plaudit.errors import AccountNotFound, HandleTaken, InvalidInput, NotAuthenticated
 from plaudit.store import Database, utcnow
 from plaudit.store import catalog as sql
 
@@ -112,6 +113,13 @@ class AccountService:
     def update_profile(self, account_id: int, values: dict[str, Any]) -> Profile:
         """Change some profile fields (consent flags included); the others keep their value."""
         now = utcnow()
+        unknown = set(values) - PROFILE_FIELDS
+        if unknown:
+            raise InvalidInput(
+                f"not profile fields: {', '.join(sorted(unknown))}; allowed: "
+                f"{', '.join(sorted(PROFILE_FIELDS))}",
+                field=min(unknown),
+            )
         validate_profile(values, now.year)
 
         def update(conn: Connection) -> None:

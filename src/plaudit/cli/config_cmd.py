@@ -24,7 +24,7 @@ def config(
         {
             "name": s.name,
             "env": s.env_var,
-            "value": getattr(settings, s.name),
+            "value": _shown(s.name, getattr(settings, s.name)),
             "source": settings.sources[s.name],
             "help": s.help,
         }
@@ -34,11 +34,12 @@ def config(
         print_json(rows)
         return
     for row in rows:
-        value = row["value"]
-        if row["name"] == "database_url" and value:
-            value = _redact(str(value))
-        click.echo(f"{row['name']} = {value!r}  [{row['source']}; {row['env']}]")
+        click.echo(f"{row['name']} = {row['value']!r}  [{row['source']}; {row['env']}]")
         click.echo(f"    {row['help']}")
+
+
+def _shown(name: str, value: object) -> object:
+    return _redact(str(value)) if name == "database_url" and value else value
 
 
 def _redact(url: str) -> str:

@@ -20,6 +20,7 @@ from sqlalchemy.engine import Connection
 
 from plaudit.errors import (
     AccountNotFound,
+    Forbidden,
     InvalidInput,
     NotFollowing,
     NotLiked,
@@ -77,7 +78,8 @@ class _Applier:
         follows = [(i.account_id, i.target_id) for i in items if i.kind in _FOLLOW_KINDS]
         self.kinds = db.account_kinds([i.account_id for i in items] + [t for _, t in follows])
         self.likes: dict[tuple[int, int], int] = db.active_likes(
-            (i.account_id, i.target_id) for i in items if i.kind in _LIKE_KINDS)
+            (i.account_id, i.target_id) for i in items if i.kind in _LIKE_KINDS
+        )
         self.follows: dict[tuple[int, int], int] = db.active_follows(follows)
         devices = [(i.device_key, i.user_agent or "") for i in items if i.device_key]
         first_seen = min((i.at for i in items), default=datetime.now(UTC))
@@ -85,8 +87,12 @@ class _Applier:
         counts = {kind: sum(1 for i in items if i.kind == kind) for kind in KINDS}
         self.ids = {
             table: iter(db.reserve_ids(table, counts[kind]))
-            for table, kind in (("likes", "like"), ("follows", "follow"),
-                                ("comments", "comment"), ("shares", "share"))
+            for table, kind in (
+                ("likes", "like"),
+                ("follows", "follow"),
+                ("comments", "comment"),
+                ("shares", "share"),
+            )
         }
         self.rows: dict[str, list[list[Any]]] = {t: [] for t in self.ids}
         # id -> row of the likes and follows made in this batch (an unlike may still change it)
@@ -98,8 +104,12 @@ class _Applier:
         self.creator_deltas: dict[int, list[int]] = {}
         self.events: list[tuple[str, int]] = []
         self.handlers: dict[str, Callable[[BulkItem], _Decision]] = {
-            "like": self._like, "unlike": self._unlike, "comment": self._comment,
-            "share": self._share, "follow": self._follow, "unfollow": self._unfollow,
+            "like": self._like,
+            "unlike": self._unlike,
+            "comment": self._comment,
+            "share": self._share,
+            "follow": self._follow,
+            "unfollow": self._unfollow,
         }
 
     def apply(self, item: BulkItem) -> _Decision | ItemResult:
@@ -143,8 +153,17 @@ class _Applier:
         if existing is not None:
             return ("existing", existing, -1)
         like_id = next(self.ids["likes"])
-        row = [like_id, item.account_id, item.target_id, item.source, self._device(item),
-               item.ip_prefix, self.db.time(item.at), None, None]
+        row = [
+            like_id,
+            item.account_id,
+            item.target_id,
+            item.source,
+            self._device(item),
+            item.ip_prefix,
+            self.db.time(item.at),
+            None,
+            None,
+        ]
         self.rows["likes"].append(row)
         self.new_likes[like_id] = row
         self.likes[pair] = like_id
@@ -170,35 +189,56 @@ class _Applier:
     def _comment(self, item: BulkItem) -> _Decision:
         self._creator_of(item)
         comment_id = next(self.ids["comments"])
-        self.rows["comments"].append([
-            comment_id, item.account_id, item.target_id, item.body, item.source,
-            self._device(item), item.ip_prefix, self.db.time(item.at),
-        ])
+        self.rows["comments"].append(
+            [
+                comment_id,
+                item.account_id,
+                item.target_id,
+                item.body,
+                item.source,
+                self._device(item),
+                item.ip_prefix,
+                self.db.time(item.at),
+            ]
+        )
         self._video(item.target_id, 1, 1)
         return self._accept("created", "comment", comment_id)
 
     def _share(self, item: BulkItem) -> _Decision:
         self._creator_of(item)
         share_id = next(self.ids["shares"])
-        self.rows["shares"].append([
-            share_id, item.account_id, item.target_id, item.channel, item.source,
-            self._device(item), item.ip_prefix, self.db.time(item.at),
-        ])
+        self.rows["shares"].append(
+            [
+                share_id,
+                item.account_id,
+                item.target_id,
+                item.channel,
+                item.source,
+                self._device(item),
+                item.ip_prefix,
+                self.db.time(item.at),
+            ]
+        )
         self._video(item.target_id, 2, 1)
         return self._accept("created", "share", share_id)
 
     def _follow(self, item: BulkItem) -> _Decision:
-        if self.kinds.get(item.target_id) != "creator":
-            raise InvalidInput(f"account {item.target_id} is not a creator", field="target_id")
+        kind = self.kinds.get(item.target_id)
+        if kind is None:
+            raise AccountNotFound(f"account {item.target_id} does not exist")
+        if kind != "creator":
+            raise InvalidInput(
+                f"account {item.target_id} is not a creator; only creators can be followed",
+                field="target_id",
+            )
         if item.target_id == item.account_id:
-            raise InvalidInput("an account cannot follow itself", field="target_id")
+            raise Forbidden("an account cannot follow itself")
         pair = (item.account_id, item.target_id)
         existing = self.follows.get(pair)
         if existing is not None:
             return ("existing", existing, -1)
         follow_id = next(self.ids["follows"])
-        row = [follow_id, item.account_id, item.target_id, item.source, self.db.time(item.at),
-               None]
+        row = [follow_id, item.account_id, item.target_id, item.source, self.db.time(item.at), None]
         self.rows["follows"].append(row)
         self.new_follows[follow_id] = row
         self.follows[pair] = follow_id
@@ -220,11 +260,17 @@ class _Applier:
 
     def write(self) -> int:
         """Write everything decided; returns the seq of the batch's first event."""
-        for table, columns in (("likes", LIKE_COLUMNS), ("follows", FOLLOW_COLUMNS),
-                               ("comments", COMMENT_COLUMNS), ("shares", SHARE_COLUMNS)):
-            self.db.insert(table, columns, self.rows[table])
+        # Removals first: a pair unliked and liked again in this batch must free the unique
+        # active-like slot before the new like takes it.
         self.db.remove("likes", self.like_removals, with_source=True)
         self.db.remove("follows", self.follow_removals, with_source=False)
+        for table, columns in (
+            ("likes", LIKE_COLUMNS),
+            ("follows", FOLLOW_COLUMNS),
+            ("comments", COMMENT_COLUMNS),
+            ("shares", SHARE_COLUMNS),
+        ):
+            self.db.insert(table, columns, self.rows[table])
         self.db.add_video_counters(self.video_deltas)
         self.db.add_creator_counters(self.creator_deltas)
         return self.db.append_events(self.events)
@@ -242,7 +288,8 @@ def ingest(conn: Connection, items: Sequence[BulkItem]) -> list[ItemResult]:
     finally:
         db.close()
     return [
-        d if isinstance(d, ItemResult)
+        d
+        if isinstance(d, ItemResult)
         else ItemResult(d[0], d[1], first_seq + d[2] if d[2] >= 0 else None)
         for d in decisions
     ]

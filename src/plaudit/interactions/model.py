@@ -32,7 +32,7 @@ MAX_COMMENT_CHARS = 2000
 
 def validate_source(source: str) -> str:
     """`app`, `web`, `api`, `assistant` or `campaign:<id>`: the disclosed origin of an action."""
-    if source in BASE_SOURCES or _CAMPAIGN.match(source):
+    if source in BASE_SOURCES or _CAMPAIGN.fullmatch(source):
         return source
     raise InvalidInput(
         f"source {source!r} is not valid: use one of {', '.join(BASE_SOURCES)} or "
@@ -52,6 +52,8 @@ def ip_prefix(address: str) -> str:
         ip = ipaddress.ip_address(address.strip())
     except ValueError:
         raise InvalidInput(f"ip {address!r} is not an IPv4 or IPv6 address", field="ip") from None
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped  # an IPv4 client seen through a dual-stack listener
     bits = 24 if ip.version == 4 else 48
     return str(ipaddress.ip_network(f"{ip}/{bits}", strict=False))
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections import Counter
 from datetime import UTC, datetime
+from functools import partial
 
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from sqlalchemy import func, select
@@ -144,18 +145,17 @@ def load_community(
         task = progress.add_task(f"demo {size.name} (seed {seed})", total=total)
         for chunk in generate(size, seed, end or default_end()):
             if isinstance(chunk, AccountsChunk):
-                db.write(lambda conn, c=chunk: _write_accounts(conn, c))
-                totals["accounts"] += len(chunk.rows)
+                db.write(partial(_write_accounts, chunk=chunk))
+                done = len(chunk.rows)
+                totals["accounts"] += done
             elif isinstance(chunk, VideosChunk):
-                db.write(lambda conn, c=chunk: _write_videos(conn, c))
-                totals["videos"] += len(chunk.rows)
+                db.write(partial(_write_videos, chunk=chunk))
+                done = len(chunk.rows)
+                totals["videos"] += done
             else:
-                totals["interactions"] += db.write(
-                    lambda conn, c=chunk: _write_interactions(conn, c)
-                )
-            progress.advance(
-                task, len(chunk.rows if not isinstance(chunk, InteractionsChunk) else chunk.items)
-            )
+                done = db.write(partial(_write_interactions, chunk=chunk))
+                totals["interactions"] += done
+            progress.advance(task, done)
     db.write(_sync_sequences)
     return (
         f"loaded demo '{size.name}' (seed {seed}): {totals['accounts']:,} accounts, "

@@ -158,7 +158,7 @@ class BulkSQL:
             return []
         if self.sqlite:
             self._cursor.execute(f"SELECT COALESCE(MAX(id), 0) FROM {table}")
-            first = int(self._cursor.fetchone()[0]) + 1
+            first = self._scalar_int() + 1
             return list(range(first, first + count))
         self._cursor.execute(
             f"SELECT nextval(pg_get_serial_sequence('{table}', 'id')) FROM generate_series(1, %s)",
@@ -236,7 +236,12 @@ class BulkSQL:
 
     def max_id(self, table: str) -> int:
         self._cursor.execute(f"SELECT COALESCE(MAX(id), 0) FROM {table}")
-        return int(self._cursor.fetchone()[0])
+        return self._scalar_int()
+
+    def _scalar_int(self) -> int:
+        row = self._cursor.fetchone()
+        assert row is not None, "an aggregate query always returns a row"
+        return int(row[0])
 
     def close(self) -> None:
         self._cursor.close()

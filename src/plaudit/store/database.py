@@ -7,10 +7,9 @@ from contextlib import contextmanager
 from typing import TypeVar
 
 from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.exc import DBAPIError
 
 from plaudit.config import Settings
-from plaudit.store.boundary import translate_db_error
+from plaudit.store.boundary import DRIVER_ERRORS, translate_db_error
 from plaudit.store.engine import make_engine
 from plaudit.store.migrate import upgrade
 from plaudit.store.writer import WriteFn, Writer
@@ -56,7 +55,7 @@ class Database:
         try:
             with self.read_engine.connect() as conn, conn.begin():
                 yield conn
-        except DBAPIError as exc:
+        except DRIVER_ERRORS as exc:
             raise translate_db_error(exc) from exc
 
     def write(self, fn: WriteFn[T]) -> T:
@@ -66,7 +65,7 @@ class Database:
         try:
             with self.write_engine.begin() as conn:
                 return fn(conn)
-        except DBAPIError as exc:
+        except DRIVER_ERRORS as exc:
             raise translate_db_error(exc) from exc
 
     async def write_async(self, fn: WriteFn[T]) -> T:

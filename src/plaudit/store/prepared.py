@@ -40,7 +40,7 @@ class Prepared:
         found = self._compiled.get(dialect.name)
         if found is None:
             compiled = self._statement.compile(dialect=dialect)
-            positions = compiled.positiontup if dialect.positional else None
+            positions = getattr(compiled, "positiontup", None) if dialect.positional else None
             found = (str(compiled), tuple(positions) if positions is not None else None)
             self._compiled[dialect.name] = found
         return found

@@ -19,10 +19,9 @@ from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from plaudit.errors import PlauditError
-from plaudit.store.boundary import translate_db_error
+from plaudit.store.boundary import is_db_error, is_integrity_error, translate_db_error
 
 __all__ = ["WriteFn", "Writer"]
 
@@ -129,7 +128,7 @@ class Writer:
                 for job in batch:
                     _run_in_savepoint(conn, job)
         except Exception as exc:  # the commit failed: nothing of the batch is durable
-            error = translate_db_error(exc) if isinstance(exc, DBAPIError) else exc
+            error = translate_db_error(exc) if is_db_error(exc) else exc
             log.warning("write batch of %d failed: %s", len(batch), error)
             for job in batch:
                 job.result, job.error = None, error
@@ -168,14 +167,15 @@ def _run_in_savepoint(conn: Connection, job: _Job[Any], retries: int = 1) -> Non
     except BaseException as exc:
         cursor.execute("ROLLBACK TO SAVEPOINT plaudit_write")
         cursor.execute("RELEASE SAVEPOINT plaudit_write")
-        if isinstance(exc, IntegrityError) and retries > 0:
+        if is_integrity_error(exc) and retries > 0:
             _run_in_savepoint(conn, job, retries - 1)
-        elif isinstance(exc, DBAPIError):
+        elif is_db_error(exc):
             job.error = translate_db_error(exc)
         elif isinstance(exc, PlauditError):
             job.error = exc
-        else:
-            raise
+        else:  # a bug in that write: it alone fails, as a 500, and the log has the trace
+            log.error("write failed unexpectedly", exc_info=exc)
+            job.error = exc
     else:
         cursor.execute("RELEASE SAVEPOINT plaudit_write")
     finally:

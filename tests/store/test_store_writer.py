@@ -1,0 +1,248 @@
+"""The writer thread: every write commits, failures stay with their own write, group commit."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from sqlalchemy import insert, select
+from sqlalchemy.engine import Connection
+
+from plaudit.config import Settings
+from plaudit.errors import Conflict, HandleTaken, PlauditError
+from plaudit.store import Database, tables
+from plaudit.store.writer import WriteFn
+
+AT = datetime(2024, 1, 1, tzinfo=UTC)
+
+
+@pytest.fixture
+def db(sqlite_settings: Settings) -> Iterator[Database]:
+    database = Database(sqlite_settings.with_values(sqlite_synchronous="normal"))
+    database.migrate()
+    database.start_writer()
+    yield database
+    database.close()
+
+
+def insert_account(handle: str) -> WriteFn[int]:
+    def op(conn: Connection) -> int:
+        values = {"handle": handle, "kind": "fan", "display_name": "", "created_at": AT}
+        stmt = insert(tables.accounts).values(values).returning(tables.accounts.c.id)
+        return int(conn.execute(stmt).scalar_one())
+
+    return op
+
+
+def handles(db: Database) -> set[str]:
+    with db.read() as conn:
+        return set(conn.execute(select(tables.accounts.c.handle)).scalars())
+
+
+class Gate:
+    """A write that holds the writer until released, so the writes queued meanwhile are
+    taken together as one batch."""
+
+    def __init__(self) -> None:
+        self.entered = threading.Event()
+        self.release = threading.Event()
+
+    def __call__(self, conn: Connection) -> None:
+        self.entered.set()
+        assert self.release.wait(10), "the test never released the gate"
+
+
+async def _queue_behind_gate(db: Database, fns: Sequence[WriteFn[Any]]) -> list[Any]:
+    gate = Gate()
+    held = asyncio.ensure_future(db.write_async(gate))
+    await asyncio.to_thread(gate.entered.wait, 10)
+    tasks = [asyncio.ensure_future(db.write_async(fn)) for fn in fns]
+    await asyncio.sleep(0)  # each task runs up to its await: all writes are queued now
+    gate.release.set()
+    await held
+    return await asyncio.gather(*tasks, return_exceptions=True)
+
+
+def in_one_batch(db: Database, fns: Sequence[WriteFn[Any]]) -> list[Any]:
+    """Run `fns` so that the writer takes them as one batch; results or exceptions."""
+    return asyncio.run(_queue_behind_gate(db, fns))
+
+
+def recording(fn: WriteFn[Any], transactions: list[Any]) -> WriteFn[Any]:
+    """`fn`, noting the transaction it ran in (to show which writes shared a batch)."""
+
+    def op(conn: Connection) -> Any:
+        transactions.append(conn.get_transaction())
+        return fn(conn)
+
+    return op
+
+
+def failing(fn: WriteFn[Any], error: Callable[[], BaseException]) -> WriteFn[Any]:
+    """`fn` (which writes something), then an error: none of its writes may remain."""
+
+    def op(conn: Connection) -> Any:
+        fn(conn)
+        raise error()
+
+    return op
+
+
+def test_many_concurrent_writes_from_threads_all_commit(db: Database) -> None:
+    names = [f"user{i}" for i in range(200)]
+    with ThreadPoolExecutor(max_workers=16) as pool:
+        ids = list(pool.map(lambda name: db.write(insert_account(name)), names))
+    assert len(set(ids)) == 200
+    assert handles(db) == set(names)
+
+
+def test_many_concurrent_async_writes_all_commit(db: Database) -> None:
+    async def main() -> list[int]:
+        return await asyncio.gather(*(db.write_async(insert_account(f"a{i}")) for i in range(150)))
+
+    ids = asyncio.run(main())
+    assert len(set(ids)) == 150
+    assert handles(db) == {f"a{i}" for i in range(150)}
+
+
+def test_a_plaudit_error_fails_only_its_own_write_in_a_batch(db: Database) -> None:
+    transactions: list[Any] = []
+    fns = [
+        insert_account("before"),
+        failing(insert_account("doomed"), lambda: HandleTaken("handle 'x' is taken")),
+        insert_account("after"),
+    ]
+    results = in_one_batch(db, [recording(fn, transactions) for fn in fns])
+    assert all(t is transactions[0] for t in transactions), "the writes shared one batch"
+    assert isinstance(results[0], int)
+    assert isinstance(results[2], int)
+    assert isinstance(results[1], HandleTaken)
+    assert handles(db) == {"before", "after"}
+
+
+def test_a_uniqueness_violation_is_a_conflict_for_that_write_alone(db: Database) -> None:
+    db.write(insert_account("taken"))
+    results = in_one_batch(
+        db, [insert_account("one"), insert_account("taken"), insert_account("two")]
+    )
+    assert isinstance(results[1], Conflict)
+    assert handles(db) == {"taken", "one", "two"}
+
+
+def test_an_unexpected_exception_fails_only_its_own_write(db: Database) -> None:
+    # The writer's promise: "a function that raises rolls back only its own savepoint". A
+    # bug in one write (here a ValueError) must not fail the unrelated writes batched with it.
+    results = in_one_batch(
+        db,
+        [
+            insert_account("before"),
+            failing(insert_account("doomed"), lambda: ValueError("a bug in one write")),
+            insert_account("after"),
+        ],
+    )
+    assert isinstance(results[1], ValueError)
+    assert isinstance(results[0], int)
+    assert isinstance(results[2], int)
+    assert handles(db) == {"before", "after"}
+
+
+def test_a_driver_error_is_translated_and_fails_only_its_own_write(db: Database) -> None:
+    # The hot paths (prepared statements, bulk ingest) run SQL on the driver's cursor, so
+    # their errors are sqlite3/psycopg exceptions that SQLAlchemy never wrapped.
+    def raw_sql_on_a_missing_table(conn: Connection) -> None:
+        cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+        cursor.execute("UPDATE no_such_table SET x = 1")
+
+    results = in_one_batch(
+        db, [insert_account("before"), raw_sql_on_a_missing_table, insert_account("after")]
+    )
+    assert isinstance(results[1], PlauditError), repr(results[1])
+    assert handles(db) == {"before", "after"}
+
+
+def test_results_arrive_only_after_the_batch_commits(db: Database) -> None:
+    second = Gate()
+
+    async def main() -> None:
+        gate = Gate()
+        held = asyncio.ensure_future(db.write_async(gate))
+        await asyncio.to_thread(gate.entered.wait, 10)
+        first = asyncio.ensure_future(db.write_async(insert_account("early")))
+        blocked = asyncio.ensure_future(db.write_async(second))
+        await asyncio.sleep(0)
+        gate.release.set()
+        await held
+        await asyncio.to_thread(second.entered.wait, 10)
+        await asyncio.sleep(0.2)  # time for a wrongly early result to arrive
+        assert not first.done(), "a result arrived before its batch was committed"
+        assert handles(db) == set(), "nothing is visible before the commit"
+        second.release.set()
+        assert isinstance(await first, int)
+        await blocked
+        assert handles(db) == {"early"}
+
+    asyncio.run(main())
+
+
+def test_write_returns_after_commit_so_a_reader_sees_it(db: Database) -> None:
+    for i in range(20):
+        db.write(insert_account(f"seen{i}"))
+        assert f"seen{i}" in handles(db)
+
+
+def test_closing_finishes_the_queued_writes(sqlite_settings: Settings) -> None:
+    database = Database(sqlite_settings)
+    database.migrate()
+    database.start_writer()
+
+    async def main() -> list[Any]:
+        gate = Gate()
+        held = asyncio.ensure_future(database.write_async(gate))
+        await asyncio.to_thread(gate.entered.wait, 10)
+        tasks = [
+            asyncio.ensure_future(database.write_async(insert_account(f"q{i}"))) for i in range(30)
+        ]
+        await asyncio.sleep(0)
+        closing = asyncio.ensure_future(asyncio.to_thread(database.close))
+        await asyncio.sleep(0.1)
+        gate.release.set()
+        await held
+        await closing
+        return await asyncio.gather(*tasks)
+
+    ids = asyncio.run(main())
+    assert len(set(ids)) == 30
+    reopened = Database(sqlite_settings)
+    try:
+        assert handles(reopened) == {f"q{i}" for i in range(30)}
+    finally:
+        reopened.close()
+
+
+def test_without_the_writer_thread_writes_run_inline_and_roll_back_on_error(
+    sqlite_settings: Settings,
+) -> None:
+    database = Database(sqlite_settings)
+    database.migrate()
+    try:
+        assert database.write(insert_account("inline")) > 0
+        with pytest.raises(HandleTaken):
+            database.write(failing(insert_account("doomed"), lambda: HandleTaken("taken")))
+        assert handles(database) == {"inline"}
+    finally:
+        database.close()
+
+
+def test_write_async_needs_the_writer_thread(sqlite_settings: Settings) -> None:
+    database = Database(sqlite_settings)
+    database.migrate()
+    try:
+        with pytest.raises(RuntimeError, match="start_writer"):
+            asyncio.run(database.write_async(insert_account("x")))
+    finally:
+        database.close()
