@@ -29,31 +29,59 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
+from sqlalchemy.engine import Connection
 
 from plaudit.config import Settings, load_settings
 from plaudit.interactions import BulkItem, ingest_op
 from plaudit.platform import Platform
 from plaudit.store import tables
-from plaudit.store.bulk import insert_accounts, insert_videos
+from plaudit.store.bulk import ACCOUNT_COLUMNS, VIDEO_COLUMNS, BulkSQL
 
 FANS = 2000
 VIDEOS = 500
 
 
-def _populate(settings: Settings) -> list[str]:
-    """Creators, videos and fans with tokens; returns the fans' tokens."""
-    platform = Platform(settings).open()
+def _community(platform: Platform, fans: int) -> None:
+    """One creator with VIDEOS videos and `fans` fan accounts (ids 2..fans+1), in bulk."""
     now = datetime.now(UTC)
-    creator = {"id": 1, "handle": "bench-creator", "kind": "creator", "display_name": "",
-               "created_at": now}
-    platform.db.write(lambda conn: insert_accounts(conn, [creator], []))
-    videos = [{"id": i, "creator_id": 1, "title": f"v{i}", "category": "music", "duration_s": 15,
-               "published_at": now - timedelta(days=1)} for i in range(1, VIDEOS + 1)]
-    platform.db.write(lambda conn: insert_videos(conn, videos))
-    fans = [{"id": i, "handle": f"bench-fan{i}", "kind": "fan", "display_name": "",
-             "created_at": now} for i in range(2, FANS + 2)]
-    platform.db.write(lambda conn: insert_accounts(conn, fans, []))
-    tokens = [platform.accounts.issue_token(fan["id"]) for fan in fans]
+
+    def write(conn: Connection) -> None:
+        sql = BulkSQL(conn)
+        at = sql.time(now)
+        sql.insert(
+            "accounts",
+            ACCOUNT_COLUMNS,
+            [(1, "bench-creator", "creator", "", at)]
+            + [(i, f"bench-fan{i}", "fan", "", at) for i in range(2, fans + 2)],
+        )
+        sql.insert(
+            "creator_counters", ("creator_id", "videos", "likes", "followers"), [(1, VIDEOS, 0, 0)]
+        )
+        sql.insert(
+            "videos",
+            VIDEO_COLUMNS,
+            [
+                (i, 1, f"v{i}", "music", 15, sql.time(now - timedelta(days=1)))
+                for i in range(1, VIDEOS + 1)
+            ],
+        )
+        sql.insert(
+            "video_counters",
+            ("video_id", "likes", "comments", "shares"),
+            [(i, 0, 0, 0) for i in range(1, VIDEOS + 1)],
+        )
+        sql.sync_sequence("accounts")
+        sql.sync_sequence("videos")
+        sql.close()
+
+    platform.db.write(write)
+
+
+def _populate(settings: Settings) -> list[str]:
+    """The community for the HTTP run; returns the fans' tokens."""
+    platform = Platform(settings).open()
+    _community(platform, FANS)
+    tokens = [platform.accounts.issue_token(fan) for fan in range(2, FANS + 2)]
     platform.close()
     return tokens
 
@@ -77,7 +105,7 @@ def _wrk(url: str, duration: int, connections: int, script: Path | None = None) 
     command = ["wrk", "-t1", f"-c{connections}", f"-d{duration}s", "--latency"]
     if script:
         command += ["-s", str(script)]
-    output = subprocess.run(command + [url], capture_output=True, text=True, check=True).stdout
+    output = subprocess.run([*command, url], capture_output=True, text=True, check=True).stdout
     non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
     if non_2xx:
         raise SystemExit(f"wrk saw {non_2xx.group(1)} error responses:\n{output}")
@@ -87,8 +115,16 @@ def _wrk(url: str, duration: int, connections: int, script: Path | None = None) 
 
 
 def _serve(settings: Settings, port: int, log: Path) -> subprocess.Popen[bytes]:
-    command = [sys.executable, "-m", "plaudit", "serve", "--port", str(port),
-               "--data-dir", str(settings.data_path)]
+    command = [
+        sys.executable,
+        "-m",
+        "plaudit",
+        "serve",
+        "--port",
+        str(port),
+        "--data-dir",
+        str(settings.data_path),
+    ]
     if settings.database_url:
         command += ["--database-url", settings.database_url]
     process = subprocess.Popen(command, stdout=log.open("wb"), stderr=subprocess.STDOUT)
@@ -112,15 +148,18 @@ def http_benchmark(settings: Settings, duration: int, connections: int, work: Pa
         base = f"http://127.0.0.1:{port}"
         _wrk(base + "/healthz", 2, connections)  # warm-up
         floor = _wrk(base + "/healthz", duration, connections)
-        likes = _wrk(base + "/v1/videos/1/likes", duration, connections,
-                     _lua_script(tokens, work / "likes.lua"))
+        likes = _wrk(
+            base + "/v1/videos/1/likes",
+            duration,
+            connections,
+            _lua_script(tokens, work / "likes.lua"),
+        )
     finally:
         server.terminate()
         server.wait()
     platform = Platform(settings)
     with platform.db.read() as conn:
-        stored = conn.execute(tables.likes.select().with_only_columns(
-            tables.likes.c.id)).all()
+        stored = conn.execute(tables.likes.select().with_only_columns(tables.likes.c.id)).all()
     platform.close()
     print(f"no-op floor (GET /healthz):      {floor:10,.0f} req/s")
     print(f"like (POST /v1/videos/N/likes):  {likes:10,.0f} req/s  ({len(stored):,} likes stored)")
@@ -130,8 +169,10 @@ def http_benchmark(settings: Settings, duration: int, connections: int, work: Pa
 def _bulk_items(count: int, fans: int) -> list[BulkItem]:
     at = datetime.now(UTC) - timedelta(hours=1)
     pairs = random.Random(3).sample(range(fans * VIDEOS), count)
-    return [BulkItem("like", 2 + p // VIDEOS, 1 + p % VIDEOS, at, "api", None, None,
-                     "10.0.0.0/24") for p in pairs]
+    return [
+        BulkItem("like", 2 + p // VIDEOS, 1 + p % VIDEOS, at, "api", None, None, "10.0.0.0/24")
+        for p in pairs
+    ]
 
 
 def _sqlite_anchor(count: int, work: Path) -> float:
@@ -153,15 +194,7 @@ def bulk_benchmark(count: int, work: Path) -> None:
     settings = load_settings(flags={"data_dir": str(work / "bulk")}, env={})
     fans = max(FANS, count // VIDEOS + 1)
     platform = Platform(settings).open()
-    now = datetime.now(UTC)
-    platform.db.write(lambda conn: insert_accounts(conn, [
-        {"id": 1, "handle": "c", "kind": "creator", "display_name": "", "created_at": now}], []))
-    platform.db.write(lambda conn: insert_videos(conn, [
-        {"id": i, "creator_id": 1, "title": "v", "category": "music", "duration_s": 1,
-         "published_at": now - timedelta(days=1)} for i in range(1, VIDEOS + 1)]))
-    platform.db.write(lambda conn: insert_accounts(conn, [
-        {"id": i, "handle": f"f{i}", "kind": "fan", "display_name": "", "created_at": now}
-        for i in range(2, fans + 2)], []))
+    _community(platform, fans)
     items = _bulk_items(count, fans)
     started = time.perf_counter()
     created = 0
@@ -175,8 +208,10 @@ def bulk_benchmark(count: int, work: Path) -> None:
     rate = count / elapsed
     print(f"bulk ingest (SQLite, 10k/batch): {rate:10,.0f} likes/s  ({count:,} likes)")
     print(f"anchor raw sqlite3 executemany:  {anchor:10,.0f} rows/s")
-    print(f"ratio bulk/anchor:               {rate / anchor:10.2f}; "
-          f"target 100,000 likes/s: {'met' if rate >= 100_000 else 'NOT met'}")
+    print(
+        f"ratio bulk/anchor:               {rate / anchor:10.2f}; "
+        f"target 100,000 likes/s: {'met' if rate >= 100_000 else 'NOT met'}"
+    )
 
 
 def main() -> None:
@@ -191,8 +226,9 @@ def main() -> None:
         work = Path(tmp)
         if not args.skip_http:
             flags = {"data_dir": str(work / "http"), "database_url": args.database_url or None}
-            http_benchmark(load_settings(flags=flags, env={}), args.duration, args.connections,
-                           work)
+            http_benchmark(
+                load_settings(flags=flags, env={}), args.duration, args.connections, work
+            )
         if args.bulk:
             bulk_benchmark(args.bulk, work)
 

@@ -19,7 +19,8 @@ def test_every_setting_is_documented_with_its_variable() -> None:
 def test_every_error_type_is_documented() -> None:
     text = (DOCS / "api.md").read_text()
     kinds = [
-        obj.type for obj in vars(errors).values()
+        obj.type
+        for obj in vars(errors).values()
         if isinstance(obj, type) and issubclass(obj, errors.PlauditError)
     ]
     missing = [kind for kind in kinds if f"`{kind}`" not in text]

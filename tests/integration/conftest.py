@@ -47,7 +47,8 @@ def assert_problem(response: Any, status: int, type_slug: str) -> dict[str, Any]
     body: dict[str, Any] = response.json()
     assert body["type"].endswith("/" + type_slug), body
     assert body["status"] == status
-    assert body["title"] and body["detail"]
+    assert body["title"]
+    assert body["detail"]
     return body
 
 

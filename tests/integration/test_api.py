@@ -222,7 +222,7 @@ def test_profile_and_consent(api: Api) -> None:
 
 
 def _gateway(api: Api) -> dict[str, str]:
-    account, token = api.platform.accounts.create("gateway1", "gateway")
+    _account, token = api.platform.accounts.create("gateway1", "gateway")
     return {"Authorization": f"Bearer {token}"}
 
 
@@ -270,7 +270,8 @@ def test_bulk_ingest_gives_a_result_per_item(api: Api) -> None:
     assert errors == ["video-not-found", "not-liked", "invalid-input", "invalid-input"]
     assert (body["accepted"], body["rejected"]) == (5, 4)
     seqs = [r["seq"] for r in body["results"] if r["seq"] is not None]
-    assert seqs == sorted(seqs) and len(seqs) == 4
+    assert seqs == sorted(seqs)
+    assert len(seqs) == 4
     counts = api.client.get(f"/v1/videos/{video}").json()
     assert (counts["likes"], counts["comments"], counts["shares"]) == (0, 1, 0)
     assert _events(api) == 4
