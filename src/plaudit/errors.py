@@ -15,6 +15,7 @@
     │   └── HandleTaken               an account with that handle exists
     ├── PayloadTooLarge (413)         too many items in one request
     ├── StorageUnavailable (503)      the database cannot be reached or is locked; retry later
+    ├── PendingIntegration (503)      the interaction is not yet in a signed checkpoint; retry
     └── StorageError (500)            the database failed in a way retrying will not fix
 
 Domain code raises these; database driver errors are translated into StorageUnavailable or
@@ -40,6 +41,7 @@ __all__ = [
     "NotFound",
     "NotLiked",
     "PayloadTooLarge",
+    "PendingIntegration",
     "PlauditError",
     "StorageError",
     "StorageUnavailable",
@@ -172,6 +174,14 @@ class StorageUnavailable(PlauditError):
     status = 503
     type = "storage-unavailable"
     title = "Storage unavailable"
+
+
+class PendingIntegration(PlauditError):
+    """Sequenced but not yet in a signed checkpoint: retry after a second (503, Retry-After)."""
+
+    status = 503
+    type = "pending-integration"
+    title = "Not yet in a signed checkpoint"
 
 
 class StorageError(PlauditError):

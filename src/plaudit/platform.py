@@ -10,6 +10,9 @@ from plaudit.accounts import AccountService
 from plaudit.catalog import VideoService
 from plaudit.config import Settings
 from plaudit.interactions import InteractionService
+from plaudit.ledger.integration import Integrator
+from plaudit.ledger.keystore import load_or_create_signer
+from plaudit.ledger.service import LedgerService
 from plaudit.store import Database
 
 __all__ = ["Platform"]
@@ -24,13 +27,21 @@ class Platform:
         self.accounts = AccountService(self.db)
         self.videos = VideoService(self.db)
         self.interactions = InteractionService(self.db)
+        signer = load_or_create_signer(settings.data_path, settings.ledger_origin)
+        self.ledger = LedgerService(self.db, signer)
+        self.integrator = Integrator(
+            self.db, signer, settings.ledger_origin, interval_s=settings.checkpoint_interval_s
+        )
 
-    def open(self, *, writer_thread: bool = False) -> Platform:
-        """Apply pending migrations, and start the writer thread for a server."""
+    def open(self, *, writer_thread: bool = False, integrate: bool = False) -> Platform:
+        """Apply pending migrations; a server also starts the writer and the integrator."""
         self.db.migrate()
         if writer_thread:
             self.db.start_writer()
+        if integrate:
+            self.integrator.start()
         return self
 
     def close(self) -> None:
+        self.integrator.stop()
         self.db.close()

@@ -29,7 +29,7 @@ def create_app(settings: Settings, platform: Platform | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        platform.open(writer_thread=True)
+        platform.open(writer_thread=True, integrate=True)
         try:
             yield
         finally:

@@ -15,7 +15,13 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
-from plaudit.errors import PROBLEM_BASE, InvalidInput, PlauditError, StorageUnavailable
+from plaudit.errors import (
+    PROBLEM_BASE,
+    InvalidInput,
+    PendingIntegration,
+    PlauditError,
+    StorageUnavailable,
+)
 
 __all__ = ["PROBLEM_JSON", "install_problem_handlers", "problem_response"]
 
@@ -33,7 +39,8 @@ _HTTP_TYPES = {
 
 
 def problem_response(error: PlauditError, request: Request) -> JSONResponse:
-    headers = {"Retry-After": "1"} if isinstance(error, StorageUnavailable) else None
+    retry = isinstance(error, StorageUnavailable | PendingIntegration)
+    headers = {"Retry-After": "1"} if retry else None
     if error.status == 401:
         headers = {"WWW-Authenticate": 'Bearer realm="plaudit"'}
     return JSONResponse(

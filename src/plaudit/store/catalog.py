@@ -9,8 +9,10 @@ from typing import Any
 from sqlalchemy import and_, insert, select, update
 from sqlalchemy.engine import Connection, Row
 
+from plaudit.store.secrets import new_secret
 from plaudit.store.sequence import inserted_id
 from plaudit.store.tables import (
+    account_secrets,
     account_tokens,
     accounts,
     creator_counters,
@@ -44,6 +46,7 @@ def account_by_handle(conn: Connection, handle: str) -> Row[Any] | None:
 def insert_account(conn: Connection, values: dict[str, Any]) -> int:
     """Insert an account (with its creator counter row when it is a creator)."""
     account_id = inserted_id(conn.execute(insert(accounts).values(values)))
+    conn.execute(insert(account_secrets).values(account_id=account_id, secret=new_secret()))
     if values["kind"] == "creator":
         conn.execute(insert(creator_counters).values(creator_id=account_id))
     return account_id

@@ -28,6 +28,7 @@ from sqlalchemy import (
 from plaudit.store.types import UTCDateTime
 
 __all__ = [
+    "account_secrets",
     "account_tokens",
     "accounts",
     "comments",
@@ -35,6 +36,11 @@ __all__ = [
     "devices",
     "events",
     "follows",
+    "ledger_bundles",
+    "ledger_checkpoints",
+    "ledger_cosignatures",
+    "ledger_state",
+    "ledger_tiles",
     "likes",
     "metadata",
     "profiles",
@@ -207,6 +213,7 @@ events = Table(
     Column("seq", BigInteger, primary_key=True, autoincrement=False),
     Column("kind", String(16), nullable=False),
     Column("ref_id", ID, nullable=False),
+    Index("ix_events_ref", "ref_id", "kind"),  # a like's seq, for its receipt
 )
 
 sequencer = Table(
@@ -214,4 +221,61 @@ sequencer = Table(
     metadata,
     Column("name", String(32), primary_key=True),
     Column("next_value", BigInteger, nullable=False),
+)
+
+# Per-account secret from which the ledger's commitment openings are derived (ledger/entries.py).
+# Deleting it (secret = NULL, shredded_at set) makes the account's entries unlinkable.
+account_secrets = Table(
+    "account_secrets",
+    metadata,
+    Column("account_id", ID, ForeignKey("accounts.id"), primary_key=True),
+    Column("secret", LargeBinary(32), nullable=True),
+    Column("shredded_at", UTCDateTime(), nullable=True),
+)
+
+# The integrated tree: one row, advanced in the same transaction as its tiles and checkpoint.
+ledger_state = Table(
+    "ledger_state",
+    metadata,
+    Column("id", SmallInteger, primary_key=True),
+    Column("size", BigInteger, nullable=False),
+    Column("root", LargeBinary(32), nullable=False),
+)
+
+# c2sp.org/tlog-tiles hash tiles: `hashes` is the concatenation of up to 256 node hashes of
+# Merkle level 8 * level; the rightmost tile of a level grows until it is full.
+ledger_tiles = Table(
+    "ledger_tiles",
+    metadata,
+    Column("level", SmallInteger, primary_key=True, autoincrement=False),
+    Column("idx", BigInteger, primary_key=True, autoincrement=False),
+    Column("hashes", LargeBinary, nullable=False),
+)
+
+# Entry bundles parallel to level-0 tiles: up to 256 entries, each with its uint16 length.
+ledger_bundles = Table(
+    "ledger_bundles",
+    metadata,
+    Column("idx", BigInteger, primary_key=True, autoincrement=False),
+    Column("width", Integer, nullable=False),
+    Column("data", LargeBinary, nullable=False),
+)
+
+ledger_checkpoints = Table(
+    "ledger_checkpoints",
+    metadata,
+    Column("size", BigInteger, primary_key=True, autoincrement=False),
+    Column("root", LargeBinary(32), nullable=False),
+    Column("note", Text, nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+)
+
+# Witness cosignatures (c2sp.org/tlog-cosignature) on our checkpoints, one line per witness.
+ledger_cosignatures = Table(
+    "ledger_cosignatures",
+    metadata,
+    Column("size", BigInteger, primary_key=True, autoincrement=False),
+    Column("witness", String(255), primary_key=True),
+    Column("line", Text, nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
 )

@@ -1,0 +1,189 @@
+"""The ledger's entries: a versioned, canonical binary encoding with no personal data in it.
+
+Every accepted interaction becomes one entry. What is in clear: the kind, the time (UTC
+microseconds), the target (a video id, or a creator's account id for follows), the source
+(`campaign:<id>` discloses an incentivised like) and, for shares, the channel. What is only
+committed to:
+
+* the account, as a commitment per (account, target): the same account liking the same video
+  twice shows up as the same commitment (an auditor sees duplicates and pairs unlikes with
+  likes) but the commitments of one account on two videos are unrelated;
+* the device (device id, user agent, IP prefix), salted per entry, so devices cannot be
+  followed across entries;
+* a comment's text, salted per entry.
+
+Openings are derived from a per-account secret with HMAC-SHA256; the account owner fetches
+them in a receipt. Deleting the secret (crypto-shredding) makes every entry of the account
+unlinkable to it while the log stays append-only. The format is documented in
+docs/ledger-format.md; version 1 layout, all integers big-endian:
+
+    u8 version (=1) | u8 kind | u64 time_us | u64 target_id | u8 len | source (UTF-8)
+    | 32 account commitment | u8 has_device | [32 device commitment]
+    | comment: 32 body commitment | share: u8 len | channel (UTF-8)
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import struct
+from dataclasses import dataclass
+from enum import IntEnum
+
+from plaudit.ledger.errors import LedgerError
+
+__all__ = [
+    "ENTRY_VERSION",
+    "Entry",
+    "EntryFormatError",
+    "Kind",
+    "account_commitment",
+    "account_opening",
+    "body_commitment",
+    "body_opening",
+    "decode_entry",
+    "device_commitment",
+    "device_opening",
+    "encode_entry",
+]
+
+ENTRY_VERSION = 1
+_HEAD = struct.Struct(">BBQQ")
+
+
+class EntryFormatError(LedgerError):
+    """Bytes that are not a valid entry of a known version: the log or the file is corrupt."""
+
+
+class Kind(IntEnum):
+    LIKE = 1
+    UNLIKE = 2
+    COMMENT = 3
+    FOLLOW = 4
+    UNFOLLOW = 5
+    SHARE = 6
+
+
+_FOLLOW_KINDS = (Kind.FOLLOW, Kind.UNFOLLOW)
+
+
+def target_type(kind: Kind) -> int:
+    """0 for a video, 1 for a creator: commitments of follows never equal those of likes."""
+    return 1 if kind in _FOLLOW_KINDS else 0
+
+
+@dataclass(frozen=True)
+class Entry:
+    """A decoded entry; `device` and the kind-specific fields are None when absent."""
+
+    kind: Kind
+    time_us: int
+    target_id: int
+    source: str
+    account: bytes
+    device: bytes | None = None
+    body: bytes | None = None
+    channel: str | None = None
+
+
+def _u64(value: int) -> bytes:
+    return value.to_bytes(8, "big")
+
+
+def account_opening(secret: bytes, kind: Kind, target_id: int) -> bytes:
+    """The per-(account, target) opening: HMAC(secret, domain | target type | target id)."""
+    message = b"plaudit/ledger/v1/account-opening" + bytes([target_type(kind)]) + _u64(target_id)
+    return hmac.digest(secret, message, "sha256")
+
+
+def account_commitment(account_id: int, kind: Kind, target_id: int, opening: bytes) -> bytes:
+    head = b"plaudit/ledger/v1/account" + _u64(account_id) + bytes([target_type(kind)])
+    return hashlib.sha256(head + _u64(target_id) + opening).digest()
+
+
+def device_opening(secret: bytes, seq: int) -> bytes:
+    return hmac.digest(secret, b"plaudit/ledger/v1/device-opening" + _u64(seq), "sha256")
+
+
+def _field(text: str) -> bytes:
+    data = text.encode()
+    return len(data).to_bytes(2, "big") + data
+
+
+def device_commitment(opening: bytes, device_key: str, user_agent: str, ip_prefix: str) -> bytes:
+    fields = _field(device_key) + _field(user_agent) + _field(ip_prefix)
+    return hashlib.sha256(b"plaudit/ledger/v1/device" + opening + fields).digest()
+
+
+def body_opening(secret: bytes, seq: int) -> bytes:
+    return hmac.digest(secret, b"plaudit/ledger/v1/body-opening" + _u64(seq), "sha256")
+
+
+def body_commitment(opening: bytes, body: str) -> bytes:
+    return hashlib.sha256(b"plaudit/ledger/v1/body" + opening + body.encode()).digest()
+
+
+def _short_text(text: str, what: str) -> bytes:
+    data = text.encode()
+    if len(data) > 255:
+        raise EntryFormatError(f"{what} is {len(data)} bytes; an entry holds at most 255")
+    return bytes([len(data)]) + data
+
+
+def encode_entry(entry: Entry) -> bytes:
+    """The canonical bytes of an entry (what the leaf hash commits to)."""
+    parts = [
+        _HEAD.pack(ENTRY_VERSION, entry.kind, entry.time_us, entry.target_id),
+        _short_text(entry.source, "source"),
+        entry.account,
+        b"\x00" if entry.device is None else b"\x01" + entry.device,
+    ]
+    if entry.kind == Kind.COMMENT:
+        if entry.body is None:
+            raise EntryFormatError("a comment entry needs its body commitment")
+        parts.append(entry.body)
+    elif entry.kind == Kind.SHARE:
+        parts.append(_short_text(entry.channel or "", "channel"))
+    return b"".join(parts)
+
+
+class _Reader:
+    def __init__(self, data: bytes) -> None:
+        self.data, self.at = data, 0
+
+    def take(self, count: int, what: str) -> bytes:
+        if self.at + count > len(self.data):
+            raise EntryFormatError(f"entry ends inside its {what} (at byte {self.at})")
+        chunk = self.data[self.at : self.at + count]
+        self.at += count
+        return chunk
+
+    def text(self, what: str) -> str:
+        length = self.take(1, what)[0]
+        try:
+            return self.take(length, what).decode()
+        except UnicodeDecodeError:
+            raise EntryFormatError(f"entry {what} is not UTF-8") from None
+
+
+def decode_entry(data: bytes) -> Entry:
+    """Parse entry bytes strictly: unknown versions or kinds and trailing bytes are errors."""
+    reader = _Reader(data)
+    version, kind_code, time_us, target_id = _HEAD.unpack(reader.take(_HEAD.size, "header"))
+    if version != ENTRY_VERSION:
+        raise EntryFormatError(f"entry version {version} is not supported (expected 1)")
+    try:
+        kind = Kind(kind_code)
+    except ValueError:
+        raise EntryFormatError(f"entry kind {kind_code} is unknown") from None
+    source = reader.text("source")
+    account = reader.take(32, "account commitment")
+    has_device = reader.take(1, "device flag")[0]
+    if has_device not in (0, 1):
+        raise EntryFormatError(f"entry device flag is {has_device}; expected 0 or 1")
+    device = reader.take(32, "device commitment") if has_device else None
+    body = reader.take(32, "body commitment") if kind == Kind.COMMENT else None
+    channel = reader.text("channel") if kind == Kind.SHARE else None
+    if reader.at != len(data):
+        raise EntryFormatError(f"entry has {len(data) - reader.at} bytes after its end")
+    return Entry(kind, time_us, target_id, source, account, device, body, channel)

@@ -1,0 +1,206 @@
+"""Reading the ledger: checkpoints, tiles, entries, proofs and receipts.
+
+Everything served comes from what the integrator committed together with a signed
+checkpoint, so a client never sees a tile or entry that no checkpoint covers.
+"""
+
+from __future__ import annotations
+
+import base64
+from collections import OrderedDict
+from dataclasses import dataclass
+
+from sqlalchemy.engine import Connection
+
+from plaudit.errors import (
+    Conflict,
+    Forbidden,
+    InvalidInput,
+    LikeNotFound,
+    NotFound,
+    PendingIntegration,
+)
+from plaudit.ledger.entries import Kind, account_opening, device_opening
+from plaudit.ledger.keys import Ed25519Signer
+from plaudit.ledger.proofs import consistency_proof, inclusion_proof
+from plaudit.ledger.receipts import Openings, format_receipt
+from plaudit.ledger.tiles import (
+    TILE_WIDTH,
+    TileRef,
+    decode_entry_bundle,
+    encode_entry_bundle,
+    tile_node_reader,
+)
+from plaudit.store import Database
+from plaudit.store.ledger import LedgerSQL
+
+__all__ = ["LedgerService", "Proof"]
+
+
+@dataclass(frozen=True)
+class Proof:
+    """An inclusion or consistency proof: the sizes it is for and its hashes."""
+
+    first: int
+    size: int
+    hashes: list[bytes]
+
+    def hashes_b64(self) -> list[str]:
+        return [base64.b64encode(h).decode() for h in self.hashes]
+
+
+class _TileCache:
+    """Full tiles never change, so they are kept (bounded); partial ones are always re-read."""
+
+    def __init__(self, capacity: int = 4096) -> None:
+        self._capacity = capacity
+        self._tiles: OrderedDict[tuple[int, int], bytes] = OrderedDict()
+
+    def get(self, key: tuple[int, int]) -> bytes | None:
+        data = self._tiles.get(key)
+        if data is not None:
+            self._tiles.move_to_end(key)
+        return data
+
+    def put(self, key: tuple[int, int], data: bytes) -> None:
+        if len(data) == TILE_WIDTH * 32:
+            self._tiles[key] = data
+            if len(self._tiles) > self._capacity:
+                self._tiles.popitem(last=False)
+
+
+class LedgerService:
+    """The read side of the ledger over one Database."""
+
+    def __init__(self, db: Database, signer: Ed25519Signer) -> None:
+        self._db = db
+        self.signer = signer
+        self._tiles = _TileCache()
+
+    @property
+    def vkey(self) -> str:
+        """The log's public key in note verifier-key form (`name+keyid+base64`)."""
+        return self.signer.verifier().key_string
+
+    def size(self) -> int:
+        with self._db.read() as conn:
+            return LedgerSQL(conn).state()[0]
+
+    def checkpoint(self, size: int | None = None) -> str:
+        """The signed checkpoint (latest, or at `size`) with the witnesses' cosignatures."""
+        with self._db.read() as conn:
+            sql = LedgerSQL(conn)
+            found = sql.checkpoint(size)
+            if found is None:
+                if size is None:
+                    raise NotFound(
+                        "the ledger has no checkpoint yet; it is signed within a "
+                        "second of the first interaction"
+                    )
+                raise NotFound(f"no checkpoint was signed at size {size}", size=size)
+            cosignatures = sql.cosignature_lines(found[0])
+        return found[1] + "".join(line + "\n" for line in cosignatures)
+
+    def _fetch(self, sql: LedgerSQL, ref: TileRef) -> bytes:
+        key = (ref.level, ref.index)
+        data = self._tiles.get(key)
+        if data is None:
+            data = sql.tile(ref.level, ref.index)
+            if data is None or len(data) < ref.width * 32:
+                raise NotFound(f"tile {ref.path} is not in the log")
+            self._tiles.put(key, data)
+        return data[: ref.width * 32]
+
+    def tile(self, ref: TileRef) -> bytes:
+        """A hash tile as c2sp.org/tlog-tiles serves it (partial tiles by their width)."""
+        with self._db.read() as conn:
+            return self._fetch(LedgerSQL(conn), ref)
+
+    def bundle(self, ref: TileRef) -> bytes:
+        """An entry bundle: the first `ref.width` entries of bundle `ref.index`."""
+        with self._db.read() as conn:
+            stored = LedgerSQL(conn).bundle(ref.index)
+        if stored is None or stored[0] < ref.width:
+            raise NotFound(f"entry bundle {ref.path} is not in the log")
+        if stored[0] == ref.width:
+            return stored[1]
+        return encode_entry_bundle(decode_entry_bundle(stored[1], stored[0])[: ref.width])
+
+    def entry(self, index: int) -> bytes:
+        """The bytes of the entry at `index` (once integrated)."""
+        with self._db.read() as conn:
+            sql = LedgerSQL(conn)
+            size = sql.state()[0]
+            if not 0 <= index < size:
+                raise NotFound(
+                    f"entry {index} is not in the log (its size is {size})", index=index, size=size
+                )
+            stored = sql.bundle(index // TILE_WIDTH)
+        assert stored is not None, "an integrated entry always has its bundle"
+        return decode_entry_bundle(stored[1], stored[0])[index % TILE_WIDTH]
+
+    def _check_size(self, conn: Connection, size: int) -> LedgerSQL:
+        sql = LedgerSQL(conn)
+        current = sql.state()[0]
+        if not 0 < size <= current:
+            raise InvalidInput(
+                f"size {size} is not a size of this log (1..{current})", field="size"
+            )
+        return sql
+
+    def inclusion(self, index: int, size: int) -> Proof:
+        if not 0 <= index < size:
+            raise InvalidInput(f"index {index} must be below size {size}", field="index")
+        with self._db.read() as conn:
+            sql = self._check_size(conn, size)
+            reader = tile_node_reader(lambda ref: self._fetch(sql, ref), size)
+            return Proof(index, size, inclusion_proof(index, size, reader))
+
+    def consistency(self, old: int, size: int) -> Proof:
+        if not 0 <= old <= size:
+            raise InvalidInput(f"old {old} must be between 0 and size {size}", field="old")
+        with self._db.read() as conn:
+            sql = self._check_size(conn, size)
+            reader = tile_node_reader(lambda ref: self._fetch(sql, ref), size)
+            return Proof(old, size, consistency_proof(old, size, reader))
+
+    def receipt(self, like_id: int, account_id: int) -> str:
+        """A self-contained, offline-verifiable receipt of a like, for its owner only.
+
+        A c2sp.org/tlog-proof whose `extra` carries the entry and its openings (receipts.py).
+        """
+        with self._db.read() as conn:
+            sql = LedgerSQL(conn)
+            like = sql.rows_by_id("likes", [like_id]).get(like_id)
+            if like is None:
+                raise LikeNotFound(f"like {like_id} does not exist", like_id=like_id)
+            if like[1] != account_id:
+                raise Forbidden("a like's receipt is for the account that made it")
+            seq = sql.event_seq("like", like_id)
+            size = sql.state()[0]
+            if seq is None or seq >= size:
+                raise PendingIntegration(
+                    f"like {like_id} is sequenced but not yet in a signed "
+                    "checkpoint; retry in a second"
+                )
+            secret = sql.secrets([account_id]).get(account_id)
+            if secret is None:
+                raise Conflict(
+                    "this account's ledger secrets were deleted, so its entries "
+                    "can no longer be opened"
+                )
+            device = sql.devices([like[4]]).get(like[4]) if like[4] is not None else None
+            checkpoint = sql.checkpoint(size)
+            assert checkpoint is not None, "every integrated size has its checkpoint"
+            cosignatures = sql.cosignature_lines(size)
+        openings = Openings(
+            account_id=account_id,
+            account=account_opening(secret, Kind.LIKE, like[2]),
+            device=device_opening(secret, seq) if (device or like[5]) else None,
+            device_key=device[0] if device else "",
+            user_agent=device[1] if device else "",
+            ip_prefix=like[5] or "",
+        )
+        proof = self.inclusion(seq, size)
+        note = checkpoint[1] + "".join(line + "\n" for line in cosignatures)
+        return format_receipt(seq, proof.hashes, note, self.entry(seq), openings)

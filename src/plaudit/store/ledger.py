@@ -1,0 +1,175 @@
+"""SQL of the ledger: state, events to integrate and their sources, tiles, bundles, checkpoints.
+
+The integrator reads many rows per round, so the source queries run on the driver's cursor
+(see bulk.py); times come back as UTC microseconds on both engines.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, insert, select, update
+
+from plaudit.store.bulk import BulkSQL
+from plaudit.store.tables import (
+    ledger_bundles,
+    ledger_checkpoints,
+    ledger_cosignatures,
+    ledger_state,
+    ledger_tiles,
+)
+
+__all__ = [
+    "LedgerSQL",
+    "time_us",
+]
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def time_us(value: Any) -> int:
+    """UTC microseconds since the epoch of a stored time (SQLite text or a datetime)."""
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value).replace(tzinfo=UTC)
+    elif value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    delta: timedelta = value - _EPOCH
+    return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
+
+
+_SOURCES = {
+    "likes": "id, account_id, video_id, source, device_id, ip_prefix, created_at, removed_at, "
+    "removed_source",
+    "comments": "id, account_id, video_id, source, device_id, ip_prefix, created_at, body",
+    "shares": "id, account_id, video_id, source, device_id, ip_prefix, created_at, channel",
+    "follows": "id, follower_id, creator_id, source, created_at, removed_at",
+}
+
+
+class LedgerSQL(BulkSQL):
+    """The ledger's statements bound to one connection."""
+
+    def state(self) -> tuple[int, bytes]:
+        row = self._conn.execute(select(ledger_state.c.size, ledger_state.c.root)).one()
+        return int(row[0]), bytes(row[1])
+
+    def set_state(self, size: int, root: bytes) -> None:
+        self._conn.execute(
+            update(ledger_state).where(ledger_state.c.id == 1).values(size=size, root=root)
+        )
+
+    def events(self, start: int, limit: int) -> list[tuple[int, str, int]]:
+        """Events with seq in [start, start + limit), in order."""
+        m = self._mark
+        self._cursor.execute(
+            f"SELECT seq, kind, ref_id FROM events WHERE seq >= {m} AND seq < {m} ORDER BY seq",
+            (start, start + limit),
+        )
+        return [(int(r[0]), str(r[1]), int(r[2])) for r in self._cursor.fetchall()]
+
+    def event_count(self) -> int:
+        self._cursor.execute("SELECT COALESCE(MAX(seq) + 1, 0) FROM events")
+        return self._scalar_int()
+
+    def rows_by_id(self, table: str, ids: Iterable[int]) -> dict[int, tuple[Any, ...]]:
+        """Rows of an interaction table (the columns in _SOURCES) keyed by id."""
+        sql = f"SELECT {_SOURCES[table]} FROM {table} WHERE id IN ({{marks}})"
+        return {row[0]: tuple(row) for row in self._lookup(sql, sorted(set(ids)), 1)}
+
+    def devices(self, ids: Iterable[int]) -> dict[int, tuple[str, str]]:
+        sql = "SELECT id, device_key, user_agent FROM devices WHERE id IN ({marks})"
+        return {r[0]: (r[1], r[2]) for r in self._lookup(sql, sorted(set(ids)), 1)}
+
+    def secrets(self, account_ids: Iterable[int]) -> dict[int, bytes | None]:
+        """account id -> secret (None when shredded); accounts without a row are absent."""
+        sql = "SELECT account_id, secret FROM account_secrets WHERE account_id IN ({marks})"
+        rows = self._lookup(sql, sorted(set(account_ids)), 1)
+        return {r[0]: None if r[1] is None else bytes(r[1]) for r in rows}
+
+    def tile(self, level: int, index: int) -> bytes | None:
+        m = self._mark
+        self._cursor.execute(
+            f"SELECT hashes FROM ledger_tiles WHERE level = {m} AND idx = {m}", (level, index)
+        )
+        row = self._cursor.fetchone()
+        return None if row is None else bytes(row[0])
+
+    def put_tiles(self, tiles: dict[tuple[int, int], bytes]) -> None:
+        """Write tiles, replacing the partial tiles they extend."""
+        for level, index in tiles:
+            self._conn.execute(
+                ledger_tiles.delete().where(
+                    and_(ledger_tiles.c.level == level, ledger_tiles.c.idx == index)
+                )
+            )
+        if tiles:
+            self._conn.execute(
+                insert(ledger_tiles),
+                [
+                    {"level": level, "idx": index, "hashes": data}
+                    for (level, index), data in tiles.items()
+                ],
+            )
+
+    def bundle(self, index: int) -> tuple[int, bytes] | None:
+        m = self._mark
+        self._cursor.execute(f"SELECT width, data FROM ledger_bundles WHERE idx = {m}", (index,))
+        row = self._cursor.fetchone()
+        return None if row is None else (int(row[0]), bytes(row[1]))
+
+    def put_bundles(self, bundles: dict[int, tuple[int, bytes]]) -> None:
+        if not bundles:
+            return
+        self._conn.execute(ledger_bundles.delete().where(ledger_bundles.c.idx.in_(bundles)))
+        self._conn.execute(
+            insert(ledger_bundles),
+            [
+                {"idx": index, "width": width, "data": data}
+                for index, (width, data) in bundles.items()
+            ],
+        )
+
+    def add_checkpoint(self, size: int, root: bytes, note: str, at: datetime) -> None:
+        self._conn.execute(ledger_checkpoints.delete().where(ledger_checkpoints.c.size == size))
+        self._conn.execute(
+            insert(ledger_checkpoints).values(size=size, root=root, note=note, created_at=at)
+        )
+
+    def checkpoint(self, size: int | None = None) -> tuple[int, str] | None:
+        """(size, signed note) of the checkpoint at `size`, or the latest one."""
+        stmt = select(ledger_checkpoints.c.size, ledger_checkpoints.c.note)
+        if size is None:
+            stmt = stmt.order_by(ledger_checkpoints.c.size.desc()).limit(1)
+        else:
+            stmt = stmt.where(ledger_checkpoints.c.size == size)
+        row = self._conn.execute(stmt).first()
+        return None if row is None else (int(row[0]), str(row[1]))
+
+    def cosignature_lines(self, size: int) -> list[str]:
+        stmt = select(ledger_cosignatures.c.line).where(ledger_cosignatures.c.size == size)
+        return [
+            str(row[0]) for row in self._conn.execute(stmt.order_by(ledger_cosignatures.c.witness))
+        ]
+
+    def add_cosignature(self, size: int, witness: str, line: str, at: datetime) -> None:
+        self._conn.execute(
+            ledger_cosignatures.delete().where(
+                and_(ledger_cosignatures.c.size == size, ledger_cosignatures.c.witness == witness)
+            )
+        )
+        self._conn.execute(
+            insert(ledger_cosignatures).values(size=size, witness=witness, line=line, created_at=at)
+        )
+
+    def event_seq(self, kind: str, ref_id: int) -> int | None:
+        m = self._mark
+        self._cursor.execute(
+            f"SELECT seq FROM events WHERE ref_id = {m} AND kind = {m}", (ref_id, kind)
+        )
+        row = self._cursor.fetchone()
+        return None if row is None else int(row[0])
+
+    def put_secrets(self, secrets: Sequence[tuple[int, bytes]]) -> None:
+        self.insert("account_secrets", ("account_id", "secret"), secrets)
