@@ -44,6 +44,7 @@ EXPECTED_STATUS = {
     "PayloadTooLarge": 413,
     "StorageUnavailable": 503,
     "StorageError": 500,
+    "PendingIntegration": 503,
 }
 
 
