@@ -146,6 +146,9 @@ def http_benchmark(settings: Settings, duration: int, connections: int, work: Pa
     server = _serve(settings, port, work / "server.log")
     try:
         base = f"http://127.0.0.1:{port}"
+        with httpx.Client(base_url=base) as client:  # signed-in clients: tokens seen before
+            for token in tokens:
+                client.get("/v1/me", headers={"Authorization": f"Bearer {token}"})
         _wrk(base + "/healthz", 2, connections)  # warm-up
         floor = _wrk(base + "/healthz", duration, connections)
         likes = _wrk(

@@ -6,9 +6,10 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, insert, select, update
+from sqlalchemy import and_, bindparam, insert, select, update
 from sqlalchemy.engine import Connection, Row
 
+from plaudit.store.prepared import Prepared
 from plaudit.store.secrets import new_secret
 from plaudit.store.sequence import inserted_id
 from plaudit.store.tables import (
@@ -72,12 +73,19 @@ def insert_token(conn: Connection, account_id: int, token_hash: bytes, at: datet
     )
 
 
-def account_for_token(conn: Connection, token_hash: bytes) -> int | None:
-    """The account a token belongs to, or None when unknown or revoked."""
-    stmt = select(account_tokens.c.account_id).where(
-        and_(account_tokens.c.token_hash == token_hash, account_tokens.c.revoked_at.is_(None))
+_ACCOUNT_FOR_TOKEN = Prepared(
+    select(account_tokens.c.account_id).where(
+        and_(
+            account_tokens.c.token_hash == bindparam("p_hash"),
+            account_tokens.c.revoked_at.is_(None),
+        )
     )
-    found = conn.execute(stmt).scalar()
+)
+
+
+def account_for_token(conn: Connection, token_hash: bytes) -> int | None:
+    """The account a token belongs to, or None when unknown or revoked (every request asks)."""
+    found = _ACCOUNT_FOR_TOKEN.scalar(conn, {"p_hash": token_hash})
     return None if found is None else int(found)
 
 

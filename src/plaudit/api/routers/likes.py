@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import orjson
 from fastapi import APIRouter, Query, Request, Response, status
+from fastapi.exceptions import RequestValidationError
+from pydantic import ValidationError
 
 from plaudit.api.clients import device_of
-from plaudit.api.deps import CurrentAccount, PlatformDep
+from plaudit.api.deps import CurrentAccount, PlatformDep, authenticate, platform_of
 from plaudit.api.pagination import decode_cursor, encode_cursor
 from plaudit.api.schemas import LikeIn, LikeOut, LikePage
 from plaudit.errors import Forbidden
@@ -29,24 +32,61 @@ def like_out(like: Like, seq: int | None = None) -> LikeOut:
     )
 
 
+def _like_json(like: Like, seq: int | None) -> dict[str, object]:
+    """The LikeOut document as a plain dict (orjson writes it several times faster)."""
+    return {
+        "id": like.id,
+        "account_id": like.account_id,
+        "video_id": like.video_id,
+        "source": like.source,
+        "created_at": like.created_at,
+        "removed_at": like.removed_at,
+        "ip_prefix": like.ip_prefix,
+        "seq": seq,
+    }
+
+
+async def _like_body(request: Request) -> LikeIn | None:
+    raw = await request.body()
+    if not raw.strip():
+        return None
+    try:
+        return LikeIn.model_validate_json(raw)
+    except ValidationError as exc:
+        errors = [{**e, "loc": ("body", *e["loc"])} for e in exc.errors()]
+        raise RequestValidationError(errors) from None
+
+
+# The hottest endpoint of the platform does by hand what dependency injection and response
+# models would do (authenticate, parse the optional body, serialise once): that halves the
+# framework's cost per like. The OpenAPI document still describes the body.
+_LIKE_BODY_DOC = {
+    "requestBody": {
+        "required": False,
+        "content": {
+            "application/json": {
+                "schema": LikeIn.model_json_schema(ref_template="#/components/schemas/{model}")
+            }
+        },
+    }
+}
+
+
 @router.post(
     "/videos/{video_id}/likes",
     response_model=LikeOut,
     status_code=status.HTTP_201_CREATED,
     summary="Like a video (idempotent: 200 with the existing like when already liked)",
+    openapi_extra=_LIKE_BODY_DOC,
 )
-async def like_video(
-    video_id: int,
-    request: Request,
-    account_id: CurrentAccount,
-    platform: PlatformDep,
-    body: LikeIn | None = None,
-) -> Response:
+async def like_video(video_id: int, request: Request) -> Response:
+    platform = platform_of(request)
+    account_id = authenticate(request, platform)
+    body = await _like_body(request)
     source = body.source if body else "app"
     device = device_of(request, body.device if body else None)
     outcome = await platform.interactions.like(account_id, video_id, source, device)
-    # The hottest endpoint: serialise once here instead of FastAPI re-validating the model.
-    payload = like_out(outcome.like, outcome.seq).model_dump_json()
+    payload = orjson.dumps(_like_json(outcome.like, outcome.seq), option=orjson.OPT_UTC_Z)
     code = status.HTTP_201_CREATED if outcome.created else status.HTTP_200_OK
     return Response(payload, status_code=code, media_type="application/json")
 
