@@ -35,6 +35,7 @@ def test_every_setting_is_declared_with_help_and_an_env_var() -> None:
         "checkpoint_interval_s",
         "log_level",
         "access_log",
+        "ledger_witnesses",
     }
     for setting in SETTINGS:
         assert setting.help.strip(), setting.name

@@ -18,6 +18,8 @@ from pathlib import Path
 from typing import Any
 
 from plaudit.errors import ConfigError
+from plaudit.ledger.cosignature import parse_cosignature_verifier_key
+from plaudit.ledger.errors import KeyFormatError
 
 __all__ = ["ENV_PREFIX", "SETTINGS", "Setting", "Settings", "load_settings"]
 
@@ -84,6 +86,24 @@ def _parse_synchronous(value: Any) -> str:
     return mode
 
 
+def _parse_witnesses(value: Any) -> str:
+    """Witness cosignature keys, separated by commas or spaces (a TOML list works too).
+
+    Kept as one normalised string (`key,key`), so the value prints and round-trips through
+    JSON like every other setting; `Settings.witness_keys` gives the keys.
+    """
+    items = (
+        value if isinstance(value, list | tuple) else _parse_str(value).replace(",", " ").split()
+    )
+    keys: list[str] = []
+    for item in items:
+        try:
+            keys.append(parse_cosignature_verifier_key(_parse_str(item).strip()).key_string)
+        except KeyFormatError as exc:
+            raise ValueError(f"not a witness cosignature key (name+id+base64): {exc}") from None
+    return ",".join(dict.fromkeys(keys))
+
+
 def _setting(default: Any, help_text: str, parse: Callable[[Any], Any]) -> Any:
     return field(default=default, metadata={"help": help_text, "parse": parse})
 
@@ -137,6 +157,13 @@ class Settings:
         "Most seconds between signed checkpoints while there are new ledger entries.",
         _parse_positive_float,
     )
+    ledger_witnesses: str = _setting(
+        "",
+        "Witnesses whose cosignatures the ledger accepts (POST /v1/ledger/cosignatures) and "
+        "serves with its checkpoints: their cosignature verifier keys (name+id+base64, type "
+        "0x04), separated by commas or spaces.",
+        _parse_witnesses,
+    )
     log_level: str = _setting(
         "info", "Server log level: debug, info, warning or error.", _parse_log_level
     )
@@ -155,6 +182,11 @@ class Settings:
         if self.database_url:
             return self.database_url
         return f"sqlite:///{(self.data_path / 'plaudit.db').resolve()}"
+
+    @property
+    def witness_keys(self) -> tuple[str, ...]:
+        """The cosignature verifier keys of `ledger_witnesses`, one per witness."""
+        return tuple(key for key in self.ledger_witnesses.split(",") if key)
 
     @property
     def is_sqlite(self) -> bool:

@@ -9,7 +9,7 @@ from fastapi import FastAPI
 
 from plaudit import __version__
 from plaudit.api.problems import install_problem_handlers
-from plaudit.api.routers import accounts, bulk, likes, social, videos
+from plaudit.api.routers import accounts, bulk, ledger, likes, social, videos
 from plaudit.config import Settings
 from plaudit.platform import Platform
 
@@ -38,7 +38,7 @@ def create_app(settings: Settings, platform: Platform | None = None) -> FastAPI:
     app = FastAPI(title="Plaudit", version=__version__, description=DESCRIPTION, lifespan=lifespan)
     app.state.platform = platform
     install_problem_handlers(app)
-    for module in (videos, likes, social, accounts, bulk):
+    for module in (videos, likes, social, accounts, bulk, ledger):
         app.include_router(module.router)
 
     @app.get("/healthz", tags=["operations"], summary="Liveness: does nothing, answers ok")

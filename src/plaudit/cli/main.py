@@ -12,6 +12,7 @@ from plaudit.cli.common import fail
 from plaudit.cli.config_cmd import config
 from plaudit.cli.db import db
 from plaudit.cli.demo import demo
+from plaudit.cli.ledger import ledger
 from plaudit.cli.serve import serve
 from plaudit.errors import PlauditError
 
@@ -27,7 +28,7 @@ def cli() -> None:
     """
 
 
-for command in (serve, demo, db, accounts, config):
+for command in (serve, demo, db, accounts, ledger, config):
     cli.add_command(command)
 
 

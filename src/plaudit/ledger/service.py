@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 from collections import OrderedDict
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy.engine import Connection
@@ -20,8 +21,12 @@ from plaudit.errors import (
     NotFound,
     PendingIntegration,
 )
+from plaudit.ledger.checkpoint import parse_checkpoint
+from plaudit.ledger.cosignature import CosignatureVerifier
 from plaudit.ledger.entries import Kind, account_opening, device_opening
+from plaudit.ledger.errors import LedgerError
 from plaudit.ledger.keys import Ed25519Signer
+from plaudit.ledger.note import Note, parse_note
 from plaudit.ledger.proofs import consistency_proof, inclusion_proof
 from plaudit.ledger.receipts import Openings, format_receipt
 from plaudit.ledger.tiles import (
@@ -31,10 +36,12 @@ from plaudit.ledger.tiles import (
     encode_entry_bundle,
     tile_node_reader,
 )
-from plaudit.store import Database
+from plaudit.store import Database, utcnow
 from plaudit.store.ledger import LedgerSQL
 
-__all__ = ["LedgerService", "Proof"]
+__all__ = ["Cosigned", "LedgerService", "Proof"]
+
+_MAX_WITNESS_LABEL = 255  # ledger_cosignatures.witness
 
 
 @dataclass(frozen=True)
@@ -47,6 +54,15 @@ class Proof:
 
     def hashes_b64(self) -> list[str]:
         return [base64.b64encode(h).decode() for h in self.hashes]
+
+
+@dataclass(frozen=True)
+class Cosigned:
+    """What `add_cosignatures` stored: the checkpoint size, the witnesses, what it ignored."""
+
+    size: int
+    witnesses: list[str]
+    ignored: list[str]
 
 
 class _TileCache:
@@ -85,6 +101,15 @@ class LedgerService:
     def size(self) -> int:
         with self._db.read() as conn:
             return LedgerSQL(conn).state()[0]
+
+    def pending(self) -> int:
+        """Interactions sequenced but not yet integrated into a signed checkpoint."""
+        with self._db.read() as conn:
+            sql = LedgerSQL(conn)
+            try:
+                return sql.event_count() - sql.state()[0]
+            finally:
+                sql.close()
 
     def checkpoint(self, size: int | None = None) -> str:
         """The signed checkpoint (latest, or at `size`) with the witnesses' cosignatures."""
@@ -204,3 +229,78 @@ class LedgerService:
         proof = self.inclusion(seq, size)
         note = checkpoint[1] + "".join(line + "\n" for line in cosignatures)
         return format_receipt(seq, proof.hashes, note, self.entry(seq), openings)
+
+    def add_cosignatures(self, signed: str, witnesses: Sequence[CosignatureVerifier]) -> Cosigned:
+        """Store the configured witnesses' cosignatures on one of our checkpoints.
+
+        `signed` is the checkpoint with the witness's signature lines appended, as a
+        c2sp.org/tlog-witness `add-checkpoint` response is meant to be used. Lines by keys
+        that are neither the log's nor a configured witness's are ignored (tlog-witness:
+        "The client MUST ignore any cosignatures from unknown keys"); if that leaves none,
+        the request is refused.
+        """
+        note, size = self._own_checkpoint(signed)
+        known = {(w.name, w.key_id): w for w in witnesses}
+        own = (self.signer.name, self.signer.key_id)
+        lines: dict[str, str] = {}
+        ignored: list[str] = []
+        for signature in dict.fromkeys(note.signatures):
+            key = (signature.name, signature.key_id)
+            if key == own:
+                continue
+            witness = known.get(key)
+            if witness is None:
+                ignored.append(signature.key_label)
+                continue
+            if not witness.verify(note.text.encode(), signature.signature):
+                raise InvalidInput(
+                    f"the cosignature by {signature.key_label} does not verify for the "
+                    f"checkpoint of size {size}",
+                    witness=signature.key_label,
+                )
+            if len(signature.key_label) > _MAX_WITNESS_LABEL:
+                raise InvalidInput(f"witness name {signature.name!r} is too long")
+            lines[signature.key_label] = signature.line.rstrip("\n")
+        if not lines:
+            unknown = ", ".join(ignored) or "none"
+            raise Forbidden(
+                f"no cosignature by a configured witness (ledger_witnesses); unknown keys: "
+                f"{unknown}",
+                ignored=ignored,
+            )
+        self._store_cosignatures(size, lines)
+        return Cosigned(size, sorted(lines), ignored)
+
+    def _own_checkpoint(self, signed: str) -> tuple[Note, int]:
+        """The parsed note, if its text is exactly a checkpoint this log signed."""
+        try:
+            note = parse_note(signed)
+            checkpoint = parse_checkpoint(note.text)
+        except LedgerError as exc:
+            raise InvalidInput(f"the body is not a cosigned checkpoint: {exc}") from None
+        with self._db.read() as conn:
+            found = LedgerSQL(conn).checkpoint(checkpoint.size)
+        if found is None:
+            raise NotFound(
+                f"this log signed no checkpoint at size {checkpoint.size}", size=checkpoint.size
+            )
+        if parse_note(found[1]).text != note.text:
+            raise InvalidInput(
+                f"the cosigned checkpoint is not the one this log signed at size "
+                f"{checkpoint.size} (origin or root hash differ)",
+                size=checkpoint.size,
+            )
+        return note, checkpoint.size
+
+    def _store_cosignatures(self, size: int, lines: dict[str, str]) -> None:
+        at = utcnow()
+
+        def write(conn: Connection) -> None:
+            sql = LedgerSQL(conn)
+            try:
+                for witness, line in lines.items():
+                    sql.add_cosignature(size, witness, line, at)
+            finally:
+                sql.close()
+
+        self._db.write(write)

@@ -1,0 +1,306 @@
+"""`plaudit ledger`: the log's key, and verifying receipts, logs and counts from the outside.
+
+Exit status: 0 everything verified, 1 a verification failed (one `FAIL:` line per failed
+check on stderr) or the log could not be read, 2 a usage mistake (bad flags, a malformed key).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, NoReturn
+
+import click
+from rich.console import Console
+from rich.progress import Progress, TaskID
+
+from plaudit.cli.common import print_json, settings_from, settings_options
+from plaudit.ledger.audit import AuditReport, HttpCounts, StoreCounts, audit
+from plaudit.ledger.cosignature import parse_cosignature_verifier_key
+from plaudit.ledger.errors import KeyFormatError
+from plaudit.ledger.keys import parse_verifier_key
+from plaudit.ledger.keystore import load_or_create_signer
+from plaudit.ledger.sources import HttpLog, LogUnavailable, StoreLog
+from plaudit.ledger.verify import VerificationFailed, verify_log, verify_receipt
+from plaudit.platform import Platform
+
+__all__ = ["ledger"]
+
+PROGRESS_FROM = 64 * 256
+"""Logs of at least this many entries get a progress bar (when stderr is a terminal)."""
+
+_vkey_option = click.option(
+    "--vkey", help="The log's verifier key `name+id+base64` (from `plaudit ledger key`)."
+)
+_vkey_file_option = click.option(
+    "--vkey-file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="A file holding the log's verifier key.",
+)
+
+
+@click.group()
+def ledger() -> None:
+    """The like ledger: its public key; verify receipts, the whole log and its counts.
+
+    Nothing here trusts the server: receipts and logs are checked against the log's
+    verifier key that you pass with --vkey (see docs/ledger-format.md).
+    """
+
+
+@ledger.command()
+@settings_options
+def key(config_file: Path | None, data_dir: str | None, database_url: str | None) -> None:
+    """Print the log's verifier key (created in DATA_DIR/ledger-signer.key on first use)."""
+    settings = settings_from(config_file, data_dir=data_dir, database_url=database_url)
+    click.echo(
+        load_or_create_signer(settings.data_path, settings.ledger_origin).verifier().key_string
+    )
+
+
+def _failed(failures: Sequence[str]) -> NoReturn:
+    for failure in failures:
+        click.echo(f"FAIL: {failure}", err=True)
+    sys.exit(1)
+
+
+@contextmanager
+def _reported() -> Iterator[None]:
+    """Verification failures and unreadable logs as lines and exit 1, never a traceback."""
+    try:
+        yield
+    except VerificationFailed as exc:
+        _failed(exc.failures)
+    except LogUnavailable as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(1)
+
+
+def _read(path: Path, what: str) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise click.UsageError(f"cannot read {what} {path}: {exc}") from None
+
+
+def _given_vkey(vkey: str | None, vkey_file: Path | None) -> str | None:
+    if vkey and vkey_file:
+        raise click.UsageError("give the log's key once: --vkey or --vkey-file, not both")
+    text = _read(vkey_file, "the key file").strip() if vkey_file else vkey
+    if text is not None:
+        try:
+            parse_verifier_key(text.strip())
+        except KeyFormatError as exc:
+            raise click.UsageError(f"the log's key is malformed: {exc}") from None
+    return text
+
+
+def _checked_witnesses(witnesses: Sequence[str]) -> list[str]:
+    for witness in witnesses:
+        try:
+            parse_cosignature_verifier_key(witness.strip())
+        except KeyFormatError as exc:
+            raise click.UsageError(f"--witness {witness!r}: {exc}") from None
+    return list(witnesses)
+
+
+def _served_vkey(log: HttpLog) -> str:
+    served = log.vkey()
+    click.echo(
+        f"warning: no --vkey given; trusting the key {log.base_url} serves ({served}). "
+        "Pin it with --vkey to detect a server that swaps its key.",
+        err=True,
+    )
+    return served
+
+
+class _ProgressBar:
+    """A rich progress bar on stderr, shown only for large logs on a terminal."""
+
+    def __init__(self, label: str) -> None:
+        self._label = label
+        self._console = Console(stderr=True)
+        self._bar: Progress | None = None
+        self._task: TaskID | None = None
+
+    def __call__(self, done: int, total: int) -> None:
+        if self._bar is None:
+            if total < PROGRESS_FROM or not self._console.is_terminal:
+                return
+            self._bar = Progress(console=self._console, transient=True)
+            self._bar.start()
+            self._task = self._bar.add_task(self._label, total=total)
+        assert self._task is not None
+        self._bar.update(self._task, completed=done)
+
+    def close(self) -> None:
+        if self._bar is not None:
+            self._bar.stop()
+
+
+@contextmanager
+def _progress(label: str) -> Iterator[Callable[[int, int], None]]:
+    bar = _ProgressBar(label)
+    try:
+        yield bar
+    finally:
+        bar.close()
+
+
+def _save(path: Path, checkpoint: str) -> None:
+    """Write the checkpoint atomically, so an interrupted save never leaves half a file."""
+    partial = path.with_name(path.name + ".partial")
+    partial.write_text(checkpoint, encoding="utf-8")
+    os.replace(partial, path)
+
+
+@ledger.command()
+@click.argument(
+    "receipt", required=False, type=click.Path(exists=True, dir_okay=False, path_type=Path)
+)
+@click.option("--url", help="Verify the whole log served at this base URL instead.")
+@_vkey_option
+@_vkey_file_option
+@click.option(
+    "--witness",
+    "witnesses",
+    multiple=True,
+    help="A witness's cosignature key whose cosignature must be on the checkpoint (repeat).",
+)
+@click.option(
+    "--trusted",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="With --url: a checkpoint saved earlier (--save); the log must extend it.",
+)
+@click.option(
+    "--save",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="With --url: write the verified checkpoint here, to pass as --trusted next time.",
+)
+def verify(
+    receipt: Path | None,
+    url: str | None,
+    vkey: str | None,
+    vkey_file: Path | None,
+    witnesses: tuple[str, ...],
+    trusted: Path | None,
+    save: Path | None,
+) -> None:
+    """Verify a like's RECEIPT offline, or with --url a whole log through its tile API.
+
+    A receipt (`like-<id>.tlog-proof`) is checked against the log's key: the checkpoint's
+    signature, the inclusion proof of the entry, and that the openings open the entry's
+    account and device commitments. It prints the like's video, time, source and device.
+
+    With --url, every entry bundle and tile is fetched, every leaf hash and the root are
+    recomputed and compared with the signed checkpoint, and with --trusted the log must
+    extend the checkpoint saved earlier.
+    """
+    if (receipt is None) == (url is None):
+        raise click.UsageError("give either a RECEIPT file or --url URL")
+    if receipt is not None and (trusted or save):
+        raise click.UsageError("--trusted and --save go with --url")
+    key = _given_vkey(vkey, vkey_file)
+    checked = _checked_witnesses(witnesses)
+    if receipt is not None:
+        if key is None:
+            raise click.UsageError(
+                "a receipt is verified against the log's key: pass --vkey or --vkey-file "
+                "(`plaudit ledger key`, or GET /ledger/vkey from a source you trust)"
+            )
+        try:
+            text = receipt.read_bytes().decode("utf-8")
+        except UnicodeDecodeError as exc:
+            _failed([f"the receipt is not UTF-8 text: {exc}"])
+        with _reported():
+            summary = verify_receipt(text, key, checked)
+        click.echo("\n".join(summary.lines()))
+        return
+    assert url is not None
+    trusted_text = _read(trusted, "the trusted checkpoint") if trusted else None
+    with _reported(), HttpLog(url) as log, _progress("verifying the log") as progress:
+        result = verify_log(
+            log, key or _served_vkey(log), trusted_text, witnesses=checked, on_progress=progress
+        )
+    if save is not None:
+        _save(save, result.checkpoint)
+    click.echo("\n".join(result.lines()))
+    if save is not None:
+        click.echo(f"  checkpoint saved to {save}; pass --trusted {save} next time")
+
+
+@ledger.command("audit")
+@click.option("--url", help="Audit the platform served at this base URL (default: local store).")
+@_vkey_option
+@_vkey_file_option
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@settings_options
+def audit_command(
+    url: str | None,
+    vkey: str | None,
+    vkey_file: Path | None,
+    as_json: bool,
+    config_file: Path | None,
+    data_dir: str | None,
+    database_url: str | None,
+) -> None:
+    """Recompute every video's counts from the log alone and compare with the published ones.
+
+    Active likes are likes minus unlikes paired by account commitment; incentivised ones
+    have a `campaign:<id>` source; comments and shares are counted. Each count is compared
+    with GET /v1/videos/{id} (with --url) or the local store's counters.
+    """
+    key = _given_vkey(vkey, vkey_file)
+    with _reported(), _progress("auditing the log") as progress:
+        if url is not None:
+            with HttpLog(url) as log:
+                report = audit(log, HttpCounts(log), key or _served_vkey(log), on_progress=progress)
+            pending = 0
+        else:
+            settings = settings_from(config_file, data_dir=data_dir, database_url=database_url)
+            platform = Platform(settings).open()
+            try:
+                ledger_service = platform.ledger
+                report = audit(
+                    StoreLog(ledger_service),
+                    StoreCounts(platform.videos),
+                    key or ledger_service.vkey,
+                    on_progress=progress,
+                )
+                pending = ledger_service.pending()
+            finally:
+                platform.close()
+    _print_report(report, pending, as_json)
+    if not report.ok:
+        sys.exit(1)
+
+
+def _print_report(report: AuditReport, pending: int, as_json: bool) -> None:
+    if as_json:
+        print_json(_report_json(report, pending))
+        return
+    lines = report.lines()
+    click.echo(lines[0])
+    for line in lines[1:]:
+        click.echo(f"FAIL: {line}", err=True)
+    if pending and not report.ok:
+        click.echo(
+            f"note: {pending} interactions are not yet in a signed checkpoint; counts that "
+            "include them cannot match until they are (run the audit again)",
+            err=True,
+        )
+
+
+def _report_json(report: AuditReport, pending: int) -> dict[str, Any]:
+    return {
+        "ok": report.ok,
+        "origin": report.log.origin,
+        "size": report.log.size,
+        "pending": pending,
+        "videos": {str(k): vars(v) for k, v in sorted(report.videos.items())},
+        "mismatches": [vars(m) | {"line": m.line()} for m in report.mismatches],
+        "anomalies": report.anomalies,
+    }
