@@ -276,8 +276,29 @@ class Integrator:
             total += done
         return total
 
+    def ensure_checkpoint(self) -> None:
+        """Sign the current tree when no checkpoint of its size is stored (a new, empty log).
+
+        A checkpoint stored at this size under an earlier key is kept as it is (it is that
+        log's final checkpoint; see key rotation in docs/ledger-format.md).
+        """
+        with self._db.read() as conn:
+            sql = LedgerSQL(conn)
+            size, root = sql.state()
+            if sql.checkpoint(size) is not None:
+                return
+        note = sign_checkpoint(Checkpoint(self._origin, size, root), [self._signer])
+
+        def write(conn: Connection) -> None:
+            sql = LedgerSQL(conn)
+            if sql.state()[0] == size and sql.checkpoint(size) is None:
+                sql.add_checkpoint(size, root, note, utcnow())
+
+        self._db.write(write)
+
     def start(self) -> None:
         if self._thread is None:
+            self.ensure_checkpoint()
             self._stop.clear()
             self._thread = threading.Thread(
                 target=self._loop, name="plaudit-integrator", daemon=True
