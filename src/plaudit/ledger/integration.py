@@ -137,18 +137,19 @@ class _Frontier:
         self.bundle: tuple[int, list[bytes]] = (0, [])
 
     def tile_updates(self, runs: Sequence[NodeRun], sql: LedgerSQL) -> dict[tuple[int, int], bytes]:
-        updates: dict[tuple[int, int], bytes] = {}
+        touched: dict[tuple[int, int], list[bytes]] = {}
         for run in runs:
             if run.level % TILE_HEIGHT:
                 continue
-            tile_level = run.level // TILE_HEIGHT
-            for offset in range(0, len(run.hashes)):
-                index = run.start + offset
+            tile_level, index, hashes = run.level // TILE_HEIGHT, run.start, run.hashes
+            while hashes:  # one slice per tile the run crosses
                 tile_index, position = divmod(index, TILE_WIDTH)
+                take = min(TILE_WIDTH - position, len(hashes))
                 current = self._tile(tile_level, tile_index, position, sql)
-                current.append(run.hashes[offset])
-                updates[(tile_level, tile_index)] = b"".join(current)
-        return updates
+                current.extend(hashes[:take])
+                touched[(tile_level, tile_index)] = current
+                index, hashes = index + take, hashes[take:]
+        return {key: b"".join(hashes) for key, hashes in touched.items()}
 
     def _tile(self, level: int, index: int, position: int, sql: LedgerSQL) -> list[bytes]:
         known = self.tiles.get(level)
@@ -166,14 +167,17 @@ class _Frontier:
     def bundle_updates(
         self, start: int, entries: Sequence[bytes], sql: LedgerSQL
     ) -> dict[int, tuple[int, bytes]]:
-        updates: dict[int, tuple[int, bytes]] = {}
-        for offset, entry in enumerate(entries):
-            index, position = divmod(start + offset, TILE_WIDTH)
+        touched: dict[int, list[bytes]] = {}
+        at, pending = start, list(entries)
+        while pending:  # one slice per bundle the entries cross
+            index, position = divmod(at, TILE_WIDTH)
             if self.bundle[0] != index or len(self.bundle[1]) != position:
                 self.bundle = (index, self._stored_bundle(index, position, sql))
-            self.bundle[1].append(entry)
-            updates[index] = (len(self.bundle[1]), encode_entry_bundle(self.bundle[1]))
-        return updates
+            take = min(TILE_WIDTH - position, len(pending))
+            self.bundle[1].extend(pending[:take])
+            touched[index] = self.bundle[1]
+            at, pending = at + take, pending[take:]
+        return {i: (len(bundle), encode_entry_bundle(bundle)) for i, bundle in touched.items()}
 
     @staticmethod
     def _stored_bundle(index: int, position: int, sql: LedgerSQL) -> list[bytes]:
