@@ -36,6 +36,8 @@ def test_every_setting_is_declared_with_help_and_an_env_var() -> None:
         "log_level",
         "access_log",
         "ledger_witnesses",
+        "privacy_k",
+        "dp_epsilon",
     }
     for setting in SETTINGS:
         assert setting.help.strip(), setting.name

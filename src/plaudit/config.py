@@ -59,6 +59,16 @@ def _parse_positive_float(value: Any) -> float:
     return number
 
 
+def _parse_non_negative_float(value: Any) -> float:
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"expected a number >= 0, got {value!r}") from None
+    if not math.isfinite(number) or number < 0:
+        raise ValueError(f"expected a number >= 0, got {value!r}")
+    return number
+
+
 def _parse_port(value: Any) -> int:
     port = _parse_positive_int(value)
     if port > 65535:
@@ -169,6 +179,18 @@ class Settings:
     )
     access_log: bool = _setting(
         False, "Log every HTTP request (slows the server under load).", _parse_bool
+    )
+    privacy_k: int = _setting(
+        100,
+        "Smallest audience count shown to brands and creators; smaller counts and insight "
+        "cells are suppressed and shown as <k.",
+        _parse_positive_int,
+    )
+    dp_epsilon: float = _setting(
+        0.0,
+        "Differential-privacy epsilon of the Laplace noise added to audience insights; "
+        "0 turns the noise off, smaller values add more noise.",
+        _parse_non_negative_float,
     )
     sources: Mapping[str, str] = field(default_factory=dict, compare=False, repr=False)
 

@@ -13,6 +13,7 @@ from plaudit.cli.config_cmd import config
 from plaudit.cli.db import db
 from plaudit.cli.demo import demo
 from plaudit.cli.ledger import ledger
+from plaudit.cli.persona import persona, segment
 from plaudit.cli.serve import serve
 from plaudit.errors import PlauditError
 
@@ -28,7 +29,7 @@ def cli() -> None:
     """
 
 
-for command in (serve, demo, db, accounts, ledger, config):
+for command in (serve, demo, db, accounts, ledger, persona, segment, config):
     cli.add_command(command)
 
 

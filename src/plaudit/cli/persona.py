@@ -1,0 +1,248 @@
+"""`plaudit persona` (tags, refresh, export) and `plaudit segment` (count, insights, overlap,
+fans, save, list, export): a thin layer over `plaudit.persona`."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+from rich.progress import Progress
+
+from plaudit.cli.common import print_json, settings_from, settings_options
+from plaudit.config import Settings
+from plaudit.persona import (
+    FAMILIES,
+    TAGS,
+    Audience,
+    Privacy,
+    SavedSegments,
+    TagIndex,
+    compute_index,
+    write_bitmap,
+    write_parquet,
+)
+from plaudit.platform import Platform
+
+__all__ = ["persona", "segment"]
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _settings(kwargs: dict[str, Any]) -> Settings:
+    return settings_from(
+        kwargs.pop("config_file"),
+        data_dir=kwargs.pop("data_dir"),
+        database_url=kwargs.pop("database_url"),
+    )
+
+
+def _audience(settings: Settings) -> Audience:
+    index = TagIndex.load(settings.data_path)
+    privacy = Privacy(k=settings.privacy_k, epsilon=settings.dp_epsilon)
+    return Audience(index, privacy, SavedSegments(settings.data_path))
+
+
+def _json_option(command: F) -> F:
+    return click.option("--json", "as_json", is_flag=True, help="Print JSON.")(command)
+
+
+@click.group()
+def persona() -> None:
+    """Persona tags (星图): the taxonomy, the tag index and its exports."""
+
+
+@persona.command()
+@_json_option
+def tags(as_json: bool) -> None:
+    """List every tag with its family, labels and definition."""
+    if as_json:
+        print_json(
+            {
+                "families": [f._asdict() for f in FAMILIES],
+                "tags": [t._asdict() for t in TAGS],
+            }
+        )
+        return
+    for family in FAMILIES:
+        click.echo(f"{family.id}: {family.en} / {family.zh} - {family.description}")
+        for tag in TAGS:
+            if tag.family == family.id:
+                click.echo(f"  {tag.id:<32} {tag.en} / {tag.zh} - {tag.definition}")
+    click.echo(f"{len(TAGS)} tags in {len(FAMILIES)} families")
+
+
+@persona.command()
+@settings_options
+def refresh(**kwargs: Any) -> None:
+    """Recompute every account's tags into DATA_DIR/persona/ (Roaring bitmaps)."""
+    settings = _settings(kwargs)
+    platform = Platform(settings).open()
+    steps = ("profiles", "interactions", "interests", "devices", "follows", "bitmaps")
+    try:
+        with Progress(transient=True) as progress:
+            task = progress.add_task("persona refresh", total=len(steps))
+
+            def step(label: str) -> None:
+                progress.update(task, description=f"persona: {label}", advance=1)
+
+            index = compute_index(platform.db, datetime.now(UTC), step)
+    finally:
+        platform.close()
+    where = index.save(settings.data_path)
+    click.echo(
+        f"{len(index.universe):,} accounts with targeting consent, {len(TAGS)} tags, "
+        f"{index.memory_bytes() / 1e6:.2f} MB of bitmaps in {where}"
+    )
+
+
+@persona.command()
+@click.option(
+    "--output",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Parquet file to write.",
+)
+@settings_options
+def export(output: Path, **kwargs: Any) -> None:
+    """Write one Parquet row per consenting account: account_id, age, tags."""
+    settings = _settings(kwargs)
+    rows = write_parquet(TagIndex.load(settings.data_path), output)
+    click.echo(f"{rows:,} accounts written to {output}")
+
+
+@click.group()
+def segment() -> None:
+    """Segments: counts and insights with privacy floors, overlaps, fan bases."""
+
+
+@segment.command()
+@click.argument("expression")
+@click.option("--exact", is_flag=True, help="Operators: the exact count, logged.")
+@_json_option
+@settings_options
+def count(expression: str, exact: bool, as_json: bool, **kwargs: Any) -> None:
+    """Count the accounts of EXPRESSION (suppressed below privacy_k)."""
+    settings = _settings(kwargs)
+    audience = _audience(settings)
+    if exact:
+        result: dict[str, Any] = {
+            "expression": expression,
+            "count": audience.size(expression),
+            "exact": True,
+        }
+        _log_exact(settings, expression)
+    else:
+        result = audience.count(expression)
+    if as_json:
+        print_json(result)
+    else:
+        click.echo(f"{result['count']}")
+
+
+def _log_exact(settings: Settings, expression: str) -> None:
+    line = {"at": datetime.now(UTC).isoformat(), "action": "exact-count", "expr": expression}
+    path = settings.data_path / "persona-access.log"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("a") as handle:
+        handle.write(json.dumps(line, ensure_ascii=False) + "\n")
+
+
+@segment.command()
+@click.argument("expression")
+@settings_options
+def insights(expression: str, **kwargs: Any) -> None:
+    """Distribution of every tag family in EXPRESSION with its TGI (JSON)."""
+    print_json(_audience(_settings(kwargs)).insights(expression))
+
+
+@segment.command()
+@click.argument("expressions", nargs=-1, required=True)
+@settings_options
+def overlap(expressions: tuple[str, ...], **kwargs: Any) -> None:
+    """Overlap of 2 to 5 segments (JSON)."""
+    print_json(_audience(_settings(kwargs)).overlap(list(expressions)))
+
+
+@segment.command()
+@click.argument("creator_id", type=click.IntRange(min=1))
+@settings_options
+def fans(creator_id: int, **kwargs: Any) -> None:
+    """Fan-base composition of a creator, with one sentence in zh and en (JSON)."""
+    settings = _settings(kwargs)
+    audience = _audience(settings)
+    platform = Platform(settings).open()
+    try:
+        print_json(audience.fan_base(platform.db, creator_id))
+    finally:
+        platform.close()
+
+
+@segment.command()
+@click.argument("name")
+@click.argument("expression")
+@settings_options
+def save(name: str, expression: str, **kwargs: Any) -> None:
+    """Save EXPRESSION as NAME, usable as segment:NAME."""
+    SavedSegments(_settings(kwargs).data_path).save(name, expression)
+    click.echo(f"saved segment:{name}")
+
+
+@segment.command(name="list")
+@settings_options
+def list_segments(**kwargs: Any) -> None:
+    """List saved segments (JSON)."""
+    print_json(SavedSegments(_settings(kwargs).data_path).all())
+
+
+@segment.command(name="export")
+@click.argument("expression")
+@click.option(
+    "--output",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Roaring bitmap file to write (portable format).",
+)
+@settings_options
+def export_segment(expression: str, output: Path, **kwargs: Any) -> None:
+    """Operators: write the segment as a portable Roaring bitmap of account ids."""
+    settings = _settings(kwargs)
+    n = write_bitmap(_audience(settings).select(expression), output)
+    click.echo(f"{n:,} accounts written to {output}")
+
+
+@segment.command()
+@click.argument("expression", required=False)
+@click.option("--creator", "creator_id", type=click.IntRange(min=1), help="Seed: these fans.")
+@click.option("--size", required=True, type=click.IntRange(min=1), help="Accounts wanted.")
+@click.option(
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Operators: also write the audience as a portable Roaring bitmap.",
+)
+@settings_options
+def lookalike(
+    expression: str | None, creator_id: int | None, size: int, output: Path | None, **kwargs: Any
+) -> None:
+    """Expand a seed (EXPRESSION or --creator's fans) to --size similar accounts (JSON)."""
+    if (expression is None) == (creator_id is None):
+        raise click.UsageError("give either EXPRESSION or --creator")
+    settings = _settings(kwargs)
+    audience = _audience(settings)
+    if creator_id is not None:
+        platform = Platform(settings).open()
+        try:
+            seed = audience.fans(platform.db, creator_id)
+        finally:
+            platform.close()
+        label = f"fans of creator {creator_id}"
+    else:
+        assert expression is not None
+        seed, label = audience.select(expression), expression
+    result, about = audience.lookalike(seed, size, label)
+    if output is not None:
+        write_bitmap(result, output)
+    print_json(about)

@@ -1,0 +1,208 @@
+"""Audience questions answered with aggregates only: counts, insights, overlap, fan bases.
+
+Privacy by construction: no function here returns an account id. Every count below k
+(`privacy_k`, default 100) is suppressed and shown as "<k"; with `dp_epsilon` > 0, insight
+cells get Laplace noise of scale 1/epsilon (each cell is a count of sensitivity 1) before
+suppression. TGI = 100 x (share of the segment with the tag) / (share of the platform with it).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from pyroaring import BitMap
+from sqlalchemy import select
+
+from plaudit.errors import InvalidInput, NotFound
+from plaudit.persona.index import TagIndex, bitmap_of
+from plaudit.persona.language import count, evaluate, parse
+from plaudit.persona.lookalike import expand
+from plaudit.persona.taxonomy import FAMILIES, family_tags
+from plaudit.store import Database, tables
+
+__all__ = ["Audience", "Privacy", "SavedSegments"]
+
+MAX_OVERLAP = 5
+_NAME = re.compile(r"^[A-Za-z0-9_]{1,64}$")
+
+
+@dataclass(frozen=True)
+class Privacy:
+    k: int = 100
+    epsilon: float = 0.0
+
+    def cell(self, count: int) -> int | str:
+        return count if count >= self.k else f"<{self.k}"
+
+    def noisy(self, count: int, rng: np.random.Generator) -> int:
+        if self.epsilon <= 0:
+            return count
+        return max(0, round(count + rng.laplace(0.0, 1.0 / self.epsilon)))
+
+
+class SavedSegments:
+    """Named expressions in `DATA_DIR/persona-segments.json` (kept apart from the index,
+    which a refresh replaces)."""
+
+    def __init__(self, data_path: Path) -> None:
+        self.path = data_path / "persona-segments.json"
+
+    def all(self) -> dict[str, str]:
+        if not self.path.exists():
+            return {}
+        data: dict[str, str] = json.loads(self.path.read_text())
+        return data
+
+    def get(self, name: str) -> str:
+        try:
+            return self.all()[name]
+        except KeyError:
+            raise NotFound(f"no saved segment named {name!r}", name=name) from None
+
+    def save(self, name: str, expression: str) -> None:
+        if not _NAME.match(name):
+            raise InvalidInput("a segment name has 1-64 letters, digits or _", field="name")
+        parse(expression)
+        segments = {**self.all(), name: expression}
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.path.write_text(json.dumps(segments, ensure_ascii=False, indent=1) + "\n")
+
+
+class Audience:
+    """Segment counts and insights over one loaded tag index."""
+
+    def __init__(
+        self,
+        index: TagIndex,
+        privacy: Privacy,
+        saved: SavedSegments | None = None,
+        rng: np.random.Generator | None = None,
+    ) -> None:
+        self.index = index
+        self.privacy = privacy
+        self.saved = saved
+        self.rng = rng or np.random.default_rng()
+
+    def select(self, expression: str) -> BitMap:
+        """The accounts of a segment: for exports and internal use, never shown to brands."""
+        resolve: Callable[[str], str] | None = self.saved.get if self.saved else None
+        return evaluate(parse(expression), self.index, resolve)
+
+    def size(self, expression: str) -> int:
+        """The exact size of a segment (for operators and internal use)."""
+        resolve: Callable[[str], str] | None = self.saved.get if self.saved else None
+        return count(parse(expression), self.index, resolve)
+
+    def count(self, expression: str) -> dict[str, Any]:
+        n = self.size(expression)
+        if n >= self.privacy.k:
+            return {"expression": expression, "count": n}
+        return {"expression": expression, "count": f"<{self.privacy.k}", "suppressed": True}
+
+    def insights(self, expression: str) -> dict[str, Any]:
+        segment = self.select(expression)
+        return {"expression": expression, **self._profile(segment)}
+
+    def _profile(self, segment: BitMap) -> dict[str, Any]:
+        size = self.privacy.noisy(len(segment), self.rng)
+        if size < self.privacy.k:
+            return {"count": self.privacy.cell(size), "suppressed": True, "families": {}}
+        total = len(self.index.universe)
+        families: dict[str, list[dict[str, Any]]] = {}
+        for family in FAMILIES:
+            rows = []
+            for tag in family_tags(family.id):
+                bitmap = self.index.tag(tag.id)
+                inside = self.privacy.noisy(segment.intersection_cardinality(bitmap), self.rng)
+                base = len(bitmap)
+                row: dict[str, Any] = {"tag": tag.id, "en": tag.en, "zh": tag.zh}
+                if inside < self.privacy.k:
+                    row.update(count=self.privacy.cell(inside), suppressed=True)
+                else:
+                    share = inside / size
+                    row.update(count=inside, share=round(share, 4))
+                    if base:
+                        row["tgi"] = round(100 * share / (base / total), 1)
+                rows.append(row)
+            families[family.id] = rows
+        return {"count": size, "families": families}
+
+    def overlap(self, expressions: list[str]) -> dict[str, Any]:
+        if not 2 <= len(expressions) <= MAX_OVERLAP:
+            raise InvalidInput(f"overlap compares 2 to {MAX_OVERLAP} segments", field="expressions")
+        sets = [self.select(e) for e in expressions]
+        pairs = []
+        for i in range(len(sets)):
+            for j in range(i + 1, len(sets)):
+                both = sets[i].intersection_cardinality(sets[j])
+                pairs.append({"a": i, "b": j, "count": self.privacy.cell(both)})
+        every = BitMap.intersection(*sets)
+        return {
+            "segments": [
+                {"expression": e, "count": self.privacy.cell(len(s))}
+                for e, s in zip(expressions, sets, strict=True)
+            ],
+            "pairs": pairs,
+            "all": self.privacy.cell(len(every)),
+            "any": self.privacy.cell(len(BitMap.union(*sets))),
+        }
+
+    def fans(self, db: Database, creator_id: int) -> BitMap:
+        """A creator's current followers who allow targeting (internal use only)."""
+        f = tables.follows
+        stmt = select(f.c.follower_id).where(f.c.creator_id == creator_id, f.c.removed_at.is_(None))
+        with db.read() as conn:
+            ids = np.array(conn.execute(stmt).scalars().all(), dtype=np.int64)
+        return bitmap_of(ids) & self.index.universe
+
+    def lookalike(self, seed: BitMap, size: int, label: str) -> tuple[BitMap, dict[str, Any]]:
+        """Expand a seed to `size` similar accounts; the dict is what a brand may see."""
+        audience, about = expand(self.index, seed, size, self.privacy.k)
+        about["seed"] = self.privacy.cell(about["seed"])
+        return audience, {"seed_expression": label, **about}
+
+    def fan_base(self, db: Database, creator_id: int) -> dict[str, Any]:
+        """Composition of a creator's followers who allow targeting, with one sentence."""
+        fans = self.fans(db, creator_id)
+        profile = self._profile(fans)
+        result: dict[str, Any] = {"creator_id": creator_id, **profile}
+        if profile.get("suppressed"):
+            result["sentence"] = {
+                "en": f"Fewer than {self.privacy.k} of your fans can be described.",
+                "zh": f"可描述的粉丝少于{self.privacy.k}人。",
+            }
+        else:
+            result["sentence"] = self._sentence(fans)
+        return result
+
+    def _sentence(self, fans: BitMap) -> dict[str, str]:
+        """The largest (gender, age window) group among the fans, as one sentence."""
+        best = (0, "female", 18, 35)
+        for gender in ("female", "male"):
+            g = fans & self.index.tag(f"gender.{gender}")
+            for lo, hi in _WINDOWS:
+                ages = [b for y, b in self.index.ages.items() if lo <= y <= hi]
+                n = g.intersection_cardinality(BitMap.union(*ages)) if ages else 0
+                best = max(best, (n, gender, lo, hi))
+        n, gender, lo, hi = best
+        n = self.privacy.noisy(n, self.rng)
+        if n < self.privacy.k:
+            return {"en": "No group of your fans is large enough to describe.",
+                    "zh": "你的粉丝中没有足够大的群体可以描述。"}  # fmt: skip
+        pct = round(100 * n / len(fans))
+        who_en, who_zh = ("women", "女性") if gender == "female" else ("men", "男性")
+        return {
+            "en": f"{pct}% of your fans are {who_en} aged {lo}-{hi}",
+            "zh": f"你的粉丝中{pct}%是{lo}-{hi}岁的{who_zh}",
+        }
+
+
+# Age windows of about 15 years a creator would recognise: the sentence names the one with
+# the most fans, so window widths are kept alike to compare them fairly.
+_WINDOWS = ((13, 24), (18, 35), (25, 40), (30, 45), (40, 55), (50, 65), (60, 79))
