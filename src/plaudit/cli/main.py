@@ -8,6 +8,7 @@ import click
 
 from plaudit import __version__
 from plaudit.cli.accounts import accounts
+from plaudit.cli.authenticity import authenticity
 from plaudit.cli.common import fail
 from plaudit.cli.config_cmd import config
 from plaudit.cli.db import db
@@ -29,7 +30,7 @@ def cli() -> None:
     """
 
 
-for command in (serve, demo, db, accounts, ledger, persona, segment, config):
+for command in (serve, demo, db, accounts, ledger, persona, segment, config, authenticity):
     cli.add_command(command)
 
 
