@@ -141,14 +141,14 @@ class _Frontier:
         for run in runs:
             if run.level % TILE_HEIGHT:
                 continue
-            tile_level, index, hashes = run.level // TILE_HEIGHT, run.start, run.hashes
-            while hashes:  # one slice per tile the run crosses
-                tile_index, position = divmod(index, TILE_WIDTH)
-                take = min(TILE_WIDTH - position, len(hashes))
+            tile_level, hashes, done = run.level // TILE_HEIGHT, run.hashes, 0
+            while done < len(hashes):  # one slice per tile the run crosses
+                tile_index, position = divmod(run.start + done, TILE_WIDTH)
+                take = min(TILE_WIDTH - position, len(hashes) - done)
                 current = self._tile(tile_level, tile_index, position, sql)
-                current.extend(hashes[:take])
+                current.extend(hashes[done : done + take])
                 touched[(tile_level, tile_index)] = current
-                index, hashes = index + take, hashes[take:]
+                done += take
         return {key: b"".join(hashes) for key, hashes in touched.items()}
 
     def _tile(self, level: int, index: int, position: int, sql: LedgerSQL) -> list[bytes]:
@@ -168,15 +168,15 @@ class _Frontier:
         self, start: int, entries: Sequence[bytes], sql: LedgerSQL
     ) -> dict[int, tuple[int, bytes]]:
         touched: dict[int, list[bytes]] = {}
-        at, pending = start, list(entries)
-        while pending:  # one slice per bundle the entries cross
-            index, position = divmod(at, TILE_WIDTH)
+        done = 0
+        while done < len(entries):  # one slice per bundle the entries cross
+            index, position = divmod(start + done, TILE_WIDTH)
             if self.bundle[0] != index or len(self.bundle[1]) != position:
                 self.bundle = (index, self._stored_bundle(index, position, sql))
-            take = min(TILE_WIDTH - position, len(pending))
-            self.bundle[1].extend(pending[:take])
+            take = min(TILE_WIDTH - position, len(entries) - done)
+            self.bundle[1].extend(entries[done : done + take])
             touched[index] = self.bundle[1]
-            at, pending = at + take, pending[take:]
+            done += take
         return {i: (len(bundle), encode_entry_bundle(bundle)) for i, bundle in touched.items()}
 
     @staticmethod

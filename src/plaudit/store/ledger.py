@@ -14,11 +14,9 @@ from sqlalchemy import and_, insert, select, update
 
 from plaudit.store.bulk import BulkSQL
 from plaudit.store.tables import (
-    ledger_bundles,
     ledger_checkpoints,
     ledger_cosignatures,
     ledger_state,
-    ledger_tiles,
 )
 
 __all__ = [
@@ -97,21 +95,13 @@ class LedgerSQL(BulkSQL):
         return None if row is None else bytes(row[0])
 
     def put_tiles(self, tiles: dict[tuple[int, int], bytes]) -> None:
-        """Write tiles, replacing the partial tiles they extend."""
-        for level, index in tiles:
-            self._conn.execute(
-                ledger_tiles.delete().where(
-                    and_(ledger_tiles.c.level == level, ledger_tiles.c.idx == index)
-                )
-            )
-        if tiles:
-            self._conn.execute(
-                insert(ledger_tiles),
-                [
-                    {"level": level, "idx": index, "hashes": data}
-                    for (level, index), data in tiles.items()
-                ],
-            )
+        """Write tiles, replacing the partial tiles they extend (one upsert executemany)."""
+        m = self._mark
+        self._cursor.executemany(
+            f"INSERT INTO ledger_tiles (level, idx, hashes) VALUES ({m}, {m}, {m}) "
+            "ON CONFLICT (level, idx) DO UPDATE SET hashes = excluded.hashes",
+            [(level, index, data) for (level, index), data in tiles.items()],
+        )
 
     def bundle(self, index: int) -> tuple[int, bytes] | None:
         m = self._mark
@@ -120,15 +110,12 @@ class LedgerSQL(BulkSQL):
         return None if row is None else (int(row[0]), bytes(row[1]))
 
     def put_bundles(self, bundles: dict[int, tuple[int, bytes]]) -> None:
-        if not bundles:
-            return
-        self._conn.execute(ledger_bundles.delete().where(ledger_bundles.c.idx.in_(bundles)))
-        self._conn.execute(
-            insert(ledger_bundles),
-            [
-                {"idx": index, "width": width, "data": data}
-                for index, (width, data) in bundles.items()
-            ],
+        """Write entry bundles, replacing the partial bundles they extend."""
+        m = self._mark
+        self._cursor.executemany(
+            f"INSERT INTO ledger_bundles (idx, width, data) VALUES ({m}, {m}, {m}) "
+            "ON CONFLICT (idx) DO UPDATE SET width = excluded.width, data = excluded.data",
+            [(index, width, data) for index, (width, data) in bundles.items()],
         )
 
     def add_checkpoint(self, size: int, root: bytes, note: str, at: datetime) -> None:
