@@ -26,15 +26,18 @@ from plaudit.ledger.cosignature import CosignatureVerifier
 from plaudit.ledger.entries import Kind, account_opening, device_opening
 from plaudit.ledger.errors import LedgerError
 from plaudit.ledger.keys import Ed25519Signer
+from plaudit.ledger.merkle import NodeReader, node_hash
 from plaudit.ledger.note import Note, parse_note
 from plaudit.ledger.proofs import consistency_proof, inclusion_proof
 from plaudit.ledger.receipts import Openings, format_receipt
 from plaudit.ledger.tiles import (
+    TILE_HEIGHT,
     TILE_WIDTH,
     TileRef,
     decode_entry_bundle,
+    decode_hash_tile,
     encode_entry_bundle,
-    tile_node_reader,
+    tile_width,
 )
 from plaudit.store import Database, utcnow
 from plaudit.store.ledger import LedgerSQL
@@ -85,6 +88,34 @@ class _TileCache:
                 self._tiles.popitem(last=False)
 
 
+class _LevelCache:
+    """The interior levels of full tiles (bounded, least recently used dropped first)."""
+
+    def __init__(self, capacity: int = 4096) -> None:
+        self._capacity = capacity
+        self._levels: OrderedDict[tuple[int, int], list[list[bytes]]] = OrderedDict()
+
+    def get(self, key: tuple[int, int]) -> list[list[bytes]] | None:
+        found = self._levels.get(key)
+        if found is not None:
+            self._levels.move_to_end(key)
+        return found
+
+    def put(self, key: tuple[int, int], levels: list[list[bytes]]) -> None:
+        self._levels[key] = levels
+        if len(self._levels) > self._capacity:
+            self._levels.popitem(last=False)
+
+
+def tile_levels(hashes: list[bytes]) -> list[list[bytes]]:
+    """The complete subtree hashes of a tile: level 0 is the tile, each next level pairs up."""
+    levels = [hashes]
+    while len(levels[-1]) >= 2:
+        row = levels[-1]
+        levels.append([node_hash(row[i], row[i + 1]) for i in range(0, len(row) - 1, 2)])
+    return levels
+
+
 class LedgerService:
     """The read side of the ledger over one Database."""
 
@@ -92,6 +123,7 @@ class LedgerService:
         self._db = db
         self.signer = signer
         self._tiles = _TileCache()
+        self._tile_levels: _LevelCache = _LevelCache()
 
     @property
     def vkey(self) -> str:
@@ -173,21 +205,42 @@ class LedgerService:
             )
         return sql
 
+    def _levels(self, sql: LedgerSQL, ref: TileRef) -> list[list[bytes]]:
+        """Every complete node inside a tile, level by level; full tiles are kept hashed."""
+        key = (ref.level, ref.index)
+        levels = self._tile_levels.get(key)
+        if levels is None:
+            levels = tile_levels(decode_hash_tile(self._fetch(sql, ref), ref.width))
+            if ref.width == TILE_WIDTH:
+                self._tile_levels.put(key, levels)
+        return levels
+
+    def _reader(self, sql: LedgerSQL, size: int) -> NodeReader:
+        """A node reader over stored tiles that hashes inside each full tile only once."""
+
+        def read_node(level: int, index: int) -> bytes:
+            if index < 0 or (index + 1) << level > size:
+                raise InvalidInput(f"node ({level}, {index}) is not in a tree of size {size}")
+            tile_level, height = divmod(level, TILE_HEIGHT)
+            tile_index, position = divmod(index << height, TILE_WIDTH)
+            ref = TileRef(tile_level, tile_index, tile_width(tile_level, tile_index, size))
+            return self._levels(sql, ref)[height][position >> height]
+
+        return read_node
+
     def inclusion(self, index: int, size: int) -> Proof:
         if not 0 <= index < size:
             raise InvalidInput(f"index {index} must be below size {size}", field="index")
         with self._db.read() as conn:
             sql = self._check_size(conn, size)
-            reader = tile_node_reader(lambda ref: self._fetch(sql, ref), size)
-            return Proof(index, size, inclusion_proof(index, size, reader))
+            return Proof(index, size, inclusion_proof(index, size, self._reader(sql, size)))
 
     def consistency(self, old: int, size: int) -> Proof:
         if not 0 <= old <= size:
             raise InvalidInput(f"old {old} must be between 0 and size {size}", field="old")
         with self._db.read() as conn:
             sql = self._check_size(conn, size)
-            reader = tile_node_reader(lambda ref: self._fetch(sql, ref), size)
-            return Proof(old, size, consistency_proof(old, size, reader))
+            return Proof(old, size, consistency_proof(old, size, self._reader(sql, size)))
 
     def receipt(self, like_id: int, account_id: int) -> str:
         """A self-contained, offline-verifiable receipt of a like, for its owner only.
