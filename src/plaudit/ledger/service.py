@@ -26,7 +26,7 @@ from plaudit.ledger.cosignature import CosignatureVerifier
 from plaudit.ledger.entries import Kind, account_opening, device_opening
 from plaudit.ledger.errors import LedgerError
 from plaudit.ledger.keys import Ed25519Signer
-from plaudit.ledger.merkle import NodeReader, node_hash
+from plaudit.ledger.merkle import HASH_SIZE, NodeReader, node_hash, root_of
 from plaudit.ledger.note import Note, parse_note
 from plaudit.ledger.proofs import consistency_proof, inclusion_proof
 from plaudit.ledger.receipts import Openings, format_receipt
@@ -216,7 +216,12 @@ class LedgerService:
         return levels
 
     def _reader(self, sql: LedgerSQL, size: int) -> NodeReader:
-        """A node reader over stored tiles that hashes inside each full tile only once."""
+        """A node reader over stored tiles.
+
+        Upper tiles (level 1 and up) are few and on every proof's path: their inner levels are
+        hashed once and kept. Level-0 tiles are many and rarely reused, so only the nodes a
+        proof needs are hashed from them.
+        """
 
         def read_node(level: int, index: int) -> bytes:
             if index < 0 or (index + 1) << level > size:
@@ -224,6 +229,10 @@ class LedgerService:
             tile_level, height = divmod(level, TILE_HEIGHT)
             tile_index, position = divmod(index << height, TILE_WIDTH)
             ref = TileRef(tile_level, tile_index, tile_width(tile_level, tile_index, size))
+            if tile_level == 0:
+                data = self._fetch(sql, ref)
+                start, end = position * HASH_SIZE, (position + (1 << height)) * HASH_SIZE
+                return root_of(decode_hash_tile(data[start:end], 1 << height))
             return self._levels(sql, ref)[height][position >> height]
 
         return read_node
