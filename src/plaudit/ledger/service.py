@@ -93,15 +93,15 @@ class _LevelCache:
 
     def __init__(self, capacity: int = 4096) -> None:
         self._capacity = capacity
-        self._levels: OrderedDict[tuple[int, int], list[list[bytes]]] = OrderedDict()
+        self._levels: OrderedDict[tuple[int, int, int], list[list[bytes]]] = OrderedDict()
 
-    def get(self, key: tuple[int, int]) -> list[list[bytes]] | None:
+    def get(self, key: tuple[int, int, int]) -> list[list[bytes]] | None:
         found = self._levels.get(key)
         if found is not None:
             self._levels.move_to_end(key)
         return found
 
-    def put(self, key: tuple[int, int], levels: list[list[bytes]]) -> None:
+    def put(self, key: tuple[int, int, int], levels: list[list[bytes]]) -> None:
         self._levels[key] = levels
         if len(self._levels) > self._capacity:
             self._levels.popitem(last=False)
@@ -206,13 +206,16 @@ class LedgerService:
         return sql
 
     def _levels(self, sql: LedgerSQL, ref: TileRef) -> list[list[bytes]]:
-        """Every complete node inside a tile, level by level; full tiles are kept hashed."""
-        key = (ref.level, ref.index)
+        """Every complete node inside a tile, level by level, kept per (tile, width).
+
+        A tile of a given width never changes (the log only grows), so the rightmost partial
+        tiles are kept as well as full ones.
+        """
+        key = (ref.level, ref.index, ref.width)
         levels = self._tile_levels.get(key)
         if levels is None:
             levels = tile_levels(decode_hash_tile(self._fetch(sql, ref), ref.width))
-            if ref.width == TILE_WIDTH:
-                self._tile_levels.put(key, levels)
+            self._tile_levels.put(key, levels)
         return levels
 
     def _reader(self, sql: LedgerSQL, size: int) -> NodeReader:
