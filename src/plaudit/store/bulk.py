@@ -234,10 +234,6 @@ class BulkSQL:
                 f"(SELECT COALESCE(MAX(id), 0) + 1 FROM {table}), false)"
             )
 
-    def max_id(self, table: str) -> int:
-        self._cursor.execute(f"SELECT COALESCE(MAX(id), 0) FROM {table}")
-        return self._scalar_int()
-
     def _scalar_int(self) -> int:
         row = self._cursor.fetchone()
         assert row is not None, "an aggregate query always returns a row"

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Table, and_, bindparam, func, insert, select, update
+from sqlalchemy import Table, and_, bindparam, insert, select, update
 from sqlalchemy.engine import Connection, Row
 
 from plaudit.store.prepared import Prepared
@@ -33,10 +33,8 @@ __all__ = [
     "append_event",
     "bump_creator",
     "bump_video",
-    "count_active_likes",
     "find_active_follow",
     "find_active_like",
-    "get_like",
     "insert_comment",
     "insert_follow",
     "insert_like",
@@ -114,10 +112,6 @@ def find_active_like(conn: Connection, account_id: int, video_id: int) -> Row[An
         )
     )
     return conn.execute(stmt).first()
-
-
-def get_like(conn: Connection, like_id: int) -> Row[Any] | None:
-    return conn.execute(select(likes).where(likes.c.id == like_id)).first()
 
 
 def insert_like(
@@ -212,10 +206,3 @@ def resolve_device(conn: Connection, device_key: str, user_agent: str, at: datet
         return int(found)
     values = {"device_key": device_key, "user_agent": user_agent, "first_seen_at": at}
     return inserted_id(conn.execute(insert(devices).values(values)))
-
-
-def count_active_likes(conn: Connection, video_id: int) -> int:
-    stmt = select(func.count()).where(
-        and_(likes.c.video_id == video_id, likes.c.removed_at.is_(None))
-    )
-    return int(conn.execute(stmt).scalar_one())

@@ -9,7 +9,6 @@ adapted the way the tables' types would: aware datetimes become SQLite's text fo
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -61,16 +60,6 @@ class Prepared:
         cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
         cursor.execute(sql, self._params(dialect, order, params))
         return cursor
-
-    def run_many(self, conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
-        """Execute for every row in one executemany (no results)."""
-        if not rows:
-            return
-        dialect = conn.dialect
-        sql, order = self._sql(dialect)
-        cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
-        cursor.executemany(sql, [self._params(dialect, order, row) for row in rows])
-        cursor.close()
 
     def scalar(self, conn: Connection, params: dict[str, Any]) -> Any:
         """The first column of the first row, or None."""
