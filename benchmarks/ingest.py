@@ -25,6 +25,8 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -217,6 +219,22 @@ def bulk_benchmark(count: int, work: Path) -> None:
     )
 
 
+@contextmanager
+def _fresh_database(url: str) -> Iterator[str]:
+    """A new, empty PostgreSQL database next to the one `url` names, dropped afterwards."""
+    import psycopg
+
+    admin = url.replace("postgresql+psycopg://", "postgresql://")
+    name = f"plaudit_bench_{os.getpid()}"
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield url.rsplit("/", 1)[0] + "/" + name
+    finally:
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--database-url", default="", help="PostgreSQL URL; default SQLite")
@@ -227,8 +245,14 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="plaudit-bench-") as tmp:
         work = Path(tmp)
-        if not args.skip_http:
-            flags = {"data_dir": str(work / "http"), "database_url": args.database_url or None}
+        if not args.skip_http and args.database_url:
+            with _fresh_database(args.database_url) as url:
+                flags = {"data_dir": str(work / "http"), "database_url": url}
+                http_benchmark(
+                    load_settings(flags=flags, env={}), args.duration, args.connections, work
+                )
+        elif not args.skip_http:
+            flags = {"data_dir": str(work / "http"), "database_url": None}
             http_benchmark(
                 load_settings(flags=flags, env={}), args.duration, args.connections, work
             )

@@ -97,11 +97,11 @@ def like_op(
     """The transaction of one like; liking twice returns the existing like and counts once."""
 
     def op(conn: Connection) -> LikeOutcome:
+        if conn.dialect.name == "postgresql":
+            return _like_postgres(conn, account_id, video_id, source, device, at)
         creator_id = _creator_of(conn, video_id)
         if sql.active_like_id(conn, account_id, video_id) is not None:
-            existing = sql.find_active_like(conn, account_id, video_id)
-            assert existing is not None
-            return LikeOutcome(like_from_row(existing), created=False, seq=None)
+            return _existing_like(conn, account_id, video_id)
         device_id = _device_id(conn, device, at)
         like_id = sql.insert_like(
             conn, account_id, video_id, source, device_id, device.ip_prefix, at
@@ -113,6 +113,30 @@ def like_op(
         return LikeOutcome(like, created=True, seq=seq)
 
     return op
+
+
+def _existing_like(conn: Connection, account_id: int, video_id: int) -> LikeOutcome:
+    existing = sql.find_active_like(conn, account_id, video_id)
+    assert existing is not None
+    return LikeOutcome(like_from_row(existing), created=False, seq=None)
+
+
+def _like_postgres(
+    conn: Connection, account_id: int, video_id: int, source: str, device: Device, at: datetime
+) -> LikeOutcome:
+    """The same transaction as on SQLite, in one round trip (store.like_in_one_statement)."""
+    device_id = _device_id(conn, device, at)
+    creator_id, existing_id, like_id, seq = sql.like_in_one_statement(
+        conn, account_id, video_id, source, device_id, device.ip_prefix, at
+    )
+    if creator_id is None:
+        raise VideoNotFound(f"video {video_id} does not exist", video_id=video_id)
+    if existing_id is not None:
+        return _existing_like(conn, account_id, video_id)
+    assert like_id is not None
+    assert seq is not None
+    like = Like(like_id, account_id, video_id, source, at, None, device.ip_prefix, device_id)
+    return LikeOutcome(like, created=True, seq=seq)
 
 
 def unlike_op(account_id: int, video_id: int, source: str, at: datetime) -> WriteFn[Like]:

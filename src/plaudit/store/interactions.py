@@ -39,6 +39,7 @@ __all__ = [
     "insert_follow",
     "insert_like",
     "insert_share",
+    "like_in_one_statement",
     "list_likes_of",
     "mark_follow_removed",
     "mark_like_removed",
@@ -206,3 +207,66 @@ def resolve_device(conn: Connection, device_key: str, user_agent: str, at: datet
         return int(found)
     values = {"device_key": device_key, "user_agent": user_agent, "first_seen_at": at}
     return inserted_id(conn.execute(insert(devices).values(values)))
+
+
+# PostgreSQL: the whole like in one statement (data-modifying CTEs), because each statement
+# is a network round trip there; SQLite runs in-process and uses the statements above.
+_LIKE_PG = """
+WITH v AS (SELECT creator_id FROM videos WHERE id = %(video)s),
+existing AS (
+    SELECT id FROM likes
+    WHERE account_id = %(account)s AND video_id = %(video)s AND removed_at IS NULL
+),
+ins AS (
+    INSERT INTO likes (account_id, video_id, source, device_id, ip_prefix, created_at)
+    SELECT %(account)s, %(video)s, %(source)s, %(device)s, %(ip)s, %(at)s FROM v
+    WHERE NOT EXISTS (SELECT 1 FROM existing)
+    RETURNING id
+),
+vc AS (
+    UPDATE video_counters SET likes = likes + 1
+    WHERE video_id = %(video)s AND EXISTS (SELECT 1 FROM ins)
+),
+cc AS (
+    UPDATE creator_counters SET likes = likes + 1
+    WHERE creator_id = (SELECT creator_id FROM v) AND EXISTS (SELECT 1 FROM ins)
+),
+seq AS (
+    UPDATE sequencer SET next_value = next_value + 1
+    WHERE name = 'events' AND EXISTS (SELECT 1 FROM ins)
+    RETURNING next_value - 1 AS value
+),
+ev AS (INSERT INTO events (seq, kind, ref_id) SELECT seq.value, 'like', ins.id FROM seq, ins)
+SELECT (SELECT creator_id FROM v), (SELECT id FROM existing), (SELECT id FROM ins),
+       (SELECT value FROM seq)
+"""
+
+
+def like_in_one_statement(
+    conn: Connection,
+    account_id: int,
+    video_id: int,
+    source: str,
+    device_id: int | None,
+    ip_prefix: str | None,
+    at: datetime,
+) -> tuple[int | None, int | None, int | None, int | None]:
+    """PostgreSQL only: (creator id or None when no video, existing like id, new like id, seq)."""
+    cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    try:
+        cursor.execute(
+            _LIKE_PG,
+            {
+                "account": account_id,
+                "video": video_id,
+                "source": source,
+                "device": device_id,
+                "ip": ip_prefix,
+                "at": at,
+            },
+        )
+        row = cursor.fetchone()
+    finally:
+        cursor.close()
+    assert row is not None, "a SELECT of scalar subqueries always returns one row"
+    return (row[0], row[1], row[2], row[3])
