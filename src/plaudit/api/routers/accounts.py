@@ -27,13 +27,15 @@ def profile_out(profile: Profile) -> ProfileOut:
     return ProfileOut(**vars(profile))
 
 
+# A plain `def`: the service waits for the writer's commit, so FastAPI runs this in its
+# thread pool instead of blocking the event loop.
 @router.post(
     "/accounts",
     response_model=AccountCreated,
     status_code=status.HTTP_201_CREATED,
     summary="Create a fan or creator account; returns its first bearer token",
 )
-async def create_account(body: AccountCreate, platform: PlatformDep) -> AccountCreated:
+def create_account(body: AccountCreate, platform: PlatformDep) -> AccountCreated:
     account, token = platform.accounts.create(body.handle, body.kind, body.display_name)
     return AccountCreated(**account_out(account).model_dump(), token=token)
 
@@ -53,7 +55,7 @@ async def my_profile(account_id: CurrentAccount, platform: PlatformDep) -> Profi
     response_model=ProfileOut,
     summary="Change profile fields or withdraw/give consent",
 )
-async def update_profile(
+def update_profile(
     body: ProfilePatch, account_id: CurrentAccount, platform: PlatformDep
 ) -> ProfileOut:
     values = body.model_dump(exclude_unset=True)

@@ -45,14 +45,14 @@ async def get_video(video_id: int, platform: PlatformDep) -> VideoOut:
     return video_out(platform.videos.get(video_id))
 
 
+# A plain `def`: the service waits for the writer's commit, so FastAPI runs this in its
+# thread pool instead of blocking the event loop.
 @router.post(
     "",
     response_model=VideoOut,
     status_code=status.HTTP_201_CREATED,
     summary="Publish a video (creator accounts)",
 )
-async def publish_video(
-    body: VideoIn, account_id: CurrentAccount, platform: PlatformDep
-) -> VideoOut:
+def publish_video(body: VideoIn, account_id: CurrentAccount, platform: PlatformDep) -> VideoOut:
     video = platform.videos.publish(account_id, body.title, body.category, body.duration_s)
     return video_out(video)
