@@ -10,6 +10,7 @@ import base64
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Generic, TypeVar
 
 from sqlalchemy.engine import Connection
 
@@ -44,6 +45,9 @@ from plaudit.store.ledger import LedgerSQL
 
 __all__ = ["Cosigned", "LedgerService", "Proof"]
 
+K = TypeVar("K")
+V = TypeVar("V")
+
 _MAX_WITNESS_LABEL = 255  # ledger_cosignatures.witness
 
 
@@ -68,43 +72,23 @@ class Cosigned:
     ignored: list[str]
 
 
-class _TileCache:
-    """Full tiles never change, so they are kept (bounded); partial ones are always re-read."""
+class _Recent(Generic[K, V]):
+    """A bounded map that drops the least recently used entry first."""
 
     def __init__(self, capacity: int = 4096) -> None:
         self._capacity = capacity
-        self._tiles: OrderedDict[tuple[int, int], bytes] = OrderedDict()
+        self._items: OrderedDict[K, V] = OrderedDict()
 
-    def get(self, key: tuple[int, int]) -> bytes | None:
-        data = self._tiles.get(key)
-        if data is not None:
-            self._tiles.move_to_end(key)
-        return data
-
-    def put(self, key: tuple[int, int], data: bytes) -> None:
-        if len(data) == TILE_WIDTH * 32:
-            self._tiles[key] = data
-            if len(self._tiles) > self._capacity:
-                self._tiles.popitem(last=False)
-
-
-class _LevelCache:
-    """The interior levels of full tiles (bounded, least recently used dropped first)."""
-
-    def __init__(self, capacity: int = 4096) -> None:
-        self._capacity = capacity
-        self._levels: OrderedDict[tuple[int, int, int], list[list[bytes]]] = OrderedDict()
-
-    def get(self, key: tuple[int, int, int]) -> list[list[bytes]] | None:
-        found = self._levels.get(key)
+    def get(self, key: K) -> V | None:
+        found = self._items.get(key)
         if found is not None:
-            self._levels.move_to_end(key)
+            self._items.move_to_end(key)
         return found
 
-    def put(self, key: tuple[int, int, int], levels: list[list[bytes]]) -> None:
-        self._levels[key] = levels
-        if len(self._levels) > self._capacity:
-            self._levels.popitem(last=False)
+    def put(self, key: K, value: V) -> None:
+        self._items[key] = value
+        if len(self._items) > self._capacity:
+            self._items.popitem(last=False)
 
 
 def tile_levels(hashes: list[bytes]) -> list[list[bytes]]:
@@ -122,8 +106,10 @@ class LedgerService:
     def __init__(self, db: Database, signer: Ed25519Signer) -> None:
         self._db = db
         self.signer = signer
-        self._tiles = _TileCache()
-        self._tile_levels: _LevelCache = _LevelCache()
+        # full tiles never change; partial ones are re-read, as the log may have grown
+        self._tiles: _Recent[tuple[int, int], bytes] = _Recent()
+        # the hashed inner levels of a tile at a given width never change either
+        self._tile_levels: _Recent[tuple[int, int, int], list[list[bytes]]] = _Recent()
 
     @property
     def vkey(self) -> str:
@@ -165,7 +151,8 @@ class LedgerService:
             data = sql.tile(ref.level, ref.index)
             if data is None or len(data) < ref.width * 32:
                 raise NotFound(f"tile {ref.path} is not in the log")
-            self._tiles.put(key, data)
+            if len(data) == TILE_WIDTH * HASH_SIZE:
+                self._tiles.put(key, data)
         return data[: ref.width * 32]
 
     def tile(self, ref: TileRef) -> bytes:

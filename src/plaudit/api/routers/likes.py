@@ -20,16 +20,7 @@ router = APIRouter(prefix="/v1", tags=["likes"])
 
 
 def like_out(like: Like, seq: int | None = None) -> LikeOut:
-    return LikeOut(
-        id=like.id,
-        account_id=like.account_id,
-        video_id=like.video_id,
-        source=like.source,
-        created_at=like.created_at,
-        removed_at=like.removed_at,
-        ip_prefix=like.ip_prefix,
-        seq=seq,
-    )
+    return LikeOut.model_validate(_like_json(like, seq))
 
 
 def _like_json(like: Like, seq: int | None) -> dict[str, object]:
