@@ -23,8 +23,9 @@ __all__ = [
     "validate_profile",
 ]
 
-# gateway: a trusted ingest service (bulk endpoint); created by operators only.
-ACCOUNT_KINDS = ("fan", "creator", "brand", "gateway")
+# gateway: a trusted ingest service (bulk endpoint); operator: runs the platform (reviews
+# appeals, counts exactly for debugging). Both are created by operators only, with the CLI.
+ACCOUNT_KINDS = ("fan", "creator", "brand", "gateway", "operator")
 SELF_SERVICE_KINDS = ("fan", "creator")
 GENDERS = ("female", "male", "other", "undisclosed")
 CITY_TIERS = ("new1", "1", "2", "3", "4", "5")

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
-from plaudit.errors import NotAuthenticated
+from plaudit.errors import Forbidden, NotAuthenticated
 from plaudit.platform import Platform
 
 __all__ = [
@@ -16,6 +16,7 @@ __all__ = [
     "current_account",
     "get_platform",
     "platform_of",
+    "require_kind",
 ]
 
 
@@ -51,3 +52,11 @@ def authenticate(request: Request, platform: Platform) -> int:
 
 
 CurrentAccount = Annotated[int, Depends(current_account)]
+
+
+def require_kind(platform: Platform, account_id: int, *kinds: str) -> str:
+    """The caller's account kind when it is one of `kinds`; 403 problem otherwise."""
+    kind = platform.accounts.get(account_id).kind
+    if kind not in kinds:
+        raise Forbidden(f"this needs a {' or '.join(kinds)} account; this account is a {kind}")
+    return kind

@@ -279,3 +279,15 @@ ledger_cosignatures = Table(
     Column("line", Text, nullable=False),
     Column("created_at", UTCDateTime(), nullable=False),
 )
+
+
+# --- authenticity (migration 0003) ---
+
+
+# --- strategy: insights, plans, inbox, experiments (migration 0004) ---
+
+
+# --- campaigns, brands, rewards, coupons (migration 0005) ---
+
+
+# --- creator fund (migration 0006) ---
