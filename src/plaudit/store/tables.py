@@ -11,6 +11,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     Column,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -31,11 +32,14 @@ __all__ = [
     "account_secrets",
     "account_tokens",
     "accounts",
+    "appeals",
+    "authenticity_scans",
     "comments",
     "creator_counters",
     "devices",
     "events",
     "follows",
+    "holds",
     "ledger_bundles",
     "ledger_checkpoints",
     "ledger_cosignatures",
@@ -44,8 +48,10 @@ __all__ = [
     "likes",
     "metadata",
     "profiles",
+    "revocations",
     "sequencer",
     "shares",
+    "verdicts",
     "video_counters",
     "videos",
 ]
@@ -193,6 +199,9 @@ video_counters = Table(
     Column("likes", BigInteger, nullable=False, server_default=text("0")),
     Column("comments", BigInteger, nullable=False, server_default=text("0")),
     Column("shares", BigInteger, nullable=False, server_default=text("0")),
+    # likes among `likes` that a verdict revoked / that a real-time rule holds (migration 0003)
+    Column("revoked", BigInteger, nullable=False, server_default=text("0")),
+    Column("pending", BigInteger, nullable=False, server_default=text("0")),
 )
 
 creator_counters = Table(
@@ -282,6 +291,85 @@ ledger_cosignatures = Table(
 
 
 # --- authenticity (migration 0003) ---
+
+# One run of the batch detectors over the platform's interactions. A like whose event seq is
+# at most the `through_seq` of a finished scan has been through the detectors (the
+# authenticity hold that campaign rewards wait for).
+authenticity_scans = Table(
+    "authenticity_scans",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("started_at", UTCDateTime(), nullable=False),
+    Column("finished_at", UTCDateTime(), nullable=True),
+    Column("through_seq", BigInteger, nullable=True),
+    Column("verdicts", Integer, nullable=False, server_default=text("0")),
+    Column("likes_revoked", Integer, nullable=False, server_default=text("0")),
+)
+
+# A detector's (or an operator's) judgement with its evidence (JSON: accounts, videos, window,
+# density, expected vs observed). `status`: in_force | reinstated (every like given back).
+verdicts = Table(
+    "verdicts",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("scan_id", ID, ForeignKey("authenticity_scans.id"), nullable=True, index=True),
+    Column("detector", String(32), nullable=False),
+    Column("score", Float, nullable=False),
+    Column("evidence", Text, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+)
+
+# A like taken out of the authentic count by a verdict; `reinstated_at` set when an appeal
+# gives it back. Each revocation and reinstatement is also an entry in the ledger.
+revocations = Table(
+    "revocations",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("like_id", ID, ForeignKey("likes.id"), nullable=False),
+    Column("account_id", ID, ForeignKey("accounts.id"), nullable=False, index=True),
+    Column("video_id", ID, ForeignKey("videos.id"), nullable=False, index=True),
+    Column("verdict_id", ID, ForeignKey("verdicts.id"), nullable=False, index=True),
+    Column("revoked_at", UTCDateTime(), nullable=False),
+    Column("reinstated_at", UTCDateTime(), nullable=True),
+    Index(
+        "uq_revocations_in_force",
+        "like_id",
+        unique=True,
+        sqlite_where=text("reinstated_at IS NULL"),
+        postgresql_where=text("reinstated_at IS NULL"),
+    ),
+)
+
+# A like a real-time rule held at ingest: accepted and visible to its author, counted as
+# pending until a scan or an operator releases it (outcome released) or revokes it.
+holds = Table(
+    "holds",
+    metadata,
+    Column("like_id", ID, ForeignKey("likes.id"), primary_key=True),
+    Column("video_id", ID, ForeignKey("videos.id"), nullable=False, index=True),
+    Column("rule", String(64), nullable=False),
+    Column("risk", SmallInteger, nullable=False),
+    Column("held_at", UTCDateTime(), nullable=False),
+    Column("released_at", UTCDateTime(), nullable=True),
+    Column("outcome", String(16), nullable=True),
+)
+
+# An account's appeal against a verdict; an operator decides: reinstated | upheld.
+appeals = Table(
+    "appeals",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("verdict_id", ID, ForeignKey("verdicts.id"), nullable=False, index=True),
+    Column("account_id", ID, ForeignKey("accounts.id"), nullable=False, index=True),
+    Column("reason", Text, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("decided_at", UTCDateTime(), nullable=True),
+    Column("decided_by", ID, ForeignKey("accounts.id"), nullable=True),
+    Column("decision", Text, nullable=True),
+    UniqueConstraint("verdict_id", "account_id", name="uq_appeals_verdict_account"),
+)
 
 
 # --- strategy: insights, plans, inbox, experiments (migration 0004) ---
