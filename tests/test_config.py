@@ -38,6 +38,19 @@ def test_every_setting_is_declared_with_help_and_an_env_var() -> None:
         "ledger_witnesses",
         "privacy_k",
         "dp_epsilon",
+        # authenticity: real-time rules (issue 4)
+        "rules_enabled",
+        "rule_account_hold_per_min",
+        "rule_account_limit_per_min",
+        "rule_device_hold_per_min",
+        "rule_device_limit_per_min",
+        "rule_ip_hold_per_min",
+        "rule_device_accounts_hold",
+        "rule_device_accounts_limit",
+        "rule_new_account_age_s",
+        "rule_new_account_hold_per_hour",
+        # campaigns (issue 7)
+        "reward_hold",
     }
     for setting in SETTINGS:
         assert setting.help.strip(), setting.name

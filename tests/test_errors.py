@@ -28,6 +28,7 @@ ALL = sorted({*DEFINED, *_all_subclasses(PlauditError)}, key=lambda c: c.__qualn
 
 # The statuses the hierarchy in the module docstring promises (clients rely on them).
 EXPECTED_STATUS = {
+    "PersonaIndexMissing": 404,
     "PlauditError": 500,
     "ConfigError": 500,
     "InvalidInput": 422,
@@ -45,6 +46,27 @@ EXPECTED_STATUS = {
     "StorageUnavailable": 503,
     "StorageError": 500,
     "PendingIntegration": 503,
+    # authenticity (issue 4)
+    "RefusedByRule": 403,
+    "RateLimited": 429,
+    "VerdictNotFound": 404,
+    "AppealNotFound": 404,
+    "AlreadyAppealed": 409,
+    "AlreadyDecided": 409,
+    # campaigns (issue 7)
+    "OrganisationNotFound": 404,
+    "CampaignNotFound": 404,
+    "CouponNotFound": 404,
+    "NotEligible": 403,
+    "NotOptedIn": 403,
+    "CampaignNotActive": 409,
+    "BudgetExhausted": 409,
+    "RewardLimitReached": 409,
+    "AlreadyCheckedIn": 409,
+    "StreakEnded": 409,
+    "LikedBeforeCampaign": 409,
+    "CouponAlreadyShown": 409,
+    "CouponAlreadyRedeemed": 409,
 }
 
 

@@ -96,6 +96,13 @@ def _parse_synchronous(value: Any) -> str:
     return mode
 
 
+def _parse_reward_hold(value: Any) -> str:
+    mode = _parse_str(value).lower()
+    if mode not in {"scan", "none"}:
+        raise ValueError(f"expected scan or none, got {value!r}")
+    return mode
+
+
 def _parse_witnesses(value: Any) -> str:
     """Witness cosignature keys, separated by commas or spaces (a TOML list works too).
 
@@ -191,6 +198,63 @@ class Settings:
         "Differential-privacy epsilon of the Laplace noise added to audience insights; "
         "0 turns the noise off, smaller values add more noise.",
         _parse_non_negative_float,
+    )
+    # --- authenticity: real-time rules at ingest (docs/authenticity.md, "Real-time rules") ---
+    rules_enabled: bool = _setting(
+        True,
+        "Apply the real-time authenticity rules to likes (single and bulk); false accepts "
+        "every like with risk 0.",
+        _parse_bool,
+    )
+    rule_account_hold_per_min: int = _setting(
+        20, "Likes by one account in 60 s above which its likes are held.", _parse_positive_int
+    )
+    rule_account_limit_per_min: int = _setting(
+        60,
+        "Likes by one account in 60 s above which its likes are refused (429).",
+        _parse_positive_int,
+    )
+    rule_device_hold_per_min: int = _setting(
+        30, "Likes from one device in 60 s above which they are held.", _parse_positive_int
+    )
+    rule_device_limit_per_min: int = _setting(
+        120,
+        "Likes from one device in 60 s above which they are refused (429).",
+        _parse_positive_int,
+    )
+    rule_ip_hold_per_min: int = _setting(
+        600,
+        "Likes from one public IP prefix (/24, /48) in 60 s above which they are held "
+        "(never refused: many people share a carrier NAT).",
+        _parse_positive_int,
+    )
+    rule_device_accounts_hold: int = _setting(
+        3,
+        "Accounts seen liking from one device in 24 h above which their likes are held.",
+        _parse_positive_int,
+    )
+    rule_device_accounts_limit: int = _setting(
+        10,
+        "Accounts seen liking from one device in 24 h above which likes are refused (403).",
+        _parse_positive_int,
+    )
+    rule_new_account_age_s: int = _setting(
+        86_400,
+        "Accounts younger than this many seconds are new: their likes carry more risk.",
+        _parse_positive_int,
+    )
+    rule_new_account_hold_per_hour: int = _setting(
+        30,
+        "Likes by a new account in one hour above which its likes are held.",
+        _parse_positive_int,
+    )
+    # --- campaigns (docs/campaigns.md) ---
+    reward_hold: str = _setting(
+        "scan",
+        "When a campaign reward may be released: scan waits until every like behind it is "
+        "covered by a finished authenticity scan (and not held or revoked); none releases "
+        "as soon as the likes are not held or revoked (for tests and trusted deployments).",
+        _parse_reward_hold,
     )
     sources: Mapping[str, str] = field(default_factory=dict, compare=False, repr=False)
 

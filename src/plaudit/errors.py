@@ -5,14 +5,25 @@
     ├── InvalidInput (422)            a value is malformed or out of range
     ├── NotAuthenticated (401)        no bearer token, or a token that is not valid
     ├── Forbidden (403)               authenticated, but not allowed to do this
+    │   └── RefusedByRule             a real-time authenticity rule refused the action
     ├── NotFound (404)                the named thing does not exist
     │   ├── AccountNotFound
     │   ├── VideoNotFound
-    │   └── LikeNotFound
+    │   ├── LikeNotFound
+    │   ├── VerdictNotFound
+    │   ├── AppealNotFound
+    │   └── PersonaIndexMissing       no persona index yet (type not-found): run a refresh
     ├── Conflict (409)                the request contradicts the current state
     │   ├── NotLiked                  unlike of a video the account has not liked
     │   ├── NotFollowing              unfollow of a creator the account does not follow
-    │   └── HandleTaken               an account with that handle exists
+    │   ├── HandleTaken               an account with that handle exists
+    │   ├── AlreadyAppealed           a second appeal of the same verdict by the same account
+    │   └── AlreadyDecided            a decision on an appeal that is already decided
+    ├── campaigns (issue 7): CampaignNotFound, OrganisationNotFound, CouponNotFound (404);
+    │   NotEligible, NotOptedIn (403); CampaignNotActive, BudgetExhausted, RewardLimitReached,
+    │   AlreadyCheckedIn, StreakEnded, LikedBeforeCampaign, CouponAlreadyShown,
+    │   CouponAlreadyRedeemed (409)
+    ├── RateLimited (429)             too many actions in a sliding window; retry after
     ├── PayloadTooLarge (413)         too many items in one request
     ├── StorageUnavailable (503)      the database cannot be reached or is locked; retry later
     ├── PendingIntegration (503)      the interaction is not yet in a signed checkpoint; retry
@@ -30,21 +41,41 @@ from typing import Any, ClassVar
 __all__ = [
     "PROBLEM_BASE",
     "AccountNotFound",
+    "AlreadyAppealed",
+    "AlreadyCheckedIn",
+    "AlreadyDecided",
+    "AppealNotFound",
+    "BudgetExhausted",
+    "CampaignNotActive",
+    "CampaignNotFound",
     "ConfigError",
     "Conflict",
+    "CouponAlreadyRedeemed",
+    "CouponAlreadyShown",
+    "CouponNotFound",
     "Forbidden",
     "HandleTaken",
     "InvalidInput",
     "LikeNotFound",
+    "LikedBeforeCampaign",
     "NotAuthenticated",
+    "NotEligible",
     "NotFollowing",
     "NotFound",
     "NotLiked",
+    "NotOptedIn",
+    "OrganisationNotFound",
     "PayloadTooLarge",
     "PendingIntegration",
+    "PersonaIndexMissing",
     "PlauditError",
+    "RateLimited",
+    "RefusedByRule",
+    "RewardLimitReached",
     "StorageError",
     "StorageUnavailable",
+    "StreakEnded",
+    "VerdictNotFound",
     "VideoNotFound",
 ]
 
@@ -190,3 +221,144 @@ class StorageError(PlauditError):
     status = 500
     type = "storage-error"
     title = "Storage error"
+
+
+# --- authenticity (issue 4) ---
+
+
+class RefusedByRule(Forbidden):
+    """A real-time authenticity rule refused the action; `rule` and `limit` say which."""
+
+    type = "refused-by-rule"
+    title = "Refused by an authenticity rule"
+
+
+class RateLimited(PlauditError):
+    """Too many actions in a sliding window: retry after `retry_after` seconds (429)."""
+
+    status = 429
+    type = "rate-limited"
+    title = "Too many requests"
+
+
+class VerdictNotFound(NotFound):
+    type = "verdict-not-found"
+    title = "Verdict not found"
+
+
+class AppealNotFound(NotFound):
+    type = "appeal-not-found"
+    title = "Appeal not found"
+
+
+class AlreadyAppealed(Conflict):
+    """The account has appealed this verdict already; read the appeal's status instead."""
+
+    type = "already-appealed"
+    title = "Already appealed"
+
+
+class AlreadyDecided(Conflict):
+    """The appeal has a decision; a decision is final (appeal again is not possible either)."""
+
+    type = "already-decided"
+    title = "Appeal already decided"
+
+
+# --- campaigns (issue 7) ---
+
+
+class OrganisationNotFound(NotFound):
+    type = "organisation-not-found"
+    title = "Organisation not found"
+
+
+class CampaignNotFound(NotFound):
+    """No such campaign, or it belongs to an organisation the caller is not a member of."""
+
+    type = "campaign-not-found"
+    title = "Campaign not found"
+
+
+class CouponNotFound(NotFound):
+    """No coupon has this code, or it was issued by another organisation's campaign."""
+
+    type = "coupon-not-found"
+    title = "Coupon not found"
+
+
+class NotEligible(Forbidden):
+    """The account is not in the campaign's segment or has not consented to targeting."""
+
+    type = "not-eligible"
+    title = "Not eligible for this campaign"
+
+
+class NotOptedIn(Forbidden):
+    """A like through a campaign needs the account to opt in to that campaign first."""
+
+    type = "not-opted-in"
+    title = "Not opted in"
+
+
+class CampaignNotActive(Conflict):
+    """The campaign has not started yet, has ended, or was ended early; `starts_at`/`ends_at`."""
+
+    type = "campaign-not-active"
+    title = "Campaign not active"
+
+
+class BudgetExhausted(Conflict):
+    """The campaign's budget cannot pay another reward; nothing more will be paid."""
+
+    type = "budget-exhausted"
+    title = "Campaign budget exhausted"
+
+
+class RewardLimitReached(Conflict):
+    """The account has as many completions of this campaign as its per-account limit."""
+
+    type = "reward-limit-reached"
+    title = "Reward limit reached"
+
+
+class AlreadyCheckedIn(Conflict):
+    """A streak counts one check-in per day in the campaign's time zone; come back tomorrow."""
+
+    type = "already-checked-in"
+    title = "Already checked in today"
+
+
+class StreakEnded(Conflict):
+    """A day was missed and the campaign ends streaks on a missed day (`streak_miss = end`)."""
+
+    type = "streak-ended"
+    title = "Streak ended"
+
+
+class LikedBeforeCampaign(Conflict):
+    """The video was already liked without this campaign; an existing like cannot be counted."""
+
+    type = "liked-before-campaign"
+    title = "Already liked outside this campaign"
+
+
+class CouponAlreadyShown(Conflict):
+    """A coupon code is shown once; only its hash is kept, so it cannot be shown again."""
+
+    type = "coupon-already-shown"
+    title = "Coupon code already shown"
+
+
+class CouponAlreadyRedeemed(Conflict):
+    """The coupon was redeemed before (`redeemed_at`); a replay never redeems twice."""
+
+    type = "coupon-already-redeemed"
+    title = "Coupon already redeemed"
+
+
+class PersonaIndexMissing(NotFound):
+    """No usable persona tag index yet: an operator runs `plaudit persona refresh`."""
+
+    type = "persona-index-missing"
+    title = "Persona index missing"

@@ -6,7 +6,14 @@ decides which service gets which dependency.
 
 from __future__ import annotations
 
+from functools import cached_property
+from typing import TYPE_CHECKING
+
 from plaudit.accounts import AccountService
+from plaudit.authenticity.rules import RuleEngine, RuleSettings
+from plaudit.authenticity.service import AuthenticityService
+from plaudit.campaigns import CampaignService
+from plaudit.campaigns.policy import campaign_like_policy
 from plaudit.catalog import VideoService
 from plaudit.config import Settings
 from plaudit.interactions import InteractionService
@@ -14,6 +21,14 @@ from plaudit.ledger.integration import Integrator
 from plaudit.ledger.keystore import load_or_create_signer
 from plaudit.ledger.service import LedgerService
 from plaudit.store import Database
+
+if TYPE_CHECKING:
+    from plaudit.experiments import ExperimentService
+    from plaudit.fund import FundService
+    from plaudit.persona.service import PersonaService
+    from plaudit.quality import QualityService
+    from plaudit.recommend import RecommenderService
+    from plaudit.strategy import StrategyService
 
 __all__ = ["Platform"]
 
@@ -26,11 +41,70 @@ class Platform:
         self.db = Database(settings)
         self.accounts = AccountService(self.db)
         self.videos = VideoService(self.db)
-        self.interactions = InteractionService(self.db)
+        # incentivised likes (source campaign:<id>) are checked and recorded in the like's
+        # transaction by the campaigns policy; plain likes never call it
+        self.interactions = InteractionService(self.db, source_policy=campaign_like_policy)
+        # real-time rules: in-process sliding windows, one engine per process (rules.py)
+        self.rules = RuleEngine(
+            RuleSettings.from_settings(settings), lambda a: self.accounts.get(a).created_at
+        )
+        self.authenticity = AuthenticityService(self.db)
         signer = load_or_create_signer(settings.data_path, settings.ledger_origin)
         self.ledger = LedgerService(self.db, signer)
         self.integrator = Integrator(
             self.db, signer, settings.ledger_origin, interval_s=settings.checkpoint_interval_s
+        )
+
+    @cached_property
+    def persona(self) -> PersonaService:
+        """Segments over the persona tag index (imported on first use: NumPy is heavy)."""
+        from plaudit.persona.service import PersonaService
+
+        return PersonaService(self.db, self.settings)
+
+    @cached_property
+    def experiments(self) -> ExperimentService:
+        """A/B experiments (imported on first use: the analysis needs SciPy)."""
+        from plaudit.experiments import ExperimentService
+
+        return ExperimentService(self.db)
+
+    @cached_property
+    def strategy(self) -> StrategyService:
+        """Creators' insights, plans, inbox and approved actions (docs/strategy.md)."""
+        from plaudit.strategy import StrategyService
+
+        return StrategyService(
+            self.db, self.interactions, lambda: self.persona, self.settings.privacy_k
+        )
+
+    @cached_property
+    def recommender(self) -> RecommenderService:
+        """Videos and creators to recommend; the model loads on first request
+        (docs/recommender.md; imported on first use: implicit and SciPy are heavy)."""
+        from plaudit.recommend import RecommenderService
+
+        return RecommenderService(self.db, self.settings.data_path)
+
+    @cached_property
+    def fund(self) -> FundService:
+        """The creator fund: periods, closing, statements (docs/fund.md)."""
+        from plaudit.fund import FundService
+
+        return FundService(self.db)
+
+    @cached_property
+    def quality(self) -> QualityService:
+        """Interaction quality scores per video and per campaign (docs/fund.md)."""
+        from plaudit.quality import QualityService
+
+        return QualityService(self.db, self.settings.privacy_k)
+
+    @cached_property
+    def campaigns(self) -> CampaignService:
+        """Campaigns, rewards, coupons and reports (docs/campaigns.md); segments from persona."""
+        return CampaignService(
+            self.db, lambda: self.persona, self.settings.reward_hold, self.settings.privacy_k
         )
 
     def open(self, *, writer_thread: bool = False, integrate: bool = False) -> Platform:

@@ -6,11 +6,11 @@ import numpy as np
 import pytest
 
 from plaudit.authenticity import DETECTORS, Attack, Likes, ScanSettings, inject, scan
-from plaudit.authenticity.scan import all_flagged
+from plaudit.authenticity.batch import all_flagged
 
 ATTACKS = {
     "lockstep": Attack("farm", 100, 60, 0.2, "popular"),
-    "dense": Attack("slow_drip", 100, 60, 1.0, "none"),
+    "dense": Attack("slow_drip", 100, 60, 0.5, "popular"),
     "ring": Attack("ring", 20, 0, 0.5),
     "farm": Attack("device_farm", 60, 30, 0.3),
 }

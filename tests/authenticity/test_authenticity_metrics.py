@@ -6,10 +6,10 @@ import numpy as np
 import pytest
 
 from plaudit.authenticity import Attack, Likes, ScanSettings, Truth, inject, prf
-from plaudit.authenticity.evaluate import score_run
+from plaudit.authenticity.evaluation import score_run
 
 
-def ids(*values: int) -> np.ndarray:  # type: ignore[type-arg]
+def ids(*values: int) -> np.ndarray:
     return np.array(values, dtype=np.int64)
 
 

@@ -165,7 +165,7 @@ def served(tmp_path: Path) -> Iterator[Served]:
         fan_token = client.post("/v1/accounts", json={"handle": "fan1"}).json()["token"]
         fan = {"Authorization": f"Bearer {fan_token}", "X-Device-Id": "phone-1"}
         vid = video.json()["id"]
-        like = client.post(f"/v1/videos/{vid}/likes", json={"source": "campaign:9"}, headers=fan)
+        like = client.post(f"/v1/videos/{vid}/likes", json={"source": "assistant"}, headers=fan)
         client.post(f"/v1/videos/{vid}/comments", json={"body": "hello there"}, headers=fan)
         client.post(f"/v1/videos/{vid}/shares", json={"channel": "qq"}, headers=fan)
         _wait_integrated(base, 3)
@@ -210,7 +210,7 @@ def test_verify_and_audit_a_served_log(served: Served, tmp_path: Path) -> None:
     # Audit: the API's counts match the log; a corrupted counter is reported by video.
     audit = run("ledger", "audit", "--url", served.base, "--vkey", served.vkey)
     assert audit.exit_code == 0, audit.output
-    assert "1 active likes (1 incentivised), 1 comments, 2 shares" in audit.stdout
+    assert "1 active likes (0 incentivised), 1 comments, 2 shares" in audit.stdout
     _corrupt_counter(served.settings, served.video)
     broken = run("ledger", "audit", "--url", served.base, "--vkey", served.vkey)
     assert broken.exit_code == 1
@@ -229,7 +229,7 @@ def test_verify_a_downloaded_receipt(served: Served, tmp_path: Path) -> None:
     ok = run("ledger", "verify", str(receipt), "--vkey-file", str(key_file))
     assert ok.exit_code == 0, ok.output
     assert f"OK: like of video {served.video}" in ok.stdout
-    assert "source:  campaign:9" in ok.stdout
+    assert "source:  assistant" in ok.stdout
     assert "device id 'phone-1'" in ok.stdout
     assert "IP prefix '127.0.0.0/24'" in ok.stdout
     # The entries of a real server hold no IP, device id or comment text in clear.

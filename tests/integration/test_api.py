@@ -40,9 +40,9 @@ def test_like_records_source_and_device(api: Api) -> None:
     _, creator = api.account("creator1", "creator")
     fan_id, fan = api.account("fan1")
     video = api.video(creator)
-    body = {"source": "campaign:7", "device": {"id": "dev-1", "user_agent": "PlauditApp/1.0"}}
+    body = {"source": "web", "device": {"id": "dev-1", "user_agent": "PlauditApp/1.0"}}
     like = api.client.post(f"/v1/videos/{video}/likes", json=body, headers=fan).json()
-    assert like["source"] == "campaign:7"
+    assert like["source"] == "web"
     with api.platform.db.read() as conn:
         row = conn.execute(
             select(tables.likes, tables.devices.c.device_key, tables.devices.c.user_agent)

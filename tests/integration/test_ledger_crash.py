@@ -104,7 +104,7 @@ def _act(client: httpx.Client, base: str, video: int, rng: random.Random) -> tup
     roll = rng.random()
     url = f"{base}/v1/videos/{video}"
     if roll < 0.55:
-        source = rng.choice(["app", "web", "campaign:7"])
+        source = rng.choice(["app", "web", "web"])
         device = {"id": f"device-{rng.randrange(3)}", "user_agent": "crash-test/1"}
         return "like", client.post(url + "/likes", json={"source": source, "device": device})
     if roll < 0.85:

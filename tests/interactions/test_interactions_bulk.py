@@ -76,7 +76,7 @@ class Reference:
         """(status, error type) the item must get in the current state."""
         if item.kind not in KINDS or item.at.tzinfo is None or item.at > self.now:
             return ("error", "invalid-input")
-        if item.source not in ("app", "web", "campaign:3"):
+        if item.source not in ("app", "web"):  # campaign sources go one at a time
             return ("error", "invalid-input")
         if item.kind == "comment" and not (item.body or "").strip():
             return ("error", "invalid-input")
@@ -490,6 +490,35 @@ def test_follow_rules(platform: Platform) -> None:
     with platform.db.read() as conn:
         assert creator_counts(conn, creator) == (2, 0, 0)
         assert creator_counts(conn, other_creator) == (1, 0, 1)
+
+
+def test_campaign_sources_are_refused_per_item_and_write_nothing(platform: Platform) -> None:
+    """A `campaign:<id>` like must pass the campaign policy (opt-in, task videos, limits,
+    budget) and be recorded as progress; bulk has no such step, so it refuses the item
+    precisely instead of writing an incentivised like that no campaign checked."""
+    world = make_world(platform)
+    fan, video = world.accounts[0], world.videos[0]
+    items = [
+        _item("like", fan, video, source="campaign:3"),
+        _item("comment", fan, video, body="nice", source="campaign:3"),
+        _item("like", fan, world.videos[1], source="web"),
+    ]
+    results = platform.db.write(ingest_op(items))
+    assert [(r.status, r.error_type) for r in results] == [
+        ("error", "invalid-input"),
+        ("error", "invalid-input"),
+        ("created", None),
+    ]
+    assert "campaign:3" in (results[0].detail or "")
+    assert "POST /v1/videos/{video_id}/likes" in (results[0].detail or "")
+    with platform.db.read() as conn:
+        assert video_counts(conn, video) == (0, 0, 0)
+        incentivised = conn.execute(
+            select(func.count())
+            .select_from(tables.likes)
+            .where(tables.likes.c.source.like("campaign:%"))
+        ).scalar_one()
+    assert incentivised == 0
 
 
 def test_an_empty_batch_changes_nothing(platform: Platform) -> None:

@@ -70,7 +70,7 @@ def _likes(platform: Platform, fans: list[int], video: int, at: datetime) -> Non
             fan,
             video,
             at,
-            "campaign:3" if fan % 3 else "app",
+            "assistant" if fan % 3 else "app",
             f"dev-{fan}",
             "PlauditApp/2.0",
             "10.1.2.0/24",

@@ -10,6 +10,16 @@ from fastapi import FastAPI
 from plaudit import __version__
 from plaudit.api.problems import install_problem_handlers
 from plaudit.api.routers import accounts, bulk, ledger, likes, social, videos
+from plaudit.api.routers import campaigns as campaign_routes
+from plaudit.api.routers import coupons as coupon_routes
+from plaudit.api.routers import creators as creator_routes
+from plaudit.api.routers import experiments as experiment_routes
+from plaudit.api.routers import fund as fund_routes
+from plaudit.api.routers import organisations as organisation_routes
+from plaudit.api.routers import quality as quality_routes
+from plaudit.api.routers import recommendations as recommendation_routes
+from plaudit.api.routers import segments as segment_routes
+from plaudit.api.routers import verdicts as verdict_routes
 from plaudit.config import Settings
 from plaudit.platform import Platform
 
@@ -40,6 +50,15 @@ def create_app(settings: Settings, platform: Platform | None = None) -> FastAPI:
     install_problem_handlers(app)
     for module in (videos, likes, social, accounts, bulk, ledger):
         app.include_router(module.router)
+    app.include_router(verdict_routes.router)
+    app.include_router(creator_routes.router)
+    app.include_router(experiment_routes.router)
+    app.include_router(segment_routes.router)
+    app.include_router(fund_routes.router)
+    app.include_router(quality_routes.router)
+    app.include_router(recommendation_routes.router)
+    for campaign_module in (organisation_routes, campaign_routes, coupon_routes):
+        app.include_router(campaign_module.router)
 
     @app.get("/healthz", tags=["operations"], summary="Liveness: does nothing, answers ok")
     async def healthz() -> dict[str, str]:

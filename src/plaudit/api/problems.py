@@ -41,6 +41,8 @@ _HTTP_TYPES = {
 def problem_response(error: PlauditError, request: Request) -> JSONResponse:
     retry = isinstance(error, StorageUnavailable | PendingIntegration)
     headers = {"Retry-After": "1"} if retry else None
+    if "retry_after" in error.extensions:  # e.g. rate-limited: the seconds it names
+        headers = {"Retry-After": str(error.extensions["retry_after"])}
     if error.status == 401:
         headers = {"WWW-Authenticate": 'Bearer realm="plaudit"'}
     return JSONResponse(

@@ -56,6 +56,11 @@ class LikeOut(BaseModel):
     removed_at: datetime | None
     ip_prefix: str | None
     seq: int | None = Field(None, description="Place in the interaction sequence (ledger index).")
+    status: Literal["accepted", "held"] | None = Field(
+        None,
+        description="Like responses: accepted, or held by a real-time rule (pending in counts).",
+    )
+    risk: int | None = Field(None, description="Like responses: the real-time risk score 0-100.")
 
 
 class LikePage(BaseModel):
@@ -76,7 +81,11 @@ class VideoOut(BaseModel):
     category: str
     duration_s: int
     published_at: datetime
-    likes: int
+    likes: int = Field(..., description="Every active like (the total).")
+    authentic: int = Field(..., description="Active likes neither revoked nor pending.")
+    revoked: int = Field(..., description="Active likes a verdict revoked (see the ledger).")
+    pending: int = Field(..., description="Active likes held by a real-time rule.")
+    incentivised: int = Field(..., description="Active likes from a campaign (disclosed).")
     comments: int
     shares: int
 
@@ -196,6 +205,8 @@ class BulkResultOut(BaseModel):
     status: BulkStatus
     id: int | None = None
     seq: int | None = None
+    held: bool = Field(False, description="A like created behind a real-time rule's hold.")
+    risk: int | None = Field(None, description="Likes: the real-time risk score 0-100.")
     error: BulkError | None = None
 
 

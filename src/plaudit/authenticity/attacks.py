@@ -13,7 +13,9 @@ Kinds:
 - `ring`: `accounts` existing creators like each other's videos with probability `density`,
   spread over `days` days (needs the video -> creator map);
 - `device_farm`: new accounts, about `per_device` of them on each device and all behind a
-  few IP prefixes, like the targets over `days` days.
+  few IP prefixes, like the targets over `days` days;
+- `hijack`: `accounts` existing organic accounts, taken over, like the targets in lockstep
+  from the attacker's devices (their own organic history is the camouflage).
 
 Camouflage (`none`, `random`, `popular`): each fake account also likes as many other videos
 as it has payload likes, drawn uniformly or in proportion to their popularity (FRAUDAR's
@@ -22,7 +24,8 @@ as it has payload likes, drawn uniformly or in proportion to their popularity (F
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import asdict, dataclass, replace
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -30,11 +33,21 @@ from numpy.typing import NDArray
 from plaudit.authenticity.table import Interactions, from_arrays
 from plaudit.errors import InvalidInput
 
-__all__ = ["CAMOUFLAGES", "KINDS", "Attack", "Likes", "Truth", "inject"]
+__all__ = ["CAMOUFLAGES", "KINDS", "LIMITS", "Attack", "Likes", "Truth", "inject", "inject_all"]
 
-KINDS = ("farm", "slow_drip", "ring", "device_farm")
+KINDS = ("farm", "slow_drip", "ring", "device_farm", "hijack")
+OWN_ACCOUNTS = ("ring", "hijack")
+"""Kinds that use existing accounts: they have no camouflage of their own."""
 CAMOUFLAGES = ("none", "random", "popular")
 DAY = 86_400
+LIMITS: dict[str, tuple[int, int]] = {
+    "accounts": (2, 1_000_000),
+    "videos": (1, 1_000_000),
+    "window": (60, 30 * DAY),
+    "days": (1, 365),
+    "per_device": (1, 10_000),
+}
+"""Inclusive bounds of the integer parameters of an attack."""
 
 I64 = NDArray[np.int64]
 
@@ -52,6 +65,9 @@ class Likes:
     device: I64
     ip: I64
     creator_of_video: I64 | None = None
+    next_account: int = 0
+    """The smallest id free for new accounts (ids past the largest that liked are also free);
+    a store that has accounts without likes sets it past its largest account id."""
 
     def __len__(self) -> int:
         return len(self.account)
@@ -90,21 +106,49 @@ class Attack:
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
-            raise InvalidInput(f"attack kind {self.kind!r} is not one of {KINDS}", field="kind")
+            raise InvalidInput(
+                f"attack kind {self.kind!r} is not one of {', '.join(KINDS)}", field="kind"
+            )
         if self.camouflage not in CAMOUFLAGES:
             raise InvalidInput(
-                f"camouflage {self.camouflage!r} is not one of {CAMOUFLAGES}", field="camouflage"
+                f"camouflage {self.camouflage!r} is not one of {', '.join(CAMOUFLAGES)}",
+                field="camouflage",
+            )
+        if self.kind in OWN_ACCOUNTS and self.camouflage != "none":
+            raise InvalidInput(
+                f"a {self.kind} attack uses existing accounts, whose own likes are its "
+                "camouflage: leave camouflage out",
+                field="camouflage",
             )
         if not 0 < self.density <= 1:
-            raise InvalidInput("density must be in (0, 1]", field="density")
+            raise InvalidInput(
+                f"density {self.density:g} is not in (0, 1]: it is the probability that "
+                "one attacking account likes one target",
+                field="density",
+            )
+        for name, (low, high) in LIMITS.items():
+            value = getattr(self, name)
+            if name == "videos" and self.kind == "ring":
+                continue
+            if not low <= value <= high:
+                raise InvalidInput(
+                    f"{name} {value} is out of range: use {low:,} to {high:,}", field=name
+                )
 
     @property
     def label(self) -> str:
         if self.kind == "ring":
             return f"ring {self.accounts} creators d={self.density:g}"
+        if self.kind == "hijack":
+            return f"hijack {self.accounts}x{self.videos} d={self.density:g}"
         return (
             f"{self.kind} {self.accounts}x{self.videos} d={self.density:g} camo={self.camouflage}"
         )
+
+    @property
+    def parameters(self) -> dict[str, Any]:
+        """What the ground truth file records of the attack."""
+        return asdict(self)
 
 
 @dataclass(frozen=True)
@@ -124,15 +168,23 @@ def inject(organic: Likes, attack: Attack, seed: int) -> tuple[Likes, Truth]:
     rng = np.random.default_rng(seed)
     if attack.kind == "ring":
         return _ring(organic, attack, rng)
-    first = int(organic.account.max()) + 1
-    fake = np.arange(first, first + attack.accounts, dtype=np.int64)
+    if attack.kind == "hijack":
+        fake = _hijacked(organic, attack, rng)
+    else:
+        first = max(int(organic.account.max()) + 1, organic.next_account)
+        fake = np.arange(first, first + attack.accounts, dtype=np.int64)
     videos = np.unique(organic.video)
     targets = rng.choice(videos, size=min(attack.videos, len(videos)), replace=False)
     pairs = rng.random((len(fake), len(targets))) < attack.density
     who, what = np.nonzero(pairs)
     accounts, targeted = fake[who], targets[what]
+    if attack.kind == "hijack":
+        # A hijacked account that already liked a target cannot like it again.
+        keys = organic.account * (int(organic.video.max()) + 1) + organic.video
+        new = ~np.isin(accounts * (int(organic.video.max()) + 1) + targeted, keys)
+        who, accounts, targeted = who[new], accounts[new], targeted[new]
     lo, hi = int(organic.ts.min()), int(organic.ts.max())
-    if attack.kind == "farm":
+    if attack.kind in ("farm", "hijack"):
         start = rng.integers(lo + DAY, max(hi - attack.window, lo + DAY + 1))
         ts = start + rng.integers(0, attack.window, len(accounts))
     else:
@@ -152,13 +204,39 @@ def inject(organic: Likes, attack: Attack, seed: int) -> tuple[Likes, Truth]:
     return out, truth
 
 
+def inject_all(organic: Likes, attacks: list[Attack], seed: int) -> tuple[Likes, list[Truth]]:
+    """Append several attacks in turn (attack i with seed + i); one `Truth` each.
+
+    Rows are only ever appended, so the row indexes of an earlier truth stay valid.
+    """
+    likes, truths = organic, []
+    for i, attack in enumerate(attacks):
+        likes, truth = inject(likes, attack, seed + i)
+        truths.append(truth)
+    return likes, truths
+
+
+def _hijacked(organic: Likes, attack: Attack, rng: np.random.Generator) -> I64:
+    """Existing accounts that are not creators, chosen uniformly: the ones taken over."""
+    accounts = np.unique(organic.account)
+    if organic.creator_of_video is not None:
+        accounts = np.setdiff1d(accounts, organic.creator_of_video[organic.creator_of_video >= 0])
+    if attack.accounts > len(accounts):
+        raise InvalidInput(
+            f"hijack of {attack.accounts:,} accounts: the graph has only {len(accounts):,} "
+            "accounts that could be taken over",
+            field="accounts",
+        )
+    return np.sort(rng.choice(accounts, size=attack.accounts, replace=False)).astype(np.int64)
+
+
 def _fake_devices(
     organic: Likes, attack: Attack, fake: I64, rng: np.random.Generator
 ) -> tuple[I64, I64]:
     """Each fake account its own device and a random organic-looking IP, except device farms."""
     next_device = int(organic.device.max()) + 1
     next_ip = int(organic.ip.max()) + 1
-    if attack.kind == "device_farm":
+    if attack.kind in ("device_farm", "hijack"):
         devices = max(1, len(fake) // attack.per_device)
         device = next_device + rng.integers(0, devices, len(fake))
         ip = next_ip + rng.integers(0, max(1, devices // 5), len(fake))
@@ -190,7 +268,11 @@ def _camouflage(
 def _ring(organic: Likes, attack: Attack, rng: np.random.Generator) -> tuple[Likes, Truth]:
     creators_of = organic.creator_of_video
     if creators_of is None:
-        raise InvalidInput("a ring attack needs the video -> creator map", field="kind")
+        raise InvalidInput(
+            "a ring attack needs to know which creator made each video, and this source has "
+            "no creator map (a file without creator_id, or KuaiRec): leave the ring out",
+            field="kind",
+        )
     videos = np.flatnonzero(creators_of >= 0)
     creators = np.unique(creators_of[videos])
     members = rng.choice(creators, size=min(attack.accounts, len(creators)), replace=False)

@@ -18,12 +18,14 @@ VLDB 2012) so that a pass is a few NumPy scans over the edges.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 import numpy as np
 from numpy.typing import NDArray
 from scipy import sparse
 from scipy.sparse import csgraph
+from scipy.sparse import linalg as sparse_linalg
 
 from plaudit.authenticity.stats import poisson_score, poisson_scores
 
@@ -35,6 +37,14 @@ F64 = NDArray[np.float64]
 
 REFINE_STEPS = 6
 """Alternating account and item tests per refinement; they settle in three or four."""
+MEMBER_ROUNDS = 2
+"""Rounds of items joining, then accounts joining, an established block."""
+SPECTRAL_MAX_EDGES = 400_000
+"""Above this many core edges the spectral seeds come from a random share of its accounts."""
+SPECTRAL_TOL = 1e-2
+"""Seeds need only rough singular vectors: a loose tolerance saves most of the SVD."""
+SPECTRAL_CUT = 0.3
+"""A spectral seed keeps the nodes whose entry is at least this fraction of the largest."""
 PEEL_EPSILON = 0.1
 """Bahmani's epsilon: a pass may remove nodes up to (1 + eps) times the average degree."""
 
@@ -53,12 +63,22 @@ class BlockSettings:
     """An item belongs to a block when the block's accounts' edges into it are this significant."""
     min_edges: int = 2
     """An account needs at least this many edges into the block."""
+    member_score: float = 8.0
+    """Once a block is significant, an account joins it at this score ..."""
+    member_edges: int = 2
+    """... with at least this many edges into it."""
     min_accounts: int = 5
     min_items: int = 2
+    min_density: float = 0.0
+    """A block must fill at least this fraction of its accounts x items ..."""
+    min_share: float = 0.0
+    """... and its median account must spend at least this fraction of its edges in it."""
     max_blocks: int = 20
     max_misses: int = 2
     max_pieces: int = 10
     """At most this many connected pieces of a peeled core are tested."""
+    spectral: int = 0
+    """Also seed refinements from this many singular vectors of each core (0: none)."""
     peel_fraction: float = 0.3
     """Each peeling pass removes at most this fraction of the remaining nodes."""
 
@@ -78,6 +98,10 @@ class Graph:
     row_degree: F64
     col_degree: F64
     total: float
+    col_group: I64 | None = None
+    """Optional time slot of each column (a lockstep cell's window start, in half windows;
+    slots next to each other overlap): a core is also cut into pieces of three neighbouring
+    slots, so that a farm sharing its hour with busy organic accounts is refined on its own."""
 
 
 @dataclass(frozen=True)
@@ -97,14 +121,22 @@ def column_weights(col_degree: F64) -> F64:
     return 1.0 / np.log(col_degree + 5.0)
 
 
-def find_blocks(graph: Graph, weights: F64, settings: BlockSettings) -> list[Block]:
+def find_blocks(
+    graph: Graph,
+    weights: F64,
+    settings: BlockSettings,
+    organic: Callable[[Block], bool] | None = None,
+) -> list[Block]:
     """Significant blocks, in the order found; the edges of each are removed before the next.
 
     The peeled core can hold several unrelated dense groups (a farm, and organic fans who
     like their creator's uploads within the hour), so each connected piece of the core is
-    refined and tested on its own.
+    refined and tested on its own. `organic`, when given, dismisses significant blocks that a
+    second null model explains (the dense detector's creator audiences).
     """
     alive = np.arange(len(graph.rows), dtype=np.int64)
+    degree = graph.row_degree
+    whole = graph
     # The null model follows the graph as blocks are removed: a removed farm must not
     # inflate the degrees (and so deflate the expectations) of what is searched next.
     graph = replace(graph, row_degree=graph.row_degree.copy(), col_degree=graph.col_degree.copy())
@@ -114,12 +146,7 @@ def find_blocks(graph: Graph, weights: F64, settings: BlockSettings) -> list[Blo
         if len(alive) == 0 or misses >= settings.max_misses:
             break
         core_rows, core_cols = _peel(graph, weights, alive, settings.peel_fraction)
-        blocks = [
-            block
-            for rows, cols in _pieces(graph, alive, core_rows, core_cols, settings)
-            if (block := _best_refinement(graph, alive, rows, cols, settings)) is not None
-            and _significant(block, settings)
-        ]
+        blocks = _blocks_of_core(graph, alive, core_rows, core_cols, settings, organic, degree)
         found.extend(blocks)
         misses = 0 if blocks else misses + 1
         n_rows, n_cols = len(graph.row_degree), len(graph.col_degree)
@@ -134,7 +161,139 @@ def find_blocks(graph: Graph, weights: F64, settings: BlockSettings) -> list[Blo
         graph.col_degree[:] -= np.bincount(graph.cols[removed], minlength=n_cols)
         graph = replace(graph, total=graph.total - len(removed))
         alive = alive[~inside]
-    return found
+    return [_final_members(whole, found, i, settings) for i in range(len(found))]
+
+
+def _final_members(graph: Graph, found: list[Block], i: int, settings: BlockSettings) -> Block:
+    """Members of block `i` against the whole graph, without the other blocks' edges.
+
+    The search removes each core it peels; accounts of a farm that fell outside the block
+    found in that core lost those edges, and only the whole graph shows them again.
+    """
+    n_rows, n_cols = len(graph.row_degree), len(graph.col_degree)
+    keep = np.ones(len(graph.rows), dtype=bool)
+    for j, other in enumerate(found):
+        if j != i:
+            keep[other.edges] = False
+    block = found[i]
+    rows = block.rows
+    scores = np.zeros(n_rows)
+    scores[rows] = block.row_scores
+    for _ in range(MEMBER_ROUNDS + 1):
+        # Each round the block's accounts grow, the outside popularity of its items falls
+        # and more of a large farm's sparse members stand out.
+        current = replace(block, rows=rows, row_scores=scores[rows])
+        grown = _with_members(graph, np.flatnonzero(keep), current, settings)
+        scores[grown.rows] = grown.row_scores
+        if len(np.union1d(rows, grown.rows)) == len(rows):
+            break
+        rows = np.union1d(rows, grown.rows)
+    if len(rows) == len(block.rows):
+        return block
+    # Only accounts join here: the items stay those of the block as found.
+    cols_mask = _mask(block.cols, n_cols)
+    r, c = graph.rows[keep], graph.cols[keep]
+    edges = np.flatnonzero(keep)[_mask(rows, n_rows)[r] & cols_mask[c]]
+    scores[block.rows] = block.row_scores
+    return replace(block, rows=rows, row_scores=scores[rows], edges=edges)
+
+
+def _blocks_of_core(
+    graph: Graph,
+    alive: I64,
+    core_rows: I64,
+    core_cols: I64,
+    settings: BlockSettings,
+    organic: Callable[[Block], bool] | None,
+    degree: F64,
+) -> list[Block]:
+    """The significant blocks of the core's connected and time-slot pieces; when there are
+    none, of its spectral seeds (a partial SVD, so only then)."""
+    seeds: list[Callable[[], list[tuple[I64, I64]]]] = [
+        lambda: (
+            _pieces(graph, alive, core_rows, core_cols, settings)
+            + _group_pieces(graph, alive, core_rows, core_cols, settings)
+        )
+    ]
+    if settings.spectral:
+        seeds.append(lambda: _spectral_pieces(graph, alive, core_rows, core_cols, settings))
+    for pieces in seeds:
+        blocks = _blocks_of_pieces(graph, alive, pieces(), settings, organic, degree)
+        if blocks:
+            return blocks
+    return []
+
+
+def _blocks_of_pieces(
+    graph: Graph,
+    alive: I64,
+    pieces: list[tuple[I64, I64]],
+    settings: BlockSettings,
+    organic: Callable[[Block], bool] | None,
+    degree: F64,
+) -> list[Block]:
+    """Pieces may overlap, so the edges of a block found leave the search for the next."""
+    blocks: list[Block] = []
+    n_rows, n_cols = len(graph.row_degree), len(graph.col_degree)
+    if not pieces:
+        return blocks
+    # Refinement only reads edges into a piece's items: filter the edges once for all pieces.
+    piece_cols = _mask(np.concatenate([cols for _, cols in pieces]), n_cols)
+    candidate = alive[piece_cols[graph.cols[alive]]]
+    for rows, cols in pieces:
+        block = _best_refinement(graph, candidate, rows, cols, settings)
+        if block is None or not _significant(block, settings):
+            continue
+        if organic is not None and organic(block):
+            continue
+        for _ in range(MEMBER_ROUNDS):
+            block = _with_members(graph, alive, block, settings)
+        if _median_share(graph, degree, block) < settings.min_share:
+            continue
+        blocks.append(block)
+        r, c = graph.rows[alive], graph.cols[alive]
+        alive = alive[~(_mask(block.rows, n_rows)[r] & _mask(block.cols, n_cols)[c])]
+        r, c = graph.rows[candidate], graph.cols[candidate]
+        candidate = candidate[~(_mask(block.rows, n_rows)[r] & _mask(block.cols, n_cols)[c])]
+    return blocks
+
+
+def _median_share(graph: Graph, degree: F64, block: Block) -> float:
+    """The median over the block's accounts of the share of all their edges (`degree`, before
+    any block was removed) that are inside the block."""
+    inside = np.bincount(graph.rows[block.edges], minlength=len(degree))[block.rows]
+    return float(np.median(inside / np.maximum(degree[block.rows], 1.0)))
+
+
+def _with_members(graph: Graph, alive: I64, block: Block, settings: BlockSettings) -> Block:
+    """Once a block is established, accounts join it at the looser member threshold.
+
+    The block's own test is strict; deciding whether one more account belongs to a block
+    known to exist needs only to control the false members among all accounts.
+    """
+    n_rows, n_cols = len(graph.row_degree), len(graph.col_degree)
+    r, c = graph.rows[alive], graph.cols[alive]
+    # Items first: a block refined from a partial seed may miss some of the farm's targets.
+    from_rows = _mask(block.rows, n_rows)[r]
+    per_col = np.bincount(c[from_rows], minlength=n_cols).astype(np.float64)
+    # The rows' whole activity (not only outside the block): a conservative expectation.
+    activity = graph.row_degree[block.rows].sum()
+    col_scores = poisson_scores(per_col, graph.col_degree * activity / graph.total)
+    cols_mask = _mask(block.cols, n_cols) | (
+        (col_scores >= settings.member_score) & (per_col >= settings.member_edges)
+    )
+    to_block = cols_mask[c]
+    per_row = np.bincount(r[to_block], minlength=n_rows).astype(np.float64)
+    inside = float(np.count_nonzero(from_rows & to_block))
+    outside_t = graph.col_degree[cols_mask].sum() - inside
+    rest = graph.total - inside
+    scores = poisson_scores(per_row, graph.row_degree * max(outside_t, 0.0) / rest)
+    joins = (scores >= settings.member_score) & (per_row >= settings.member_edges)
+    joins &= per_row >= settings.min_share * graph.row_degree
+    joins[block.rows] = False
+    rows_mask = _mask(block.rows, n_rows) | joins
+    scores[block.rows] = block.row_scores
+    return _scored(graph, alive, rows_mask, cols_mask, scores)
 
 
 def _pieces(
@@ -159,7 +318,85 @@ def _pieces(
     col_counts = np.bincount(col_labels, minlength=labels.max() + 1)
     big = np.flatnonzero((row_counts >= settings.min_accounts) & (col_counts >= settings.min_items))
     big = big[np.argsort(-row_counts[big])][: settings.max_pieces]
-    return [(core_rows[row_labels == k], core_cols[col_labels == k]) for k in big]
+    pieces = [(core_rows[row_labels == k], core_cols[col_labels == k]) for k in big]
+    return pieces
+
+
+def _spectral_pieces(
+    graph: Graph, alive: I64, core_rows: I64, core_cols: I64, settings: BlockSettings
+) -> list[tuple[I64, I64]]:
+    """Seeds from the leading singular vectors of the core's degree-normalised adjacency.
+
+    A core can mix a farm with many busy organic accounts so that neither whole-core
+    refinement isolates the farm; the farm is then a block of its own in the core's
+    spectrum (each singular vector past the first, with either sign, is a candidate).
+    """
+    shape = (len(core_rows), len(core_cols))
+    k = min(settings.spectral, min(shape) - 1)
+    if k < 2:
+        return []
+    r, c = graph.rows[alive], graph.cols[alive]
+    n_rows, n_cols = len(graph.row_degree), len(graph.col_degree)
+    inside = _mask(core_rows, n_rows)[r] & _mask(core_cols, n_cols)[c]
+    edges = int(inside.sum())
+    if edges > SPECTRAL_MAX_EDGES:
+        # A random share of the core's accounts keeps the SVD's cost bounded; a farm keeps
+        # the same share of its accounts, still a block, and refinement brings back the rest.
+        share = SPECTRAL_MAX_EDGES / edges
+        sampled = np.random.default_rng(0).random(len(core_rows)) < share
+        inside &= _mask(core_rows[sampled], n_rows)[r]
+    row_index = np.searchsorted(core_rows, r[inside])
+    col_index = np.searchsorted(core_cols, c[inside])
+    adjacency = sparse.csr_matrix(
+        (np.ones(len(row_index)), (row_index, col_index)), shape=shape, dtype=np.float64
+    )
+    adjacency.data[:] = 1.0  # an account liking a video twice is one edge
+    row_scale = 1.0 / np.sqrt(np.maximum(np.asarray(adjacency.sum(axis=1)).ravel(), 1.0))
+    col_scale = 1.0 / np.sqrt(np.maximum(np.asarray(adjacency.sum(axis=0)).ravel(), 1.0))
+    normalised = sparse.diags(row_scale) @ adjacency @ sparse.diags(col_scale)
+    try:
+        u, _, vt = sparse_linalg.svds(normalised, k=k, tol=SPECTRAL_TOL, random_state=0)
+    except (sparse_linalg.ArpackNoConvergence, ValueError):
+        return []
+    pieces = []
+    for j in range(k):
+        for sign in (1.0, -1.0):
+            left, right = sign * u[:, j], sign * vt[j]
+            if left.max() <= 0 or right.max() <= 0:
+                continue
+            rows = core_rows[left >= SPECTRAL_CUT * left.max()]
+            cols = core_cols[right >= SPECTRAL_CUT * right.max()]
+            if len(rows) >= settings.min_accounts and len(cols) >= settings.min_items:
+                pieces.append((rows, cols))
+    return pieces
+
+
+def _group_pieces(
+    graph: Graph, alive: I64, core_rows: I64, core_cols: I64, settings: BlockSettings
+) -> list[tuple[I64, I64]]:
+    """The core cut into runs of three neighbouring slots, the runs with most edges first."""
+    if graph.col_group is None:
+        return []
+    r, c = graph.rows[alive], graph.cols[alive]
+    inside = _mask(core_rows, len(graph.row_degree))[r] & _mask(core_cols, len(graph.col_degree))[c]
+    rows, cols = r[inside], c[inside]
+    slot = graph.col_group[cols]
+    slots, edges = np.unique(slot, return_counts=True)
+    around = edges.astype(np.int64).copy()
+    for step in (-1, 1):
+        at = np.searchsorted(slots, slots + step)
+        found = (at < len(slots)) & (slots[np.minimum(at, len(slots) - 1)] == slots + step)
+        around[found] += edges[at[found]]
+    pieces: list[tuple[I64, I64]] = []
+    least = settings.min_edges * settings.min_accounts
+    for k in np.argsort(-around, kind="stable"):
+        if len(pieces) >= settings.max_pieces or around[k] < least:
+            break
+        near = np.abs(slot - slots[k]) <= 1
+        piece_rows, piece_cols = np.unique(rows[near]), np.unique(cols[near])
+        if len(piece_rows) >= settings.min_accounts and len(piece_cols) >= settings.min_items:
+            pieces.append((piece_rows, piece_cols))
+    return pieces
 
 
 def _mask(ids: I64, n: int) -> NDArray[np.bool_]:
@@ -174,6 +411,7 @@ def _significant(block: Block, settings: BlockSettings) -> bool:
         and block.observed >= settings.min_ratio * block.expected
         and len(block.rows) >= settings.min_accounts
         and len(block.cols) >= settings.min_items
+        and block.observed >= settings.min_density * len(block.rows) * len(block.cols)
     )
 
 
@@ -289,6 +527,17 @@ def _refine(
             cols_mask = _keep_cols(graph, alive, rows_mask, cols_mask, settings)
         if not rows_mask.any() or not cols_mask.any():
             return None
+    return _scored(graph, alive, rows_mask, cols_mask, row_scores)
+
+
+def _scored(
+    graph: Graph,
+    alive: I64,
+    rows_mask: NDArray[np.bool_],
+    cols_mask: NDArray[np.bool_],
+    row_scores: F64,
+) -> Block:
+    """The block of the chosen rows and columns with its edge count tested against the null."""
     r, c = graph.rows[alive], graph.cols[alive]
     inside_edges = np.flatnonzero(rows_mask[r] & cols_mask[c])
     observed = float(len(inside_edges))

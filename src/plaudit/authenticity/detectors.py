@@ -14,8 +14,10 @@ spread over days leaves behind.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import partial
 
 import numpy as np
+from numpy.typing import NDArray
 
 from plaudit.authenticity.blocks import Block, BlockSettings, Graph, column_weights, find_blocks
 from plaudit.authenticity.table import Interactions
@@ -31,7 +33,9 @@ class LockstepSettings:
     # Each like is an edge on both grids, so four edges are two likes at least: one organic
     # like that happens to fall in a farm's window must not make its author a member.
     blocks: BlockSettings = field(
-        default_factory=lambda: BlockSettings(min_edges=4, account_score=14.0)
+        default_factory=lambda: BlockSettings(
+            min_edges=4, account_score=14.0, member_edges=2, member_score=7.0
+        )
     )
 
 
@@ -40,8 +44,20 @@ class DenseSettings:
     blocks: BlockSettings = field(
         # Without time, organic taste is itself dense: on KuaiRec, groups of 15-40 heavy
         # viewers of the same videos reach 7-10 times the null; farms reach 30 and more.
-        default_factory=lambda: BlockSettings(block_score=30.0, min_ratio=15.0)
+        default_factory=lambda: BlockSettings(
+            block_score=30.0,
+            min_ratio=15.0,
+            spectral=8,
+            min_accounts=30,
+            min_density=0.08,
+            min_share=0.5,
+            member_score=12.0,
+            member_edges=3,
+        )
     )
+    creator_spread: float = 0.7
+    """A block whose videos span fewer than this fraction of the creators that as many
+    random videos would span is a creator's audience, not a farm (needs creator_id)."""
 
 
 def lockstep(table: Interactions, settings: LockstepSettings) -> list[Verdict]:
@@ -54,8 +70,23 @@ def lockstep(table: Interactions, settings: LockstepSettings) -> list[Verdict]:
 def dense_blocks(table: Interactions, settings: DenseSettings) -> list[Verdict]:
     graph = _video_graph(table)
     weights = column_weights(graph.col_degree)[graph.cols]
-    blocks = find_blocks(graph, weights, settings.blocks)
+    audience = None
+    if table.creator is not None:
+        audience = partial(_creator_audience, table.creator, settings.creator_spread)
+    blocks = find_blocks(graph, weights, settings.blocks, audience)
     return [_verdict("dense", table, graph, block) for block in blocks]
+
+
+def _creator_audience(creator: NDArray[np.int32], least: float, block: Block) -> bool:
+    """Whether a block's videos come from far fewer creators than as many random videos.
+
+    Fans like many videos of the creators they follow, so without time an audience is a
+    dense block; a farm's targets are spread over creators like any random set of videos.
+    """
+    _, per_creator = np.unique(creator, return_counts=True)
+    share = per_creator / len(creator)
+    expected = float((1.0 - (1.0 - share) ** len(block.cols)).sum())
+    return len(np.unique(creator[block.cols])) < least * expected
 
 
 def _cell_graph(table: Interactions, window: int) -> Graph:
@@ -74,6 +105,11 @@ def _cell_graph(table: Interactions, window: int) -> Graph:
     kept = col_degree >= 2
     new_index = np.cumsum(kept) - 1
     shared = kept[cols]
+    # Grid 0 window k starts at k * window, grid 1 window j at (j - 1/2) * window: in half
+    # windows, 2k and 2j - 1.
+    slots = 2 * buckets - grid
+    cell_slot = np.zeros(len(cells), dtype=np.int64)
+    cell_slot[cols] = slots
     return Graph(
         rows=accounts[shared],
         cols=new_index[cols[shared]].astype(np.int64),
@@ -81,6 +117,7 @@ def _cell_graph(table: Interactions, window: int) -> Graph:
         row_degree=row_degree,
         col_degree=col_degree[kept],
         total=float(len(origin)),
+        col_group=cell_slot[kept],
     )
 
 

@@ -169,7 +169,7 @@ def _farm_groups(
     verdicts = []
     for group in big:
         members = np.flatnonzero(group_of == group)
-        verdict = _farm_verdict(table, name, members, degree, collide, settings)
+        verdict = _farm_verdict(table, name, members, degree, collide, settings, codes == group)
         if verdict is not None:
             verdicts.append(verdict)
     return verdicts
@@ -182,7 +182,10 @@ def _farm_verdict(
     degree: NDArray[np.float64],
     collide: float,
     settings: FarmSettings,
+    on_shared: NDArray[np.bool_],
 ) -> Verdict | None:
+    """`on_shared` marks the likes made from the group's device (or prefix): only those are
+    judged fake, so a hijacked account keeps the likes it made from its own phone."""
     is_member = np.zeros(table.n_accounts, dtype=bool)
     is_member[members] = True
     rows = np.flatnonzero(is_member[table.account])
@@ -194,7 +197,7 @@ def _farm_verdict(
     score = poisson_score(observed, expected)
     if score < settings.group_score or observed < settings.min_ratio * expected:
         return None
-    shared = per_video[table.video[rows]] >= 2
+    shared = (per_video[table.video[rows]] >= 2) & on_shared[rows]
     likes = rows[shared]
     times = table.ts[likes]
     return Verdict(

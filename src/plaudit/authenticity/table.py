@@ -108,7 +108,10 @@ def read_interactions(path: Path) -> Interactions:
 def _read_csv(path: Path) -> pa.Table:
     strings = {name: pa.string() for name in ("device_id", "ip")}
     try:
-        return pacsv.read_csv(path, convert_options=pacsv.ConvertOptions(column_types=strings))
+        return pacsv.read_csv(
+            path,
+            convert_options=pacsv.ConvertOptions(column_types=strings, strings_can_be_null=True),
+        )
     except pa.ArrowInvalid as exc:
         if "Empty CSV file" in str(exc):
             raise InvalidInput(f"{path}: the file is empty", field="input") from None

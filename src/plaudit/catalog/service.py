@@ -21,7 +21,9 @@ MAX_TITLE_CHARS = 200
 
 @dataclass(frozen=True)
 class Video:
-    """A video with its live counters."""
+    """A video with its live counters: `likes` is every active like (the total), of which
+    `revoked` were revoked by a verdict, `pending` are held by a real-time rule and
+    `incentivised` came from a campaign (`campaign:<id>` source, disclosed)."""
 
     id: int
     creator_id: int
@@ -32,6 +34,14 @@ class Video:
     likes: int
     comments: int
     shares: int
+    revoked: int = 0
+    pending: int = 0
+    incentivised: int = 0
+
+    @property
+    def authentic(self) -> int:
+        """Active likes neither revoked by a verdict nor pending behind a hold."""
+        return self.likes - self.revoked - self.pending
 
 
 def _video(row: Row[Any]) -> Video:
@@ -45,6 +55,9 @@ def _video(row: Row[Any]) -> Video:
         row.likes,
         row.comments,
         row.shares,
+        row.revoked,
+        row.pending,
+        row.incentivised,
     )
 
 

@@ -7,8 +7,7 @@ from pathlib import Path
 import click
 
 from plaudit.accounts.model import ACCOUNT_KINDS
-from plaudit.cli.common import print_json, settings_from, settings_options
-from plaudit.platform import Platform
+from plaudit.cli.common import open_platform, print_json, settings_options
 
 __all__ = ["accounts"]
 
@@ -40,12 +39,8 @@ def create(
     database_url: str | None,
 ) -> None:
     """Create an account and print its id and first bearer token."""
-    settings = settings_from(config_file, data_dir=data_dir, database_url=database_url)
-    platform = Platform(settings).open()
-    try:
+    with open_platform(config_file, data_dir, database_url) as platform:
         account, token = platform.accounts.create(handle, kind, display_name)
-    finally:
-        platform.close()
     if as_json:
         print_json(
             {"id": account.id, "handle": account.handle, "kind": account.kind, "token": token}
@@ -62,9 +57,5 @@ def token(
     account_id: int, config_file: Path | None, data_dir: str | None, database_url: str | None
 ) -> None:
     """Issue a new bearer token for ACCOUNT_ID and print it."""
-    settings = settings_from(config_file, data_dir=data_dir, database_url=database_url)
-    platform = Platform(settings).open()
-    try:
+    with open_platform(config_file, data_dir, database_url) as platform:
         click.echo(platform.accounts.issue_token(account_id))
-    finally:
-        platform.close()

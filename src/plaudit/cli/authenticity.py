@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import time
 from pathlib import Path
 
 import click
-from rich.console import Console
-from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from plaudit.authenticity import (
     DETECTORS,
@@ -22,7 +21,13 @@ from plaudit.authenticity import (
     scan,
     write_results,
 )
+from plaudit.authenticity.evaluation import QUICK_GRID, row_document, summarise
+from plaudit.authenticity.inject_file import inject_file
 from plaudit.authenticity.sources import kuairec_likes, synthetic_likes
+from plaudit.authenticity.spec import parse_spec
+from plaudit.cli.authenticity_platform import appeals_command, decide_command, scan_platform
+from plaudit.cli.common import settings_options, stage_progress
+from plaudit.errors import PlauditError
 from plaudit.sim import SIZES
 
 __all__ = ["authenticity"]
@@ -47,16 +52,17 @@ def _detectors(value: str) -> tuple[str, ...]:
 @click.option(
     "--input",
     "input_path",
-    required=True,
+    default=None,
     type=click.Path(path_type=Path),
-    help="CSV or Parquet with account_id,video_id,ts (optional device_id, ip, creator_id).",
+    help="CSV or Parquet with account_id,video_id,ts (optional device_id, ip, creator_id). "
+    "Without it: scan the platform's own likes and revoke what is judged fake.",
 )
 @click.option(
     "--output",
     "output_dir",
-    required=True,
+    default=None,
     type=click.Path(file_okay=False, path_type=Path),
-    help="Directory for accounts.csv, likes.csv and verdicts.json.",
+    help="With --input: directory for accounts.csv, likes.csv and verdicts.json.",
 )
 @click.option(
     "--detectors",
@@ -64,20 +70,29 @@ def _detectors(value: str) -> tuple[str, ...]:
     show_default=True,
     help="Comma-separated detectors to run.",
 )
-def scan_command(input_path: Path, output_dir: Path, detectors: str) -> None:
-    """Scan a file of likes without a running platform and write what is judged fake."""
+@settings_options
+def scan_command(
+    input_path: Path | None,
+    output_dir: Path | None,
+    detectors: str,
+    config_file: Path | None,
+    data_dir: str | None,
+    database_url: str | None,
+) -> None:
+    """Scan a file of likes (--input, --output) without a running platform, or, without
+    --input, the platform's own likes: verdicts revoke likes in the counts and the ledger."""
     settings = ScanSettings(detectors=_detectors(detectors))
-    console = Console(stderr=True)
-    columns = (SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn())
-    with Progress(*columns, console=console, transient=True) as progress:
-        task = progress.add_task(f"reading {input_path}", total=len(settings.detectors) + 2)
+    if input_path is None:
+        if output_dir is not None:
+            raise click.UsageError("--output goes with --input (the platform scan writes no files)")
+        scan_platform(settings, config_file, data_dir, database_url)
+        return
+    if output_dir is None:
+        raise click.UsageError("--input needs --output DIR for the result files")
+    with stage_progress(f"reading {input_path}", len(settings.detectors) + 2) as advance:
         table = read_interactions(input_path)
-
-        def step(name: str) -> None:
-            progress.update(task, advance=1, description=f"detector {name}")
-
-        result = scan(table, settings, progress=step)
-        progress.update(task, advance=1, description="writing results")
+        result = scan(table, settings, progress=lambda name: advance(f"detector {name}"))
+        advance("writing results")
         counts = write_results(table, result, output_dir)
     for note in result.notes:
         click.echo(f"note: {note}", err=True)
@@ -106,28 +121,93 @@ def scan_command(input_path: Path, output_dir: Path, detectors: str) -> None:
     help="KuaiRec shifted_logs.csv (user,video pairs without header).",
 )
 @click.option("--quick", is_flag=True, help="A handful of attacks instead of the full grid.")
+@click.option(
+    "--attacks",
+    "attack_spec",
+    default=None,
+    metavar="SPEC",
+    help="Evaluate these attacks instead of the grid (SPEC as for `plaudit demo --attacks`).",
+)
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of the injections.")
-def eval_command(sources: tuple[str, ...], kuairec: Path, quick: bool, seed: int) -> None:
+@click.option("--json", "as_json", is_flag=True, help="Print the rows as JSON lines.")
+def eval_command(
+    sources: tuple[str, ...],
+    kuairec: Path,
+    quick: bool,
+    attack_spec: str | None,
+    seed: int,
+    as_json: bool,
+) -> None:
     """Inject the attack grid, scan, and print precision, recall and F1 per detector."""
+    attacks = _spec_option(attack_spec) if attack_spec else QUICK_GRID if quick else GRID
     organic: dict[str, Likes] = {}
     if "synthetic" in sources:
         organic["synthetic"] = synthetic_likes(SIZES["small"], seed=seed + 7)
     if "kuairec" in sources:
         organic["kuairec"] = kuairec_likes(kuairec, seed=seed + 11)
-    attacks = _quick_grid() if quick else GRID
     started = time.perf_counter()
-    rows = list(evaluate(organic, attacks, seed=seed))
+    rows = []
+    with stage_progress("evaluating", len(organic) * (len(attacks) + 1)) as advance:
+        for row in evaluate(organic, attacks, seed=seed):
+            rows.append(row)
+            advance(f"{row.source}: {row.attack}")
+    if as_json:
+        for row in rows:
+            click.echo(json.dumps(row_document(row)))
+        return
     click.echo(_render(rows))
+    click.echo(summarise(rows))
     click.echo(f"total {time.perf_counter() - started:.1f} s")
 
 
-def _quick_grid() -> list[Attack]:
-    return [
-        Attack("farm", 200, 200, 0.05, "popular"),
-        Attack("slow_drip", 200, 200, 0.3, "random"),
-        Attack("ring", 20, 0, 0.3),
-        Attack("device_farm", 100, 50, 0.2),
-    ]
+@authenticity.command("inject")
+@click.option(
+    "--input",
+    "input_path",
+    required=True,
+    type=click.Path(path_type=Path),
+    help="Headed CSV/Parquet with integer account_id,video_id[,ts,device_id,ip,creator_id], "
+    "or headerless user,video pairs (KuaiRec shifted_logs.csv).",
+)
+@click.option(
+    "--output",
+    "output_path",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="CSV to write: the input's likes plus the attacks' (what `scan --input` reads).",
+)
+@click.option(
+    "--attacks",
+    "attack_spec",
+    required=True,
+    metavar="SPEC",
+    help="Attacks to inject, e.g. 'farm:200x200:d=0.1:camo=popular,slow_drip:200x200:d=0.1'.",
+)
+@click.option(
+    "--truth",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Ground-truth JSON to write [default: OUTPUT with .truth.json].",
+)
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed of the injection.")
+def inject_command(
+    input_path: Path, output_path: Path, attack_spec: str, truth: Path | None, seed: int
+) -> None:
+    """Inject attacks into a real interaction file and write the ground truth beside it."""
+    attacks = _spec_option(attack_spec)
+    truth = truth or output_path.with_suffix(".truth.json")
+    before, after = inject_file(input_path, output_path, truth, attacks, seed)
+    click.echo(
+        f"{before:,} likes read, {after - before:,} injected by {len(attacks)} attack(s) "
+        f"-> {output_path}; ground truth -> {truth}"
+    )
+
+
+def _spec_option(text: str) -> list[Attack]:
+    try:
+        return parse_spec(text)
+    except PlauditError as exc:
+        raise click.BadParameter(exc.detail, param_hint="--attacks") from None
 
 
 def _render(rows: list[Row]) -> str:
@@ -149,3 +229,7 @@ def _render(rows: list[Row]) -> str:
 
 def _prf(metrics: Metrics) -> str:
     return f"{metrics.precision:.2f}/{metrics.recall:.2f}/{metrics.f1:.2f}"
+
+
+authenticity.add_command(appeals_command)
+authenticity.add_command(decide_command)

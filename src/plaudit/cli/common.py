@@ -4,16 +4,32 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 import click
 
 from plaudit.config import Settings, load_settings
 from plaudit.errors import ConfigError, InvalidInput, PlauditError
 
-__all__ = ["fail", "print_json", "settings_from", "settings_options"]
+if TYPE_CHECKING:
+    from rich.progress import Progress, TaskID
+
+    from plaudit.platform import Platform
+
+__all__ = [
+    "fail",
+    "fail_verification",
+    "log_progress",
+    "open_platform",
+    "print_json",
+    "settings_from",
+    "settings_options",
+    "stage_progress",
+    "verification_reported",
+]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -40,6 +56,109 @@ def settings_from(config_file: Path | None = None, **flags: Any) -> Settings:
         return load_settings(flags=flags, config_file=config_file)
     except ConfigError as exc:
         raise click.UsageError(exc.detail) from None
+
+
+@contextmanager
+def open_platform(
+    config_file: Path | None,
+    data_dir: str | None,
+    database_url: str | None,
+    *,
+    writer_thread: bool = False,
+) -> Iterator[Platform]:
+    """The platform on the store the settings options name, closed however the command ends.
+
+    `writer_thread` starts the group-commit writer, for commands that write many rows.
+    """
+    from plaudit.platform import Platform  # here: commands that need no store stay light
+
+    settings = settings_from(config_file, data_dir=data_dir, database_url=database_url)
+    platform = Platform(settings).open(writer_thread=writer_thread)
+    try:
+        yield platform
+    finally:
+        platform.close()
+
+
+@contextmanager
+def stage_progress(first: str, total: int) -> Iterator[Callable[[str], None]]:
+    """A spinner with the elapsed time on stderr, for work done in `total` named stages.
+
+    Calling the yielded function finishes a stage and names the next one.
+    """
+    from rich.console import Console
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    columns = (SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn())
+    with Progress(*columns, console=Console(stderr=True), transient=True) as progress:
+        task = progress.add_task(first, total=total)
+
+        def advance(description: str) -> None:
+            progress.update(task, advance=1, description=description)
+
+        yield advance
+
+
+class _LogProgressBar:
+    """`on_progress(done, total)` of a log replay, drawn on stderr only for logs of at least
+    `show_from` entries and only on a terminal: a small log is done before a bar helps."""
+
+    def __init__(self, label: str, show_from: int) -> None:
+        from rich.console import Console
+
+        self._label = label
+        self._show_from = show_from
+        self._console = Console(stderr=True)
+        self._bar: Progress | None = None
+        self._task: TaskID | None = None
+
+    def __call__(self, done: int, total: int) -> None:
+        if self._bar is None:
+            if total < self._show_from or not self._console.is_terminal:
+                return
+            from rich.progress import Progress
+
+            self._bar = Progress(console=self._console, transient=True)
+            self._bar.start()
+            self._task = self._bar.add_task(self._label, total=total)
+        assert self._task is not None
+        self._bar.update(self._task, completed=done)
+
+    def close(self) -> None:
+        if self._bar is not None:
+            self._bar.stop()
+
+
+@contextmanager
+def log_progress(label: str, show_from: int) -> Iterator[Callable[[int, int], None]]:
+    """A progress hook for replaying a log (see `_LogProgressBar`), removed when done."""
+    bar = _LogProgressBar(label, show_from)
+    try:
+        yield bar
+    finally:
+        bar.close()
+
+
+def fail_verification(failures: Sequence[str], prefix: str = "") -> NoReturn:
+    """One `FAIL:` line per failed check on stderr, then exit 1."""
+    for failure in failures:
+        click.echo(f"FAIL: {prefix}{failure}", err=True)
+    sys.exit(1)
+
+
+@contextmanager
+def verification_reported(failure_prefix: str = "") -> Iterator[None]:
+    """Verification failures and unreadable logs as lines and exit 1, never a traceback."""
+    from plaudit.ledger.sources import LogUnavailable
+    from plaudit.ledger.verify import VerificationFailed
+
+    try:
+        yield
+    except VerificationFailed as exc:
+        fail_verification(exc.failures, failure_prefix)
+    except LogUnavailable as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(1)
 
 
 def fail(error: PlauditError) -> None:

@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from plaudit.cli.common import settings_from, settings_options
+from plaudit.errors import PlauditError
 from plaudit.platform import Platform
 
 __all__ = ["demo"]
@@ -32,11 +33,21 @@ __all__ = ["demo"]
     is_flag=True,
     help="Do nothing (successfully) when the database already has accounts.",
 )
+@click.option(
+    "--attacks",
+    "attack_spec",
+    default=None,
+    metavar="SPEC",
+    help="Also inject fake engagement, e.g. 'farm:200x200:d=0.1:camo=popular,ring:20:d=0.3' "
+    "(kinds farm, slow_drip, ring, device_farm, hijack; see docs/authenticity.md); the "
+    "ground truth goes to attacks-truth.json in the data directory.",
+)
 @settings_options
 def demo(
     size: str,
     seed: int,
     if_empty: bool,
+    attack_spec: str | None,
     config_file: Path | None,
     data_dir: str | None,
     database_url: str | None,
@@ -46,13 +57,39 @@ def demo(
     Interactions go through the bulk ingest path, so counters, uniqueness and the event
     sequence hold exactly as for live traffic. The database must not have accounts yet.
     """
+    from plaudit.authenticity.demo_attacks import load_attacks
+    from plaudit.authenticity.sources import LikeCollector
+    from plaudit.authenticity.spec import parse_spec
     from plaudit.sim import SIZES
     from plaudit.sim.load import load_community
 
+    try:
+        attacks = parse_spec(attack_spec) if attack_spec is not None else []
+    except PlauditError as exc:
+        raise click.BadParameter(exc.detail, param_hint="--attacks") from None
     settings = settings_from(config_file, data_dir=data_dir, database_url=database_url)
     platform = Platform(settings).open()
+    collected = LikeCollector()
     try:
-        summary = load_community(platform.db, SIZES[size], seed, skip_if_loaded=if_empty)
+        summary = load_community(
+            platform.db,
+            SIZES[size],
+            seed,
+            skip_if_loaded=if_empty,
+            observe=collected if attacks else None,
+        )
+        click.echo(summary)
+        if attacks and collected.account:
+            injected, path = load_attacks(platform.db, collected, attacks, seed, settings.data_path)
+            click.echo(f"{injected}; ground truth -> {path}")
+        elif attacks:
+            click.echo(
+                "attacks not injected: the demo was already loaded (attacks are added "
+                "only while loading a demo into an empty data directory)"
+            )
+        from plaudit.persona.refresh import refresh_index  # segments out of the box
+
+        persona = refresh_index(platform.db, settings.data_path).index
+        click.echo(f"persona index: {len(persona.universe):,} accounts with targeting consent")
     finally:
         platform.close()
-    click.echo(summary)

@@ -8,24 +8,28 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any
 
 import click
-from rich.console import Console
-from rich.progress import Progress, TaskID
 
-from plaudit.cli.common import print_json, settings_from, settings_options
+from plaudit.cli.common import (
+    fail_verification,
+    log_progress,
+    open_platform,
+    print_json,
+    settings_from,
+    settings_options,
+    verification_reported,
+)
 from plaudit.ledger.audit import AuditReport, HttpCounts, StoreCounts, audit
 from plaudit.ledger.cosignature import parse_cosignature_verifier_key
 from plaudit.ledger.errors import KeyFormatError
 from plaudit.ledger.keys import parse_verifier_key
 from plaudit.ledger.keystore import load_or_create_signer
-from plaudit.ledger.sources import HttpLog, LogUnavailable, StoreLog
-from plaudit.ledger.verify import VerificationFailed, verify_log, verify_receipt
-from plaudit.platform import Platform
+from plaudit.ledger.sources import HttpLog, StoreLog
+from plaudit.ledger.verify import verify_log, verify_receipt
 
 __all__ = ["ledger"]
 
@@ -59,24 +63,6 @@ def key(config_file: Path | None, data_dir: str | None, database_url: str | None
     click.echo(
         load_or_create_signer(settings.data_path, settings.ledger_origin).verifier().key_string
     )
-
-
-def _failed(failures: Sequence[str]) -> NoReturn:
-    for failure in failures:
-        click.echo(f"FAIL: {failure}", err=True)
-    sys.exit(1)
-
-
-@contextmanager
-def _reported() -> Iterator[None]:
-    """Verification failures and unreadable logs as lines and exit 1, never a traceback."""
-    try:
-        yield
-    except VerificationFailed as exc:
-        _failed(exc.failures)
-    except LogUnavailable as exc:
-        click.echo(f"error: {exc}", err=True)
-        sys.exit(1)
 
 
 def _read(path: Path, what: str) -> str:
@@ -115,39 +101,6 @@ def _served_vkey(log: HttpLog) -> str:
         err=True,
     )
     return served
-
-
-class _ProgressBar:
-    """A rich progress bar on stderr, shown only for large logs on a terminal."""
-
-    def __init__(self, label: str) -> None:
-        self._label = label
-        self._console = Console(stderr=True)
-        self._bar: Progress | None = None
-        self._task: TaskID | None = None
-
-    def __call__(self, done: int, total: int) -> None:
-        if self._bar is None:
-            if total < PROGRESS_FROM or not self._console.is_terminal:
-                return
-            self._bar = Progress(console=self._console, transient=True)
-            self._bar.start()
-            self._task = self._bar.add_task(self._label, total=total)
-        assert self._task is not None
-        self._bar.update(self._task, completed=done)
-
-    def close(self) -> None:
-        if self._bar is not None:
-            self._bar.stop()
-
-
-@contextmanager
-def _progress(label: str) -> Iterator[Callable[[int, int], None]]:
-    bar = _ProgressBar(label)
-    try:
-        yield bar
-    finally:
-        bar.close()
 
 
 def _save(path: Path, checkpoint: str) -> None:
@@ -214,14 +167,18 @@ def verify(
         try:
             text = receipt.read_bytes().decode("utf-8")
         except UnicodeDecodeError as exc:
-            _failed([f"the receipt is not UTF-8 text: {exc}"])
-        with _reported():
+            fail_verification([f"the receipt is not UTF-8 text: {exc}"])
+        with verification_reported():
             summary = verify_receipt(text, key, checked)
         click.echo("\n".join(summary.lines()))
         return
     assert url is not None
     trusted_text = _read(trusted, "the trusted checkpoint") if trusted else None
-    with _reported(), HttpLog(url) as log, _progress("verifying the log") as progress:
+    with (
+        verification_reported(),
+        HttpLog(url) as log,
+        log_progress("verifying the log", PROGRESS_FROM) as progress,
+    ):
         result = verify_log(
             log, key or _served_vkey(log), trusted_text, witnesses=checked, on_progress=progress
         )
@@ -254,15 +211,13 @@ def audit_command(
     with GET /v1/videos/{id} (with --url) or the local store's counters.
     """
     key = _given_vkey(vkey, vkey_file)
-    with _reported(), _progress("auditing the log") as progress:
+    with verification_reported(), log_progress("auditing the log", PROGRESS_FROM) as progress:
         if url is not None:
             with HttpLog(url) as log:
                 report = audit(log, HttpCounts(log), key or _served_vkey(log), on_progress=progress)
             pending = 0
         else:
-            settings = settings_from(config_file, data_dir=data_dir, database_url=database_url)
-            platform = Platform(settings).open()
-            try:
+            with open_platform(config_file, data_dir, database_url) as platform:
                 ledger_service = platform.ledger
                 report = audit(
                     StoreLog(ledger_service),
@@ -271,8 +226,6 @@ def audit_command(
                     on_progress=progress,
                 )
                 pending = ledger_service.pending()
-            finally:
-                platform.close()
     _print_report(report, pending, as_json)
     if not report.ok:
         sys.exit(1)

@@ -28,6 +28,13 @@ COMMANDS = {
     "segment": "plaudit.cli.persona:segment",
     "authenticity": "plaudit.cli.authenticity:authenticity",
     "config": "plaudit.cli.config_cmd:config",
+    "creator": "plaudit.cli.creators:creator",
+    "experiments": "plaudit.cli.experiments:experiments",
+    "strategy": "plaudit.cli.strategy:strategy",
+    "fund": "plaudit.cli.fund:fund",
+    "quality": "plaudit.cli.quality:quality",
+    "campaigns": "plaudit.cli.campaigns:campaigns",
+    "orgs": "plaudit.cli.campaigns:orgs",
 }
 
 

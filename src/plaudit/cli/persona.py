@@ -3,6 +3,7 @@ fans, save, list, export): a thin layer over `plaudit.persona`."""
 
 from __future__ import annotations
 
+import getpass
 import json
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -21,10 +22,12 @@ from plaudit.persona import (
     Privacy,
     SavedSegments,
     TagIndex,
-    compute_index,
     write_bitmap,
     write_parquet,
 )
+from plaudit.persona.index import index_dir
+from plaudit.persona.refresh import refresh_index
+from plaudit.persona.service import ACCESS_LOG
 from plaudit.platform import Platform
 
 __all__ = ["persona", "segment"]
@@ -76,9 +79,17 @@ def tags(as_json: bool) -> None:
 
 
 @persona.command()
+@click.option(
+    "--full", is_flag=True, help="Recompute every account instead of only the changed ones."
+)
 @settings_options
-def refresh(**kwargs: Any) -> None:
-    """Recompute every account's tags into DATA_DIR/persona/ (Roaring bitmaps)."""
+def refresh(full: bool, **kwargs: Any) -> None:
+    """Refresh the tag index in DATA_DIR/persona/ (Roaring bitmaps).
+
+    Incremental by default: only accounts that changed (profile, consent, interactions,
+    follows, time windows) since the last refresh are recomputed; a full rebuild runs with
+    --full, on the first refresh and when the last full one is a week old.
+    """
     settings = _settings(kwargs)
     platform = Platform(settings).open()
     steps = ("profiles", "interactions", "interests", "devices", "follows", "bitmaps")
@@ -89,13 +100,14 @@ def refresh(**kwargs: Any) -> None:
             def step(label: str) -> None:
                 progress.update(task, description=f"persona: {label}", advance=1)
 
-            index = compute_index(platform.db, datetime.now(UTC), step)
+            result = refresh_index(platform.db, settings.data_path, full=full, progress=step)
     finally:
         platform.close()
-    where = index.save(settings.data_path)
+    index = result.index
+    how = f"full ({result.reason})" if result.full else f"incremental ({result.reason})"
     click.echo(
-        f"{len(index.universe):,} accounts with targeting consent, {len(TAGS)} tags, "
-        f"{index.memory_bytes() / 1e6:.2f} MB of bitmaps in {where}"
+        f"{how}: {len(index.universe):,} accounts with targeting consent, {len(TAGS)} tags, "
+        f"{index.memory_bytes() / 1e6:.2f} MB of bitmaps in {index_dir(settings.data_path)}"
     )
 
 
@@ -144,8 +156,14 @@ def count(expression: str, exact: bool, as_json: bool, **kwargs: Any) -> None:
 
 
 def _log_exact(settings: Settings, expression: str) -> None:
-    line = {"at": datetime.now(UTC).isoformat(), "action": "exact-count", "expr": expression}
-    path = settings.data_path / "persona-access.log"
+    """The same access log line the API writes, naming the operating-system user."""
+    line = {
+        "at": datetime.now(UTC).isoformat(),
+        "operator": f"cli:{getpass.getuser()}",
+        "action": "exact-count",
+        "expr": expression,
+    }
+    path = settings.data_path / ACCESS_LOG
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("a") as handle:
         handle.write(json.dumps(line, ensure_ascii=False) + "\n")

@@ -12,9 +12,9 @@ few executemany calls (`plaudit.store.bulk`).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy.engine import Connection
 
@@ -29,6 +29,7 @@ from plaudit.errors import (
 )
 from plaudit.interactions.bulk_model import KINDS, BulkItem, ItemResult
 from plaudit.interactions.model import validate_body, validate_channel, validate_source
+from plaudit.store import authenticity as holds_sql
 from plaudit.store.bulk import COMMENT_COLUMNS, FOLLOW_COLUMNS, LIKE_COLUMNS, SHARE_COLUMNS, BulkSQL
 from plaudit.store.writer import WriteFn
 
@@ -40,6 +41,21 @@ _FOLLOW_KINDS = frozenset({"follow", "unfollow"})
 _LIKE_KINDS = frozenset({"like", "unlike"})
 _REMOVED_AT, _REMOVED_SOURCE = 7, 8  # positions in LIKE_COLUMNS
 _FOLLOW_REMOVED_AT = 5  # position in FOLLOW_COLUMNS
+# Incentivised sources go through the campaign policy (plaudit.campaigns.policy), which the
+# single-like path runs inside the like's transaction; bulk has no such step, so it refuses
+# them rather than write a `campaign:<id>` like that no campaign checked or recorded.
+_CAMPAIGN_PREFIX = "campaign:"
+
+
+class HoldLike(Protocol):
+    """What bulk ingest needs of a hold (`plaudit.interactions.service.Hold`)."""
+
+    @property
+    def rule(self) -> str: ...
+
+    @property
+    def risk(self) -> int: ...
+
 
 # (status, row id, index of its event in the batch, or -1 when nothing was sequenced)
 _Decision = tuple[str, int, int]
@@ -55,6 +71,14 @@ def _check(item: BulkItem, now: datetime) -> BulkItem:
         raise InvalidInput(f"at {item.at.isoformat()} is in the future", field="at")
     if item.source != "app":
         validate_source(item.source)
+        if item.source.startswith(_CAMPAIGN_PREFIX):
+            raise InvalidInput(
+                f"source {item.source} is not accepted in bulk: an incentivised action is "
+                "checked against its campaign (opt-in, task videos, per-account limit, budget) "
+                "and recorded as its progress one at a time; send it with "
+                "POST /v1/videos/{video_id}/likes",
+                field="source",
+            )
     if item.kind == "comment":
         return item._replace(body=validate_body(item.body or ""))
     if item.kind == "share":
@@ -72,8 +96,21 @@ def _checked(item: BulkItem, now: datetime) -> BulkItem | ItemResult:
 class _Applier:
     """Applies items in order against state looked up once for the whole batch."""
 
-    def __init__(self, db: BulkSQL, items: Sequence[BulkItem]) -> None:
+    def __init__(
+        self,
+        conn: Connection,
+        items: Sequence[BulkItem],
+        holds: Mapping[int, HoldLike],
+        db: BulkSQL,
+    ) -> None:
+        self.conn = conn
         self.db = db
+        # item position -> the hold a real-time rule decided; likes held here, by id
+        self.holds = holds
+        self.position = -1
+        self.held: dict[int, HoldLike] = {}
+        # (like id, video id) of likes made before this batch that it removes
+        self.removed_existing: list[tuple[int, int]] = []
         self.creators = db.video_creators(i.target_id for i in items if i.kind in _VIDEO_KINDS)
         follows = [(i.account_id, i.target_id) for i in items if i.kind in _FOLLOW_KINDS]
         self.kinds = db.account_kinds([i.account_id for i in items] + [t for _, t in follows])
@@ -112,8 +149,9 @@ class _Applier:
             "unfollow": self._unfollow,
         }
 
-    def apply(self, item: BulkItem) -> _Decision | ItemResult:
+    def apply(self, item: BulkItem, position: int = -1) -> _Decision | ItemResult:
         """Apply one item to the batch; an item that cannot apply gets its error result."""
+        self.position = position
         try:
             if item.account_id not in self.kinds:
                 raise AccountNotFound(f"account {item.account_id} does not exist")
@@ -169,6 +207,9 @@ class _Applier:
         self.likes[pair] = like_id
         self._video(item.target_id, 0, 1)
         self._creator(creator, 0, 1)
+        hold = self.holds.get(self.position)
+        if hold is not None:
+            self.held[like_id] = hold
         return self._accept("created", "like", like_id)
 
     def _unlike(self, item: BulkItem) -> _Decision:
@@ -180,8 +221,10 @@ class _Applier:
         row = self.new_likes.get(like_id)
         if row is not None:
             row[_REMOVED_AT], row[_REMOVED_SOURCE] = at, item.source
+            self.held.pop(like_id, None)  # held and withdrawn in the same batch
         else:
             self.like_removals.append((at, item.source, like_id))
+            self.removed_existing.append((like_id, item.target_id))
         self._video(item.target_id, 0, -1)
         self._creator(creator, 0, -1)
         return self._accept("removed", "unlike", like_id)
@@ -273,28 +316,51 @@ class _Applier:
             self.db.insert(table, columns, self.rows[table])
         self.db.add_video_counters(self.video_deltas)
         self.db.add_creator_counters(self.creator_deltas)
+        self._write_holds()
         return self.db.append_events(self.events)
 
+    def _write_holds(self) -> None:
+        """Holds of the likes made in this batch; removed likes leave pending and revoked."""
+        conn = self.conn
+        now = datetime.now(UTC)
+        holds_sql.release_removed_likes(conn, self.removed_existing, now)
+        for like_id, hold in self.held.items():
+            row = self.new_likes[like_id]
+            holds_sql.insert_hold(conn, like_id, row[2], hold.rule, hold.risk, now)
 
-def ingest(conn: Connection, items: Sequence[BulkItem]) -> list[ItemResult]:
-    """Apply `items` in order inside the caller's transaction; one result per item."""
+
+def ingest(
+    conn: Connection, items: Sequence[BulkItem], holds: Mapping[int, HoldLike] | None = None
+) -> list[ItemResult]:
+    """Apply `items` in order inside the caller's transaction; one result per item.
+
+    `holds` maps positions in `items` to the hold a real-time rule decided for that like;
+    a held like that is created gets status `created` and `held` True.
+    """
     now = datetime.now(UTC)
     checked = [_checked(item, now) for item in items]
     db = BulkSQL(conn)
     try:
-        applier = _Applier(db, [c for c in checked if isinstance(c, BulkItem)])
-        decisions = [c if isinstance(c, ItemResult) else applier.apply(c) for c in checked]
+        valid = [c for c in checked if isinstance(c, BulkItem)]
+        applier = _Applier(conn, valid, holds or {}, db)
+        decisions = [
+            c if isinstance(c, ItemResult) else applier.apply(c, i) for i, c in enumerate(checked)
+        ]
         first_seq = applier.write()
     finally:
         db.close()
     return [
         d
         if isinstance(d, ItemResult)
-        else ItemResult(d[0], d[1], first_seq + d[2] if d[2] >= 0 else None)
+        else ItemResult(
+            d[0], d[1], first_seq + d[2] if d[2] >= 0 else None, held=d[1] in applier.held
+        )
         for d in decisions
     ]
 
 
-def ingest_op(items: Sequence[BulkItem]) -> WriteFn[list[ItemResult]]:
+def ingest_op(
+    items: Sequence[BulkItem], holds: Mapping[int, HoldLike] | None = None
+) -> WriteFn[list[ItemResult]]:
     """`ingest` as a write function for the store's writer."""
-    return lambda conn: ingest(conn, items)
+    return lambda conn: ingest(conn, items, holds)

@@ -31,10 +31,12 @@ class BulkItem(NamedTuple):
 
 
 class ItemResult(NamedTuple):
-    """The outcome of one bulk item: `status` is created, existing, removed or error."""
+    """The outcome of one bulk item: `status` is created, existing, removed or error;
+    `held` is True for a like created behind a real-time rule's hold (pending)."""
 
     status: str
     id: int | None = None
     seq: int | None = None
     error_type: str | None = None
     detail: str | None = None
+    held: bool = False

@@ -7,7 +7,7 @@ event sequence, all or nothing. `x()` runs it from a thread, `x_async()` from th
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -35,22 +35,37 @@ from plaudit.interactions.model import (
     validate_source,
 )
 from plaudit.store import Database, utcnow
+from plaudit.store import authenticity as holds_sql
 from plaudit.store import catalog as catalog_sql
 from plaudit.store import interactions as sql
 from plaudit.store.writer import WriteFn
 
-__all__ = ["NO_DEVICE", "FollowOutcome", "InteractionService", "LikeOutcome"]
+__all__ = ["NO_DEVICE", "FollowOutcome", "Hold", "InteractionService", "LikeOutcome"]
 
 NO_DEVICE = Device()
 
 
 @dataclass(frozen=True)
+class Hold:
+    """A real-time rule's decision to hold a like (plaudit.authenticity.rules): it is
+    accepted and visible to its author, but pending in the counts until a scan decides."""
+
+    rule: str
+    risk: int
+
+
+@dataclass(frozen=True)
 class LikeOutcome:
-    """The like, whether this call created it (False: it already existed), and its seq."""
+    """The like, whether this call created it (False: it already existed), and its seq.
+
+    `held` says whether the like is pending behind a hold (a new like held by a rule, or an
+    existing like whose hold is still open).
+    """
 
     like: Like
     created: bool
     seq: int | None
+    held: bool = False
 
 
 @dataclass(frozen=True)
@@ -92,33 +107,57 @@ def _device_id(conn: Connection, device: Device, at: datetime) -> int | None:
 
 
 def like_op(
-    account_id: int, video_id: int, source: str, device: Device, at: datetime
+    account_id: int,
+    video_id: int,
+    source: str,
+    device: Device,
+    at: datetime,
+    hold: Hold | None = None,
 ) -> WriteFn[LikeOutcome]:
-    """The transaction of one like; liking twice returns the existing like and counts once."""
+    """The transaction of one like; liking twice returns the existing like and counts once.
+
+    A `hold` costs one more statement, only for the held like: an accepted like's
+    transaction is exactly what it was.
+    """
 
     def op(conn: Connection) -> LikeOutcome:
-        if conn.dialect.name == "postgresql":
-            return _like_postgres(conn, account_id, video_id, source, device, at)
-        creator_id = _creator_of(conn, video_id)
-        if sql.active_like_id(conn, account_id, video_id) is not None:
-            return _existing_like(conn, account_id, video_id)
-        device_id = _device_id(conn, device, at)
-        like_id = sql.insert_like(
-            conn, account_id, video_id, source, device_id, device.ip_prefix, at
-        )
-        sql.bump_video(conn, video_id, "likes", 1)
-        sql.bump_creator(conn, creator_id, "likes", 1)
-        seq = sql.append_event(conn, "like", like_id)
-        like = Like(like_id, account_id, video_id, source, at, None, device.ip_prefix, device_id)
-        return LikeOutcome(like, created=True, seq=seq)
+        outcome = _like(conn, account_id, video_id, source, device, at)
+        if outcome.created and hold is not None:
+            holds_sql.insert_hold(conn, outcome.like.id, video_id, hold.rule, hold.risk, at)
+            return LikeOutcome(outcome.like, True, outcome.seq, held=True)
+        return outcome
 
     return op
+
+
+def _like(
+    conn: Connection, account_id: int, video_id: int, source: str, device: Device, at: datetime
+) -> LikeOutcome:
+    if conn.dialect.name == "postgresql":
+        return _like_postgres(conn, account_id, video_id, source, device, at)
+    return _like_sqlite(conn, account_id, video_id, source, device, at)
+
+
+def _like_sqlite(
+    conn: Connection, account_id: int, video_id: int, source: str, device: Device, at: datetime
+) -> LikeOutcome:
+    creator_id = _creator_of(conn, video_id)
+    if sql.active_like_id(conn, account_id, video_id) is not None:
+        return _existing_like(conn, account_id, video_id)
+    device_id = _device_id(conn, device, at)
+    like_id = sql.insert_like(conn, account_id, video_id, source, device_id, device.ip_prefix, at)
+    sql.bump_video(conn, video_id, "likes", 1)
+    sql.bump_creator(conn, creator_id, "likes", 1)
+    seq = sql.append_event(conn, "like", like_id)
+    like = Like(like_id, account_id, video_id, source, at, None, device.ip_prefix, device_id)
+    return LikeOutcome(like, created=True, seq=seq)
 
 
 def _existing_like(conn: Connection, account_id: int, video_id: int) -> LikeOutcome:
     existing = sql.find_active_like(conn, account_id, video_id)
     assert existing is not None
-    return LikeOutcome(like_from_row(existing), created=False, seq=None)
+    held = holds_sql.open_hold(conn, existing.id) is not None
+    return LikeOutcome(like_from_row(existing), created=False, seq=None, held=held)
 
 
 def _like_postgres(
@@ -152,6 +191,7 @@ def unlike_op(account_id: int, video_id: int, source: str, at: datetime) -> Writ
                 video_id=video_id,
             )
         sql.mark_like_removed(conn, existing.id, at, source)
+        holds_sql.release_removed_likes(conn, [(existing.id, video_id)], at)
         sql.bump_video(conn, video_id, "likes", -1)
         sql.bump_creator(conn, creator_id, "likes", -1)
         sql.append_event(conn, "unlike", existing.id)
@@ -270,16 +310,57 @@ def unfollow_op(follower_id: int, creator_id: int, at: datetime) -> WriteFn[Foll
     return op
 
 
+# A check of incentivised likes (source `campaign:<id>`), run inside the like's transaction
+# after the like is written: it may raise (the like rolls back) or record progress. Plain
+# likes never call it (plaudit.campaigns.policy is the one implementation).
+SourcePolicy = Callable[[Connection, str, LikeOutcome], None]
+CAMPAIGN_PREFIX = "campaign:"
+
+
+def _not_incentivised(source: str, kind: str) -> str:
+    """A validated source that is not `campaign:<id>`: campaign tasks are likes, and only a
+    like's campaign source is checked by the source policy; an unchecked `campaign:<id>`
+    on a comment, share or follow would be counted in that campaign's quality score and
+    disclosed as incentivised in the ledger without any campaign having asked for it."""
+    validate_source(source)
+    if source.startswith(CAMPAIGN_PREFIX):
+        raise InvalidInput(
+            f"source {source} is only for likes made through a campaign's task; a {kind} "
+            "has source app, web, api or assistant",
+            field="source",
+        )
+    return source
+
+
+def _with_policy(
+    op: WriteFn[LikeOutcome], source: str, policy: SourcePolicy
+) -> WriteFn[LikeOutcome]:
+    def checked(conn: Connection) -> LikeOutcome:
+        outcome = op(conn)
+        policy(conn, source, outcome)
+        return outcome
+
+    return checked
+
+
 class InteractionService:
     """Use cases of interactions over one Database; inputs are validated before any write."""
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, source_policy: SourcePolicy | None = None) -> None:
         self._db = db
+        self._source_policy = source_policy
 
     async def like(
-        self, account_id: int, video_id: int, source: str = "app", device: Device = NO_DEVICE
+        self,
+        account_id: int,
+        video_id: int,
+        source: str = "app",
+        device: Device = NO_DEVICE,
+        hold: Hold | None = None,
     ) -> LikeOutcome:
-        op = like_op(account_id, video_id, validate_source(source), device, utcnow())
+        op = like_op(account_id, video_id, validate_source(source), device, utcnow(), hold)
+        if self._source_policy is not None and source.startswith(CAMPAIGN_PREFIX):
+            op = _with_policy(op, source, self._source_policy)
         return await self._db.write_async(op)
 
     async def unlike(self, account_id: int, video_id: int, source: str = "app") -> Like:
@@ -296,7 +377,12 @@ class InteractionService:
         device: Device = NO_DEVICE,
     ) -> Comment:
         op = comment_op(
-            account_id, video_id, validate_body(body), validate_source(source), device, utcnow()
+            account_id,
+            video_id,
+            validate_body(body),
+            _not_incentivised(source, "comment"),
+            device,
+            utcnow(),
         )
         return await self._db.write_async(op)
 
@@ -312,22 +398,25 @@ class InteractionService:
             account_id,
             video_id,
             validate_channel(channel),
-            validate_source(source),
+            _not_incentivised(source, "share"),
             device,
             utcnow(),
         )
         return await self._db.write_async(op)
 
     async def follow(self, follower_id: int, creator_id: int, source: str = "app") -> FollowOutcome:
-        op = follow_op(follower_id, creator_id, validate_source(source), utcnow())
+        op = follow_op(follower_id, creator_id, _not_incentivised(source, "follow"), utcnow())
         return await self._db.write_async(op)
 
     async def unfollow(self, follower_id: int, creator_id: int) -> Follow:
         return await self._db.write_async(unfollow_op(follower_id, creator_id, utcnow()))
 
-    async def bulk(self, items: Sequence[BulkItem]) -> list[ItemResult]:
-        """Ingest a batch in one transaction (see `plaudit.interactions.bulk`)."""
-        return await self._db.write_async(ingest_op(items))
+    async def bulk(
+        self, items: Sequence[BulkItem], holds: Mapping[int, Hold] | None = None
+    ) -> list[ItemResult]:
+        """Ingest a batch in one transaction (see `plaudit.interactions.bulk`); `holds` maps
+        item positions to the holds the real-time rules decided for them."""
+        return await self._db.write_async(ingest_op(items, holds))
 
     def likes_of(self, account_id: int, before_id: int | None, limit: int) -> Sequence[Like]:
         """An account's likes (active and removed), newest first."""

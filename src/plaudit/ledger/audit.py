@@ -7,11 +7,14 @@ then tallied per video from what entries show in clear (entries.py):
   for the same account on the same video (so a second like while one is active, or an
   unlike without an active like, is visible and reported as an anomaly);
 * incentivised likes: active likes whose source is `campaign:<id>`;
+* revoked likes: active likes with a REVOKE entry (paired by the same commitment) and no
+  REINSTATE after it; an unlike ends a revocation with its like;
+* authentic likes: active likes not revoked (likes held by a real-time rule are not
+  distinguished in the log: the platform's `authentic + pending` equals this);
 * comments and shares: one entry each.
 
 The tallies are compared with the counts the platform publishes (`GET /v1/videos/{id}`, or
-the local store) and every difference is listed. The log carries no revocation entries yet,
-so nothing is subtracted for revoked likes.
+the local store) and every difference is listed.
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from plaudit.catalog import VideoService
+from plaudit.catalog import Video, VideoService
 from plaudit.errors import VideoNotFound
 from plaudit.ledger.entries import EntryFormatError, Kind, decode_entry
 from plaudit.ledger.sources import HttpLog, LogSource, LogUnavailable, NotServed
@@ -39,7 +42,10 @@ __all__ = [
 ]
 
 CAMPAIGN_PREFIX = "campaign:"
-FIELDS = ("likes", "comments", "shares")
+FIELDS = ("likes", "revoked", "incentivised", "comments", "shares")
+"""Compared with the published counts. The published `authentic` is `likes - revoked -
+pending` by construction and pending likes are not distinguished in the log, so checking
+`likes` and `revoked` checks it; the log's own authentic count is in the report line."""
 
 
 @dataclass
@@ -50,6 +56,11 @@ class VideoCounts:
     incentivised: int = 0
     comments: int = 0
     shares: int = 0
+    revoked: int = 0
+
+    @property
+    def authentic(self) -> int:
+        return self.likes - self.revoked
 
     def get(self, name: str) -> int:
         value: int = getattr(self, name)
@@ -65,6 +76,7 @@ class Tally:
     """Running per-video counts over the entries seen so far, in log order."""
 
     active: dict[tuple[int, bytes], tuple[int, str]] = field(default_factory=dict)
+    revoked: dict[tuple[int, bytes], int] = field(default_factory=dict)
     following: dict[tuple[int, bytes], int] = field(default_factory=dict)
     comments: dict[int, int] = field(default_factory=dict)
     shares: dict[int, int] = field(default_factory=dict)
@@ -89,11 +101,14 @@ class Tally:
                 )
             self.active[key] = (index, source)
         elif kind == Kind.UNLIKE:
+            self.revoked.pop(key, None)
             if self.active.pop(key, None) is None:
                 self.anomalies.append(
                     f"entry {index}: an unlike of video {target} by the account with "
                     f"commitment {_short(account)}… which has no active like"
                 )
+        elif kind in (Kind.REVOKE, Kind.REINSTATE):
+            self._verdict(index, kind, key, source)
         elif kind == Kind.COMMENT:
             self.comments[target] = self.comments.get(target, 0) + 1
         elif kind == Kind.SHARE:
@@ -106,12 +121,33 @@ class Tally:
                 "not follow it"
             )
 
+    def _verdict(self, index: int, kind: Kind, key: tuple[int, bytes], source: str) -> None:
+        """A REVOKE needs an active, unrevoked like; a REINSTATE a revoked one."""
+        who = f"video {key[0]} by the account with commitment {_short(key[1])}…"
+        if kind == Kind.REVOKE:
+            if key not in self.active:
+                self.anomalies.append(
+                    f"entry {index}: a revocation ({source}) of a like of {who} that is not active"
+                )
+            elif key in self.revoked:
+                self.anomalies.append(
+                    f"entry {index}: a second revocation ({source}) of the like of {who} "
+                    f"(revoked at entry {self.revoked[key]})"
+                )
+            else:
+                self.revoked[key] = index
+        elif self.revoked.pop(key, None) is None:
+            self.anomalies.append(
+                f"entry {index}: a reinstatement ({source}) of a like of {who} that is not revoked"
+            )
+
     def videos(self) -> dict[int, VideoCounts]:
         counts: dict[int, VideoCounts] = {}
-        for (video, _), (_, source) in self.active.items():
-            tally = counts.setdefault(video, VideoCounts())
+        for key, (_, source) in self.active.items():
+            tally = counts.setdefault(key[0], VideoCounts())
             tally.likes += 1
             tally.incentivised += source.startswith(CAMPAIGN_PREFIX)
+            tally.revoked += key in self.revoked
         for video, number in self.comments.items():
             counts.setdefault(video, VideoCounts()).comments = number
         for video, number in self.shares.items():
@@ -119,8 +155,8 @@ class Tally:
         return counts
 
 
-Published = tuple[int, int, int]
-"""(likes, comments, shares) as the platform publishes them."""
+Published = dict[str, int]
+"""The counts of FIELDS as the platform publishes them."""
 
 
 class PublishedCounts(Protocol):
@@ -169,13 +205,35 @@ class HttpCounts:
         return f"GET /v1/videos/{video_id}"
 
 
+_SERVED = ("likes", "revoked", "authentic", "pending", "incentivised", "comments", "shares")
+
+
 def _published(video: Any) -> Published:
     try:
-        return int(video["likes"]), int(video["comments"]), int(video["shares"])
+        served = {name: int(video[name]) for name in _SERVED}
     except (KeyError, TypeError, ValueError):
         raise LogUnavailable(
-            f"the API answered a video without integer likes, comments, shares: {video!r:.200}"
+            f"the API answered a video without integer {', '.join(_SERVED)}: {video!r:.200}"
         ) from None
+    return _comparable(served)
+
+
+def _comparable(served: dict[str, int]) -> Published:
+    return {name: served[name] for name in FIELDS}
+
+
+def _video_counts(video: Video) -> Published:
+    return _comparable(
+        {
+            "likes": video.likes,
+            "revoked": video.revoked,
+            "authentic": video.authentic,
+            "pending": video.pending,
+            "incentivised": video.incentivised,
+            "comments": video.comments,
+            "shares": video.shares,
+        }
+    )
 
 
 class StoreCounts:
@@ -189,7 +247,7 @@ class StoreCounts:
         after: int | None = None
         while batch := self._videos.page(after, self._page):
             for video in batch:
-                yield video.id, (video.likes, video.comments, video.shares)
+                yield video.id, _video_counts(video)
             after = batch[-1].id
 
     def one(self, video_id: int) -> Published | None:
@@ -197,7 +255,7 @@ class StoreCounts:
             video = self._videos.get(video_id)
         except VideoNotFound:
             return None
-        return video.likes, video.comments, video.shares
+        return _video_counts(video)
 
     def where(self, video_id: int) -> str:
         return f"the store's counters of video {video_id}"
@@ -239,14 +297,15 @@ class AuditReport:
     def lines(self) -> list[str]:
         totals = VideoCounts()
         for counts in self.videos.values():
-            for name in (*FIELDS, "incentivised"):
+            for name in ("likes", "incentivised", "comments", "shares", "revoked"):
                 setattr(totals, name, totals.get(name) + counts.get(name))
         status = "OK" if self.ok else "FAIL"
         head = (
             f"{status}: {self.log.size} entries of {self.log.origin!r}: {len(self.videos)} "
             f"videos with interactions, {totals.likes} active likes "
             f"({totals.incentivised} incentivised), {totals.comments} comments, "
-            f"{totals.shares} shares; "
+            f"{totals.shares} shares, {totals.revoked} revoked likes "
+            f"({totals.authentic} authentic); "
             f"{len(self.mismatches)} mismatches, {len(self.anomalies)} anomalies"
         )
         return [head, *(m.line() for m in self.mismatches), *self.anomalies]
@@ -259,9 +318,9 @@ def _differences(
         total = ours.likes + ours.comments + ours.shares
         return [Mismatch(video_id, "interactions", total, None, where)] if total else []
     return [
-        Mismatch(video_id, name, ours.get(name), theirs, where)
-        for name, theirs in zip(FIELDS, published, strict=True)
-        if ours.get(name) != theirs
+        Mismatch(video_id, name, ours.get(name), published[name], where)
+        for name in FIELDS
+        if ours.get(name) != published[name]
     ]
 
 

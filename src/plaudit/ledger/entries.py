@@ -1,9 +1,11 @@
 """The ledger's entries: a versioned, canonical binary encoding with no personal data in it.
 
-Every accepted interaction becomes one entry. What is in clear: the kind, the time (UTC
-microseconds), the target (a video id, or a creator's account id for follows), the source
-(`campaign:<id>` discloses an incentivised like) and, for shares, the channel. What is only
-committed to:
+Every accepted interaction becomes one entry, and so does every revocation of a like by an
+authenticity verdict and every reinstatement after an appeal (kinds REVOKE and REINSTATE:
+target = the video, account = the SAME commitment as the like's, source = `verdict:<id>`,
+no device). What is in clear: the kind, the time (UTC microseconds), the target (a video id,
+or a creator's account id for follows), the source (`campaign:<id>` discloses an
+incentivised like) and, for shares, the channel. What is only committed to:
 
 * the account, as a commitment per (account, target): the same account liking the same video
   twice shows up as the same commitment (an auditor sees duplicates and pairs unlikes with
@@ -62,6 +64,8 @@ class Kind(IntEnum):
     FOLLOW = 4
     UNFOLLOW = 5
     SHARE = 6
+    REVOKE = 7  # a verdict took an active like out of the authentic count (issue 4)
+    REINSTATE = 8  # an appeal gave a revoked like back
 
 
 _FOLLOW_KINDS = (Kind.FOLLOW, Kind.UNFOLLOW)

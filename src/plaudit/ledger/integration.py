@@ -55,6 +55,8 @@ _TABLE_OF = {
     "share": "shares",
     "follow": "follows",
     "unfollow": "follows",
+    "revoke": "revocations",
+    "reinstate": "revocations",
 }
 
 
@@ -113,6 +115,10 @@ def _entry(sources: Sources, seq: int, kind_name: str, ref: int) -> Entry:
     if kind in (Kind.FOLLOW, Kind.UNFOLLOW):
         at = row[4] if kind == Kind.FOLLOW else row[5]
         return Entry(kind, time_us(at), target_id, row[3], account)
+    if kind in (Kind.REVOKE, Kind.REINSTATE):
+        # the like's own per-(account, video) commitment, so a verifier pairs them
+        at = row[4] if kind == Kind.REVOKE else row[5]
+        return Entry(kind, time_us(at), target_id, f"verdict:{row[3]}", account)
     if kind == Kind.UNLIKE:
         return Entry(kind, time_us(row[7]), target_id, row[8] or row[3], account)
     device = _device(sources, secret, seq, row[4], row[5])

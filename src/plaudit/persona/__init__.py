@@ -3,9 +3,12 @@ and private audience insights. See docs/segments.md."""
 
 from plaudit.persona.audience import Audience, Privacy, SavedSegments
 from plaudit.persona.compute import compute_index
+from plaudit.persona.engine import evaluate
 from plaudit.persona.export import tag_table, write_bitmap, write_parquet
 from plaudit.persona.index import TagIndex
-from plaudit.persona.language import evaluate, parse
+from plaudit.persona.language import parse
+from plaudit.persona.saved import SavedSegment
+from plaudit.persona.service import PersonaService
 from plaudit.persona.taxonomy import FAMILIES, TAGS, TAGS_BY_ID, Family, Tag
 
 __all__ = [
@@ -14,7 +17,9 @@ __all__ = [
     "TAGS_BY_ID",
     "Audience",
     "Family",
+    "PersonaService",
     "Privacy",
+    "SavedSegment",
     "SavedSegments",
     "Tag",
     "TagIndex",

@@ -8,28 +8,26 @@ suppression. TGI = 100 x (share of the segment with the tag) / (share of the pla
 
 from __future__ import annotations
 
-import json
-import re
-from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 from pyroaring import BitMap
 from sqlalchemy import select
 
-from plaudit.errors import InvalidInput, NotFound
-from plaudit.persona.index import TagIndex, bitmap_of
-from plaudit.persona.language import count, evaluate, parse
+from plaudit.errors import InvalidInput
+from plaudit.persona.engine import Engine, as_bitmap, count, intersect, intersection_count
+from plaudit.persona.engine import size as leaf_size
+from plaudit.persona.index import Leaf, TagIndex, bitmap_of
+from plaudit.persona.language import Ages, And, Resolver, parse
 from plaudit.persona.lookalike import expand
+from plaudit.persona.saved import SavedSegments
 from plaudit.persona.taxonomy import FAMILIES, family_tags
 from plaudit.store import Database, tables
 
 __all__ = ["Audience", "Privacy", "SavedSegments"]
 
 MAX_OVERLAP = 5
-_NAME = re.compile(r"^[A-Za-z0-9_]{1,64}$")
 
 
 @dataclass(frozen=True)
@@ -44,34 +42,6 @@ class Privacy:
         if self.epsilon <= 0:
             return count
         return max(0, round(count + rng.laplace(0.0, 1.0 / self.epsilon)))
-
-
-class SavedSegments:
-    """Named expressions in `DATA_DIR/persona-segments.json` (kept apart from the index,
-    which a refresh replaces)."""
-
-    def __init__(self, data_path: Path) -> None:
-        self.path = data_path / "persona-segments.json"
-
-    def all(self) -> dict[str, str]:
-        if not self.path.exists():
-            return {}
-        data: dict[str, str] = json.loads(self.path.read_text())
-        return data
-
-    def get(self, name: str) -> str:
-        try:
-            return self.all()[name]
-        except KeyError:
-            raise NotFound(f"no saved segment named {name!r}", name=name) from None
-
-    def save(self, name: str, expression: str) -> None:
-        if not _NAME.match(name):
-            raise InvalidInput("a segment name has 1-64 letters, digits or _", field="name")
-        parse(expression)
-        segments = {**self.all(), name: expression}
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.path.write_text(json.dumps(segments, ensure_ascii=False, indent=1) + "\n")
 
 
 class Audience:
@@ -89,14 +59,25 @@ class Audience:
         self.saved = saved
         self.rng = rng or np.random.default_rng()
 
+    def _engine(self) -> Engine:
+        resolve: Resolver | None = self.saved.get if self.saved else None
+        return Engine(self.index, resolve)
+
     def select(self, expression: str) -> BitMap:
         """The accounts of a segment: for exports and internal use, never shown to brands."""
-        resolve: Callable[[str], str] | None = self.saved.get if self.saved else None
-        return evaluate(parse(expression), self.index, resolve)
+        return as_bitmap(self._engine().run(parse(expression)))
+
+    def contains(self, expression: str, account_id: int) -> bool:
+        """Whether one account is in the segment, without building the segment as a bitmap."""
+        leaf = self._engine().run(parse(expression))
+        if isinstance(leaf, BitMap):
+            return 0 <= account_id < 2**32 and account_id in leaf
+        word = account_id >> 6
+        return 0 <= word < len(leaf) and bool((int(leaf[word]) >> (account_id & 63)) & 1)
 
     def size(self, expression: str) -> int:
         """The exact size of a segment (for operators and internal use)."""
-        resolve: Callable[[str], str] | None = self.saved.get if self.saved else None
+        resolve: Resolver | None = self.saved.get if self.saved else None
         return count(parse(expression), self.index, resolve)
 
     def count(self, expression: str) -> dict[str, Any]:
@@ -106,11 +87,11 @@ class Audience:
         return {"expression": expression, "count": f"<{self.privacy.k}", "suppressed": True}
 
     def insights(self, expression: str) -> dict[str, Any]:
-        segment = self.select(expression)
+        segment = self._engine().run(parse(expression))
         return {"expression": expression, **self._profile(segment)}
 
-    def _profile(self, segment: BitMap) -> dict[str, Any]:
-        size = self.privacy.noisy(len(segment), self.rng)
+    def _profile(self, segment: Leaf) -> dict[str, Any]:
+        size = self.privacy.noisy(leaf_size(segment), self.rng)
         if size < self.privacy.k:
             return {"count": self.privacy.cell(size), "suppressed": True, "families": {}}
         total = len(self.index.universe)
@@ -118,9 +99,9 @@ class Audience:
         for family in FAMILIES:
             rows = []
             for tag in family_tags(family.id):
-                bitmap = self.index.tag(tag.id)
-                inside = self.privacy.noisy(segment.intersection_cardinality(bitmap), self.rng)
-                base = len(bitmap)
+                leaf = self.index.leaf(tag.id)
+                inside = self.privacy.noisy(intersection_count(segment, leaf), self.rng)
+                base = leaf_size(leaf)
                 row: dict[str, Any] = {"tag": tag.id, "en": tag.en, "zh": tag.zh}
                 if inside < self.privacy.k:
                     row.update(count=self.privacy.cell(inside), suppressed=True)
@@ -136,21 +117,23 @@ class Audience:
     def overlap(self, expressions: list[str]) -> dict[str, Any]:
         if not 2 <= len(expressions) <= MAX_OVERLAP:
             raise InvalidInput(f"overlap compares 2 to {MAX_OVERLAP} segments", field="expressions")
-        sets = [self.select(e) for e in expressions]
+        engine = self._engine()
+        trees = [parse(e) for e in expressions]
+        sets = [engine.run(tree) for tree in trees]
         pairs = []
         for i in range(len(sets)):
             for j in range(i + 1, len(sets)):
-                both = sets[i].intersection_cardinality(sets[j])
+                both = intersection_count(sets[i], sets[j])
                 pairs.append({"a": i, "b": j, "count": self.privacy.cell(both)})
-        every = BitMap.intersection(*sets)
+        every = engine.run(And(tuple(trees)))
         return {
             "segments": [
-                {"expression": e, "count": self.privacy.cell(len(s))}
+                {"expression": e, "count": self.privacy.cell(leaf_size(s))}
                 for e, s in zip(expressions, sets, strict=True)
             ],
             "pairs": pairs,
-            "all": self.privacy.cell(len(every)),
-            "any": self.privacy.cell(len(BitMap.union(*sets))),
+            "all": self.privacy.cell(leaf_size(every)),
+            "any": self.privacy.cell(leaf_size(engine.union(sets))),
         }
 
     def fans(self, db: Database, creator_id: int) -> BitMap:
@@ -184,11 +167,11 @@ class Audience:
     def _sentence(self, fans: BitMap) -> dict[str, str]:
         """The largest (gender, age window) group among the fans, as one sentence."""
         best = (0, "female", 18, 35)
+        engine = self._engine()
         for gender in ("female", "male"):
-            g = fans & self.index.tag(f"gender.{gender}")
+            group = intersect(fans, self.index.leaf(f"gender.{gender}"))
             for lo, hi in _WINDOWS:
-                ages = [b for y, b in self.index.ages.items() if lo <= y <= hi]
-                n = g.intersection_cardinality(BitMap.union(*ages)) if ages else 0
+                n = intersection_count(group, engine.run(Ages(lo, hi)))
                 best = max(best, (n, gender, lo, hi))
         n, gender, lo, hi = best
         n = self.privacy.noisy(n, self.rng)

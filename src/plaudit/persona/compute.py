@@ -6,22 +6,23 @@ each into a Roaring bitmap. Accounts without targeting consent are removed from 
 bitmap, so a withdrawal takes effect at the next refresh. Rules are in the taxonomy's
 definitions (`plaudit persona tags`); interest strength decays with a 30-day half-life.
 
-The refresh is a full recomputation (not incremental yet). It streams rows through
-SQLAlchemy, a few microseconds per interaction: fine for the demo sizes, too slow for a full
-refresh of 10M accounts in 10 minutes, which needs the Parquet event lake read with DuckDB
-(DESIGN.md) once it exists. At 10M accounts the interest weights (accounts x 32 float64) are
-the largest structure, about 2.6 GB.
+`compute_index` computes every account, or only a sorted subset of ids (the incremental
+refresh in refresh.py merges those into the previous index); in a subset the arrays are
+indexed by position in it, so an incremental refresh stays small. Rows stream in chunks
+(on SQLite through the driver's cursor); at 10M accounts the interest weights (accounts x 32
+float64) are the largest structure, about 2.6 GB. `benchmarks/segments.py refresh N` times
+a full refresh.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime
 from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
-from sqlalchemy import ColumnElement, Select, case, func, select
+from sqlalchemy import ColumnElement, Select, func, select
 from sqlalchemy.engine import Connection
 
 from plaudit.accounts.model import CITY_TIERS, GENDERS
@@ -34,6 +35,7 @@ __all__ = ["HALF_LIFE_DAYS", "compute_index"]
 
 HALF_LIFE_DAYS = 30.0
 _CHUNK = 200_000
+_IN_CHUNK = 5_000  # account ids per IN (...) of an incremental refresh
 _DAY = 86400.0
 _CAT_INDEX = {c.id: i for i, c in enumerate(CATEGORIES)}
 _HOUR_WINDOWS = np.array(  # China time hour -> window index of the `hours` family
@@ -53,26 +55,66 @@ def _epoch(conn: Connection, column: Any) -> ColumnElement[Any]:
 
 
 def _stream(conn: Connection, stmt: Select[Any]) -> Iterator[list[Any]]:
+    """Rows as tuples, in chunks. On SQLite the statement (whose parameters are numbers)
+    runs on the driver's cursor: building SQLAlchemy rows costs more than SQLite's reading."""
+    if conn.dialect.name == "sqlite":
+        sql = str(stmt.compile(dialect=conn.dialect, compile_kwargs={"literal_binds": True}))
+        cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+        try:
+            cursor.execute(sql)
+            while rows := cursor.fetchmany(_CHUNK):
+                yield rows
+        finally:
+            cursor.close()
+        return
     result = conn.execution_options(stream_results=True).execute(stmt)
     for part in result.partitions(_CHUNK):
         yield [tuple(row) for row in part]  # Row objects are not sequences NumPy reads fast
 
 
-def _numeric(conn: Connection, stmt: Select[Any], width: int) -> NDArray[np.float64]:
-    """All rows of a numeric query as one float64 matrix (NULL becomes NaN)."""
-    parts = [np.array(rows, dtype=np.float64).reshape(-1, width) for rows in _stream(conn, stmt)]
+def _numeric(conn: Connection, stmts: Iterable[Select[Any]], width: int) -> NDArray[np.float64]:
+    """All rows of numeric queries as one float64 matrix (NULL becomes NaN)."""
+    parts = [
+        np.array(rows, dtype=np.float64).reshape(-1, width)
+        for stmt in stmts
+        for rows in _stream(conn, stmt)
+    ]
     return np.concatenate(parts) if parts else np.empty((0, width))
 
 
 class _Builder:
-    """Boolean tag columns over account ids 0..size-1, then bitmaps."""
+    """Boolean tag columns over the accounts being computed, then bitmaps.
 
-    def __init__(self, size: int) -> None:
-        self.size = size
+    A full refresh computes every account id 0..top (positions are ids); an incremental one
+    only the sorted ids in `only` (positions index into it), so its arrays stay small.
+    """
+
+    def __init__(self, top: int, only: NDArray[np.int64] | None = None) -> None:
+        self.only = only
+        self.size = top + 1 if only is None else len(only)
         self.columns: dict[str, Bools] = {}
 
     def set(self, tag_id: str, mask: Bools) -> None:
         self.columns[tag_id] = mask
+
+    def pos(self, ids: NDArray[Any]) -> NDArray[np.int64]:
+        """Positions of account ids (which must be among the accounts computed)."""
+        ids = np.asarray(ids).astype(np.int64)
+        return ids if self.only is None else np.searchsorted(self.only, ids)
+
+    def ids(self, mask: Bools) -> NDArray[np.int64]:
+        """The account ids where `mask` is set."""
+        where = np.flatnonzero(mask)
+        return where if self.only is None else self.only[where]
+
+    def restrict(self, stmt: Select[Any], column: Any) -> Iterator[Select[Any]]:
+        """The statement, or (incremental) one per chunk of the accounts computed."""
+        if self.only is None:
+            yield stmt
+            return
+        for start in range(0, len(self.only), _IN_CHUNK):
+            chunk = [int(i) for i in self.only[start : start + _IN_CHUNK]]
+            yield stmt.where(column.in_(chunk))
 
 
 def _profiles(conn: Connection, build: _Builder, now: datetime) -> tuple[Bools, NDArray[Any]]:
@@ -94,29 +136,34 @@ def _profiles(conn: Connection, build: _Builder, now: datetime) -> tuple[Bools, 
         a.c.id, a.c.kind, _epoch(conn, a.c.created_at), p.c.birth_year, p.c.gender,
         p.c.province, p.c.city, p.c.city_tier, p.c.spending_band, p.c.consent_targeting,
     ).select_from(a.join(p, p.c.account_id == a.c.id))  # fmt: skip
-    for rows in _stream(conn, stmt):
-        ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
+    for rows in (r for part in build.restrict(stmt, a.c.id) for r in _stream(conn, part)):
+        ids = build.pos(np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows)))
         consent[ids] = np.fromiter((bool(r[9]) for r in rows), dtype=bool, count=len(rows))
         created[ids] = np.fromiter((r[2] for r in rows), dtype=np.float64, count=len(rows))
         years = np.fromiter((r[3] or -1 for r in rows), dtype=np.int64, count=len(rows))
         age[ids] = np.where(years > 0, now.year - years, -1)
         for field_index, name in ((1, "kind"), (4, "gender"), (5, "province"), (6, "city"),
                                   (7, "city_tier"), (8, "spend")):  # fmt: skip
-            values = np.array([r[field_index] or "" for r in rows], dtype=object)
+            names: dict[str, int] = {}  # value -> code, so masks compare integers
+            codes = np.fromiter(
+                (names.setdefault(r[field_index] or "", len(names)) for r in rows),
+                dtype=np.int64,
+                count=len(rows),
+            )
             target = kinds if name == "kind" else cols[name]
-            for value in np.unique(values):
+            for value, code in names.items():
                 if name in {"province", "city"} and value not in target:
                     target[value] = np.zeros(n, dtype=bool)
                 if value in target:
-                    target[value][ids[values == value]] = True
+                    target[value][ids[codes == code]] = True
     for kind, mask in kinds.items():
         build.set(f"role.{kind}", mask)
     for g in GENDERS:
         build.set(f"gender.{g}", cols["gender"][g])
     for t in CITY_TIERS:
         build.set(f"city_tier.{t}", cols["city_tier"][t])
-    for code, mask in cols["province"].items():
-        build.set(f"province.{code.lower()}", mask)
+    for province, mask in cols["province"].items():
+        build.set(f"province.{province.lower()}", mask)
     for suffix, name in CITY_NAMES.items():
         if name in cols["city"]:
             build.set(f"city.{suffix}", cols["city"][name])
@@ -132,21 +179,38 @@ def _profiles(conn: Connection, build: _Builder, now: datetime) -> tuple[Bools, 
     return consent, age
 
 
-def _events(conn: Connection, now: float) -> dict[str, NDArray[np.float64]]:
-    """Likes and comments (account, category, time), shares (account, time), as matrices."""
+def _categories(conn: Connection) -> NDArray[np.int64]:
+    """The category number of every video id (-1: no such video or an unknown category),
+    so interactions are read without a join and mapped in NumPy."""
+    v = tables.videos
+    pairs = conn.execute(select(v.c.id, v.c.category)).all()
+    top = max((int(i) for i, _c in pairs), default=0)
+    category = np.full(top + 1, -1, dtype=np.int64)
+    for video_id, name in pairs:
+        category[int(video_id)] = _CAT_INDEX.get(name, -1)
+    return category
+
+
+def _events(conn: Connection, build: _Builder, now: float) -> dict[str, NDArray[np.float64]]:
+    """Likes and comments (position, category, time), shares (position, time), as matrices."""
     t = tables
-    category = case(_CAT_INDEX, value=t.videos.c.category, else_=-1)  # numbers, not strings
-    likes = select(t.likes.c.account_id, category, _epoch(conn, t.likes.c.created_at))
-    likes = likes.select_from(t.likes.join(t.videos, t.videos.c.id == t.likes.c.video_id))
+    likes = select(t.likes.c.account_id, t.likes.c.video_id, _epoch(conn, t.likes.c.created_at))
     likes = likes.where(t.likes.c.removed_at.is_(None))
     comments = select(
-        t.comments.c.account_id, category, _epoch(conn, t.comments.c.created_at)
-    ).select_from(t.comments.join(t.videos, t.videos.c.id == t.comments.c.video_id))
+        t.comments.c.account_id, t.comments.c.video_id, _epoch(conn, t.comments.c.created_at)
+    )
     shares = select(t.shares.c.account_id, _epoch(conn, t.shares.c.created_at))
     out: dict[str, NDArray[np.float64]] = {}
-    out["likes"] = _numeric(conn, likes, 3)
-    out["comments"] = _numeric(conn, comments, 3)
-    out["shares"] = _numeric(conn, shares, 2)
+    out["likes"] = _numeric(conn, build.restrict(likes, t.likes.c.account_id), 3)
+    out["comments"] = _numeric(conn, build.restrict(comments, t.comments.c.account_id), 3)
+    out["shares"] = _numeric(conn, build.restrict(shares, t.shares.c.account_id), 2)
+    category = _categories(conn)
+    for name in ("likes", "comments"):
+        videos = out[name][:, 1].astype(np.int64)
+        known = videos < len(category)
+        out[name][:, 1] = np.where(known, category[np.where(known, videos, 0)], -1)
+    for matrix in out.values():
+        matrix[:, 0] = build.pos(matrix[:, 0])
     out["now"] = np.array([now])
     return out
 
@@ -169,7 +233,12 @@ def _interests(build: _Builder, ev: dict[str, NDArray[np.float64]], now: float) 
         build.set(f"interest.{cat.id}.strong", (w[:, j] >= 3) & (share[:, j] >= 0.25))
 
 
-def _behaviour(build: _Builder, ev: dict[str, NDArray[np.float64]], now: float) -> None:
+def _behaviour(
+    build: _Builder, ev: dict[str, NDArray[np.float64]], now: float, cut: float | None
+) -> float:
+    """Activity, hours and engagement tags; returns the heavy-liker cut it used (the 90th
+    percentile of likes per liking account, computed by a full refresh and kept by the
+    incremental ones, which see too few accounts to compute it)."""
     n = build.size
     ids = np.concatenate([ev["likes"][:, 0], ev["comments"][:, 0], ev["shares"][:, 0]])
     when = np.concatenate([ev["likes"][:, 2], ev["comments"][:, 2], ev["shares"][:, 1]])
@@ -190,9 +259,11 @@ def _behaviour(build: _Builder, ev: dict[str, NDArray[np.float64]], now: float) 
     shares = np.bincount(ev["shares"][:, 0].astype(np.int64), minlength=n)
     build.set("engage.commenter", comments > 0)
     build.set("engage.sharer", shares > 0)
-    cut = np.percentile(likes[likes > 0], 90) if (likes > 0).any() else 0
+    if cut is None:
+        cut = float(np.percentile(likes[likes > 0], 90)) if (likes > 0).any() else 0.0
     build.set("engage.heavy_liker", (likes > 0) & (likes >= cut))
     build.set("engage.conversational", (comments >= 3) & (comments * 5 >= likes))
+    return cut
 
 
 def _device_class(user_agent: str) -> str:
@@ -216,10 +287,12 @@ def _devices(conn: Connection, build: _Builder) -> None:
     )
     masks = {c: np.zeros(build.size, dtype=bool) for c in _DEVICE_CLASSES}
     devices = np.zeros(build.size, dtype=np.int64)
-    for rows in _stream(conn, stmt):
-        for account_id, _device, user_agent in rows:
-            masks[_device_class(user_agent)][account_id] = True
-            devices[account_id] += 1
+    for part in build.restrict(stmt, t.likes.c.account_id):
+        for rows in _stream(conn, part):
+            where = build.pos(np.array([r[0] for r in rows], dtype=np.int64))
+            for at, (_account, _device, user_agent) in zip(where, rows, strict=True):
+                masks[_device_class(user_agent)][at] = True
+                devices[at] += 1
     for cls, mask in masks.items():
         build.set(f"device.{cls}", mask)
     build.set("device.multi", devices >= 2)
@@ -230,8 +303,9 @@ def _social(conn: Connection, build: _Builder) -> None:
     active = f.c.removed_at.is_(None)
     for column, prefix in ((f.c.follower_id, "follows"), (f.c.creator_id, "creator")):
         counts = np.zeros(build.size, dtype=np.int64)
-        pairs = _numeric(conn, select(column, func.count()).where(active).group_by(column), 2)
-        counts[pairs[:, 0].astype(np.int64)] = pairs[:, 1].astype(np.int64)
+        stmt = select(column, func.count()).where(active).group_by(column)
+        pairs = _numeric(conn, build.restrict(stmt, column), 2)
+        counts[build.pos(pairs[:, 0])] = pairs[:, 1].astype(np.int64)
         if prefix == "follows":
             build.set("follows.none", counts == 0)
             build.set("follows.1_5", (counts >= 1) & (counts <= 5))
@@ -257,35 +331,45 @@ def _life_stage(build: _Builder, age: NDArray[Any]) -> None:
 
 
 def compute_index(
-    db: Database, now: datetime | None = None, progress: Progress | None = None
+    db: Database,
+    now: datetime | None = None,
+    progress: Progress | None = None,
+    *,
+    only: NDArray[np.int64] | None = None,
+    heavy_liker_cut: float | None = None,
 ) -> TagIndex:
-    """Compute the tag index of every account at `now` (default: the current time)."""
+    """Compute the tag index at `now` (default: the current time) of every account, or only
+    of the sorted account ids `only` (an incremental refresh merges those into the index)."""
     now = now or datetime.now(UTC)
     step = progress or (lambda _label: None)
     with db.read() as conn:
         top = conn.execute(select(func.coalesce(func.max(tables.accounts.c.id), 0))).scalar_one()
-        build = _Builder(int(top) + 1)
+        build = _Builder(int(top), only)
         step("profiles")
         consent, age = _profiles(conn, build, now)
         step("interactions")
-        events = _events(conn, now.timestamp())
+        events = _events(conn, build, now.timestamp())
         step("interests")
         _interests(build, events, now.timestamp())
-        _behaviour(build, events, now.timestamp())
+        cut = _behaviour(build, events, now.timestamp(), heavy_liker_cut)
         step("devices")
         _devices(conn, build)
         step("follows")
         _social(conn, build)
     _life_stage(build, age)
     step("bitmaps")
-    universe = bitmap_of(np.flatnonzero(consent))
+    universe = bitmap_of(build.ids(consent))
     tags = {
-        tag.id: bitmap_of(np.flatnonzero(build.columns.get(tag.id, consent & False) & consent))
+        tag.id: bitmap_of(build.ids(build.columns.get(tag.id, consent & False) & consent))
         for tag in TAGS
     }
     ages = {
-        int(y): bitmap_of(np.flatnonzero((age == y) & consent))
+        int(y): bitmap_of(build.ids((age == y) & consent))
         for y in np.unique(age[consent & (age >= 0)])
     }
-    meta = {"computed_at": datetime.now(UTC).isoformat(), "as_of": now.isoformat()}
+    meta = {
+        "computed_at": datetime.now(UTC).isoformat(),
+        "as_of": now.isoformat(),
+        "heavy_liker_cut": cut,
+    }
     return TagIndex(universe, tags, ages, meta)

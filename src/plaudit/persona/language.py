@@ -1,5 +1,5 @@
-"""The segment language: a hand-written tokenizer and recursive-descent parser, and the
-evaluator that runs the parsed expression on the tag bitmaps. The grammar is in
+"""The segment language: a hand-written tokenizer and recursive-descent parser (the
+evaluator is `plaudit.persona.engine`). The grammar is in
 docs/segments.md; every error is an `InvalidInput` naming the column (1-based) and, when a
 name is misspelt, the closest known name (difflib).
 
@@ -17,10 +17,7 @@ from typing import NamedTuple
 from pyroaring import BitMap
 
 from plaudit.errors import InvalidInput
-from plaudit.persona.index import TagIndex
 from plaudit.persona.taxonomy import (
-    AGE_BANDS,
-    EXCLUSIVE_FAMILIES,
     FAMILIES,
     SPEND_BANDS,
     TAGS_BY_ID,
@@ -32,10 +29,9 @@ __all__ = [
     "Expr",
     "Not",
     "Or",
+    "Resolver",
     "SegmentRef",
     "Tags",
-    "count",
-    "evaluate",
     "parse",
 ]
 
@@ -384,143 +380,8 @@ def parse(text: str) -> Expr:
     return expr
 
 
-# ---- evaluation --------------------------------------------------------------------------
+# ---- evaluation (plaudit.persona.engine) ------------------------------------------------
 
-Resolver = Callable[[str], str]
-"""Gives the expression of a saved segment; raises NotFound when there is none."""
-
-
-def evaluate(expr: Expr, index: TagIndex, resolve: Resolver | None = None) -> BitMap:
-    """The accounts (all with targeting consent) the expression selects.
-
-    The result may be one of the index's own bitmaps: read it, never modify it.
-    """
-    return _Evaluator(index, resolve).run(expr)
-
-
-def count(expr: Expr, index: TagIndex, resolve: Resolver | None = None) -> int:
-    """How many accounts the expression selects, without building the final result.
-
-    For a conjunction the most selective operand made of disjoint tags (an age range, tags of
-    one exclusive family) is counted last, as a sum of intersection cardinalities; the other
-    operands are intersected largest first, which keeps intermediate results dense (Roaring
-    bitset containers) for as long as possible: building a sparse intersection costs a few
-    nanoseconds per member, counting one almost nothing.
-    """
-    evaluator = _Evaluator(index, resolve)
-    if not isinstance(expr, And):
-        return len(evaluator.run(expr))
-    return evaluator.count_conjunction(expr)
-
-
-class _Evaluator:
-    def __init__(self, index: TagIndex, resolve: Resolver | None) -> None:
-        self.index = index
-        self.resolve = resolve
-        self.active: list[str] = []
-
-    def run(self, expr: Expr) -> BitMap:
-        leaves = self.leaves(expr)
-        if leaves is not None:
-            return leaves[0] if len(leaves) == 1 else BitMap().union(*leaves)
-        if isinstance(expr, Not):
-            return self.index.universe - self.run(expr.operand)
-        if isinstance(expr, Or):
-            return BitMap().union(*(self.run(e) for e in expr.operands))
-        if isinstance(expr, And):
-            return self.conjunction(expr)
-        assert isinstance(expr, SegmentRef)
-        return self.segment(expr)
-
-    def leaves(self, expr: Expr) -> list[BitMap] | None:
-        """The stored bitmaps whose union a Tags or Ages node is; None for other nodes."""
-        if isinstance(expr, Tags):
-            return [self.index.tag(i) for i in expr.ids] or [BitMap()]
-        if isinstance(expr, Ages):
-            return self.age_leaves(expr.lo, expr.hi) or [BitMap()]
-        return None
-
-    def age_leaves(self, lo: int, hi: int) -> list[BitMap]:
-        """Disjoint bitmaps covering ages lo..hi: whole band tags where the range covers a
-        band (fewer, denser bitmaps: much faster to combine), exact years elsewhere."""
-        leaves: list[BitMap] = []
-        covered: set[int] = set()
-        for suffix, band_lo, band_hi in AGE_BANDS:
-            if lo <= band_lo and band_hi <= hi:
-                leaves.append(self.index.tag(f"age.{suffix}"))
-                covered.update(range(band_lo, band_hi + 1))
-        years = self.index.ages.items()
-        return leaves + [b for y, b in years if lo <= y <= hi and y not in covered]
-
-    def conjunction(self, expr: And) -> BitMap:
-        """Intersect the smallest operand first, restricting unions to the running result
-        (acc & (b1 | b2) == (acc & b1) | (acc & b2), cheap when acc is small), and subtract
-        negated operands (a and not b == a - b) instead of building complements."""
-        parts: list[list[BitMap]] = []
-        for operand in expr.operands:
-            if not isinstance(operand, Not):
-                leaves = self.leaves(operand)
-                parts.append(leaves if leaves is not None else [self.run(operand)])
-        parts.sort(key=lambda bitmaps: sum(len(b) for b in bitmaps))
-        if parts:
-            first = parts[0]
-            acc = BitMap(first[0]) if len(first) == 1 else BitMap().union(*first)
-        else:
-            acc = BitMap(self.index.universe)  # a copy: stored bitmaps are never mutated
-        for bitmaps in parts[1:]:
-            if len(bitmaps) == 1:
-                acc &= bitmaps[0]
-            else:
-                acc = BitMap().union(*(acc & b for b in bitmaps))
-        for operand in expr.operands:
-            if isinstance(operand, Not):
-                leaves = self.leaves(operand.operand)
-                for b in leaves if leaves is not None else [self.run(operand.operand)]:
-                    acc -= b
-        return acc
-
-    def disjoint_leaves(self, expr: Expr) -> list[BitMap] | None:
-        if isinstance(expr, Ages) or (
-            isinstance(expr, Tags)
-            and len({i.split(".", 1)[0] for i in expr.ids}) == 1
-            and expr.ids[0].split(".", 1)[0] in EXCLUSIVE_FAMILIES
-        ):
-            return self.leaves(expr)
-        return None
-
-    def count_conjunction(self, expr: And) -> int:
-        positive = [e for e in expr.operands if not isinstance(e, Not)]
-        last: list[BitMap] | None = None
-        candidates = [(e, self.disjoint_leaves(e)) for e in positive]
-        spread = [(e, leaves) for e, leaves in candidates if leaves and len(leaves) > 1]
-        if spread:
-            chosen, last = min(spread, key=lambda item: sum(len(b) for b in item[1] or ()))
-            positive.remove(chosen)
-        parts = sorted((self.run(e) for e in positive), key=len, reverse=True)
-        if parts:
-            acc = parts[0] & parts[1] if len(parts) > 1 else BitMap(parts[0])
-        else:
-            acc = BitMap(self.index.universe)
-        for bitmap in parts[2:]:
-            acc &= bitmap
-        for operand in expr.operands:
-            if isinstance(operand, Not):
-                leaves = self.leaves(operand.operand)
-                for b in leaves if leaves is not None else [self.run(operand.operand)]:
-                    acc -= b
-        if last is None:
-            return len(acc)
-        return sum(acc.intersection_cardinality(b) for b in last)
-
-    def segment(self, ref: SegmentRef) -> BitMap:
-        if self.resolve is None:
-            raise InvalidInput(f"segment:{ref.name}: no saved segments here", field="expression")
-        if ref.name in self.active:
-            chain = " -> ".join([*self.active, ref.name])
-            raise InvalidInput(f"segments refer to each other in a cycle: {chain}",
-                               field="expression")  # fmt: skip
-        self.active.append(ref.name)
-        try:
-            return self.run(parse(self.resolve(ref.name)))
-        finally:
-            self.active.pop()
+Resolver = Callable[[str], "str | BitMap"]
+"""Gives the expression (or, for a saved lookalike audience, the accounts) of a saved
+segment; raises NotFound when there is none."""

@@ -19,6 +19,9 @@ import numpy as np
 from pyroaring import BitMap
 
 from plaudit.errors import InvalidInput
+from plaudit.persona.bits import members
+from plaudit.persona.engine import intersection_count
+from plaudit.persona.engine import size as leaf_size
 from plaudit.persona.index import TagIndex, bitmap_of
 from plaudit.persona.taxonomy import TAGS
 
@@ -35,11 +38,12 @@ def _weights(index: TagIndex, seed: BitMap) -> dict[str, float]:
     alpha = 1.0 / size
     weights = {}
     for tag in TAGS:
-        bitmap = index.tag(tag.id)
-        if not bitmap:
+        leaf = index.leaf(tag.id)
+        base = leaf_size(leaf)
+        if not base:
             continue
-        inside = seed.intersection_cardinality(bitmap) / size
-        weights[tag.id] = math.log((inside + alpha) / (len(bitmap) / total + alpha))
+        inside = intersection_count(seed, leaf) / size
+        weights[tag.id] = math.log((inside + alpha) / (base / total + alpha))
     return weights
 
 
@@ -54,12 +58,14 @@ def expand(index: TagIndex, seed: BitMap, size: int, k: int) -> tuple[BitMap, di
             field="size",
         )
     weights = _weights(index, seed)
-    top = int(index.universe.max()) + 1
-    score = np.zeros(top, dtype=np.float64)
+    score = np.zeros(index.n_words * 64, dtype=np.float64)
     for tag_id, weight in weights.items():
-        ids = np.frombuffer(index.tag(tag_id).to_array(), dtype=np.uint32)
-        score[ids] += weight
-    ids = np.frombuffer(candidates.to_array(), dtype=np.uint32)
+        leaf = index.leaf(tag_id)
+        if isinstance(leaf, np.ndarray):
+            score += weight * np.unpackbits(leaf.view(np.uint8), bitorder="little")
+        else:
+            score[members(leaf)] += weight
+    ids = members(candidates)
     # stable sort on -score keeps ids ascending among ties
     chosen = ids[np.argsort(-score[ids], kind="stable")[:size]]
     drivers = sorted(weights.items(), key=lambda item: -item[1])[:10]

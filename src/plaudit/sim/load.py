@@ -9,6 +9,7 @@ hold exactly as for live traffic; an item the platform refuses aborts the load l
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from datetime import UTC, datetime
 from functools import partial
 
@@ -19,7 +20,13 @@ from sqlalchemy.engine import Connection
 from plaudit.errors import Conflict, StorageError
 from plaudit.interactions.bulk import ingest
 from plaudit.sim.community import generate
-from plaudit.sim.records import AccountsChunk, CommunitySize, InteractionsChunk, VideosChunk
+from plaudit.sim.records import (
+    AccountsChunk,
+    Chunk,
+    CommunitySize,
+    InteractionsChunk,
+    VideosChunk,
+)
 from plaudit.store import Database, tables
 from plaudit.store.bulk import ACCOUNT_COLUMNS, PROFILE_COLUMNS, VIDEO_COLUMNS, BulkSQL
 
@@ -123,8 +130,12 @@ def load_community(
     end: datetime | None = None,
     skip_if_loaded: bool = False,
     show_progress: bool = True,
+    observe: Callable[[Chunk], None] | None = None,
 ) -> str:
-    """Generate and store a community; returns a one-line summary."""
+    """Generate and store a community; returns a one-line summary.
+
+    `observe` sees every chunk after it is stored (the attack injector collects the likes).
+    """
     existing = _account_count(db)
     if existing:
         if skip_if_loaded:
@@ -156,6 +167,8 @@ def load_community(
                 done = db.write(partial(_write_interactions, chunk=chunk))
                 totals["interactions"] += done
             progress.advance(task, done)
+            if observe is not None:
+                observe(chunk)
     db.write(_sync_sequences)
     return (
         f"loaded demo '{size.name}' (seed {seed}): {totals['accounts']:,} accounts, "

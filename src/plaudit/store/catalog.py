@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, bindparam, insert, select, update
+from sqlalchemy import and_, bindparam, func, insert, select, update
 from sqlalchemy.engine import Connection, Row
 
 from plaudit.store.prepared import Prepared
@@ -17,6 +17,7 @@ from plaudit.store.tables import (
     account_tokens,
     accounts,
     creator_counters,
+    likes,
     profiles,
     video_counters,
     videos,
@@ -102,11 +103,26 @@ def insert_video(conn: Connection, values: dict[str, Any]) -> int:
     return video_id
 
 
+# Active likes with a campaign source, through the partial index ix_likes_incentivised.
+_INCENTIVISED = (
+    select(func.count())
+    .where(
+        and_(
+            likes.c.video_id == videos.c.id,
+            likes.c.removed_at.is_(None),
+            likes.c.source.like("campaign:%"),
+        )
+    )
+    .scalar_subquery()
+)
 _VIDEO_VIEW = select(
     videos,
     video_counters.c.likes,
     video_counters.c.comments,
     video_counters.c.shares,
+    video_counters.c.revoked,
+    video_counters.c.pending,
+    _INCENTIVISED.label("incentivised"),
 ).join(video_counters, video_counters.c.video_id == videos.c.id)
 
 

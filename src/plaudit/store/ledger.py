@@ -43,6 +43,7 @@ _SOURCES = {
     "comments": "id, account_id, video_id, source, device_id, ip_prefix, created_at, body",
     "shares": "id, account_id, video_id, source, device_id, ip_prefix, created_at, channel",
     "follows": "id, follower_id, creator_id, source, created_at, removed_at",
+    "revocations": "id, account_id, video_id, verdict_id, revoked_at, reinstated_at",
 }
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from sqlalchemy import (
     BigInteger,
     Boolean,
+    CheckConstraint,
     Column,
     Float,
     ForeignKey,
@@ -33,12 +34,22 @@ __all__ = [
     "account_tokens",
     "accounts",
     "appeals",
+    "assistant_actions",
     "authenticity_scans",
+    "campaign_likes",
+    "campaign_videos",
+    "campaigns",
     "comments",
+    "completions",
     "creator_counters",
+    "creator_plans",
     "devices",
     "events",
+    "experiment_exposures",
+    "experiments",
     "follows",
+    "fund_payouts",
+    "fund_periods",
     "holds",
     "ledger_bundles",
     "ledger_checkpoints",
@@ -47,8 +58,12 @@ __all__ = [
     "ledger_tiles",
     "likes",
     "metadata",
+    "organisation_members",
+    "organisations",
+    "participations",
     "profiles",
     "revocations",
+    "rewards",
     "sequencer",
     "shares",
     "verdicts",
@@ -371,11 +386,242 @@ appeals = Table(
     UniqueConstraint("verdict_id", "account_id", name="uq_appeals_verdict_account"),
 )
 
+# Active incentivised likes per video, counted for the public `incentivised` count without
+# touching the like's hot path (a partial index: only campaign likes are in it).
+Index(
+    "ix_likes_incentivised",
+    likes.c.video_id,
+    sqlite_where=text("removed_at IS NULL AND source LIKE 'campaign:%'"),
+    postgresql_where=text("removed_at IS NULL AND source LIKE 'campaign:%'"),
+)
+
 
 # --- strategy: insights, plans, inbox, experiments (migration 0004) ---
+
+# Likes of one creator's videos in a time window (insights, plans, experiment metrics): without
+# it each creator's read scans every like. One more index entry per like, on the write path.
+Index("ix_likes_video_created", likes.c.video_id, likes.c.created_at)
+
+# A creator's insights and engagement plan as computed by the daily refresh (JSON documents),
+# so a request is one primary-key read (docs/strategy.md).
+creator_plans = Table(
+    "creator_plans",
+    metadata,
+    Column("creator_id", ID, ForeignKey("accounts.id"), primary_key=True, autoincrement=False),
+    Column("computed_at", UTCDateTime(), nullable=False),
+    Column("insights", Text, nullable=False),
+    Column("plan", Text, nullable=False),
+)
+
+# An inbox action a creator approved (`kind` reply: target = comment id; thank: target = fan
+# account id) and what came of it. Only approved actions exist here; nothing runs unapproved.
+assistant_actions = Table(
+    "assistant_actions",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("creator_id", ID, ForeignKey("accounts.id"), nullable=False, index=True),
+    Column("kind", String(16), nullable=False),
+    Column("target_id", ID, nullable=False),
+    Column("fan_id", ID, ForeignKey("accounts.id"), nullable=False),
+    Column("video_id", ID, ForeignKey("videos.id"), nullable=False),
+    Column("body", Text, nullable=False),
+    Column("approved_by", ID, ForeignKey("accounts.id"), nullable=False),
+    Column("approved_at", UTCDateTime(), nullable=False),
+    Column("executed_at", UTCDateTime(), nullable=True),
+    Column("outcome", String(16), nullable=False),
+    Column("detail", Text, nullable=True),
+    Column("comment_id", ID, ForeignKey("comments.id"), nullable=True),
+    UniqueConstraint("creator_id", "kind", "target_id", name="uq_assistant_actions_target"),
+)
+
+# An A/B experiment: `arms` is JSON [{"name", "weight"}], the first arm is the control.
+experiments = Table(
+    "experiments",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("owner_id", ID, ForeignKey("accounts.id"), nullable=False, index=True),
+    Column("unit", String(16), nullable=False),  # creator | fan
+    Column("metric", String(64), nullable=False),
+    Column("arms", Text, nullable=False),
+    Column("pre_starts_at", UTCDateTime(), nullable=False),
+    Column("starts_at", UTCDateTime(), nullable=False),
+    Column("ends_at", UTCDateTime(), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+)
+
+# The first time a unit was exposed to its arm; the analysis covers exposed units only.
+experiment_exposures = Table(
+    "experiment_exposures",
+    metadata,
+    Column("experiment_id", ID, ForeignKey("experiments.id"), primary_key=True),
+    Column("unit_id", ID, ForeignKey("accounts.id"), primary_key=True),
+    Column("arm", String(64), nullable=False),
+    Column("exposed_at", UTCDateTime(), nullable=False),
+)
 
 
 # --- campaigns, brands, rewards, coupons (migration 0005) ---
 
+# A brand's organisation; brand accounts act for it with a role: owner | manager | analyst.
+organisations = Table(
+    "organisations",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("name", String(128), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+)
+
+organisation_members = Table(
+    "organisation_members",
+    metadata,
+    Column("organisation_id", ID, ForeignKey("organisations.id"), primary_key=True),
+    Column("account_id", ID, ForeignKey("accounts.id"), primary_key=True),
+    Column("role", String(16), nullable=False),
+    Column("added_at", UTCDateTime(), nullable=False),
+    Index("ix_organisation_members_account", "account_id"),
+)
+
+# An opt-in interaction task. Money is integer fen; `spent_fen` only moves by a conditional
+# UPDATE in the transaction that releases a reward, and the CHECK is the last line of defence.
+# task: coupon | streak | donate; reward_fen: the coupon's value, the streak's reward, or the
+# donation per authentic like (budget_fen is then the donation cap).
+campaigns = Table(
+    "campaigns",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("organisation_id", ID, ForeignKey("organisations.id"), nullable=False, index=True),
+    Column("name", String(128), nullable=False),
+    Column("task", String(16), nullable=False),
+    Column("segment", Text, nullable=False),
+    Column("starts_at", UTCDateTime(), nullable=False),
+    Column("ends_at", UTCDateTime(), nullable=False),
+    Column("budget_fen", BigInteger, nullable=False),
+    Column("spent_fen", BigInteger, nullable=False, server_default=text("0")),
+    Column("reward_fen", BigInteger, nullable=False),
+    Column("charity", String(128), nullable=True),
+    Column("per_account_limit", Integer, nullable=False),
+    Column("streak_days", Integer, nullable=True),
+    Column("streak_miss", String(8), nullable=True),  # reset | end
+    Column("time_zone", String(64), nullable=False),
+    Column("created_by", ID, ForeignKey("accounts.id"), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("ended_at", UTCDateTime(), nullable=True),
+    CheckConstraint("spent_fen >= 0 AND spent_fen <= budget_fen", name="spend_within_budget"),
+)
+
+campaign_videos = Table(
+    "campaign_videos",
+    metadata,
+    Column("campaign_id", ID, ForeignKey("campaigns.id"), primary_key=True),
+    Column("video_id", ID, ForeignKey("videos.id"), primary_key=True),
+    Index("ix_campaign_videos_video", "video_id"),
+)
+
+# A fan's opt-in to a campaign and the state of a streak (`last_day` in the campaign's zone).
+participations = Table(
+    "participations",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("campaign_id", ID, ForeignKey("campaigns.id"), nullable=False),
+    Column("account_id", ID, ForeignKey("accounts.id"), nullable=False, index=True),
+    Column("opted_in_at", UTCDateTime(), nullable=False),
+    Column("streak", Integer, nullable=False, server_default=text("0")),
+    Column("last_day", String(10), nullable=True),
+    Column("ended_at", UTCDateTime(), nullable=True),
+    UniqueConstraint("campaign_id", "account_id", name="uq_participations_campaign_account"),
+)
+
+# An interaction task's outcome: pending until the likes behind it clear the authenticity
+# hold, then released (rewarded), voided (a like revoked or removed) or unfunded (no budget).
+completions = Table(
+    "completions",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("campaign_id", ID, ForeignKey("campaigns.id"), nullable=False, index=True),
+    Column("account_id", ID, ForeignKey("accounts.id"), nullable=False, index=True),
+    Column("ordinal", Integer, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("amount_fen", BigInteger, nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("settled_at", UTCDateTime(), nullable=True),
+    Column("reason", String(128), nullable=True),
+    UniqueConstraint("campaign_id", "account_id", "ordinal", name="uq_completions_ordinal"),
+    Index("ix_completions_status", "status", "id"),
+)
+
+# The likes made through a campaign (source campaign:<id>), with the local day they count for.
+campaign_likes = Table(
+    "campaign_likes",
+    metadata,
+    Column("like_id", ID, ForeignKey("likes.id"), primary_key=True),
+    Column("campaign_id", ID, ForeignKey("campaigns.id"), nullable=False, index=True),
+    Column("account_id", ID, ForeignKey("accounts.id"), nullable=False, index=True),
+    Column("video_id", ID, ForeignKey("videos.id"), nullable=False, index=True),
+    Column("seq", BigInteger, nullable=False),
+    Column("day", String(10), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("completion_id", ID, ForeignKey("completions.id"), nullable=True, index=True),
+)
+
+# A released reward: at most one per completion (the unique constraint). A coupon's code is
+# made when the fan first asks for it and only its SHA-256 is kept; a donation has no code.
+rewards = Table(
+    "rewards",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("completion_id", ID, ForeignKey("completions.id"), nullable=False, unique=True),
+    Column("campaign_id", ID, ForeignKey("campaigns.id"), nullable=False, index=True),
+    Column("account_id", ID, ForeignKey("accounts.id"), nullable=False, index=True),
+    Column("kind", String(16), nullable=False),  # coupon | donation
+    Column("amount_fen", BigInteger, nullable=False),
+    Column("released_at", UTCDateTime(), nullable=False),
+    Column("coupon_hash", LargeBinary(32), nullable=True, unique=True),
+    Column("code_shown_at", UTCDateTime(), nullable=True),
+    Column("redeemed_at", UTCDateTime(), nullable=True),
+    Column("redeemed_by", ID, ForeignKey("accounts.id"), nullable=True),
+)
+
 
 # --- creator fund (migration 0006) ---
+
+# A creator-fund period: its pool and the rule it pays by (weights per interaction kind and
+# the daily cap of the diminishing returns), stored with the period so a past period's rule
+# never changes. Closing sets `closed_at` and `through_seq` (the events seq the computation
+# read up to, so `plaudit fund verify` replays exactly the ledger entries below it).
+fund_periods = Table(
+    "fund_periods",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("name", String(64), nullable=False, unique=True),
+    Column("starts_at", UTCDateTime(), nullable=False),
+    Column("ends_at", UTCDateTime(), nullable=False),
+    Column("pool_fen", BigInteger, nullable=False),
+    Column("weight_like", Integer, nullable=False),
+    Column("weight_comment", Integer, nullable=False),
+    Column("weight_share", Integer, nullable=False),
+    Column("weight_follow", Integer, nullable=False),
+    Column("daily_cap", Integer, nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("closed_at", UTCDateTime(), nullable=True),
+    Column("through_seq", BigInteger, nullable=True),
+    Column("total_units", BigInteger, nullable=True),
+)
+
+# The frozen statement of one creator in a closed period: the figures behind the payout.
+fund_payouts = Table(
+    "fund_payouts",
+    metadata,
+    Column("period_id", ID, ForeignKey("fund_periods.id"), primary_key=True),
+    Column("creator_id", ID, ForeignKey("accounts.id"), primary_key=True),
+    Column("likes", BigInteger, nullable=False),
+    Column("comments", BigInteger, nullable=False),
+    Column("shares", BigInteger, nullable=False),
+    Column("follows", BigInteger, nullable=False),
+    Column("fans", BigInteger, nullable=False),
+    Column("excluded_revoked", BigInteger, nullable=False),
+    Column("excluded_incentivised", BigInteger, nullable=False),
+    Column("score_units", BigInteger, nullable=False),
+    Column("payout_fen", BigInteger, nullable=False),
+    Index("ix_fund_payouts_creator", "creator_id"),
+)

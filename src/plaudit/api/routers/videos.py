@@ -23,6 +23,10 @@ def video_out(video: Video) -> VideoOut:
         duration_s=video.duration_s,
         published_at=video.published_at,
         likes=video.likes,
+        authentic=video.authentic,
+        revoked=video.revoked,
+        pending=video.pending,
+        incentivised=video.incentivised,
         comments=video.comments,
         shares=video.shares,
     )

@@ -128,9 +128,17 @@ def upgrade() -> None:
     )
     op.create_index(op.f("ix_appeals_account_id"), "appeals", ["account_id"])
     op.create_index(op.f("ix_appeals_verdict_id"), "appeals", ["verdict_id"])
+    op.create_index(
+        "ix_likes_incentivised",
+        "likes",
+        ["video_id"],
+        sqlite_where=sa.text("removed_at IS NULL AND source LIKE 'campaign:%'"),
+        postgresql_where=sa.text("removed_at IS NULL AND source LIKE 'campaign:%'"),
+    )
 
 
 def downgrade() -> None:
+    op.drop_index("ix_likes_incentivised", table_name="likes")
     op.drop_table("appeals")
     op.drop_table("holds")
     op.drop_table("revocations")

@@ -10,15 +10,26 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
-from plaudit.authenticity.attacks import Attack, Likes, Truth, inject
-from plaudit.authenticity.scan import DETECTORS, ScanSettings, all_flagged, scan
+from plaudit.authenticity.attacks import CAMOUFLAGES, Attack, Likes, Truth, inject
+from plaudit.authenticity.batch import DETECTORS, ScanSettings, all_flagged, scan
 
-__all__ = ["GRID", "Metrics", "Row", "evaluate", "prf", "score_run"]
+__all__ = [
+    "GRID",
+    "QUICK_GRID",
+    "Metrics",
+    "Row",
+    "evaluate",
+    "prf",
+    "row_document",
+    "score_run",
+    "summarise",
+]
 
 
 @dataclass(frozen=True)
@@ -39,6 +50,8 @@ class Row:
     false_positive_rate: float
     flagged_organic: int
     seconds: float
+    injected: Attack | None = None
+    """The attack of the run; None for the clean run."""
 
 
 def prf(predicted: NDArray[np.integer], actual: NDArray[np.integer]) -> Metrics:
@@ -53,7 +66,12 @@ def prf(predicted: NDArray[np.integer], actual: NDArray[np.integer]) -> Metrics:
 
 
 def score_run(
-    source: str, attack: str, likes: Likes, truth: Truth | None, settings: ScanSettings
+    source: str,
+    attack: str,
+    likes: Likes,
+    truth: Truth | None,
+    settings: ScanSettings,
+    injected: Attack | None = None,
 ) -> Row:
     table = likes.table()
     started = time.perf_counter()
@@ -79,6 +97,7 @@ def score_run(
         false_positive_rate=organic_flagged / max(1, untouched),
         flagged_organic=organic_flagged,
         seconds=seconds,
+        injected=injected,
     )
 
 
@@ -89,21 +108,31 @@ a farm that makes most of the graph is its own null model (and a different probl
 
 def _grid() -> list[Attack]:
     attacks = []
-    for accounts, videos in ((50, 20), (200, 200), (1000, 500), (500, 2000)):
+    for accounts, videos in ((50, 20), (200, 200), (1000, 500), (500, 2000), (2000, 50)):
         for density in (0.02, 0.05, 0.2, 1.0):
             if accounts * videos * density > MAX_PAYLOAD:
                 continue
-            for camouflage in ("none", "random", "popular"):
+            for camouflage in CAMOUFLAGES:
                 attacks.append(Attack("farm", accounts, videos, density, camouflage))
     for density in (0.05, 0.1, 0.3, 1.0):
         for camouflage in ("none", "popular"):
             attacks.append(Attack("slow_drip", 200, 200, density, camouflage))
+    attacks += [Attack("slow_drip", 1000, 500, 0.1, "random")]
     attacks += [Attack("ring", 10, 0, 0.3), Attack("ring", 30, 0, 0.2), Attack("ring", 50, 0, 0.5)]
     attacks += [Attack("device_farm", 100, 50, 0.2), Attack("device_farm", 500, 200, 0.05)]
+    attacks += [Attack("hijack", 50, 30, 0.3), Attack("hijack", 200, 100, 0.1)]
     return attacks
 
 
 GRID: list[Attack] = _grid()
+QUICK_GRID: list[Attack] = [
+    Attack("farm", 200, 200, 0.05, "popular"),
+    Attack("slow_drip", 200, 200, 0.3, "random"),
+    Attack("ring", 20, 0, 0.3),
+    Attack("device_farm", 100, 50, 0.2),
+    Attack("hijack", 50, 30, 0.3),
+]
+"""A few attacks, one of each kind, for tests and a first look."""
 
 
 def evaluate(
@@ -120,4 +149,46 @@ def evaluate(
             if attack.kind == "ring" and organic.creator_of_video is None:
                 continue
             likes, truth = inject(organic, attack, seed + i)
-            yield score_run(name, attack.label, likes, truth, settings)
+            yield score_run(name, attack.label, likes, truth, settings, attack)
+
+
+def row_document(row: Row) -> dict[str, Any]:
+    """One row as plain JSON: metrics per detector for accounts and likes."""
+    return {
+        "source": row.source,
+        "attack": row.attack,
+        "parameters": row.injected.parameters if row.injected is not None else None,
+        "accounts": {name: asdict(m) for name, m in row.accounts.items()},
+        "likes": {name: asdict(m) for name, m in row.likes.items()},
+        "false_positive_rate": row.false_positive_rate,
+        "flagged_organic": row.flagged_organic,
+        "seconds": round(row.seconds, 3),
+    }
+
+
+def summarise(rows: list[Row]) -> str:
+    """The targets of issue 4, each with how many runs meet it."""
+    lockstep = [
+        r for r in rows if r.injected and r.injected.kind == "farm" and r.injected.density >= 0.05
+    ]
+    drip = [
+        r
+        for r in rows
+        if r.injected and r.injected.kind == "slow_drip" and r.injected.density >= 0.1
+    ]
+    clean = [r for r in rows if r.injected is None]
+    worst_fp = max((r.false_positive_rate for r in rows), default=0.0)
+    lines = [
+        _target("lockstep farms d>=0.05, account F1 >= 0.95", lockstep, 0.95),
+        _target("slow drip d>=0.1, account F1 >= 0.8", drip, 0.8),
+        f"FP on untouched accounts <= 0.1%: worst run {worst_fp:.4%}",
+        "clean graphs: " + ", ".join(f"{r.source} {r.flagged_organic} flagged" for r in clean),
+    ]
+    return "\n".join(lines)
+
+
+def _target(name: str, rows: list[Row], least: float) -> str:
+    met = [r for r in rows if r.accounts["all"].f1 >= least]
+    missed = [f"{r.source} {r.attack} ({r.accounts['all'].f1:.2f})" for r in rows if r not in met]
+    tail = f"; missed: {'; '.join(missed)}" if missed else ""
+    return f"{name}: {len(met)} of {len(rows)}{tail}"

@@ -1,0 +1,211 @@
+"""The scan of the platform's own likes: detectors in, verdicts and revocations out.
+
+`plaudit authenticity scan` without `--input` runs this. It reads every active like
+sequenced up to the current end of the event sequence (`through_seq`), runs the same
+detectors as the standalone scan (`plaudit.authenticity.batch`), and then, in ONE write
+transaction: records the scan, stores each verdict with its evidence, revokes the likes it
+names (a revocation row, a 'revoke' event that becomes a REVOKE ledger entry, the video's
+`revoked` counter), and decides the holds the real-time rules left open up to
+`through_seq`: a flagged held like is revoked, every other one is released.
+
+A like an operator reinstated after an appeal is never revoked again by a later scan; a like
+revoked already stays under its first verdict; a verdict that would revoke nothing new is not
+stored, so running the scan twice on the same data changes nothing the second time.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+from sqlalchemy.engine import Connection
+
+from plaudit.authenticity.batch import ScanSettings, scan
+from plaudit.authenticity.table import Interactions, from_arrays
+from plaudit.authenticity.verdicts import Verdict
+from plaudit.store import Database, utcnow
+from plaudit.store import authenticity as sql
+
+__all__ = ["EVIDENCE_IDS", "PlatformLikes", "ScanReport", "load_likes", "run_platform_scan"]
+
+EVIDENCE_IDS = 5000
+"""A verdict's stored evidence lists at most this many account and video ids (counts are full)."""
+
+
+@dataclass(frozen=True)
+class PlatformLikes:
+    """The scanned likes as a detector table, with the like id of each row."""
+
+    table: Interactions | None
+    like_ids: NDArray[np.int64]
+    through_seq: int | None
+
+
+@dataclass
+class ScanReport:
+    """What one platform scan did."""
+
+    scan_id: int
+    through_seq: int | None
+    likes_scanned: int
+    verdicts: int = 0
+    likes_revoked: int = 0
+    holds_released: int = 0
+    holds_revoked: int = 0
+    notes: list[str] = field(default_factory=list)
+
+    def line(self) -> str:
+        through = (
+            "nothing to scan" if self.through_seq is None else f"through seq {self.through_seq}"
+        )
+        return (
+            f"scan {self.scan_id} ({through}): {self.likes_scanned:,} likes scanned, "
+            f"{self.verdicts} verdicts, {self.likes_revoked:,} likes revoked; holds: "
+            f"{self.holds_released:,} released, {self.holds_revoked:,} revoked"
+        )
+
+
+def load_likes(db: Database) -> PlatformLikes:
+    """Every active like sequenced so far, as integer columns (one read transaction)."""
+    with db.read() as conn:
+        through = sql.max_seq(conn)
+        if through is None:
+            return PlatformLikes(None, np.empty(0, np.int64), None)
+        rows = [row for chunk in sql.likes_to_scan(conn, through) for row in chunk]
+    if not rows:
+        return PlatformLikes(None, np.empty(0, np.int64), through)
+    columns = list(zip(*rows, strict=True))
+    like_ids = np.array(columns[0], dtype=np.int64)
+    video = np.array(columns[2], dtype=np.int64)
+    creator = np.full(int(video.max()) + 1, -1, dtype=np.int64)
+    creator[video] = np.array(columns[6], dtype=np.int64)
+    ip_codes: dict[str, int] = {}
+    table = from_arrays(
+        np.array(columns[1], dtype=np.int64),
+        video,
+        np.array(columns[3], dtype=np.int64),
+        device=np.array([-1 if d is None else d for d in columns[4]], dtype=np.int64),
+        ip=np.array(
+            [-1 if p is None else ip_codes.setdefault(p, len(ip_codes)) for p in columns[5]],
+            dtype=np.int64,
+        ),
+        creator_of_video=creator,
+    )
+    return PlatformLikes(table, like_ids, through)
+
+
+def run_platform_scan(
+    db: Database,
+    settings: ScanSettings | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> ScanReport:
+    """Scan the platform's likes and record the verdicts, revocations and hold decisions."""
+    started = utcnow()
+    likes = load_likes(db)
+    verdicts: list[Verdict] = []
+    notes: list[str] = []
+    if likes.table is not None:
+        result = scan(likes.table, settings, progress)
+        verdicts, notes = result.verdicts, result.notes
+    write = _record(started, likes, verdicts)
+    report = db.write(write)
+    report.notes = notes
+    return report
+
+
+def _record(
+    started: datetime, likes: PlatformLikes, verdicts: list[Verdict]
+) -> Callable[[Connection], ScanReport]:
+    def op(conn: Connection) -> ScanReport:
+        now = utcnow()
+        report = ScanReport(sql.insert_scan(conn, started), likes.through_seq, len(likes.like_ids))
+        flagged: set[int] = set()
+        sql.lock_likes(conn, [int(i) for v in verdicts for i in likes.like_ids[v.likes]])
+        for verdict in sorted(verdicts, key=lambda v: -v.score):
+            named = [int(i) for i in likes.like_ids[verdict.likes]]
+            flagged.update(named)
+            report.likes_revoked += _revoke(conn, likes, verdict, named, now, report)
+        if likes.through_seq is not None:
+            _decide_holds(conn, likes.through_seq, flagged, now, report)
+        sql.finish_scan(
+            conn,
+            report.scan_id,
+            now,
+            likes.through_seq,
+            report.verdicts,
+            report.likes_revoked,
+        )
+        return report
+
+    return op
+
+
+def _revoke(
+    conn: Connection,
+    likes: PlatformLikes,
+    verdict: Verdict,
+    named: list[int],
+    at: datetime,
+    report: ScanReport,
+) -> int:
+    """Store the verdict and revoke its likes, unless it has nothing new to revoke."""
+    reinstated = sql.reinstated_like_ids(conn, named)
+    targets = sql.still_revocable(conn, [i for i in named if i not in reinstated])
+    if not targets:
+        return 0
+    assert likes.table is not None
+    evidence = json.dumps(evidence_of(likes.table, verdict), default=_plain)
+    verdict_id = sql.insert_verdict(
+        conn, report.scan_id, verdict.detector, float(verdict.score), evidence, at
+    )
+    report.verdicts += 1
+    return sql.revoke(conn, verdict_id, targets, at)
+
+
+def _decide_holds(
+    conn: Connection, through_seq: int, flagged: set[int], at: datetime, report: ScanReport
+) -> None:
+    held = sql.open_holds_through(conn, through_seq)
+    revoked = [h for h in held if h[0] in flagged]
+    released = [h for h in held if h[0] not in flagged]
+    sql.close_holds(conn, revoked, "revoked", at)
+    sql.close_holds(conn, released, "released", at)
+    report.holds_revoked, report.holds_released = len(revoked), len(released)
+
+
+def evidence_of(table: Interactions, verdict: Verdict) -> dict[str, Any]:
+    """The stored evidence of a verdict, in platform ids (accounts, videos, window, test)."""
+    return {
+        "detector": verdict.detector,
+        "score": round(float(verdict.score), 2),
+        "accounts_count": len(verdict.accounts),
+        "videos_count": len(verdict.videos),
+        "likes_count": len(verdict.likes),
+        "accounts": table.account_ids[verdict.accounts[:EVIDENCE_IDS]].tolist(),
+        "videos": table.video_ids[verdict.videos[:EVIDENCE_IDS]].tolist(),
+        "window": {
+            "start": _iso(verdict.window[0]),
+            "end": _iso(verdict.window[1]),
+        },
+        "density": round(float(verdict.density), 4),
+        "observed": float(verdict.observed),
+        "expected": round(float(verdict.expected), 3),
+        "notes": verdict.notes,
+    }
+
+
+def _iso(seconds: int) -> str:
+    return datetime.fromtimestamp(int(seconds), UTC).isoformat().replace("+00:00", "Z")
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    raise TypeError(f"not JSON serialisable: {type(value)}")

@@ -1,0 +1,390 @@
+"""Real-time rules at ingest: velocity per account, device and IP prefix; device sharing; new
+accounts. Each like is admitted (accepted or held, with a risk score 0-100) or refused.
+
+Rules and their outcomes (limits are settings, docs/authenticity.md "Real-time rules"):
+
+    rule              key                       window  hold above          refuse above
+    account_velocity  account                   60 s    account_hold        account_limit (429)
+    device_velocity   device id                 60 s    device_hold         device_limit (429)
+    ip_velocity       public IP prefix          60 s    ip_hold             never (carrier NAT)
+    device_accounts   distinct accounts/device  24 h    device_accounts_hold  ..._limit (403)
+    new_account       account younger than age  1 h     new_account_hold    never
+
+The counters are sliding windows kept in this process's memory: nothing is read from or
+written to the database for an accepted like, which keeps the hot path as it was. The price
+is that each API process counts on its own (N processes behind a balancer let through up to N
+times a limit); the batch detectors, which read the stored history, are the backstop.
+
+Loopback and private prefixes are never counted by the IP rule: such an address is a proxy
+or a load balancer in front of the platform, not a client.
+"""
+
+from __future__ import annotations
+
+import bisect
+import functools
+import ipaddress
+import math
+import threading
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass, replace
+from datetime import datetime
+
+from plaudit.config import Settings
+from plaudit.errors import RateLimited, RefusedByRule
+
+__all__ = ["Admission", "RuleEngine", "RuleSettings", "SlidingCounter"]
+
+MINUTE = 60.0
+HOUR = 3600.0
+DAY = 86_400.0
+HOLD_RISK = 50
+"""The risk of a like exactly at a hold limit; held likes score above it."""
+NEW_ACCOUNT_RISK = 10
+_PRUNE_EVERY = 4096
+
+
+@dataclass(frozen=True)
+class RuleSettings:
+    """The limits of the rules (see the module docstring); built from Settings."""
+
+    enabled: bool = True
+    account_hold: int = 20
+    account_limit: int = 60
+    device_hold: int = 30
+    device_limit: int = 120
+    ip_hold: int = 600
+    device_accounts_hold: int = 3
+    device_accounts_limit: int = 10
+    new_account_age_s: int = 86_400
+    new_account_hold: int = 30
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> RuleSettings:
+        return cls(
+            enabled=settings.rules_enabled,
+            account_hold=settings.rule_account_hold_per_min,
+            account_limit=settings.rule_account_limit_per_min,
+            device_hold=settings.rule_device_hold_per_min,
+            device_limit=settings.rule_device_limit_per_min,
+            ip_hold=settings.rule_ip_hold_per_min,
+            device_accounts_hold=settings.rule_device_accounts_hold,
+            device_accounts_limit=settings.rule_device_accounts_limit,
+            new_account_age_s=settings.rule_new_account_age_s,
+            new_account_hold=settings.rule_new_account_hold_per_hour,
+        )
+
+
+class SlidingCounter:
+    """Event times per key; counts the events in the window (t - span, t].
+
+    Times are kept sorted, so bulk items that arrive out of order count correctly; live
+    traffic arrives in order and only appends.
+    """
+
+    def __init__(self, span: float) -> None:
+        self.span = span
+        self._times: dict[Hashable, list[float]] = {}
+
+    def times(self, key: Hashable, at: float) -> list[float]:
+        """The times in the window ending at `at`, oldest first."""
+        times = self._times.get(key)
+        if not times:
+            return []
+        start = bisect.bisect_right(times, at - self.span)
+        return times[start : bisect.bisect_right(times, at)]
+
+    def count(self, key: Hashable, at: float) -> int:
+        times = self._times.get(key)
+        if not times:
+            return 0
+        if times[-1] <= at:  # live traffic: everything up to now is in range
+            return len(times) - bisect.bisect_right(times, at - self.span)
+        return bisect.bisect_right(times, at) - bisect.bisect_right(times, at - self.span)
+
+    def add(self, key: Hashable, at: float) -> None:
+        times = self._times.setdefault(key, [])
+        if not times or times[-1] <= at:
+            times.append(at)
+            if times[0] <= at - self.span:  # keep only what a later event can still count
+                del times[: bisect.bisect_right(times, at - self.span)]
+        else:
+            bisect.insort(times, at)
+
+    def remove(self, key: Hashable, at: float) -> None:
+        times = self._times.get(key)
+        if times:
+            index = bisect.bisect_left(times, at)
+            if index < len(times) and times[index] == at:
+                del times[index]
+
+    def retry_after(self, key: Hashable, at: float, limit: int) -> int:
+        """Whole seconds until one more event at that time would be within `limit`."""
+        window = self.times(key, at)
+        if len(window) < limit:
+            return 0
+        frees_at = window[len(window) - limit] + self.span
+        return max(1, math.ceil(frees_at - at))
+
+    def prune(self, now: float) -> None:
+        """Forget keys whose newest event left the window (keeps memory bounded)."""
+        stale = [
+            key for key, times in self._times.items() if not times or times[-1] <= now - self.span
+        ]
+        for key in stale:
+            del self._times[key]
+        for times in self._times.values():
+            del times[: bisect.bisect_right(times, now - self.span)]
+
+
+class DistinctCounter:
+    """Distinct members (accounts) seen per key (device) within the window."""
+
+    def __init__(self, span: float) -> None:
+        self.span = span
+        self._seen: dict[Hashable, dict[int, float]] = {}
+
+    def count_with(self, key: Hashable, member: int, at: float) -> int:
+        """How many distinct members there would be in the window with `member` added."""
+        seen = self._seen.get(key, {})
+        others = sum(1 for who, last in seen.items() if who != member and last > at - self.span)
+        return others + 1
+
+    def add(self, key: Hashable, member: int, at: float) -> float | None:
+        """Record `member` at `at`; returns its previous time (for `restore`)."""
+        seen = self._seen.setdefault(key, {})
+        before = seen.get(member)
+        seen[member] = max(at, before or at)
+        return before
+
+    def restore(self, key: Hashable, member: int, before: float | None) -> None:
+        seen = self._seen.get(key)
+        if seen is None:
+            return
+        if before is None:
+            seen.pop(member, None)
+        else:
+            seen[member] = before
+
+    def prune(self, now: float) -> None:
+        for key in list(self._seen):
+            seen = {m: t for m, t in self._seen[key].items() if t > now - self.span}
+            if seen:
+                self._seen[key] = seen
+            else:
+                del self._seen[key]
+
+
+@functools.lru_cache(maxsize=65536)
+def _is_public(prefix: str) -> bool:
+    try:
+        return ipaddress.ip_network(prefix, strict=False).is_global
+    except ValueError:
+        return False
+
+
+@dataclass(frozen=True)
+class Admission:
+    """A like the rules let in: `status` accepted or held (by `rule`), with its risk 0-100.
+
+    It also remembers what it added to the counters (`ip_prefix` only when public, the
+    only prefixes counted), so that `RuleEngine.cancel` can take it back when the like is
+    not created after all (already liked, unknown video).
+    """
+
+    status: str
+    risk: int
+    rule: str | None
+    account_id: int
+    device_key: str | None
+    ip_prefix: str | None
+    at: float
+    new_account: bool = False
+    device_seen_before: float | None = None
+
+    @property
+    def held(self) -> bool:
+        return self.status == "held"
+
+
+ACCEPT_ALL = Admission("accepted", 0, None, 0, None, None, 0.0)
+
+
+@dataclass(frozen=True)
+class _Counts:
+    """The count of each window with the like being judged in it (0: rule not applicable)."""
+
+    account: int
+    device: int
+    device_accounts: int
+    ip: int
+    new_account: int
+
+
+class RuleEngine:
+    """Admits likes against the rules; one per process (see the module docstring)."""
+
+    def __init__(self, settings: RuleSettings, created_at: Callable[[int], datetime]) -> None:
+        self.settings = settings
+        self._created_at = created_at
+        self._ages: dict[int, float] = {}
+        self._accounts = SlidingCounter(MINUTE)
+        self._devices = SlidingCounter(MINUTE)
+        self._ips = SlidingCounter(MINUTE)
+        self._new_accounts = SlidingCounter(HOUR)
+        self._device_accounts = DistinctCounter(DAY)
+        self._lock = threading.Lock()
+        self._admitted = 0
+
+    def admit(
+        self, account_id: int, device_key: str | None, ip_prefix: str | None, at: datetime
+    ) -> Admission:
+        """Judge one like; raises RateLimited (429) or RefusedByRule (403) to refuse it."""
+        if not self.settings.enabled:
+            return ACCEPT_ALL
+        when = at.timestamp()
+        new = self._is_new(account_id, when)
+        public_ip = ip_prefix if ip_prefix and _is_public(ip_prefix) else None
+        with self._lock:
+            counts = self._counts(account_id, device_key, public_ip, when, new)
+            self._refuse_if_over(account_id, device_key, counts, when)
+            admission = self._judge(account_id, device_key, public_ip, when, new, counts)
+            before = self._record(admission)
+        return replace(admission, device_seen_before=before) if before is not None else admission
+
+    def _counts(
+        self, account_id: int, device_key: str | None, ip: str | None, at: float, new: bool
+    ) -> _Counts:
+        """What each window would hold with this like in it."""
+        return _Counts(
+            self._accounts.count(account_id, at) + 1,
+            self._devices.count(device_key, at) + 1 if device_key else 0,
+            self._device_accounts.count_with(device_key, account_id, at) if device_key else 0,
+            self._ips.count(ip, at) + 1 if ip else 0,
+            self._new_accounts.count(account_id, at) + 1 if new else 0,
+        )
+
+    def cancel(self, admission: Admission) -> None:
+        """Take back an admission whose like was not created (it must not count)."""
+        if admission is ACCEPT_ALL:
+            return
+        with self._lock:
+            at = admission.at
+            self._accounts.remove(admission.account_id, at)
+            if admission.new_account:
+                self._new_accounts.remove(admission.account_id, at)
+            if admission.device_key:
+                self._devices.remove(admission.device_key, at)
+                self._device_accounts.restore(
+                    admission.device_key, admission.account_id, admission.device_seen_before
+                )
+            if admission.ip_prefix:
+                self._ips.remove(admission.ip_prefix, at)
+
+    def _is_new(self, account_id: int, at: float) -> bool:
+        created = self._ages.get(account_id)
+        if created is None:
+            if len(self._ages) > 200_000:
+                self._ages.clear()
+            created = self._created_at(account_id).timestamp()
+            self._ages[account_id] = created
+        return at - created < self.settings.new_account_age_s
+
+    def _refuse_if_over(
+        self, account_id: int, device_key: str | None, counts: _Counts, at: float
+    ) -> None:
+        rules = self.settings
+        if counts.account > rules.account_limit:
+            raise _rate_limited(
+                "account_velocity",
+                f"this account liked more than {rules.account_limit} times in 60 seconds",
+                rules.account_limit,
+                self._accounts.retry_after(account_id, at, rules.account_limit),
+            )
+        if not device_key:
+            return
+        if counts.device > rules.device_limit:
+            raise _rate_limited(
+                "device_velocity",
+                f"this device sent more than {rules.device_limit} likes in 60 seconds",
+                rules.device_limit,
+                self._devices.retry_after(device_key, at, rules.device_limit),
+            )
+        if counts.device_accounts > rules.device_accounts_limit:
+            raise RefusedByRule(
+                f"{counts.device_accounts} accounts liked from this device within 24 hours; "
+                f"the most is {rules.device_accounts_limit} (rule device_accounts). Like from "
+                "your own device.",
+                rule="device_accounts",
+                limit=rules.device_accounts_limit,
+                window_s=int(DAY),
+            )
+
+    def _judge(
+        self,
+        account_id: int,
+        device_key: str | None,
+        ip_prefix: str | None,
+        at: float,
+        new: bool,
+        counts: _Counts,
+    ) -> Admission:
+        rules = self.settings
+        ratio, rule = counts.account / rules.account_hold, "account_velocity"
+        candidates: list[tuple[float, str]] = []
+        if device_key:
+            candidates.append((counts.device / rules.device_hold, "device_velocity"))
+            candidates.append(
+                (counts.device_accounts / rules.device_accounts_hold, "device_accounts")
+            )
+        if ip_prefix:
+            candidates.append((counts.ip / rules.ip_hold, "ip_velocity"))
+        if new:
+            candidates.append((counts.new_account / rules.new_account_hold, "new_account"))
+        for value, name in candidates:
+            if value > ratio:
+                ratio, rule = value, name
+        risk = min(100, round(HOLD_RISK * ratio) + (NEW_ACCOUNT_RISK if new else 0))
+        held = ratio > 1.0
+        return Admission(
+            "held" if held else "accepted",
+            risk,
+            rule if held else None,
+            account_id,
+            device_key,
+            ip_prefix,
+            at,
+            new_account=new,
+        )
+
+    def _record(self, admission: Admission) -> float | None:
+        """Count the admission; returns when its account was last seen on its device."""
+        at = admission.at
+        before = None
+        self._accounts.add(admission.account_id, at)
+        if admission.new_account:
+            self._new_accounts.add(admission.account_id, at)
+        if admission.device_key:
+            self._devices.add(admission.device_key, at)
+            before = self._device_accounts.add(admission.device_key, admission.account_id, at)
+        if admission.ip_prefix:  # public prefixes only (admit filters them)
+            self._ips.add(admission.ip_prefix, at)
+        self._admitted += 1
+        if self._admitted % _PRUNE_EVERY == 0:
+            self._prune(at)
+        return before
+
+    def _prune(self, now: float) -> None:
+        for counter in (self._accounts, self._devices, self._ips, self._new_accounts):
+            counter.prune(now)
+        self._device_accounts.prune(now)
+
+
+def _rate_limited(rule: str, what: str, limit: int, retry_after: int) -> RateLimited:
+    return RateLimited(
+        f"{what} (rule {rule}); retry after {retry_after} s",
+        rule=rule,
+        limit=limit,
+        window_s=int(MINUTE),
+        retry_after=retry_after,
+    )

@@ -1,0 +1,191 @@
+"""Fan insights for a creator: who the fans are against the platform, how the fan base grows
+and churns, when fans are active, what they over-index on, which videos turn viewers into fans.
+
+Privacy: composition, interest and active-hour cells describe people, so each is suppressed
+below k (`privacy_k`) like every persona answer. Growth and conversion figures count the
+creator's own follows and likes, which the creator's public counters already show; they are
+exact. TGI = 100 x (share among the fans) / (share on the platform).
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from datetime import datetime, timedelta
+from typing import Any
+
+from pyroaring import BitMap
+
+from plaudit.strategy.activity import CONVERSION_WINDOW, LOOKBACK, Activity, china_hour
+
+__all__ = [
+    "AGE_WINDOWS",
+    "WEEKS",
+    "conversions",
+    "fan_hours",
+    "groups",
+    "growth",
+    "headline",
+    "over_indexing",
+    "summary",
+]
+
+WEEKS = 12
+MIN_TGI = 120.0  # "over-indexes": at least 1.2x the platform share
+# Age windows of about 15 years a creator would recognise (as in the persona fan-base
+# sentence): widths alike, so the largest group is a fair comparison.
+AGE_WINDOWS = ((13, 24), (18, 35), (25, 40), (30, 45), (40, 55), (50, 65), (60, 79))
+
+
+def growth(activity: Activity) -> list[dict[str, Any]]:
+    """Per week (oldest first): follows, unfollows, net, followers at the end, churn, likers."""
+    likers: dict[int, set[int]] = defaultdict(set)  # weeks ago (0 = the last 7 days) -> accounts
+    for like in activity.likes:
+        likers[(activity.now - like.created_at) // timedelta(weeks=1)].add(like.account_id)
+    weeks = []
+    for i in range(WEEKS, 0, -1):
+        start, end = activity.now - timedelta(weeks=i), activity.now - timedelta(weeks=i - 1)
+        follows = sum(start <= f.created_at < end for f in activity.follows)
+        unfollows = sum(f.removed_at is not None and start <= f.removed_at < end
+                        for f in activity.follows)  # fmt: skip
+        at_start = _followers_at(activity, start)
+        weeks.append({
+            "week_start": start.isoformat(),
+            "follows": follows,
+            "unfollows": unfollows,
+            "net": follows - unfollows,
+            "followers": _followers_at(activity, end),
+            "churn_rate": round(unfollows / at_start, 4) if at_start else None,
+            "likers": len(likers.get(i - 1, ())),
+        })  # fmt: skip
+    return weeks
+
+
+def _followers_at(activity: Activity, at: datetime) -> int:
+    return sum(
+        f.created_at < at and (f.removed_at is None or f.removed_at >= at) for f in activity.follows
+    )
+
+
+def fan_hours(activity: Activity, k: int) -> list[dict[str, Any]]:
+    """Per hour of the day (China time): how many current followers liked or commented on the
+    creator's videos in that hour in the last 90 days; cells below k suppressed."""
+    fans, since = activity.followers(), activity.now - LOOKBACK
+    by_hour: dict[int, set[int]] = defaultdict(set)
+    for row in (*activity.likes, *activity.comments):
+        if row.account_id in fans and row.created_at >= since:
+            by_hour[china_hour(row.created_at)].add(int(row.account_id))
+    total = len(set().union(*by_hour.values())) if by_hour else 0
+    cells: list[dict[str, Any]] = []
+    for hour in range(24):
+        n = len(by_hour.get(hour, ()))
+        if n >= k:
+            cells.append({"hour": hour, "fans": n, "share": round(n / total, 4)})
+        else:
+            cells.append({"hour": hour, "fans": f"<{k}", "suppressed": True})
+    return cells
+
+
+def conversions(activity: Activity, limit: int = 10) -> list[dict[str, Any]]:
+    """Videos that turned viewers into fans: a follow in the last 90 days is credited to the
+    video the follower liked first within the 7 days before following."""
+    likes_by: dict[int, list[Any]] = defaultdict(list)
+    for like in activity.likes:
+        likes_by[int(like.account_id)].append(like)
+    credited: Counter[int] = Counter()
+    for follow in activity.follows:
+        if follow.created_at < activity.now - LOOKBACK:
+            continue
+        window = [
+            like for like in likes_by.get(int(follow.follower_id), ())
+            if follow.created_at - CONVERSION_WINDOW <= like.created_at <= follow.created_at
+        ]  # fmt: skip
+        if window:
+            credited[int(min(window, key=lambda like: like.created_at).video_id)] += 1
+    since = activity.now - LOOKBACK
+    likers: dict[int, set[int]] = defaultdict(set)
+    for like in activity.likes:
+        if like.created_at >= since:
+            likers[int(like.video_id)].add(int(like.account_id))
+    titles = {int(v.id): (v.title, v.category) for v in activity.videos}
+    rows = [
+        {
+            "video_id": video,
+            "title": titles.get(video, ("", ""))[0],
+            "category": titles.get(video, ("", ""))[1],
+            "conversions": n,
+            "likers": len(likers[video]),
+            "conversion_rate": round(n / len(likers[video]), 4) if likers[video] else None,
+        }
+        for video, n in credited.items()
+    ]
+    return sorted(rows, key=lambda r: (-r["conversions"], r["video_id"]))[:limit]
+
+
+def over_indexing(fan_base: dict[str, Any], family: str = "interest") -> list[dict[str, Any]]:
+    """The family's tags the fans have at least 1.2x as often as the platform, highest first."""
+    rows = fan_base.get("families", {}).get(family, [])
+    found = [r for r in rows if not r.get("suppressed") and r.get("tgi", 0) >= MIN_TGI]
+    return sorted(found, key=lambda r: -r["tgi"])
+
+
+Group = tuple[str, int, int]  # gender, youngest, oldest
+
+
+def groups() -> list[tuple[Group, str]]:
+    """The (gender, age window) groups the headline compares, with their segment expression."""
+    return [
+        ((gender, lo, hi), f"gender = {gender} and age in {lo}..{hi}")
+        for gender in ("female", "male")
+        for lo, hi in AGE_WINDOWS
+    ]
+
+
+def headline(members: dict[Group, BitMap], universe: int, fans: BitMap, k: int) -> dict[str, Any]:
+    """The largest (gender, age window) group of fans, its share and its ratio to the platform,
+    e.g. "62% of your fans are women aged 18-35, 1.8x the platform average"; `members` holds
+    each group's accounts on the platform, `universe` how many accounts there are."""
+    n, (gender, lo, hi) = max(
+        ((fans.intersection_cardinality(group), key) for key, group in members.items()),
+        key=lambda item: item[0],
+        default=(0, ("female", 18, 35)),
+    )
+    if n < k or not fans or not universe:
+        return {
+            "suppressed": True,
+            "en": f"No group of your fans is large enough (at least {k}) to describe.",
+            "zh": f"你的粉丝中没有足够大（至少{k}人）的群体可以描述。",
+        }
+    share, base = n / len(fans), len(members[(gender, lo, hi)]) / universe
+    ratio = share / base if base else 0.0
+    who_en, who_zh = ("women", "女性") if gender == "female" else ("men", "男性")
+    pct = round(100 * share)
+    return {
+        "gender": gender, "age_from": lo, "age_to": hi, "fans": n,
+        "share": round(share, 4), "platform_share": round(base, 4), "ratio": round(ratio, 2),
+        "en": f"{pct}% of your fans are {who_en} aged {lo}-{hi}, {ratio:.1f}x the platform average",
+        "zh": f"你的粉丝中{pct}%是{lo}-{hi}岁的{who_zh}，是平台平均水平的{ratio:.1f}倍",
+    }  # fmt: skip
+
+
+def summary(insights: dict[str, Any]) -> dict[str, str]:
+    """A few sentences in English and Chinese from the figures above (never other numbers)."""
+    en, zh = [insights["headline"]["en"] + "."], [insights["headline"]["zh"] + "。"]
+    recent = insights["growth"][-4:]
+    gained, lost = sum(w["follows"] for w in recent), sum(w["unfollows"] for w in recent)
+    en.append(f"In the last 4 weeks you gained {gained} followers and lost {lost} "
+              f"(net {gained - lost:+d}).")  # fmt: skip
+    zh.append(f"最近4周新增粉丝{gained}人，流失{lost}人（净增{gained - lost:+d}）。")
+    hours = [c for c in insights["active_hours"] if not c.get("suppressed")]
+    if hours:
+        peak = max(hours, key=lambda c: c["fans"])["hour"]
+        en.append(f"Your fans are most active around {peak}:00 China time.")
+        zh.append(f"你的粉丝在北京时间{peak}点前后最活跃。")
+    if insights["interests"]:
+        top = insights["interests"][0]
+        en.append(f"They over-index on {top['en']} (TGI {top['tgi']:.0f}).")
+        zh.append(f"他们对{top['zh']}的兴趣明显高于平台平均（TGI {top['tgi']:.0f}）。")
+    if insights["converting_videos"]:
+        video = insights["converting_videos"][0]
+        en.append(f'"{video["title"]}" turned the most viewers into fans ({video["conversions"]}).')
+        zh.append(f"《{video['title']}》带来的新粉丝最多（{video['conversions']}人）。")
+    return {"en": " ".join(en), "zh": "".join(zh)}
