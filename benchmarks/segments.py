@@ -12,14 +12,14 @@ counting the same condition over the same tags as a table of one BOOLEAN column 
 plus an age column, built in the same run. Also prints the index size (portable
 serialization, which is close to its memory footprint) and the time to build it.
 
-Run: ``PYTHONPATH=src python benchmarks/segments.py [n_accounts] [runs]``.
+Run: ``python benchmarks/segments.py [count|refresh] [n_accounts] [runs]``.
 """
 
 from __future__ import annotations
 
+import argparse
 import sqlite3
 import statistics
-import sys
 import tempfile
 import time
 from collections.abc import Callable
@@ -325,8 +325,22 @@ def refresh_main(n: int) -> None:
     )
 
 
+def _arguments() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        description="Segment count against DuckDB on N generated accounts; with `refresh`, "
+        "the full and incremental refresh of a generated store instead."
+    )
+    parser.add_argument("mode", nargs="?", choices=("count", "refresh"), default="count")
+    parser.add_argument(
+        "accounts", nargs="?", type=int, help="accounts (default 10M; 1M for refresh)"
+    )
+    parser.add_argument("runs", nargs="?", type=int, help="count runs for the median")
+    return parser.parse_args()
+
+
 if __name__ == "__main__":
-    if sys.argv[1:2] == ["refresh"]:
-        refresh_main(int(sys.argv[2]) if len(sys.argv) > 2 else 1_000_000)
+    arguments = _arguments()
+    if arguments.mode == "refresh":
+        refresh_main(arguments.accounts or 1_000_000)
     else:
-        main(*[int(a) for a in sys.argv[1:3]])
+        main(*[a for a in (arguments.accounts, arguments.runs) if a is not None])

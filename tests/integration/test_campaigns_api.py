@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from plaudit.ledger.entries import Kind, decode_entry
 from plaudit.persona import compute_index
 from plaudit.store import authenticity as authenticity_sql
 from plaudit.store import utcnow
@@ -136,7 +137,14 @@ def test_a_brand_campaign_from_targeting_to_conversion(api: Api) -> None:
             "likes": 1,
         }
     ]
-    assert client.get(f"/v1/videos/{videos[0]}").json()["incentivised"] == 1
+    counts = client.get(f"/v1/videos/{videos[0]}").json()
+    assert (counts["incentivised"], counts["organic"]) == (1, counts["likes"] - 1)
+    # The disclosure is in the ledger too: the like's entry carries the campaign source.
+    api.platform.integrator.stop()  # integrate here, not in the background thread
+    api.platform.integrator.catch_up()
+    seq = liked.json()["seq"]
+    entry = decode_entry(client.get(f"/v1/ledger/entries/{seq}").content)
+    assert (entry.kind, entry.target_id, entry.source) == (Kind.LIKE, videos[0], source)
 
     assert client.post("/v1/campaigns/settle", headers=operator).json() == {
         "counts": {"pending": 2}

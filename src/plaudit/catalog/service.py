@@ -43,6 +43,11 @@ class Video:
         """Active likes neither revoked by a verdict nor pending behind a hold."""
         return self.likes - self.revoked - self.pending
 
+    @property
+    def organic(self) -> int:
+        """Active likes that no campaign incentivised (the total minus `incentivised`)."""
+        return self.likes - self.incentivised
+
 
 def _video(row: Row[Any]) -> Video:
     return Video(

@@ -27,6 +27,7 @@ def video_out(video: Video) -> VideoOut:
         revoked=video.revoked,
         pending=video.pending,
         incentivised=video.incentivised,
+        organic=video.organic,
         comments=video.comments,
         shares=video.shares,
     )
