@@ -32,6 +32,19 @@ def _run(world: World, *args: str) -> tuple[int, str]:
     return result.exit_code, result.stdout
 
 
+def test_the_platform_scan_settles_what_it_cleared(world: World) -> None:
+    fan = world.fan()
+    world.refresh_persona()
+    campaign = world.campaign()
+    world.platform.campaigns.opt_in(fan, campaign.id)
+    world.like(fan, world.videos[0], f"campaign:{campaign.id}")
+
+    code, output = _run(world, "authenticity", "scan")
+    assert code == 0, output
+    assert "campaign completions settled: 1 released" in output
+    assert _run(world, "campaigns", "settle") == (0, "nothing to settle\n")
+
+
 def test_settle_then_report_as_json_and_csv(world: World) -> None:
     fan = world.fan()
     world.refresh_persona()

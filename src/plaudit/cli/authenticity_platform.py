@@ -12,6 +12,8 @@ import click
 
 from plaudit.authenticity.batch import ScanSettings
 from plaudit.cli.common import open_platform, print_json, settings_options, stage_progress
+from plaudit.errors import Conflict
+from plaudit.platform import Platform
 
 __all__ = ["appeals_command", "decide_command", "scan_platform"]
 
@@ -22,17 +24,34 @@ def scan_platform(
     data_dir: str | None,
     database_url: str | None,
 ) -> None:
-    """Scan every like sequenced so far; verdicts become revocations in the counts and log."""
+    """Scan every like sequenced so far; verdicts become revocations in the counts and log,
+    then campaign completions whose likes this scan cleared (or revoked) are settled."""
     with open_platform(config_file, data_dir, database_url) as platform:
         first = "reading the platform's likes"
         with stage_progress(first, len(settings.detectors)) as advance:
             report = platform.authenticity.scan(
                 settings, progress=lambda name: advance(f"detector {name}")
             )
-        platform.integrator.catch_up()  # the REVOKE entries, signed before we return
+        settled = platform.campaigns.settle()
+        signed = _sign_revocations(platform)
     for note in report.notes:
         click.echo(f"note: {note}", err=True)
     click.echo(report.line())
+    if settled.counts:
+        outcomes = ", ".join(f"{n} {status}" for status, n in sorted(settled.counts.items()))
+        click.echo(f"campaign completions settled: {outcomes}")
+    if not signed:
+        click.echo("the running server's integrator signs the REVOKE entries", err=True)
+
+
+def _sign_revocations(platform: Platform) -> bool:
+    """Integrate the REVOKE entries before returning; False when a running server's
+    integrator is doing it (it advanced the log first: nothing is lost either way)."""
+    try:
+        platform.integrator.catch_up()
+    except Conflict:
+        return False
+    return True
 
 
 @click.command("appeals")
