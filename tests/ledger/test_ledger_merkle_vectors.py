@@ -1,4 +1,4 @@
-"""Third-party RFC 6962 / RFC 9162 vectors: every file in shared/data/rfc6962.
+"""Third-party RFC 6962 / RFC 9162 vectors: every file in data/rfc6962.
 
 Sources (see that folder's README.md): the classic 8-leaf tree of transparency-dev/merkle,
 all of transparency-dev/merkle's ``testdata/inclusion`` and ``testdata/consistency`` cases
@@ -35,11 +35,11 @@ from plaudit.ledger.merkle import NodeReader
 
 
 def _locate_vectors() -> Path:
-    path = Path(__file__).resolve().parents[2].parent / "shared/data/rfc6962"
+    path = Path(__file__).resolve().parents[2] / "data/rfc6962"
     if not (path / "README.md").is_file():
         raise FileNotFoundError(
-            f"RFC 6962 test vectors not found at {path}: the shared/ folder must sit beside "
-            "the repository checkout (shared/data/rfc6962)"
+            f"RFC 6962 test vectors not found at {path}: they ship with the repository "
+            "(data/rfc6962); restore them with `git checkout -- data/rfc6962`"
         )
     return path
 
@@ -123,7 +123,7 @@ TD_CONSISTENCY = sorted((TD / "consistency").rglob("*.json"))
 
 # Our verifier is strict: every hash is 32 bytes. This one transparency-dev case uses
 # 12-byte placeholder "roots" ("don't care 1") and expects acceptance; we must reject it.
-# (Policy difference documented in shared/data/rfc6962/README.md.)
+# (Policy difference documented in data/rfc6962/README.md.)
 STRICT_HASH_SIZE_DIFFERENCES = {
     "consistency/additional/sizes-are-equal-one-and-proof-is-empty.json"
 }

@@ -131,7 +131,11 @@ def organic_times(
 def kuairec_likes(path: Path, seed: int, days: int = 60) -> Likes:
     """KuaiRec `user,video` pairs (no header, no times) with organic-looking times."""
     if not path.is_file():
-        raise InvalidInput(f"{path}: no such file (KuaiRec shifted_logs.csv)", field="kuairec")
+        raise InvalidInput(
+            f"{path}: no such file (KuaiRec shifted_logs.csv); it ships in the repository's "
+            "data/kuairec folder: pass --kuairec PATH to it",
+            field="kuairec",
+        )
     table = pacsv.read_csv(path, read_options=pacsv.ReadOptions(column_names=["user", "video"]))
     user = table.column("user").to_numpy().astype(np.int64)
     video = table.column("video").to_numpy().astype(np.int64)

@@ -32,7 +32,9 @@ from plaudit.sim import SIZES
 
 __all__ = ["authenticity"]
 
-KUAIREC = Path("../shared/data/kuairec/shifted_logs.csv")
+# The KuaiRec-derived pairs ship with the repository (data/kuairec, CC BY-SA 4.0); an installed
+# wheel has no checkout around it, so `--kuairec PATH` names the file there.
+KUAIREC = Path(__file__).resolve().parents[3] / "data" / "kuairec" / "shifted_logs.csv"
 
 
 @click.group()
