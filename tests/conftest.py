@@ -16,9 +16,6 @@ import pytest
 from plaudit.config import Settings, load_settings
 from plaudit.platform import Platform
 
-SHARED = Path(__file__).resolve().parents[1].parent / "shared"
-
-
 def postgres_admin_url() -> str | None:
     url = os.environ.get("PLAUDIT_TEST_POSTGRES_URL")
     if not url:
