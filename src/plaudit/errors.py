@@ -362,3 +362,10 @@ class PersonaIndexMissing(NotFound):
 
     type = "persona-index-missing"
     title = "Persona index missing"
+
+
+class MissingDependency(ConfigError):
+    """An optional extra is not installed: the detail names the `pip install` that adds it."""
+
+    type = "missing-dependency"
+    title = "Missing dependency"
