@@ -5,10 +5,14 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from plaudit.cli.common import log_progress, open_platform, print_json, settings_options
+
+if TYPE_CHECKING:
+    from plaudit.platform import Platform
 
 __all__ = ["lake"]
 
@@ -33,6 +37,17 @@ def _echo_progress(draw: Callable[[int, int], None]) -> Callable[[int, int], Non
     return report
 
 
+def _integrate_pending(platform: Platform) -> None:
+    """The lake holds what the ledger holds: integrate what is pending first, unless a
+    running server's integrator is doing it (then its next export takes the rest)."""
+    from plaudit.errors import Conflict
+
+    try:
+        platform.integrator.catch_up()
+    except Conflict:
+        click.echo("a running server integrates the ledger; exporting what it has", err=True)
+
+
 @lake.command("export")
 @click.argument("lake_url", required=False, metavar="[LAKE]")
 @settings_options
@@ -52,6 +67,7 @@ def export_command(
     from plaudit.lake.key import load_or_create_lake_key
 
     with open_platform(config_file, data_dir, database_url) as platform:
+        _integrate_pending(platform)
         url = _default_lake(platform.settings.data_path, lake_url)
         key = load_or_create_lake_key(platform.settings.data_path)
         with log_progress("exporting the lake", show_from=1) as draw:
@@ -79,10 +95,8 @@ def show_command(lake_url: str | None, data_dir: str | None, as_json: bool) -> N
     if as_json:
         print_json(manifest.to_json())
         return
-    click.echo(
-        f"lake {url}: events through seq {manifest.through_seq - 1}, "
-        f"{manifest.exports} exports, last {manifest.exported_at}"
-    )
+    held = f"events 0..{manifest.through_seq - 1}" if manifest.through_seq else "no events yet"
+    click.echo(f"lake {url}: {held}, {manifest.exports} exports, last {manifest.exported_at}")
     for name, parts in sorted(manifest.tables.items()):
         rows = sum(part.rows for part in parts)
         click.echo(f"  {name}: {rows:,} rows in {len(parts)} files")
