@@ -58,6 +58,7 @@ __all__ = [
     "InvalidInput",
     "LikeNotFound",
     "LikedBeforeCampaign",
+    "MissingDependency",
     "NotAuthenticated",
     "NotEligible",
     "NotFollowing",
