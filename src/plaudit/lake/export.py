@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from plaudit.errors import StorageError
@@ -28,8 +29,9 @@ from plaudit.lake.schema import (
     COMPLETIONS,
     INTERACTIONS,
     PROFILES,
-    SCHEMAS,
     SNAPSHOT_TABLES,
+    TIME,
+    TableSchema,
 )
 from plaudit.store import Database
 from plaudit.store import lake as sql
@@ -37,7 +39,6 @@ from plaudit.store.ledger import LedgerSQL
 
 __all__ = ["ExportReport", "export_lake"]
 
-DAY_US = 86_400 * 1_000_000
 Progress = Callable[[int, int], None]
 
 
@@ -155,33 +156,65 @@ def _export_chunk(
             f"events {lo}..{hi - 1}: {len(events)} rows found for {hi - lo} sequence numbers; "
             "an event kind the lake does not know, or a row missing behind an event"
         )
-    rows = [
+    written = _write_days(location, INTERACTIONS, _event_table(events, hasher), lo, hi)
+    rows = [row._asdict() for row in incentivised]
+    likes = _rows_table(CAMPAIGN_LIKES, rows, dated=True)
+    return written + _write_days(location, CAMPAIGN_LIKES, likes, lo, hi)
+
+
+def _times(values: Sequence[Any]) -> pa.Array:
+    """UTC timestamps from the driver's values: SQLite's UTC text or aware datetimes."""
+    if values and isinstance(values[0], str):
+        return pa.array(values, pa.string()).cast(pa.timestamp("us")).cast(TIME)
+    return pa.array(values, TIME)
+
+
+def _event_table(rows: Sequence[tuple[Any, ...]], hasher: _Hasher) -> pa.Table:
+    empty: tuple[Any, ...] = ()
+    columns = dict(zip(sql.EVENT_COLUMNS, zip(*rows, strict=True), strict=True)) if rows else {}
+
+    def get(name: str) -> tuple[Any, ...]:
+        return columns.get(name, empty)
+
+    at = _times(get("at"))
+    return pa.table(
         {
-            **event._asdict(),
-            "device": hasher("device", event.device_id),
-            "network": hasher("network", event.ip_prefix),
+            "seq": pa.array(get("seq"), pa.int64()),
+            "kind": pa.array(get("kind"), pa.string()),
+            "ref_id": pa.array(get("ref_id"), pa.int64()),
+            "account_id": pa.array(get("account_id"), pa.int64()),
+            "target_id": pa.array(get("target_id"), pa.int64()),
+            "at": at,
+            "source": pa.array(get("source"), pa.string()),
+            "device": pa.array([hasher("device", v) for v in get("device_id")], pa.string()),
+            "network": pa.array([hasher("network", v) for v in get("ip_prefix")], pa.string()),
+            "day": _days(at),
         }
-        for event in events
-    ]
-    written = _write_days(location, INTERACTIONS.name, rows, lo, hi)
-    likes = [row._asdict() for row in incentivised]
-    written += _write_days(location, CAMPAIGN_LIKES.name, likes, lo, hi)
-    return written
+    )
+
+
+def _days(at: pa.Array) -> pa.Array:
+    return at.cast(pa.date32()).cast(pa.string())
+
+
+def _rows_table(schema: TableSchema, rows: Sequence[dict[str, Any]], *, dated: bool) -> pa.Table:
+    """A table of NamedTuple rows (`<column>_us` integers become TIME columns)."""
+    names = [name for name in schema.names if name != "day"]
+    arrays = schema.to_arrays(schema.rows_to_columns(rows, names))
+    table = pa.table(arrays, names=names)
+    return table.append_column("day", _days(table["at"])) if dated else table
 
 
 def _write_days(
-    location: Location, table: str, rows: Sequence[dict[str, Any]], lo: int, hi: int
+    location: Location, schema: TableSchema, data: pa.Table, lo: int, hi: int
 ) -> list[tuple[str, PartFile]]:
     """One file per UTC day of the rows: `TABLE/day=YYYY-MM-DD/seq-LO-HI.parquet`."""
-    by_day: dict[str, list[dict[str, Any]]] = {}
-    for row in rows:
-        day = datetime.fromtimestamp(row["at_us"] // DAY_US * 86_400, UTC).date().isoformat()
-        by_day.setdefault(day, []).append(row)
     written = []
-    for day, day_rows in sorted(by_day.items()):
-        path = f"{table}/day={day}/seq-{lo:012d}-{hi - 1:012d}.parquet"
-        _write_parquet(location, path, table, [{**r, "day": day} for r in day_rows])
-        written.append((table, PartFile(path, len(day_rows))))
+    for day in sorted(pc.unique(data["day"]).to_pylist()):
+        part = data.filter(pc.equal(data["day"], day))
+        path = f"{schema.name}/day={day}/seq-{lo:012d}-{hi - 1:012d}.parquet"
+        _write_parquet(location, path, schema, part)
+        written.append((schema.name, PartFile(path, part.num_rows)))
     return written
 
 
@@ -191,18 +224,14 @@ def _snapshots(
     with db.read() as conn:
         profiles = [row._asdict() for part in sql.profiles_all(conn) for row in part]
         completions = [row._asdict() for row in sql.completions_all(conn)]
-    for table, rows in ((PROFILES.name, profiles), (COMPLETIONS.name, completions)):
-        path = f"{table}/export={snapshot_id}/part-0.parquet"
-        _write_parquet(location, path, table, rows)
-        manifest.tables[table] = [PartFile(path, len(rows))]
+    for schema, rows in ((PROFILES, profiles), (COMPLETIONS, completions)):
+        path = f"{schema.name}/export={snapshot_id}/part-0.parquet"
+        _write_parquet(location, path, schema, _rows_table(schema, rows, dated=False))
+        manifest.tables[schema.name] = [PartFile(path, len(rows))]
     return len(profiles), len(completions)
 
 
-def _write_parquet(
-    location: Location, path: str, table: str, rows: Sequence[dict[str, Any]]
-) -> None:
-    schema = SCHEMAS[table]
-    data = pa.table(schema.to_arrays(schema.rows_to_columns(rows)), schema=schema.arrow)
+def _write_parquet(location: Location, path: str, schema: TableSchema, data: pa.Table) -> None:
     sink = pa.BufferOutputStream()
-    pq.write_table(data, sink, compression="zstd")
+    pq.write_table(data.select(schema.names).cast(schema.arrow), sink, compression="zstd")
     location.write_bytes(path, sink.getvalue().to_pybytes())

@@ -44,18 +44,23 @@ class TableSchema:
     def source_key(self, column: str, kind: pa.DataType) -> str:
         return f"{column}_us" if kind == TIME else column
 
+    def type_of(self, column: str) -> pa.DataType:
+        return dict(self.columns)[column]
+
     def to_arrays(self, columns: Mapping[str, Sequence[Any]]) -> list[pa.Array]:
         return [
-            pa.array(columns[name], pa.int64()).cast(TIME)
-            if kind == TIME
-            else pa.array(columns[name], kind)
-            for name, kind in self.columns
+            pa.array(values, pa.int64()).cast(TIME)
+            if self.type_of(name) == TIME
+            else pa.array(values, self.type_of(name))
+            for name, values in columns.items()
         ]
 
-    def rows_to_columns(self, rows: Sequence[Mapping[str, Any]]) -> dict[str, list[Any]]:
-        return {
-            name: [row[self.source_key(name, kind)] for row in rows] for name, kind in self.columns
-        }
+    def rows_to_columns(
+        self, rows: Sequence[Mapping[str, Any]], names: Sequence[str]
+    ) -> dict[str, list[Any]]:
+        """Columns `names` of rows whose TIME columns are `<name>_us` integers."""
+        keys = {name: self.source_key(name, self.type_of(name)) for name in names}
+        return {name: [row[key] for row in rows] for name, key in keys.items()}
 
 
 INTERACTIONS = TableSchema(

@@ -1,8 +1,8 @@
 """SQL the event lake's export reads: events with their rows, profiles, campaign facts.
 
 Every query reads a half-open range of the event sequence, so the export proceeds in chunks
-from a watermark and a chunk read twice gives the same rows. Times come back as UTC
-microseconds (`ledger.time_us`) on both engines.
+from a watermark and a chunk read twice gives the same rows. Snapshot times come back
+as UTC microseconds (`ledger.time_us`) on both engines.
 """
 
 from __future__ import annotations
@@ -10,27 +10,20 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any, NamedTuple
 
-from sqlalchemy import and_, case, literal, select
+from sqlalchemy import select
 from sqlalchemy.engine import Connection
-from sqlalchemy.sql import Select
 
 from plaudit.store.ledger import time_us
 from plaudit.store.tables import (
     campaign_likes,
-    comments,
     completions,
-    events,
-    follows,
-    likes,
     profiles,
-    revocations,
-    shares,
 )
 
 __all__ = [
+    "EVENT_COLUMNS",
     "CampaignLikeRow",
     "CompletionRow",
-    "EventRow",
     "ProfileRow",
     "campaign_likes_between",
     "completions_all",
@@ -39,18 +32,18 @@ __all__ = [
 ]
 
 
-class EventRow(NamedTuple):
-    """One sequenced interaction as the lake stores it (before keyed hashing)."""
-
-    seq: int
-    kind: str
-    ref_id: int
-    account_id: int
-    target_id: int
-    at_us: int
-    source: str
-    device_id: int | None
-    ip_prefix: str | None
+EVENT_COLUMNS = (
+    "seq",
+    "kind",
+    "ref_id",
+    "account_id",
+    "target_id",
+    "at",
+    "source",
+    "device_id",
+    "ip_prefix",
+)
+"""The columns of `events_between`, in order."""
 
 
 class ProfileRow(NamedTuple):
@@ -86,102 +79,56 @@ class CompletionRow(NamedTuple):
     settled_at_us: int | None
 
 
-def _in_range(lo: int, hi: int) -> Any:
-    return and_(events.c.seq >= lo, events.c.seq < hi)
+# One statement per chunk: each kind's rows joined to its events. Read on the driver's cursor:
+# a lake export reads every event, and SQLAlchemy's per-row result processing cost more than
+# the export's own work (benchmarks/lake.py).
+_EVENTS_SQL = """
+SELECT e.seq, e.kind, e.ref_id, l.account_id, l.video_id,
+       CASE WHEN e.kind = 'unlike' THEN l.removed_at ELSE l.created_at END,
+       CASE WHEN e.kind = 'unlike' THEN l.removed_source ELSE l.source END,
+       CASE WHEN e.kind = 'unlike' THEN NULL ELSE l.device_id END,
+       CASE WHEN e.kind = 'unlike' THEN NULL ELSE l.ip_prefix END
+FROM events e JOIN likes l ON l.id = e.ref_id
+WHERE e.kind IN ('like', 'unlike') AND e.seq >= {lo} AND e.seq < {hi}
+UNION ALL
+SELECT e.seq, e.kind, e.ref_id, c.account_id, c.video_id, c.created_at, c.source, c.device_id,
+       c.ip_prefix
+FROM events e JOIN comments c ON c.id = e.ref_id
+WHERE e.kind = 'comment' AND e.seq >= {lo} AND e.seq < {hi}
+UNION ALL
+SELECT e.seq, e.kind, e.ref_id, s.account_id, s.video_id, s.created_at, s.source, s.device_id,
+       s.ip_prefix
+FROM events e JOIN shares s ON s.id = e.ref_id
+WHERE e.kind = 'share' AND e.seq >= {lo} AND e.seq < {hi}
+UNION ALL
+SELECT e.seq, e.kind, e.ref_id, f.follower_id, f.creator_id,
+       CASE WHEN e.kind = 'unfollow' THEN f.removed_at ELSE f.created_at END, f.source, NULL, NULL
+FROM events e JOIN follows f ON f.id = e.ref_id
+WHERE e.kind IN ('follow', 'unfollow') AND e.seq >= {lo} AND e.seq < {hi}
+UNION ALL
+SELECT e.seq, e.kind, e.ref_id, r.account_id, r.video_id,
+       CASE WHEN e.kind = 'reinstate' THEN r.reinstated_at ELSE r.revoked_at END,
+       'verdict:' || r.verdict_id, NULL, NULL
+FROM events e JOIN revocations r ON r.id = e.ref_id
+WHERE e.kind IN ('revoke', 'reinstate') AND e.seq >= {lo} AND e.seq < {hi}
+ORDER BY 1
+"""
 
 
-def _likes(lo: int, hi: int) -> Select[Any]:
-    unlike = events.c.kind == "unlike"
-    return (
-        select(
-            events.c.seq,
-            events.c.kind,
-            events.c.ref_id,
-            likes.c.account_id,
-            likes.c.video_id,
-            case((unlike, likes.c.removed_at), else_=likes.c.created_at),
-            case((unlike, likes.c.removed_source), else_=likes.c.source),
-            case((unlike, None), else_=likes.c.device_id),
-            case((unlike, None), else_=likes.c.ip_prefix),
-        )
-        .join(likes, likes.c.id == events.c.ref_id)
-        .where(_in_range(lo, hi), events.c.kind.in_(("like", "unlike")))
-    )
+def events_between(conn: Connection, lo: int, hi: int) -> list[tuple[Any, ...]]:
+    """The events with `lo <= seq < hi` joined with their rows (EVENT_COLUMNS), by seq.
 
-
-def _posts(table: Any, kind: str, lo: int, hi: int) -> Select[Any]:
-    """Comments and shares: made once, from a device and a network."""
-    return (
-        select(
-            events.c.seq,
-            events.c.kind,
-            events.c.ref_id,
-            table.c.account_id,
-            table.c.video_id,
-            table.c.created_at,
-            table.c.source,
-            table.c.device_id,
-            table.c.ip_prefix,
-        )
-        .join(table, table.c.id == events.c.ref_id)
-        .where(_in_range(lo, hi), events.c.kind == kind)
-    )
-
-
-def _follows(lo: int, hi: int) -> Select[Any]:
-    unfollow = events.c.kind == "unfollow"
-    return (
-        select(
-            events.c.seq,
-            events.c.kind,
-            events.c.ref_id,
-            follows.c.follower_id,
-            follows.c.creator_id,
-            case((unfollow, follows.c.removed_at), else_=follows.c.created_at),
-            follows.c.source,
-            literal(None),
-            literal(None),
-        )
-        .join(follows, follows.c.id == events.c.ref_id)
-        .where(_in_range(lo, hi), events.c.kind.in_(("follow", "unfollow")))
-    )
-
-
-def _verdicts(lo: int, hi: int) -> Select[Any]:
-    """Revocations and reinstatements: the source names the verdict, as in the ledger."""
-    reinstate = events.c.kind == "reinstate"
-    return (
-        select(
-            events.c.seq,
-            events.c.kind,
-            events.c.ref_id,
-            revocations.c.account_id,
-            revocations.c.video_id,
-            case((reinstate, revocations.c.reinstated_at), else_=revocations.c.revoked_at),
-            literal("verdict:") + revocations.c.verdict_id.cast(likes.c.source.type),
-            literal(None),
-            literal(None),
-        )
-        .join(revocations, revocations.c.id == events.c.ref_id)
-        .where(_in_range(lo, hi), events.c.kind.in_(("revoke", "reinstate")))
-    )
-
-
-def events_between(conn: Connection, lo: int, hi: int) -> list[EventRow]:
-    """The events with `lo <= seq < hi` joined with their rows, in sequence order."""
-    parts = (
-        _likes(lo, hi),
-        _posts(comments, "comment", lo, hi),
-        _posts(shares, "share", lo, hi),
-        _follows(lo, hi),
-        _verdicts(lo, hi),
-    )
-    rows = [row for part in parts for row in conn.execute(part)]
-    rows.sort(key=lambda row: int(row[0]))
-    return [
-        EventRow(int(r[0]), r[1], int(r[2]), int(r[3]), int(r[4]), time_us(r[5]), r[6], r[7], r[8])
-        for r in rows
-    ]
+    Times are what the driver returns: text in UTC on SQLite, aware datetimes on PostgreSQL.
+    """
+    mark = "?" if conn.dialect.name == "sqlite" else "%s"
+    raw = conn.connection.dbapi_connection
+    assert raw is not None
+    cursor = raw.cursor()
+    try:
+        cursor.execute(_EVENTS_SQL.format(lo=mark, hi=mark), (lo, hi) * 5)
+        return [tuple(row) for row in cursor.fetchall()]
+    finally:
+        cursor.close()
 
 
 def profiles_all(conn: Connection, chunk: int = 100_000) -> Iterator[list[ProfileRow]]:
