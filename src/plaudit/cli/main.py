@@ -35,6 +35,8 @@ COMMANDS = {
     "quality": "plaudit.cli.quality:quality",
     "campaigns": "plaudit.cli.campaigns:campaigns",
     "orgs": "plaudit.cli.campaigns:orgs",
+    "witness": "plaudit.cli.witness:witness",
+    "report": "plaudit.cli.report:report",
 }
 
 
