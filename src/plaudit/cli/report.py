@@ -18,6 +18,7 @@ from plaudit.cli.common import (
     settings_options,
     verification_reported,
 )
+from plaudit.errors import InvalidInput
 
 __all__ = ["report"]
 
@@ -70,7 +71,10 @@ def build(
     from plaudit.reports.period import parse_period
     from plaudit.reports.publish import report_folder_name, write_report
 
-    chosen = parse_period(period, start, end)
+    try:
+        chosen = parse_period(period, start, end)
+    except InvalidInput as exc:
+        raise click.UsageError(exc.detail) from None
     earlier = _load(previous) if previous else None
     with open_platform(config_file, data_dir, database_url) as platform:
         built = build_report(platform, chosen, earlier)
