@@ -64,3 +64,15 @@ def test_nearest_rank_has_the_share_at_or_below(values: list[int]) -> None:
         below = sum(1 for v in values if v < chosen)
         assert below * 100 < percent * len(values)
     assert nearest_rank([], 50) is None
+
+
+def test_every_figure_and_its_rule_is_in_the_docs() -> None:
+    from pathlib import Path
+
+    from plaudit.reports.figures import DEFINITIONS
+
+    text = (Path(__file__).parents[2] / "docs" / "transparency.md").read_text(encoding="utf-8")
+    for key, definition in DEFINITIONS.items():
+        assert f"### `{key}`" in text, key
+        assert definition.rule_en in text, key
+        assert definition.rule_zh in text, key

@@ -64,7 +64,9 @@ def _logs(vkeys: tuple[str, ...]) -> list[Ed25519Verifier]:
     help="A log's verifier key (`plaudit ledger key`); the witness follows its origin (repeat).",
 )
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
-@click.option("--port", type=click.IntRange(1, 65535), default=8100, show_default=True)
+@click.option(
+    "--port", type=click.IntRange(1, 65535), default=8100, show_default=True, help="TCP port."
+)
 def serve(data_dir: Path, name: str, log_keys: tuple[str, ...], host: str, port: int) -> None:
     """Serve POST /add-checkpoint (c2sp.org/tlog-witness) for the logs given with --log."""
     import uvicorn
