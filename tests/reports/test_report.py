@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from plaudit.config import Settings
+from plaudit.fund import Rule
 from plaudit.ledger.entries import Kind, decode_entry
 from plaudit.ledger.keystore import load_or_create_signer
 from plaudit.ledger.sources import StoreLog
@@ -22,6 +23,7 @@ from plaudit.reports.build import build_report
 from plaudit.reports.period import Period
 from plaudit.reports.publish import list_reports, write_report
 from plaudit.reports.verify import verify_report
+from plaudit.store import authenticity as authenticity_sql
 from plaudit.store import utcnow
 from tests.campaigns.conftest import World, make_world
 from tests.ledger.test_ledger_verify import MemoryLog
@@ -65,21 +67,53 @@ def _values(report: dict[str, Any]) -> dict[str, Any]:
 
 def test_the_report_counts_what_happened(world: World) -> None:
     made = _populate(world)
+    held_fan = world.fan()
+    held = world.like(held_fan, world.videos[3]).like
+    world.platform.db.write(
+        lambda conn: authenticity_sql.insert_hold(
+            conn, held.id, held.video_id, "new_account_burst", 3, utcnow()
+        )
+    )
+    now = utcnow()
+    world.platform.fund.create_period(
+        "today", now - timedelta(hours=1), now + timedelta(hours=1), 123_456, Rule()
+    )
+    world.platform.integrator.catch_up()
     report = build_report(world.platform, _now_period())
     values = _values(report)
     kinds = values["interactions_by_kind"]
-    assert (kinds["like"], kinds["unlike"], kinds["revoke"], kinds["reinstate"]) == (5, 1, 1, 0)
+    assert (kinds["like"], kinds["unlike"], kinds["revoke"], kinds["reinstate"]) == (6, 1, 1, 0)
     assert values["revocations"] == 1
     assert values["incentivised_likes"] == 2
     assert values["incentivised_likes_by_campaign"] == {str(made["campaign"]): 2}
     assert values["incentivised_likes_by_task"] == {"coupon": 2}
     assert values["disclosure_rate"] == {"disclosed": 2, "recorded": 2, "rate_percent": "100.00"}
     assert values["fake_likes_by_detector"] == {"operator": 1}
-    # 5 likes, 1 unliked: 4 active, 1 of them revoked
+    # 6 likes, 1 unliked: 5 active, 1 of them revoked (the held one counts as not revoked)
     assert values["period_likes_at_checkpoint"] == {
-        "active": 4,
+        "active": 5,
         "revoked": 1,
-        "authentic_or_held": 3,
+        "authentic_or_held": 4,
+    }
+    assert values["held_likes"] == {"open": 1}
+    # one held at the like (prevented), one revoked by a verdict without a hold (removed)
+    assert values["prevented_vs_removed"] == {
+        "prevented": 1,
+        "removed": 1,
+        "proactive_rate_percent": "50.00",
+    }
+    assert values["creator_fund"] == {
+        "periods": [
+            {
+                "name": "today",
+                "pool_fen": 123_456,
+                "closed": False,
+                "creators_paid": 0,
+                "payouts_fen": 0,
+            }
+        ],
+        "total_pool_fen": 123_456,
+        "total_payouts_fen": 0,
     }
     assert values["like_to_revocation_s"]["count"] == 1
     assert 0 <= values["like_to_revocation_s"]["median"] < 60

@@ -48,11 +48,11 @@ def _within(column: Any, start: datetime, end: datetime) -> Any:
 def hold_counts(conn: Connection, start: datetime, end: datetime) -> dict[str, int]:
     """Likes held by a real-time rule in the period, by their outcome so far."""
     rows = conn.execute(
-        select(func.coalesce(holds.c.outcome, "open"), func.count())
+        select(holds.c.outcome, func.count())
         .where(_within(holds.c.held_at, start, end))
-        .group_by(func.coalesce(holds.c.outcome, "open"))
+        .group_by(holds.c.outcome)
     ).all()
-    return {str(outcome): int(count) for outcome, count in rows}
+    return {str(outcome or "open"): int(count) for outcome, count in rows}
 
 
 def revocation_rows(
