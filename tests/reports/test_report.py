@@ -156,7 +156,8 @@ def test_an_appeal_reinstates_and_a_later_report_lists_corrections(world: World)
     changed = {c["key"]: c for c in second["corrections"]}
     assert changed["reinstatements"]["before"] == 0
     assert changed["reinstatements"]["after"] == 1
-    assert "log grew" in changed["reinstatements"]["why"]
+    assert "log grew" in changed["reinstatements"]["why"]["en"]
+    assert "账本" in changed["reinstatements"]["why"]["zh"]
     assert "appeals" in changed
     assert verify_report(second, StoreLog(world.platform.ledger)).failures == []
     # the first report still verifies: its checkpoint is a prefix of the grown log

@@ -233,15 +233,19 @@ def corrections(previous: Mapping[str, Any], current: Mapping[str, Any]) -> list
         if key not in before or before[key] == figure["value"]:
             continue
         if figure["basis"] == "log" or (figure["basis"] == "log+operator" and old_size != new_size):
-            why = (
-                f"the log grew from {old_size} to {new_size} entries since the earlier report, "
-                "and entries timed in the period were integrated after it (late revocations, "
-                "reinstatements after appeal, unlikes)"
-            )
+            why = {
+                "en": f"the log grew from {old_size} to {new_size} entries since the earlier "
+                "report, and entries timed in the period were integrated after it (late "
+                "revocations, reinstatements after appeal, unlikes)",
+                "zh": f"自上一份报告以来账本从 {old_size} 条增长到 {new_size} 条，"
+                "其中有时间落在本期的条目是之后才写入的（较晚的撤销、申诉后的恢复、取消点赞）",
+            }
         else:
-            why = (
-                "the operator's records changed since the earlier report (appeals decided, "
-                "holds released, rewards settled, fund periods closed)"
-            )
+            why = {
+                "en": "the operator's records changed since the earlier report (appeals "
+                "decided, holds released, rewards settled, fund periods closed)",
+                "zh": "自上一份报告以来运营方的记录发生了变化"
+                "（申诉已决定、暂扣已释放、奖励已结算、基金周期已结束）",
+            }
         changed.append({"key": key, "before": before[key], "after": figure["value"], "why": why})
     return changed

@@ -232,7 +232,7 @@ def render_html(report: Mapping[str, Any], lang: str) -> str:
             f"<tr><td>{html.escape(figures[c['key']]['title'][lang])}</td>"
             f"<td>{_value_html(c['before'], figures[c['key']]['unit'], lang)}</td>"
             f"<td>{_value_html(c['after'], figures[c['key']]['unit'], lang)}</td>"
-            f"<td class='rule'>{html.escape(c['why'])}</td></tr>"
+            f"<td class='rule'>{html.escape(c['why'][lang])}</td></tr>"
             for c in corrections
         )
         correction_html = (
