@@ -275,3 +275,19 @@ def test_a_witness_key_keeps_its_name(tmp_path: Path) -> None:
     with pytest.raises(Exception, match="keeps its name"):
         load_or_create_witness_key(tmp_path, "w.example/b")
     assert isinstance(load_or_create_witness_key(tmp_path, "w.example/a"), CosignatureSigner)
+
+
+def test_a_receipt_can_require_a_quorum_of_witnesses(tmp_path: Path) -> None:
+    from plaudit.ledger.verify import verify_receipt
+    from tests.ledger.test_ledger_verify import RECEIPT, SMALL, VKEY
+
+    witnesses = [make_witness(tmp_path, f"w.example/{i}") for i in range(3)]
+    keys = [w.signer.verifier().key_string for w in witnesses]
+    tree = Tree(SMALL.entries)
+    cosigned = _cosigned(tree, len(SMALL.entries), witnesses[:2])
+    receipt = RECEIPT.split("\n\n")[0] + "\n\n" + cosigned
+    assert verify_receipt(receipt, VKEY, keys, quorum=2).witnesses == ("w.example/0", "w.example/1")
+    with pytest.raises(VerificationFailed, match="only 2 of the 3 witnesses cosigned"):
+        verify_receipt(receipt, VKEY, keys, quorum=3)
+    with pytest.raises(VerificationFailed, match=r"w\.example/2.* did not cosign"):
+        verify_receipt(receipt, VKEY, keys)  # without --quorum: every witness given

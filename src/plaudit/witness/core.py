@@ -33,7 +33,7 @@ from plaudit.ledger.cosignature import CosignatureSigner, cosign_checkpoint
 from plaudit.ledger.errors import CheckpointError, NoteError, ProofError
 from plaudit.ledger.keys import Ed25519Verifier, b64decode_canonical
 from plaudit.ledger.merkle import EMPTY_ROOT, HASH_SIZE
-from plaudit.ledger.note import open_note
+from plaudit.ledger.note import open_note, parse_note
 from plaudit.ledger.proofs import verify_consistency
 from plaudit.witness.errors import (
     BadSubmission,
@@ -149,13 +149,15 @@ class Witness:
         if keys is None:
             raise UnknownLog(f"this witness does not follow the log {text[:100]!r}")
         try:
+            parse_note(signed)
+        except NoteError as exc:
+            raise BadSubmission(f"the checkpoint is not a signed note: {exc}") from None
+        try:
             note = open_note(signed, keys)
         except NoteError as exc:
-            if "no verifiable signatures" in str(exc) or "invalid signature" in str(exc):
-                raise NotSignedByLog(
-                    f"the checkpoint is not signed by a key of {text!r}: {exc}"
-                ) from None
-            raise BadSubmission(f"the checkpoint is not a signed note: {exc}") from None
+            raise NotSignedByLog(
+                f"the checkpoint is not signed by a key of {text!r}: {exc}"
+            ) from None
         try:
             checkpoint = parse_checkpoint(note.text)
         except CheckpointError as exc:
