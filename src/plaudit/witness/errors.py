@@ -52,8 +52,8 @@ class SizeMismatch(Conflict):
     type = "witness-size-mismatch"
     title = "Old size is not the witness's latest cosigned size"
 
-    def __init__(self, detail: str, *, size: int, **extra: Any) -> None:
-        super().__init__(detail, size=size, **extra)
+    def __init__(self, detail: str, *, size: int | None = None, **extra: Any) -> None:
+        super().__init__(detail, **({"size": size} if size is not None else {}), **extra)
         self.size = size
 
 
