@@ -163,6 +163,7 @@ def _chart_svg(values: Mapping[str, Any], title: str, prefix: str) -> str:
 
     matplotlib.use("Agg")
     from matplotlib import pyplot
+    from matplotlib.ticker import MaxNLocator
 
     items = [(str(k), v) for k, v in values.items() if isinstance(v, int)]
     pyplot.rcParams["svg.fonttype"] = "none"
@@ -173,6 +174,8 @@ def _chart_svg(values: Mapping[str, Any], title: str, prefix: str) -> str:
         heights = [v for _, v in items] or [0]
         bars = axes.bar(labels, heights, color="#2d6cdf")
         axes.bar_label(bars, labels=[f"{h:,}" for h in heights], fontsize=7)
+        axes.set_ylim(0, max(max(heights), 1) * 1.15)  # counts: from 0, room for the labels
+        axes.yaxis.set_major_locator(MaxNLocator(integer=True))
         axes.set_title(title, fontsize=9)
         axes.tick_params(axis="x", labelrotation=30, labelsize=7)
         axes.tick_params(axis="y", labelsize=7)
