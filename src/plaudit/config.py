@@ -256,6 +256,18 @@ class Settings:
         "as soon as the likes are not held or revoked (for tests and trusted deployments).",
         _parse_reward_hold,
     )
+    ledger_witness_urls: str = _setting(
+        "",
+        "Where the server sends each new checkpoint for cosigning (c2sp.org/tlog-witness "
+        "add-checkpoint): <witness name>=<submission URL prefix> per witness, separated by "
+        "commas or spaces; each name must have its key in ledger_witnesses.",
+        _parse_str,
+    )
+    witness_interval_s: float = _setting(
+        5.0,
+        "Seconds between two rounds of sending the latest checkpoint to the witnesses.",
+        _parse_positive_float,
+    )
     sources: Mapping[str, str] = field(default_factory=dict, compare=False, repr=False)
 
     @property

@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from plaudit.quality import QualityService
     from plaudit.recommend import RecommenderService
     from plaudit.strategy import StrategyService
+    from plaudit.witness.client import WitnessPublisher
 
 __all__ = ["Platform"]
 
@@ -120,8 +121,19 @@ class Platform:
             self.db.start_writer()
         if integrate:
             self.integrator.start()
+            self.witness_publisher.start()
         return self
 
+    @cached_property
+    def witness_publisher(self) -> WitnessPublisher:
+        """Sends each new checkpoint to the witnesses of `ledger_witness_urls`."""
+        from plaudit.witness.client import WitnessPublisher, witness_clients
+
+        clients = witness_clients(self.settings.witness_keys, self.settings.ledger_witness_urls)
+        return WitnessPublisher(self.ledger, clients, self.settings.witness_interval_s)
+
     def close(self) -> None:
+        if "witness_publisher" in self.__dict__:
+            self.witness_publisher.stop()
         self.integrator.stop()
         self.db.close()

@@ -19,6 +19,7 @@ from plaudit.api.routers import organisations as organisation_routes
 from plaudit.api.routers import quality as quality_routes
 from plaudit.api.routers import recommendations as recommendation_routes
 from plaudit.api.routers import segments as segment_routes
+from plaudit.api.routers import transparency as transparency_routes
 from plaudit.api.routers import verdicts as verdict_routes
 from plaudit.config import Settings
 from plaudit.platform import Platform
@@ -66,4 +67,5 @@ def create_app(settings: Settings, platform: Platform | None = None) -> FastAPI:
     app.include_router(recommendation_routes.router)
     for campaign_module in (organisation_routes, campaign_routes, coupon_routes):
         app.include_router(campaign_module.router)
+    app.include_router(transparency_routes.router)
     return app

@@ -124,6 +124,11 @@ def _save(path: Path, checkpoint: str) -> None:
     help="A witness's cosignature key whose cosignature must be on the checkpoint (repeat).",
 )
 @click.option(
+    "--quorum",
+    type=click.IntRange(min=1),
+    help="How many of the --witness keys must have cosigned (default: all of them).",
+)
+@click.option(
     "--trusted",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     help="With --url: a checkpoint saved earlier (--save); the log must extend it.",
@@ -139,6 +144,7 @@ def verify(
     vkey: str | None,
     vkey_file: Path | None,
     witnesses: tuple[str, ...],
+    quorum: int | None,
     trusted: Path | None,
     save: Path | None,
 ) -> None:
@@ -158,6 +164,10 @@ def verify(
         raise click.UsageError("--trusted and --save go with --url")
     key = _given_vkey(vkey, vkey_file)
     checked = _checked_witnesses(witnesses)
+    if quorum is not None and quorum > len(checked):
+        raise click.UsageError(
+            f"--quorum {quorum} needs at least {quorum} --witness keys, got {len(checked)}"
+        )
     if receipt is not None:
         if key is None:
             raise click.UsageError(
@@ -169,7 +179,7 @@ def verify(
         except UnicodeDecodeError as exc:
             fail_verification([f"the receipt is not UTF-8 text: {exc}"])
         with verification_reported():
-            summary = verify_receipt(text, key, checked)
+            summary = verify_receipt(text, key, checked, quorum)
         click.echo("\n".join(summary.lines()))
         return
     assert url is not None
@@ -180,7 +190,12 @@ def verify(
         log_progress("verifying the log", PROGRESS_FROM) as progress,
     ):
         result = verify_log(
-            log, key or _served_vkey(log), trusted_text, witnesses=checked, on_progress=progress
+            log,
+            key or _served_vkey(log),
+            trusted_text,
+            witnesses=checked,
+            quorum=quorum,
+            on_progress=progress,
         )
     if save is not None:
         _save(save, result.checkpoint)

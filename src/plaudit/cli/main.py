@@ -36,6 +36,8 @@ COMMANDS = {
     "campaigns": "plaudit.cli.campaigns:campaigns",
     "orgs": "plaudit.cli.campaigns:orgs",
     "lake": "plaudit.cli.lake:lake",
+    "witness": "plaudit.cli.witness:witness",
+    "report": "plaudit.cli.report:report",
 }
 
 

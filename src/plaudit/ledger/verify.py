@@ -22,6 +22,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from plaudit.errors import InvalidInput
 from plaudit.ledger.checkpoint import Checkpoint, open_checkpoint
 from plaudit.ledger.cosignature import (
     CosignatureVerifier,
@@ -58,6 +59,7 @@ __all__ = [
     "LogSummary",
     "ReceiptSummary",
     "VerificationFailed",
+    "check_quorum",
     "verify_log",
     "verify_receipt",
 ]
@@ -111,14 +113,43 @@ def _open(note: str, verifier: Ed25519Verifier, what: str) -> Checkpoint:
     return checkpoint
 
 
-def _witness_failures(note: str, witnesses: Sequence[CosignatureVerifier]) -> list[str]:
-    failures = []
+def check_quorum(witnesses: int, quorum: int | None) -> int:
+    """The number of cosignatures required: `quorum`, or every witness given when None."""
+    if quorum is None:
+        return witnesses
+    if not 1 <= quorum <= witnesses:
+        raise InvalidInput(
+            f"a quorum of {quorum} needs between 1 and {witnesses} witnesses: give at least "
+            f"{max(quorum, 1)} witness keys, or a quorum no larger than {witnesses}",
+            field="quorum",
+        )
+    return quorum
+
+
+def _witnessed(
+    note: str, witnesses: Sequence[CosignatureVerifier], quorum: int | None
+) -> tuple[list[str], tuple[str, ...]]:
+    """Failures (when fewer than the quorum cosigned) and the witnesses that did cosign."""
+    need = check_quorum(len(witnesses), quorum)
+    missing: list[str] = []
+    cosigned: list[str] = []
     for witness in witnesses:
         try:
             verify_cosignature(note, witness)
         except NoteError as exc:
-            failures.append(f"witness {_label(witness)} did not cosign the checkpoint: {exc}")
-    return failures
+            missing.append(f"witness {_label(witness)} did not cosign the checkpoint: {exc}")
+        else:
+            cosigned.append(witness.name)
+    if len(cosigned) >= need:
+        return [], tuple(cosigned)
+    if quorum is None:
+        return missing, tuple(cosigned)
+    return [
+        f"only {len(cosigned)} of the {len(witnesses)} witnesses cosigned the checkpoint, "
+        f"fewer than the quorum of {need}: do not trust it (a log showing you a fork cannot "
+        "get honest witnesses to cosign it)",
+        *missing,
+    ], tuple(cosigned)
 
 
 def _cosigners(note: str, log: Ed25519Verifier) -> tuple[str, ...]:
@@ -206,14 +237,20 @@ def _opening_failures(receipt: Receipt, entry: Entry) -> list[str]:
     return failures
 
 
-def verify_receipt(text: str, vkey: str, witnesses: Sequence[str] = ()) -> ReceiptSummary:
+def verify_receipt(
+    text: str, vkey: str, witnesses: Sequence[str] = (), quorum: int | None = None
+) -> ReceiptSummary:
     """Verify a like's receipt offline against the log's verifier key `vkey`.
 
-    `witnesses` are cosignature verifier keys whose cosignatures must be on the checkpoint.
-    Raises VerificationFailed listing every check that failed.
+    `witnesses` are cosignature verifier keys; at least `quorum` of them (all of them when
+    None) must have cosigned the checkpoint. Raises VerificationFailed listing every check
+    that failed.
     """
     verifier = _log_key(vkey)
     cosigners = [parse_cosignature_verifier_key(w.strip()) for w in witnesses]
+    if cosigners or quorum is not None:
+        check_quorum(len(cosigners), quorum)
+    witnessed: tuple[str, ...] = ()
     try:
         receipt = parse_receipt(text)
     except ReceiptFormatError as exc:
@@ -238,7 +275,8 @@ def verify_receipt(text: str, vkey: str, witnesses: Sequence[str] = ()) -> Recei
                 f"the entry is not proven to be entry {receipt.index} of the checkpointed "
                 f"tree (size {checkpoint.size}): {exc}"
             )
-        failures.extend(_witness_failures(receipt.checkpoint, cosigners))
+        witness_failures, witnessed = _witnessed(receipt.checkpoint, cosigners, quorum)
+        failures.extend(witness_failures)
     entry = _receipt_entry(receipt, failures)
     if entry is not None:
         failures.extend(_opening_failures(receipt, entry))
@@ -256,7 +294,7 @@ def verify_receipt(text: str, vkey: str, witnesses: Sequence[str] = ()) -> Recei
         device_id=device.device_key if device else None,
         user_agent=device.user_agent if device else None,
         ip_prefix=device.ip_prefix if device else None,
-        witnesses=tuple(w.name for w in cosigners),
+        witnesses=witnessed,
     )
 
 
@@ -417,6 +455,7 @@ def verify_log(
     trusted_checkpoint: str | None = None,
     *,
     witnesses: Sequence[str] = (),
+    quorum: int | None = None,
     on_entries: EntriesHook | None = None,
     on_progress: ProgressHook | None = None,
 ) -> LogSummary:
@@ -425,10 +464,13 @@ def verify_log(
     `trusted_checkpoint` is a signed checkpoint of the same log verified earlier: the log
     must extend it. `on_entries(first_index, entries)` sees every entry, in order, once it
     is checked against its tile (the audit tallies with it); `on_progress(done, size)`
-    follows along.
+    follows along. At least `quorum` of the `witnesses` (all when None) must have cosigned
+    the checkpoint.
     """
     verifier = _log_key(vkey)
     cosigners = [parse_cosignature_verifier_key(w.strip()) for w in witnesses]
+    if cosigners or quorum is not None:
+        check_quorum(len(cosigners), quorum)
     if isinstance(source, str):
         with HttpLog(source) as log:
             return verify_log(
@@ -436,6 +478,7 @@ def verify_log(
                 vkey,
                 trusted_checkpoint,
                 witnesses=witnesses,
+                quorum=quorum,
                 on_entries=on_entries,
                 on_progress=on_progress,
             )
@@ -443,7 +486,8 @@ def verify_log(
     checkpoint = _open(note, verifier, "the log's checkpoint")
     trusted = _trusted(trusted_checkpoint, verifier, checkpoint)
     replay = _replay(source, checkpoint.size, trusted, on_entries, on_progress)
-    failures = replay.failures + _witness_failures(note, cosigners)
+    witness_failures, witnessed = _witnessed(note, cosigners, quorum)
+    failures = replay.failures + witness_failures
     root = replay.builder.root()
     if root != checkpoint.root_hash:
         failures.append(
@@ -459,7 +503,7 @@ def verify_log(
         checkpoint=note,
         trusted_size=None if trusted is None else trusted.size,
         cosigners=_cosigners(note, verifier),
-        witnesses=tuple(w.name for w in cosigners),
+        witnesses=witnessed,
     )
 
 
