@@ -87,7 +87,8 @@ def test_public_pages_and_audit(browser: Browser) -> None:
     page.locator("a[href='/ledger-audit']").first.click()
     page.locator("#consistency-form button").click()
     page.wait_for_selector("#consistency-result[data-verdict]")
-    assert page.locator("#consistency-result").get_attribute("data-verdict") == "valid"
+    result = page.locator("#consistency-result")
+    assert result.get_attribute("data-verdict") == "valid", result.inner_text()
     browser.check("audit")
     page.fill("#index", "3")
     page.locator("form[action='/ledger-audit/entries'] button").click()
@@ -107,6 +108,7 @@ def test_fan_verifies_a_receipt_in_the_browser(browser: Browser, tmp_path: Path)
     assert page.url.endswith("/me/likes")
     browser.check("my-likes")
     page.locator("a[href$='/verify']").first.click()
+    page.wait_for_load_state("networkidle")
     # the check runs in the page: no request may reach the server while it runs
     requests: list[str] = []
     page.on("request", lambda r: requests.append(r.url))
@@ -139,8 +141,9 @@ def test_fan_verifies_a_receipt_in_the_browser(browser: Browser, tmp_path: Path)
 def test_creator_dashboard_charts_and_language_switch(browser: Browser) -> None:
     browser.sign_in(*PASSWORD["creator"])
     page = browser.page
-    assert page.url.endswith("/creator")
-    page.wait_for_selector("figure[data-chart] .chart svg")
+    assert page.url.endswith("/creator"), page.url
+    assert not browser.problems, browser.problems
+    page.wait_for_selector("figure[data-chart] .chart svg", state="attached")
     assert page.locator("figure[data-chart] .chart svg").count() >= 3  # growth, hours, TGI
     assert page.locator("figure[data-chart=heatmap]").count() == 1
     browser.check("dashboard")
@@ -148,7 +151,7 @@ def test_creator_dashboard_charts_and_language_switch(browser: Browser) -> None:
     page.locator(f"header button[value={other}]").click()
     page.wait_for_load_state("networkidle")
     assert _heading(browser) == {"zh": "创作者中心", "en": "Creator centre"}[other]
-    page.wait_for_selector("figure[data-chart] .chart svg")
+    page.wait_for_selector("figure[data-chart] .chart svg", state="attached")
     assert not browser.problems, browser.problems
 
 
@@ -158,14 +161,14 @@ def test_settings_tokens_and_sign_out_everywhere(browser: Browser) -> None:
     page.locator("form[action='/settings/tokens'] button").click()
     token = page.locator("[data-testid=new-token]").inner_text().strip()
     browser.check("settings")
-    me = httpx.get(browser.base + "/v1/accounts/me", headers={"Authorization": f"Bearer {token}"})
+    me = httpx.get(browser.base + "/v1/me", headers={"Authorization": f"Bearer {token}"})
     assert me.status_code == 200 and me.json()["handle"] == "demo-brand"
     page.locator("form[action='/settings/tokens'] button").click()  # a second, never used
     second = page.locator("[data-testid=new-token]").inner_text().strip()
     page.locator("form[action$='/revoke'] button").first.click()  # the newest: the second
     assert page.locator("tbody tr").first.inner_text().count("#") == 1
     revoked = httpx.get(
-        browser.base + "/v1/accounts/me", headers={"Authorization": f"Bearer {second}"}
+        browser.base + "/v1/me", headers={"Authorization": f"Bearer {second}"}
     )
     assert revoked.status_code == 401
     page.locator("main form[action='/signout'] button").click()

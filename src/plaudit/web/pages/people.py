@@ -156,15 +156,15 @@ def _figures(insights: dict[str, Any], locale: str) -> dict[str, Any]:
     growth = insights.get("growth") or []
     hours = insights.get("active_hours") or []
     families = (insights.get("composition") or {}).get("families") or {}
-    tgi = {
-        family: {
-            "x": [t[locale] for t in tags],
-            "values": [t["tgi"] for t in tags],
-            "rows": [(t[locale], t["count"], f"{t['share']:.1%}", t["tgi"]) for t in tags],
-        }
-        for family, tags in families.items()
-        if tags and all("tgi" in t for t in tags)
-    }
+    tgi = {}
+    for family, tags in families.items():
+        shown = [t for t in tags if isinstance(t.get("tgi"), int | float)]  # not suppressed
+        if shown:
+            tgi[family] = {
+                "x": [t[locale] for t in shown],
+                "values": [t["tgi"] for t in shown],
+                "rows": [(t[locale], t.get("count"), _share(t.get("share")), t["tgi"]) for t in shown],
+            }
     recent = growth[-4:]
     return {
         "growth": {"x": [w["week_start"][:10] for w in growth], "values": [w["followers"] for w in growth]},
@@ -174,8 +174,13 @@ def _figures(insights: dict[str, Any], locale: str) -> dict[str, Any]:
         "hours": {
             "x": [f"{h['hour']:02d}" for h in hours],
             "y": [""],
-            "values": [[i, 0, h["fans"]] for i, h in enumerate(hours)],
+            "values": [[i, 0, h["fans"] if isinstance(h.get("fans"), int) else 0] for i, h in enumerate(hours)],
         },
-        "hour_rows": [(f"{h['hour']:02d}:00", h["fans"], f"{h['share']:.1%}") for h in hours],
+        "hour_rows": [(f"{h['hour']:02d}:00", h.get("fans"), _share(h.get("share"))) for h in hours],
         "tgi": tgi,
     }
+
+
+def _share(value: object) -> str:
+    """A share as a percentage; a suppressed cell (`<k`) as it is."""
+    return f"{value:.1%}" if isinstance(value, float) else str(value or "")

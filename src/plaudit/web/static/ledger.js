@@ -83,7 +83,9 @@ export function parseCheckpoint(note) {
 
 // c2sp.org/signed-note: vkey `<name>+<hex key ID>+<base64(0x01 || public key)>`.
 export async function verifyNote(note, vkey) {
-  const [name, idHex, keyB64] = vkey.trim().split("+");
+  // the base64 key may itself hold "+": split at the first two only
+  const [name, idHex, ...rest] = vkey.trim().split("+");
+  const keyB64 = rest.join("+");
   const typed = b64(keyB64);
   if (typed[0] !== 1 || typed.length !== 33) throw new Error("not an Ed25519 verifier key");
   const keyId = (await sha256(concat(te.encode(name), Uint8Array.of(0x0a), typed))).slice(0, 4);
