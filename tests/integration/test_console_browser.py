@@ -33,7 +33,10 @@ def console(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Set
     """A live server on a small demo community with the demo sign-ins and a checkpoint."""
     chromium_or_skip()
     data = tmp_path_factory.mktemp("console")
-    settings = load_settings(flags={"data_dir": str(data / "data")}, env={})
+    # a small community: a privacy floor of 10 lets its fan composition show
+    settings = load_settings(flags={"data_dir": str(data / "data")}, env={}).with_values(
+        privacy_k=10
+    )
     platform = Platform(settings).open()
     try:
         load_community(platform.db, SMALL, seed=3, end=datetime.now(UTC), show_progress=False)
@@ -45,7 +48,7 @@ def console(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Set
     finally:
         platform.close()
     old = os.environ.get("PLAUDIT_PRIVACY_K")
-    os.environ["PLAUDIT_PRIVACY_K"] = "10"  # a small community: let its composition show
+    os.environ["PLAUDIT_PRIVACY_K"] = "10"  # the server's floor, as the refresh's above
     try:
         with running_server(settings, data / "server.log") as base:
             _wait_for_checkpoint(base)

@@ -9,6 +9,7 @@ from urllib.parse import urlsplit
 from fastapi import APIRouter, Depends, Response
 
 from plaudit.errors import Forbidden, InvalidInput, PlauditError
+from plaudit.persona.taxonomy import FAMILIES
 from plaudit.web.i18n import LANG_COOKIE, LOCALES
 from plaudit.web.render import ConsoleRoute, Page, page_of
 from plaudit.web.signin import SESSION_COOKIE, Viewer, require
@@ -156,11 +157,12 @@ def _figures(insights: dict[str, Any], locale: str) -> dict[str, Any]:
     growth = insights.get("growth") or []
     hours = insights.get("active_hours") or []
     families = (insights.get("composition") or {}).get("families") or {}
+    names = {f.id: getattr(f, locale) for f in FAMILIES}
     tgi = {}
     for family, tags in families.items():
         shown = [t for t in tags if isinstance(t.get("tgi"), int | float)]  # not suppressed
         if shown:
-            tgi[family] = {
+            tgi[names.get(family, family)] = {
                 "x": [t[locale] for t in shown],
                 "values": [t["tgi"] for t in shown],
                 "rows": [(t[locale], t.get("count"), _share(t.get("share")), t["tgi"]) for t in shown],
