@@ -83,7 +83,13 @@ def _heading(browser: Browser) -> str:
 
 def test_public_pages_and_audit(browser: Browser) -> None:
     page = browser.goto("/")
-    assert _heading(browser) == {"zh": "每个点赞都真实、可验证、有价值", "en": "Every like real, verifiable and worth something"}[browser.lang]
+    assert (
+        _heading(browser)
+        == {
+            "zh": "每个点赞都真实、可验证、有价值",
+            "en": "Every like real, verifiable and worth something",
+        }[browser.lang]
+    )
     assert page.locator("[data-testid=checkpoint]").inner_text().startswith("plaudit")
     assert page.locator("html").get_attribute("lang") == {"zh": "zh-CN", "en": "en"}[browser.lang]
     browser.check("home")
@@ -165,14 +171,13 @@ def test_settings_tokens_and_sign_out_everywhere(browser: Browser) -> None:
     token = page.locator("[data-testid=new-token]").inner_text().strip()
     browser.check("settings")
     me = httpx.get(browser.base + "/v1/me", headers={"Authorization": f"Bearer {token}"})
-    assert me.status_code == 200 and me.json()["handle"] == "demo-brand"
+    assert me.status_code == 200
+    assert me.json()["handle"] == "demo-brand"
     page.locator("form[action='/settings/tokens'] button").click()  # a second, never used
     second = page.locator("[data-testid=new-token]").inner_text().strip()
     page.locator("form[action$='/revoke'] button").first.click()  # the newest: the second
     assert page.locator("tbody tr").first.inner_text().count("#") == 1
-    revoked = httpx.get(
-        browser.base + "/v1/me", headers={"Authorization": f"Bearer {second}"}
-    )
+    revoked = httpx.get(browser.base + "/v1/me", headers={"Authorization": f"Bearer {second}"})
     assert revoked.status_code == 401
     page.locator("main form[action='/signout'] button").click()
     page.wait_for_load_state("networkidle")

@@ -45,7 +45,8 @@ def password_of_handle(conn: Connection, handle: str) -> Row[Any] | None:
         .join(account_passwords, account_passwords.c.account_id == accounts.c.id)
         .where(accounts.c.handle == handle)
     )
-    return conn.execute(query).first()
+    row: Row[Any] | None = conn.execute(query).first()  # type: ignore[assignment]
+    return row
 
 
 def set_password(conn: Connection, account_id: int, password_hash: str, at: datetime) -> None:
@@ -82,7 +83,7 @@ def delete_sessions_of(conn: Connection, account_id: int) -> int:
     return int(result.rowcount or 0)
 
 
-def tokens_of(conn: Connection, account_id: int) -> Sequence[Row[Any]]:
+def tokens_of(conn: Connection, account_id: int) -> Sequence[Row[Any, Any, Any]]:
     """An account's API tokens (id and dates only: the tokens themselves are never stored)."""
     query = (
         select(account_tokens.c.id, account_tokens.c.created_at, account_tokens.c.revoked_at)
@@ -108,7 +109,7 @@ def revoke_token(conn: Connection, account_id: int, token_id: int, at: datetime)
     return bool(result.rowcount)
 
 
-def platform_totals(conn: Connection) -> Row[Any]:
+def platform_totals(conn: Connection) -> Row[Any, Any, Any, Any, Any]:
     """Active, revoked and pending likes over every video, and the incentivised ones."""
     counters = select(
         func.coalesce(func.sum(video_counters.c.likes), 0).label("likes"),
@@ -125,7 +126,7 @@ def platform_totals(conn: Connection) -> Row[Any]:
     return row
 
 
-def checkpoints(conn: Connection, before: int | None, limit: int) -> Sequence[Row[Any]]:
+def checkpoints(conn: Connection, before: int | None, limit: int) -> Sequence[Row[Any, Any, Any]]:
     """Signed checkpoints, newest first: size, root and signing time (no note text)."""
     query = select(
         ledger_checkpoints.c.size, ledger_checkpoints.c.root, ledger_checkpoints.c.created_at

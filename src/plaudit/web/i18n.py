@@ -38,7 +38,9 @@ def choose_locale(cookie: str | None, accept_language: str | None) -> str:
     """The cookie's language when it is one we have, else the best match of the header."""
     if cookie in LOCALES:
         return cookie
-    wanted = [part.split(";")[0].strip().replace("-", "_") for part in (accept_language or "").split(",")]
+    wanted = [
+        part.split(";")[0].strip().replace("-", "_") for part in (accept_language or "").split(",")
+    ]
     found = negotiate_locale([w for w in wanted if w], list(LOCALES), sep="_")
     if found is None:  # zh-CN, en-GB: match on the language alone
         found = negotiate_locale([w.split("_")[0] for w in wanted if w], list(LOCALES))

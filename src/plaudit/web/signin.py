@@ -21,8 +21,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy.engine import Connection
 
 from plaudit.errors import InvalidInput, NotAuthenticated, RateLimited
-from plaudit.store import Database, utcnow
-from plaudit.store import catalog
+from plaudit.store import Database, catalog, utcnow
 from plaudit.store import console as sql
 
 __all__ = ["SESSION_COOKIE", "AttemptLimiter", "SignIns", "Viewer"]

@@ -149,7 +149,14 @@ def dashboard(page: PageDep) -> Any:
     top = sorted(videos, key=lambda v: v.authentic, reverse=True)[:10]
     likes = sum(v.likes for v in videos)
     rate = sum(v.authentic for v in videos) / likes if likes else 0.0
-    return page.render("dashboard.html", insights=insights, top=top, likes=likes, rate=rate, figures=_figures(insights, page.locale))
+    return page.render(
+        "dashboard.html",
+        insights=insights,
+        top=top,
+        likes=likes,
+        rate=rate,
+        figures=_figures(insights, page.locale),
+    )
 
 
 def _figures(insights: dict[str, Any], locale: str) -> dict[str, Any]:
@@ -165,20 +172,32 @@ def _figures(insights: dict[str, Any], locale: str) -> dict[str, Any]:
             tgi[names.get(family, family)] = {
                 "x": [t[locale] for t in shown],
                 "values": [t["tgi"] for t in shown],
-                "rows": [(t[locale], t.get("count"), _share(t.get("share")), t["tgi"]) for t in shown],
+                "rows": [
+                    (t[locale], t.get("count"), _share(t.get("share")), t["tgi"]) for t in shown
+                ],
             }
     recent = growth[-4:]
     return {
-        "growth": {"x": [w["week_start"][:10] for w in growth], "values": [w["followers"] for w in growth]},
-        "growth_rows": [(w["week_start"][:10], w["follows"], w["unfollows"], w["followers"]) for w in growth],
+        "growth": {
+            "x": [w["week_start"][:10] for w in growth],
+            "values": [w["followers"] for w in growth],
+        },
+        "growth_rows": [
+            (w["week_start"][:10], w["follows"], w["unfollows"], w["followers"]) for w in growth
+        ],
         "gained": sum(w["follows"] for w in recent),
         "lost": sum(w["unfollows"] for w in recent),
         "hours": {
             "x": [f"{h['hour']:02d}" for h in hours],
             "y": [""],
-            "values": [[i, 0, h["fans"] if isinstance(h.get("fans"), int) else 0] for i, h in enumerate(hours)],
+            "values": [
+                [i, 0, h["fans"] if isinstance(h.get("fans"), int) else 0]
+                for i, h in enumerate(hours)
+            ],
         },
-        "hour_rows": [(f"{h['hour']:02d}:00", h.get("fans"), _share(h.get("share"))) for h in hours],
+        "hour_rows": [
+            (f"{h['hour']:02d}:00", h.get("fans"), _share(h.get("share"))) for h in hours
+        ],
         "tgi": tgi,
     }
 
