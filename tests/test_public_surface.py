@@ -36,6 +36,7 @@ PUBLIC = {
         "utcnow",
     ],
     "plaudit.api": ["create_app"],
+    "plaudit.web": ["DEMO_SIGNINS", "create_demo_signins", "install_console"],
 }
 
 

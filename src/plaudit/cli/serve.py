@@ -35,6 +35,7 @@ def serve(
         f"Plaudit on http://{settings.host}:{settings.port} "
         f"(data: {settings.data_path}, database: {settings.db_url.split('://')[0]})"
     )
+    click.echo(f"Console (控制台): open http://{settings.host}:{settings.port}/ in a browser")
     uvicorn.run(
         app,
         host=settings.host,
