@@ -3,11 +3,12 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
@@ -45,6 +46,8 @@ def console(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Set
 
         refresh_index(platform.db, settings.data_path)
         create_demo_signins(platform)
+        _coupon_task_for_the_fan(platform)
+        refresh_index(platform.db, settings.data_path)  # the fan's new profile is in segments
     finally:
         platform.close()
     old = os.environ.get("PLAUDIT_PRIVACY_K")
@@ -57,6 +60,39 @@ def console(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Set
         os.environ.pop("PLAUDIT_PRIVACY_K", None)
         if old is not None:
             os.environ["PLAUDIT_PRIVACY_K"] = old
+
+
+def _coupon_task_for_the_fan(platform: Platform) -> None:
+    """A running like-to-get-coupon task whose segment (women) holds the demo fan."""
+    from plaudit.campaigns.model import CampaignSpec
+
+    brand = platform.accounts.create("console-brand", "brand")[0].id
+    fan = _id(platform, "demo-fan")
+    creator = _id(platform, "demo-creator")
+    platform.accounts.update_profile(fan, {"gender": "female", "consent_targeting": True})
+    organisation = platform.campaigns.create_organisation(brand, "控制台测试品牌")
+    video = platform.videos.page(None, 1, creator_id=creator)[0].id
+    now = datetime.now(UTC)
+    spec = CampaignSpec(
+        name="点赞即领券 Console coupon",
+        task="coupon",
+        segment="gender = female",
+        starts_at=now - timedelta(hours=1),
+        ends_at=now + timedelta(days=7),
+        budget_fen=100_000,
+        reward_fen=500,
+        video_ids=(video,),
+    )
+    platform.campaigns.create_campaign(brand, organisation.id, spec)
+
+
+def _id(platform: Platform, handle: str) -> int:
+    from plaudit.store import catalog
+
+    with platform.db.read() as conn:
+        row = catalog.account_by_handle(conn, handle)
+    assert row is not None
+    return int(row.id)
 
 
 def _wait_for_checkpoint(base: str) -> None:
@@ -145,6 +181,37 @@ def test_fan_verifies_a_receipt_in_the_browser(browser: Browser, tmp_path: Path)
         capture_output=True, text=True, check=False,
     )  # fmt: skip
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_fan_tasks_rewards_privacy_and_export(browser: Browser, tmp_path: Path) -> None:
+    browser.sign_in(*PASSWORD["fan"])
+    page = browser.goto("/me/tasks")
+    row = page.locator("tbody tr", has_text="Console coupon")
+    if row.locator("button").count():  # the fan opts in once (the server lives for the module)
+        row.locator("button").click()
+        page.wait_for_load_state("networkidle")
+    taking_part = {"zh": "已参加", "en": "Taking part"}[browser.lang]
+    assert taking_part in page.locator("tbody tr", has_text="Console coupon").inner_text()
+    browser.check("my-tasks")
+    browser.goto("/me/rewards")
+    browser.check("my-rewards")
+    page = browser.goto("/me/privacy")
+    box = page.locator("#consent_personalisation")
+    was = box.is_checked()
+    box.set_checked(not was)
+    page.locator("main form button").click()
+    page.wait_for_load_state("networkidle")
+    assert page.locator("#consent_personalisation").is_checked() is (not was)
+    assert page.locator("[role=status]").count() == 1
+    browser.check("privacy")
+    with page.expect_download() as download:
+        page.locator("a[href='/me/export.json']").click()
+    saved = tmp_path / "export.json"
+    download.value.save_as(saved)
+    exported = json.loads(saved.read_text())
+    assert exported["account"]["handle"] == "demo-fan"
+    assert exported["profile"]["consent_personalisation"] is (not was)
+    assert len(exported["likes"]) >= 1
 
 
 def test_creator_dashboard_charts_and_language_switch(browser: Browser) -> None:
