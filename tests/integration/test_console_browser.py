@@ -251,3 +251,22 @@ def test_settings_tokens_and_sign_out_everywhere(browser: Browser) -> None:
     browser.expected_status.add(303)
     browser.goto("/settings")
     assert "/signin" in page.url
+
+
+def test_creator_inbox_bulk_approval_revocations_and_fund(browser: Browser) -> None:
+    browser.sign_in(*PASSWORD["creator"])
+    page = browser.goto("/creator/inbox")
+    boxes = page.locator("input[name=ids]")
+    assert boxes.count() >= 2
+    boxes.nth(0).check()
+    boxes.nth(1).check()
+    page.locator("main form button").click()
+    page.wait_for_load_state("networkidle")
+    posted = {"zh": "已发布", "en": "posted"}[browser.lang]
+    assert page.locator("[data-testid=results] li").count() == 2
+    assert page.locator("[data-testid=results]").inner_text().count(posted) == 2
+    browser.check("inbox")
+    browser.goto("/creator/revocations")
+    browser.check("revocations")
+    browser.goto("/creator/fund")
+    browser.check("fund")
