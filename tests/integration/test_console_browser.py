@@ -13,6 +13,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from sqlalchemy.engine import Connection
 
 from plaudit.config import Settings, load_settings
 from plaudit.platform import Platform
@@ -47,6 +48,7 @@ def console(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Set
         refresh_index(platform.db, settings.data_path)
         create_demo_signins(platform)
         _coupon_task_for_the_fan(platform)
+        _revoke_a_like_of_the_fan(platform)
         refresh_index(platform.db, settings.data_path)  # the fan's new profile is in segments
     finally:
         platform.close()
@@ -84,6 +86,21 @@ def _coupon_task_for_the_fan(platform: Platform) -> None:
         video_ids=(video,),
     )
     platform.campaigns.create_campaign(brand, organisation.id, spec)
+
+
+def _revoke_a_like_of_the_fan(platform: Platform) -> None:
+    """An operator's verdict revoking the fan's newest like (as the authenticity tests do)."""
+    from plaudit.store import authenticity as authenticity_sql
+    from plaudit.store import utcnow
+
+    fan = _id(platform, "demo-fan")
+    like = platform.interactions.likes_of(fan, None, 1)[0]
+
+    def op(conn: Connection) -> None:
+        verdict = authenticity_sql.insert_verdict(conn, None, "operator", 1.0, "{}", utcnow())
+        authenticity_sql.revoke(conn, verdict, [(like.id, fan, like.video_id)], utcnow())
+
+    platform.db.write(op)
 
 
 def _id(platform: Platform, handle: str) -> int:
@@ -195,6 +212,15 @@ def test_fan_tasks_rewards_privacy_and_export(browser: Browser, tmp_path: Path) 
     browser.check("my-tasks")
     browser.goto("/me/rewards")
     browser.check("my-rewards")
+    page = browser.goto("/me/revoked")
+    form = page.locator("form[action$='/appeal']")
+    if form.count():  # the fan appeals once (the server lives for the module)
+        form.locator("textarea").fill("我自己点的赞 / I liked it myself")
+        form.locator("button").click()
+        page.wait_for_load_state("networkidle")
+    waiting = {"zh": "等待审核", "en": "waiting for review"}[browser.lang]
+    assert waiting in page.locator("[data-testid=appeal-status]").inner_text()
+    browser.check("my-revoked")
     page = browser.goto("/me/privacy")
     box = page.locator("#consent_personalisation")
     was = box.is_checked()

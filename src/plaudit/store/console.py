@@ -13,10 +13,13 @@ from plaudit.store.tables import (
     account_passwords,
     account_tokens,
     accounts,
+    appeals,
     creator_counters,
     ledger_checkpoints,
     likes,
     organisation_members,
+    revocations,
+    verdicts,
     video_counters,
     web_sessions,
 )
@@ -33,6 +36,7 @@ __all__ = [
     "platform_totals",
     "rename_account",
     "revoke_token",
+    "revoked_likes_of",
     "set_password",
     "tokens_of",
 ]
@@ -166,3 +170,32 @@ def organisations_owned(conn: Connection, account_id: int) -> int:
         )
     )
     return int(conn.execute(query).scalar() or 0)
+
+
+def revoked_likes_of(conn: Connection, account_id: int, limit: int) -> Sequence[Row[Any]]:
+    """An account's revoked likes, newest first, with the verdict's detector and score and
+    the status of the account's appeal against it (None: not appealed)."""
+    query = (
+        select(
+            revocations.c.like_id,
+            revocations.c.video_id,
+            revocations.c.verdict_id,
+            revocations.c.revoked_at,
+            revocations.c.reinstated_at,
+            verdicts.c.detector,
+            verdicts.c.score,
+            appeals.c.status.label("appeal"),
+        )
+        .join(verdicts, verdicts.c.id == revocations.c.verdict_id)
+        .outerjoin(
+            appeals,
+            and_(
+                appeals.c.verdict_id == revocations.c.verdict_id, appeals.c.account_id == account_id
+            ),
+        )
+        .where(revocations.c.account_id == account_id)
+        .order_by(revocations.c.id.desc())
+        .limit(limit)
+    )
+    rows: Sequence[Row[Any]] = conn.execute(query).all()  # type: ignore[assignment]
+    return rows

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from plaudit.store import Database
 from plaudit.store import console as sql
@@ -52,6 +53,11 @@ class ConsoleQueries:
             int(row.accounts), int(row.likes), int(row.revoked), int(row.pending),
             int(row.incentivised),
         )  # fmt: skip
+
+    def revoked_likes(self, account_id: int, limit: int = 100) -> list[dict[str, Any]]:
+        with self._db.read() as conn:
+            rows = sql.revoked_likes_of(conn, account_id, limit)
+        return [dict(row._mapping) for row in rows]
 
     def checkpoints(self, before: int | None = None, limit: int = 50) -> list[CheckpointRow]:
         with self._db.read() as conn:

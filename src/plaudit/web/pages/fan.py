@@ -9,6 +9,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Response
 
+from plaudit.web.queries import ConsoleQueries
 from plaudit.web.render import ConsoleRoute, Page, page_of
 from plaudit.web.signin import require
 
@@ -49,6 +50,25 @@ async def reveal(reward_id: int, page: PageDep) -> Any:
     code = page.platform.campaigns.reveal_coupon(viewer.account_id, reward_id)
     found = page.platform.campaigns.rewards_of(viewer.account_id)
     return page.render("my_rewards.html", rewards=found, revealed=(reward_id, code))
+
+
+@router.get("/me/revoked")
+def revoked(page: PageDep) -> Any:
+    viewer = require(page.viewer)
+    rows = ConsoleQueries(page.platform.db).revoked_likes(viewer.account_id)
+    verdicts = {
+        r["verdict_id"]: page.platform.authenticity.verdict(r["verdict_id"], viewer.account_id)
+        for r in rows
+    }
+    return page.render("my_revoked.html", rows=rows, verdicts=verdicts)
+
+
+@router.post("/me/revoked/{verdict_id}/appeal")
+async def appeal(verdict_id: int, page: PageDep) -> Any:
+    fields = await page.form()
+    viewer = require(page.viewer)
+    page.platform.authenticity.appeal(verdict_id, viewer.account_id, fields.get("reason", ""))
+    return page.redirect("/me/revoked")
 
 
 @router.get("/me/privacy")
