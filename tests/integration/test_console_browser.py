@@ -49,6 +49,7 @@ def console(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Set
         create_demo_signins(platform)
         _coupon_task_for_the_fan(platform)
         _revoke_a_like_of_the_fan(platform)
+        _experiment_of_the_creator(platform)
         refresh_index(platform.db, settings.data_path)  # the fan's new profile is in segments
     finally:
         platform.close()
@@ -101,6 +102,18 @@ def _revoke_a_like_of_the_fan(platform: Platform) -> None:
         authenticity_sql.revoke(conn, verdict, [(like.id, fan, like.video_id)], utcnow())
 
     platform.db.write(op)
+
+
+def _experiment_of_the_creator(platform: Platform) -> None:
+    """A running creator-level experiment over every creator, all exposed."""
+    owner = _id(platform, "demo-creator")
+    now = datetime.now(UTC)
+    windows = (now - timedelta(days=20), now - timedelta(days=10), now + timedelta(days=10))
+    experiment = platform.experiments.create(
+        owner, "封面实验 Cover test", "creator", "likes_received", ["control", "new"], windows
+    )
+    for video in platform.videos.page(None, 1000):
+        platform.experiments.assign(experiment.id, video.creator_id, expose=True)
 
 
 def _id(platform: Platform, handle: str) -> int:
@@ -296,3 +309,8 @@ def test_creator_inbox_bulk_approval_revocations_and_fund(browser: Browser) -> N
     browser.check("revocations")
     browser.goto("/creator/fund")
     browser.check("fund")
+    page = browser.goto("/creator/experiments")
+    report = page.locator("[data-testid=experiment-report]")
+    assert report.count() == 1
+    assert report.locator("tbody tr").count() == 1  # new vs control
+    browser.check("experiments")

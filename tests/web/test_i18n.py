@@ -83,3 +83,10 @@ def test_numbers_and_times_follow_the_locale_in_china_time() -> None:
     assert "00:30" in zh.time(moment)
     assert "5 Dec 2026" in en.time(moment)
     assert en.fen(123456) == "¥1,234.56"
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_no_message_holds_a_bare_percent_sign(locale: str) -> None:
+    """Jinja's newstyle gettext formats every message with `%`: a bare one breaks the page."""
+    bad = [s for s in _catalogue(locale).values() if "%" in s.replace("%%", "")]
+    assert not bad, f"write %% (or ％ in Chinese): {bad}"

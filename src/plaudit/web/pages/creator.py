@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends
 
-from plaudit.errors import Forbidden, InvalidInput, NotFound
+from plaudit.errors import Conflict, Forbidden, InvalidInput, NotFound
 from plaudit.web.render import ConsoleRoute, Page, page_of
 from plaudit.web.signin import Viewer, require
 
@@ -71,3 +71,17 @@ def fund(page: PageDep) -> Any:
         except NotFound:  # no counted interaction in that period
             continue
     return page.render("fund.html", periods=periods, statements=statements)
+
+
+@router.get("/creator/experiments")
+def experiments(page: PageDep) -> Any:
+    """My experiments, each with its report when it has run (difference, 95% CI, CUPED)."""
+    viewer = _creator(page)
+    rows = []
+    for experiment in page.platform.experiments.list(viewer.account_id):
+        try:
+            report = page.platform.experiments.report(experiment.id, viewer.account_id)
+        except Conflict:  # not started yet: nothing to report
+            report = None
+        rows.append((experiment, report))
+    return page.render("experiments.html", rows=rows)
