@@ -64,6 +64,7 @@ PUBLIC = {
         "load_or_create_witness_key",
         "parse_submission",
     ],
+    "plaudit.web": ["DEMO_SIGNINS", "create_demo_signins", "install_console"],
 }
 
 

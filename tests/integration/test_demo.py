@@ -74,12 +74,14 @@ def test_demo_command_small_loads_once(tmp_path: Path) -> None:
     first = _run("demo", "--size", "small", "--data-dir", data)
     assert first.returncode == 0, first.stderr
     assert "10,000 accounts" in first.stdout
+    assert "console sign-in (creator): demo-creator / plaudit-creator" in first.stdout
     again = _run("demo", "--size", "small", "--data-dir", data, "--if-empty")
     assert again.returncode == 0
-    assert "already has 10,000 accounts" in again.stdout
+    # the console's demo sign-ins add a brand and an operator to the 10,000 of the community
+    assert "already has 10,002 accounts" in again.stdout
     refused = _run("demo", "--size", "small", "--data-dir", data)
     assert refused.returncode == 1
     assert refused.stderr.startswith("error: the database already has")
     assert "Traceback" not in refused.stderr
     made = _run("accounts", "create", "--handle", "after_demo", "--data-dir", data, "--json")
-    assert json.loads(made.stdout)["id"] == 10_001
+    assert json.loads(made.stdout)["id"] == 10_003

@@ -68,4 +68,7 @@ def create_app(settings: Settings, platform: Platform | None = None) -> FastAPI:
     for campaign_module in (organisation_routes, campaign_routes, coupon_routes):
         app.include_router(campaign_module.router)
     app.include_router(transparency_routes.router)
+    from plaudit.web import install_console  # the console's pages at / (docs/console.md)
+
+    install_console(app, platform)
     return app

@@ -91,5 +91,9 @@ def demo(
 
         persona = refresh_index(platform.db, settings.data_path).index
         click.echo(f"persona index: {len(persona.universe):,} accounts with targeting consent")
+        from plaudit.web import create_demo_signins  # the console's ready sign-ins
+
+        for signin in create_demo_signins(platform):
+            click.echo(f"console sign-in ({signin.role}): {signin.handle} / {signin.password}")
     finally:
         platform.close()

@@ -48,6 +48,7 @@ def serve(
         f"(data: {settings.data_path}, database: {settings.db_url.split('://')[0]}"
         + (f", {workers} workers)" if workers > 1 else ")")
     )
+    click.echo(f"Console (控制台): open http://{settings.host}:{settings.port}/ in a browser")
     if workers > 1:
         _serve_workers(settings, config_file, workers)
     else:

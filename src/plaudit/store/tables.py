@@ -625,3 +625,23 @@ fund_payouts = Table(
     Column("payout_fen", BigInteger, nullable=False),
     Index("ix_fund_payouts_creator", "creator_id"),
 )
+
+# The web console's sign-ins (migration 0009): an argon2id hash per account that has a
+# password, and server-side sessions whose cookie carries only a random id (its SHA-256 here).
+account_passwords = Table(
+    "account_passwords",
+    metadata,
+    Column("account_id", ID, ForeignKey("accounts.id"), primary_key=True),
+    Column("password_hash", String(256), nullable=False),
+    Column("updated_at", UTCDateTime(), nullable=False),
+)
+
+web_sessions = Table(
+    "web_sessions",
+    metadata,
+    Column("id_hash", LargeBinary(32), primary_key=True),
+    Column("account_id", ID, ForeignKey("accounts.id"), nullable=False, index=True),
+    Column("csrf", String(64), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("expires_at", UTCDateTime(), nullable=False),
+)

@@ -1,0 +1,65 @@
+"""The few reads the console needs that no domain service answers yet (SQL in store/console)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from plaudit.store import Database
+from plaudit.store import console as sql
+
+__all__ = ["CheckpointRow", "ConsoleQueries", "Totals"]
+
+
+@dataclass(frozen=True)
+class Totals:
+    """Platform-wide like counts for the home page."""
+
+    accounts: int
+    likes: int
+    revoked: int
+    pending: int
+    incentivised: int
+
+    @property
+    def authentic(self) -> int:
+        return self.likes - self.revoked - self.pending
+
+    @property
+    def authentic_rate(self) -> float:
+        return self.authentic / self.likes if self.likes else 0.0
+
+    @property
+    def incentivised_share(self) -> float:
+        return self.incentivised / self.likes if self.likes else 0.0
+
+
+@dataclass(frozen=True)
+class CheckpointRow:
+    size: int
+    root_hex: str
+    created_at: datetime
+
+
+class ConsoleQueries:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    def totals(self) -> Totals:
+        with self._db.read() as conn:
+            row = sql.platform_totals(conn)
+        return Totals(
+            int(row.accounts), int(row.likes), int(row.revoked), int(row.pending),
+            int(row.incentivised),
+        )  # fmt: skip
+
+    def revoked_likes(self, account_id: int, limit: int = 100) -> list[dict[str, Any]]:
+        with self._db.read() as conn:
+            rows = sql.revoked_likes_of(conn, account_id, limit)
+        return [dict(row._mapping) for row in rows]
+
+    def checkpoints(self, before: int | None = None, limit: int = 50) -> list[CheckpointRow]:
+        with self._db.read() as conn:
+            rows = sql.checkpoints(conn, before, limit)
+        return [CheckpointRow(int(r.size), bytes(r.root).hex(), r.created_at) for r in rows]
