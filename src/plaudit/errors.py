@@ -58,6 +58,7 @@ __all__ = [
     "InvalidInput",
     "LikeNotFound",
     "LikedBeforeCampaign",
+    "MalformedBody",
     "NotAuthenticated",
     "NotEligible",
     "NotFollowing",
@@ -362,3 +363,14 @@ class PersonaIndexMissing(NotFound):
 
     type = "persona-index-missing"
     title = "Persona index missing"
+
+
+# --- the open API platform (issue 13) ---
+
+
+class MalformedBody(InvalidInput):
+    """The request body is not well-formed JSON: send a JSON document (400)."""
+
+    status = 400
+    type = "malformed-body"
+    title = "Malformed body"
