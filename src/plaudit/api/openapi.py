@@ -165,7 +165,7 @@ def _success_media(responses: dict[str, Any], contract: Operation) -> None:
     if not success:
         return
     first = responses[success[0]]
-    if contract.media != "application/json" and "content" in first:
+    if contract.media != "application/json":
         schema: dict[str, Any] = {"type": "string"}
         if contract.media == "application/octet-stream":
             schema["contentMediaType"] = "application/octet-stream"
