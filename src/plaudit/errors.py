@@ -27,7 +27,9 @@
     ├── PayloadTooLarge (413)         too many items in one request
     ├── StorageUnavailable (503)      the database cannot be reached or is locked; retry later
     ├── PendingIntegration (503)      the interaction is not yet in a signed checkpoint; retry
-    └── StorageError (500)            the database failed in a way retrying will not fix
+    ├── StorageError (500)            the database failed in a way retrying will not fix
+    └── open API (issue 13): MalformedBody (400, a body that is not JSON), ApiKeyNotFound
+        (404), MissingScope (403, an API key without the scope an operation needs)
 
 Domain code raises these; database driver errors are translated into StorageUnavailable or
 StorageError at the store boundary. The API renders every one as RFC 9457 problem+json with
@@ -44,6 +46,7 @@ __all__ = [
     "AlreadyAppealed",
     "AlreadyCheckedIn",
     "AlreadyDecided",
+    "ApiKeyNotFound",
     "AppealNotFound",
     "BudgetExhausted",
     "CampaignNotActive",
@@ -59,6 +62,7 @@ __all__ = [
     "LikeNotFound",
     "LikedBeforeCampaign",
     "MalformedBody",
+    "MissingScope",
     "NotAuthenticated",
     "NotEligible",
     "NotFollowing",
@@ -374,3 +378,17 @@ class MalformedBody(InvalidInput):
     status = 400
     type = "malformed-body"
     title = "Malformed body"
+
+
+class ApiKeyNotFound(NotFound):
+    """No API key has this id, or it is not one the caller may see."""
+
+    type = "api-key-not-found"
+    title = "API key not found"
+
+
+class MissingScope(Forbidden):
+    """An API key lacks the scope an operation needs; `scope` names it: make a key with it."""
+
+    type = "missing-scope"
+    title = "API key lacks a scope"

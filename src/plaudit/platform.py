@@ -23,6 +23,7 @@ from plaudit.ledger.service import LedgerService
 from plaudit.store import Database
 
 if TYPE_CHECKING:
+    from plaudit.apikeys import ApiKeyService
     from plaudit.experiments import ExperimentService
     from plaudit.fund import FundService
     from plaudit.persona.service import PersonaService
@@ -119,3 +120,10 @@ class Platform:
     def close(self) -> None:
         self.integrator.stop()
         self.db.close()
+
+    @cached_property
+    def apikeys(self) -> ApiKeyService:
+        """Scoped API keys for integrators (docs/api.md, "API keys")."""
+        from plaudit.apikeys import ApiKeyService
+
+        return ApiKeyService(self.db)

@@ -11,6 +11,7 @@ from plaudit import __version__
 from plaudit.api.openapi import install_openapi
 from plaudit.api.problems import install_problem_handlers
 from plaudit.api.routers import accounts, bulk, ledger, likes, social, videos
+from plaudit.api.routers import apikeys as apikey_routes
 from plaudit.api.routers import campaigns as campaign_routes
 from plaudit.api.routers import coupons as coupon_routes
 from plaudit.api.routers import creators as creator_routes
@@ -67,5 +68,6 @@ def create_app(settings: Settings, platform: Platform | None = None) -> FastAPI:
     app.include_router(recommendation_routes.router)
     for campaign_module in (organisation_routes, campaign_routes, coupon_routes):
         app.include_router(campaign_module.router)
+    app.include_router(apikey_routes.router)
     install_openapi(app)
     return app

@@ -14,11 +14,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from starlette.requests import Request
+
+from plaudit.apikeys.model import RESOURCES
 from plaudit.errors import (
     AccountNotFound,
     AlreadyAppealed,
     AlreadyCheckedIn,
     AlreadyDecided,
+    ApiKeyNotFound,
     AppealNotFound,
     BudgetExhausted,
     CampaignNotActive,
@@ -33,6 +37,7 @@ from plaudit.errors import (
     LikedBeforeCampaign,
     LikeNotFound,
     MalformedBody,
+    MissingScope,
     NotAuthenticated,
     NotEligible,
     NotFollowing,
@@ -59,27 +64,8 @@ __all__ = [
     "RESOURCES",
     "Operation",
     "problems_of",
+    "scope_of",
 ]
-
-#: The resources an API key's scopes name; each has `:read` and `:write` (write implies read).
-RESOURCES = (
-    "profile",
-    "likes",
-    "social",
-    "videos",
-    "bulk",
-    "verdicts",
-    "creators",
-    "experiments",
-    "segments",
-    "campaigns",
-    "reports",
-    "coupons",
-    "fund",
-    "recommendations",
-    "ledger",
-    "webhooks",
-)
 
 Error = type[PlauditError]
 
@@ -94,6 +80,7 @@ PATH_NOT_FOUND: dict[str, tuple[Error, ...]] = {
     "campaign_id": (CampaignNotFound,),
     "organisation_id": (OrganisationNotFound,),
     "like_id": (LikeNotFound,),
+    "key_id": (ApiKeyNotFound,),
 }
 
 _CAMPAIGN_LIKE: tuple[Error, ...] = (
@@ -166,6 +153,15 @@ OPERATIONS: dict[str, Operation] = {
         BEARER, "social:write", also={200: "Already following: the existing follow."}
     ),
     "DELETE /v1/creators/{creator_id}/follows": _op(BEARER, "social:write", NotFollowing),
+    # API keys: made and revoked with an account token, never with a key
+    "POST /v1/api-keys": _op(
+        ("creator", "operator", "organisation owner"), None, OrganisationNotFound
+    ),
+    "GET /v1/api-keys": _op(
+        ("creator", "operator", "organisation owner"), None, OrganisationNotFound
+    ),
+    "GET /v1/api-keys/{key_id}": _op(("the key's maker", "organisation owner"), None),
+    "DELETE /v1/api-keys/{key_id}": _op(("the key's maker", "organisation owner"), None),
     # accounts
     "POST /v1/accounts": _op(ANYONE, None, HandleTaken),
     "GET /v1/me": _op(BEARER, "profile:read", AccountNotFound),
@@ -331,7 +327,17 @@ def problems_of(
         found += [MalformedBody, PayloadTooLarge]
     if not operation.public:
         found += [NotAuthenticated, Forbidden]
+    if operation.scope:
+        found.append(MissingScope)
     for name in path_params:
         found += PATH_NOT_FOUND.get(name, (NotFound,))
     found += operation.raises
     return list(dict.fromkeys(found))
+
+
+def scope_of(request: Request) -> str | None:
+    """The API key scope the request's operation needs; None when keys may not call it."""
+    route = request.scope.get("route")
+    path = getattr(route, "path_format", None)
+    operation = OPERATIONS.get(f"{request.method} {path}")
+    return operation.scope if operation else None

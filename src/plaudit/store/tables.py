@@ -625,3 +625,22 @@ fund_payouts = Table(
     Column("payout_fen", BigInteger, nullable=False),
     Index("ix_fund_payouts_creator", "creator_id"),
 )
+
+# A scoped API key (issue 13): shown once, kept as a SHA-256 hash. It acts as the account that
+# made it; an organisation's key only while that account is still a member. `scopes` is the
+# space-separated list (`likes:read videos:write`); revoked and expired keys stay for the log.
+api_keys = Table(
+    "api_keys",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("account_id", ID, ForeignKey("accounts.id"), nullable=False, index=True),
+    Column("organisation_id", ID, ForeignKey("organisations.id"), nullable=True, index=True),
+    Column("name", String(64), nullable=False),
+    Column("prefix", String(24), nullable=False),
+    Column("key_hash", LargeBinary(32), nullable=False, unique=True),
+    Column("scopes", String(1024), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("expires_at", UTCDateTime(), nullable=True),
+    Column("revoked_at", UTCDateTime(), nullable=True),
+    Column("last_used_at", UTCDateTime(), nullable=True),
+)
