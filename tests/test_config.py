@@ -51,6 +51,8 @@ def test_every_setting_is_declared_with_help_and_an_env_var() -> None:
         "rule_new_account_hold_per_hour",
         # campaigns (issue 7)
         "reward_hold",
+        # the open API platform (issue 13)
+        "idempotency_window_s",
     }
     for setting in SETTINGS:
         assert setting.help.strip(), setting.name

@@ -70,6 +70,8 @@ EXPECTED_STATUS = {
     "MalformedBody": 400,
     "ApiKeyNotFound": 404,
     "MissingScope": 403,
+    "IdempotencyKeyInUse": 409,
+    "IdempotencyKeyReused": 422,
 }
 
 

@@ -256,6 +256,13 @@ class Settings:
         "as soon as the likes are not held or revoked (for tests and trusted deployments).",
         _parse_reward_hold,
     )
+    # --- the open API platform (docs/api.md) ---
+    idempotency_window_s: int = _setting(
+        86_400,
+        "Seconds an Idempotency-Key and its stored response are kept; a retry after that is "
+        "a new request.",
+        _parse_positive_int,
+    )
     sources: Mapping[str, str] = field(default_factory=dict, compare=False, repr=False)
 
     @property

@@ -29,7 +29,8 @@
     ├── PendingIntegration (503)      the interaction is not yet in a signed checkpoint; retry
     ├── StorageError (500)            the database failed in a way retrying will not fix
     └── open API (issue 13): MalformedBody (400, a body that is not JSON), ApiKeyNotFound
-        (404), MissingScope (403, an API key without the scope an operation needs)
+        (404), MissingScope (403, an API key without the scope an operation needs),
+        IdempotencyKeyInUse (409), IdempotencyKeyReused (422)
 
 Domain code raises these; database driver errors are translated into StorageUnavailable or
 StorageError at the store boundary. The API renders every one as RFC 9457 problem+json with
@@ -58,6 +59,8 @@ __all__ = [
     "CouponNotFound",
     "Forbidden",
     "HandleTaken",
+    "IdempotencyKeyInUse",
+    "IdempotencyKeyReused",
     "InvalidInput",
     "LikeNotFound",
     "LikedBeforeCampaign",
@@ -392,3 +395,17 @@ class MissingScope(Forbidden):
 
     type = "missing-scope"
     title = "API key lacks a scope"
+
+
+class IdempotencyKeyInUse(Conflict):
+    """A request with this Idempotency-Key is still running: retry after it (409, Retry-After)."""
+
+    type = "idempotency-key-in-use"
+    title = "Idempotency key in use"
+
+
+class IdempotencyKeyReused(InvalidInput):
+    """This Idempotency-Key was used for another request (method, path or body): use a new key."""
+
+    type = "idempotency-key-reused"
+    title = "Idempotency key reused"

@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from plaudit import __version__
+from plaudit.api.idempotency import IdempotencyMiddleware
 from plaudit.api.openapi import install_openapi
 from plaudit.api.problems import install_problem_handlers
 from plaudit.api.routers import accounts, bulk, ledger, likes, social, videos
@@ -69,5 +70,6 @@ def create_app(settings: Settings, platform: Platform | None = None) -> FastAPI:
     for campaign_module in (organisation_routes, campaign_routes, coupon_routes):
         app.include_router(campaign_module.router)
     app.include_router(apikey_routes.router)
+    app.add_middleware(IdempotencyMiddleware)
     install_openapi(app)
     return app

@@ -33,6 +33,8 @@ from plaudit.errors import (
     CouponNotFound,
     Forbidden,
     HandleTaken,
+    IdempotencyKeyInUse,
+    IdempotencyKeyReused,
     InvalidInput,
     LikedBeforeCampaign,
     LikeNotFound,
@@ -317,10 +319,16 @@ _EVERYWHERE: tuple[Error, ...] = (PlauditError, StorageError, StorageUnavailable
 
 
 def problems_of(
-    operation: Operation, path_params: list[str], has_input: bool, has_body: bool
+    operation: Operation,
+    path_params: list[str],
+    has_input: bool,
+    has_body: bool,
+    post: bool = False,
 ) -> list[Error]:
     """Every problem class the operation may answer: the baseline plus its own, no repeats."""
     found: list[Error] = list(_EVERYWHERE)
+    if post:  # every POST takes an Idempotency-Key (api/idempotency.py)
+        found += [IdempotencyKeyInUse, IdempotencyKeyReused, InvalidInput]
     if has_input:
         found.append(InvalidInput)
     if has_body:

@@ -61,6 +61,18 @@ CURSOR_PARAMETER: dict[str, Any] = {
     "schema": {"anyOf": [{"type": "string"}, {"type": "null"}]},
 }
 
+IDEMPOTENCY_PARAMETER: dict[str, Any] = {
+    "name": "Idempotency-Key",
+    "in": "header",
+    "required": False,
+    "description": (
+        "Makes a retry safe (IETF httpapi Idempotency-Key draft): the first answer is stored "
+        "for 24 h and replayed, with `Idempotent-Replayed: true`, to a retry with the same key "
+        "and request; another request with the key is 422, a retry while the first runs 409."
+    ),
+    "schema": {"type": "string", "minLength": 1, "maxLength": 255},
+}
+
 _LIMIT = "Items per page (at most the maximum shown); fewer means this is the last page."
 _NEXT_CURSOR = "Pass it as `cursor` to get the next page; null on the last page."
 
@@ -96,6 +108,7 @@ def complete_openapi(document: dict[str, Any]) -> dict[str, Any]:
     schemas["Problem"] = PROBLEM_SCHEMA
     components["securitySchemes"] = _security_schemes()
     components.setdefault("parameters", {})["Cursor"] = CURSOR_PARAMETER
+    components["parameters"]["IdempotencyKey"] = IDEMPOTENCY_PARAMETER
     missing = []
     for path, item in document.get("paths", {}).items():
         for method in _METHODS:
@@ -105,7 +118,7 @@ def complete_openapi(document: dict[str, Any]) -> dict[str, Any]:
             if key not in OPERATIONS:
                 missing.append(key)
                 continue
-            _complete_operation(item[method], OPERATIONS[key])
+            _complete_operation(item[method], OPERATIONS[key], post=method == "post")
     if missing:
         raise KeyError(f"operations missing from plaudit.api.contract.OPERATIONS: {missing}")
     for name in ("HTTPValidationError", "ValidationError"):
@@ -137,14 +150,16 @@ def _security_schemes() -> dict[str, Any]:
     }
 
 
-def _complete_operation(op: dict[str, Any], contract: Operation) -> None:
+def _complete_operation(op: dict[str, Any], contract: Operation, post: bool) -> None:
     params = op.get("parameters", [])
+    if post:
+        op["parameters"] = params = [*params, {"$ref": "#/components/parameters/IdempotencyKey"}]
     path_params = [p["name"] for p in params if p.get("in") == "path"]
     has_body = "requestBody" in op
     responses: dict[str, Any] = op.setdefault("responses", {})
     responses.pop("422", None)  # FastAPI's own validation shape; ours is a problem
     _success_media(responses, contract)
-    problems = problems_of(contract, path_params, bool(params) or has_body, has_body)
+    problems = problems_of(contract, path_params, bool(params) or has_body, has_body, post)
     by_status: dict[int, list[type[PlauditError]]] = defaultdict(list)
     for error in problems:
         by_status[error.status].append(error)

@@ -644,3 +644,21 @@ api_keys = Table(
     Column("revoked_at", UTCDateTime(), nullable=True),
     Column("last_used_at", UTCDateTime(), nullable=True),
 )
+
+# A request made with an `Idempotency-Key` (issue 13): `owner` is the SHA-256 of the credential
+# that sent it, `fingerprint` of its method, path and body. `status_code` is null while the
+# first request runs; then the stored answer is replayed to retries until `expires_at`.
+idempotency_keys = Table(
+    "idempotency_keys",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("owner", LargeBinary(32), nullable=False),
+    Column("key", String(255), nullable=False),
+    Column("fingerprint", LargeBinary(32), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("expires_at", UTCDateTime(), nullable=False, index=True),
+    Column("status_code", Integer, nullable=True),
+    Column("media_type", String(128), nullable=True),
+    Column("body", LargeBinary, nullable=True),
+    UniqueConstraint("owner", "key"),
+)

@@ -1,4 +1,4 @@
-"""api keys
+"""api keys and idempotency keys
 
 Revision ID: 0010
 Revises: 0006
@@ -47,9 +47,26 @@ def upgrade() -> None:
     )
     op.create_index(op.f("ix_api_keys_account_id"), "api_keys", ["account_id"])
     op.create_index(op.f("ix_api_keys_organisation_id"), "api_keys", ["organisation_id"])
+    op.create_table(
+        "idempotency_keys",
+        sa.Column("id", ID, nullable=False),
+        sa.Column("owner", sa.LargeBinary(length=32), nullable=False),
+        sa.Column("key", sa.String(length=255), nullable=False),
+        sa.Column("fingerprint", sa.LargeBinary(length=32), nullable=False),
+        sa.Column("created_at", UTCDateTime(), nullable=False),
+        sa.Column("expires_at", UTCDateTime(), nullable=False),
+        sa.Column("status_code", sa.Integer(), nullable=True),
+        sa.Column("media_type", sa.String(length=128), nullable=True),
+        sa.Column("body", sa.LargeBinary(), nullable=True),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_idempotency_keys")),
+        sa.UniqueConstraint("owner", "key", name=op.f("uq_idempotency_keys_owner")),
+    )
+    op.create_index(op.f("ix_idempotency_keys_expires_at"), "idempotency_keys", ["expires_at"])
 
 
 def downgrade() -> None:
+    op.drop_index(op.f("ix_idempotency_keys_expires_at"), table_name="idempotency_keys")
+    op.drop_table("idempotency_keys")
     op.drop_index(op.f("ix_api_keys_organisation_id"), table_name="api_keys")
     op.drop_index(op.f("ix_api_keys_account_id"), table_name="api_keys")
     op.drop_table("api_keys")
