@@ -53,6 +53,9 @@ def test_every_setting_is_declared_with_help_and_an_env_var() -> None:
         "reward_hold",
         # the open API platform (issue 13)
         "idempotency_window_s",
+        "rate_limit",
+        "rate_limit_anonymous",
+        "rate_limit_storage",
     }
     for setting in SETTINGS:
         assert setting.help.strip(), setting.name

@@ -11,6 +11,7 @@ from plaudit import __version__
 from plaudit.api.idempotency import IdempotencyMiddleware
 from plaudit.api.openapi import install_openapi
 from plaudit.api.problems import install_problem_handlers
+from plaudit.api.ratelimit import RateLimitMiddleware
 from plaudit.api.routers import accounts, bulk, ledger, likes, social, videos
 from plaudit.api.routers import apikeys as apikey_routes
 from plaudit.api.routers import campaigns as campaign_routes
@@ -71,5 +72,6 @@ def create_app(settings: Settings, platform: Platform | None = None) -> FastAPI:
         app.include_router(campaign_module.router)
     app.include_router(apikey_routes.router)
     app.add_middleware(IdempotencyMiddleware)
+    app.add_middleware(RateLimitMiddleware, settings=platform.settings)
     install_openapi(app)
     return app

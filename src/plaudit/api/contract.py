@@ -327,6 +327,8 @@ def problems_of(
 ) -> list[Error]:
     """Every problem class the operation may answer: the baseline plus its own, no repeats."""
     found: list[Error] = list(_EVERYWHERE)
+    if operation is not OPERATIONS["GET /healthz"]:  # api/ratelimit.py counts all but it
+        found.append(RateLimited)
     if post:  # every POST takes an Idempotency-Key (api/idempotency.py)
         found += [IdempotencyKeyInUse, IdempotencyKeyReused, InvalidInput]
     if has_input:

@@ -73,6 +73,17 @@ IDEMPOTENCY_PARAMETER: dict[str, Any] = {
     "schema": {"type": "string", "minLength": 1, "maxLength": 255},
 }
 
+RATE_LIMIT_HEADERS: dict[str, Any] = {
+    "RateLimit-Policy": {
+        "schema": {"type": "string"},
+        "description": 'The caller\'s quota (IETF httpapi draft): `"credential";q=10000;w=60`.',
+    },
+    "RateLimit": {
+        "schema": {"type": "string"},
+        "description": 'What is left of it: `"credential";r=9999;t=60` (units, reset in s).',
+    },
+}
+
 _LIMIT = "Items per page (at most the maximum shown); fewer means this is the last page."
 _NEXT_CURSOR = "Pass it as `cursor` to get the next page; null on the last page."
 
@@ -185,6 +196,8 @@ def _success_media(responses: dict[str, Any], contract: Operation) -> None:
         if contract.media == "application/octet-stream":
             schema["contentMediaType"] = "application/octet-stream"
         first["content"] = {contract.media: {"schema": schema}}
+    if contract is not OPERATIONS["GET /healthz"]:
+        first["headers"] = RATE_LIMIT_HEADERS
     for code, description in contract.also.items():
         responses.setdefault(str(code), {**first, "description": description})
 
