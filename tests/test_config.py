@@ -56,6 +56,7 @@ def test_every_setting_is_declared_with_help_and_an_env_var() -> None:
         "rate_limit",
         "rate_limit_anonymous",
         "rate_limit_storage",
+        "webhooks_allow_private",
     }
     for setting in SETTINGS:
         assert setting.help.strip(), setting.name

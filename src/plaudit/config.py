@@ -300,6 +300,12 @@ class Settings:
         "shares them between API processes (PostgreSQL deployments with several servers).",
         _parse_limits_storage,
     )
+    webhooks_allow_private: bool = _setting(
+        False,
+        "Let webhook endpoints point at private, loopback and link-local addresses (tests, "
+        "a receiver on the same network); refused by default against SSRF.",
+        _parse_bool,
+    )
     sources: Mapping[str, str] = field(default_factory=dict, compare=False, repr=False)
 
     @property

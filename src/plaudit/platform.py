@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from plaudit.quality import QualityService
     from plaudit.recommend import RecommenderService
     from plaudit.strategy import StrategyService
+    from plaudit.webhooks import WebhookService
 
 __all__ = ["Platform"]
 
@@ -127,3 +128,10 @@ class Platform:
         from plaudit.apikeys import ApiKeyService
 
         return ApiKeyService(self.db)
+
+    @cached_property
+    def webhooks(self) -> WebhookService:
+        """Signed webhooks from a durable outbox; a server runs its dispatcher thread."""
+        from plaudit.webhooks import WebhookService
+
+        return WebhookService(self.db, self.settings.webhooks_allow_private)

@@ -24,6 +24,7 @@ from plaudit.api.routers import quality as quality_routes
 from plaudit.api.routers import recommendations as recommendation_routes
 from plaudit.api.routers import segments as segment_routes
 from plaudit.api.routers import verdicts as verdict_routes
+from plaudit.api.routers import webhooks as webhook_routes
 from plaudit.config import Settings
 from plaudit.platform import Platform
 
@@ -44,9 +45,11 @@ def create_app(settings: Settings, platform: Platform | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         platform.open(writer_thread=True, integrate=True)
+        platform.webhooks.start()
         try:
             yield
         finally:
+            platform.webhooks.stop()
             platform.close()
 
     app = FastAPI(title="Plaudit", version=__version__, description=DESCRIPTION, lifespan=lifespan)
@@ -71,6 +74,7 @@ def create_app(settings: Settings, platform: Platform | None = None) -> FastAPI:
     for campaign_module in (organisation_routes, campaign_routes, coupon_routes):
         app.include_router(campaign_module.router)
     app.include_router(apikey_routes.router)
+    app.include_router(webhook_routes.router)
     app.add_middleware(IdempotencyMiddleware)
     app.add_middleware(RateLimitMiddleware, settings=platform.settings)
     install_openapi(app)

@@ -164,6 +164,22 @@ OPERATIONS: dict[str, Operation] = {
     ),
     "GET /v1/api-keys/{key_id}": _op(("the key's maker", "organisation owner"), None),
     "DELETE /v1/api-keys/{key_id}": _op(("the key's maker", "organisation owner"), None),
+    # webhooks
+    "POST /v1/webhooks/endpoints": _op(("creator", "brand", "operator"), "webhooks:write"),
+    "GET /v1/webhooks/endpoints": _op(("creator", "brand", "operator"), "webhooks:read"),
+    "DELETE /v1/webhooks/endpoints/{endpoint_id}": _op(("the endpoint's owner",), "webhooks:write"),
+    "POST /v1/webhooks/endpoints/{endpoint_id}/secret": _op(
+        ("the endpoint's owner",), "webhooks:write"
+    ),
+    "POST /v1/webhooks/endpoints/{endpoint_id}/test": _op(
+        ("the endpoint's owner",), "webhooks:write"
+    ),
+    "GET /v1/webhooks/endpoints/{endpoint_id}/deliveries": _op(
+        ("the endpoint's owner",), "webhooks:read"
+    ),
+    "POST /v1/webhooks/messages/{message_id}/redeliver": _op(
+        ("the endpoint's owner",), "webhooks:write"
+    ),
     # accounts
     "POST /v1/accounts": _op(ANYONE, None, HandleTaken),
     "GET /v1/me": _op(BEARER, "profile:read", AccountNotFound),
