@@ -36,6 +36,35 @@ PUBLIC = {
         "utcnow",
     ],
     "plaudit.api": ["create_app"],
+    "plaudit.apikeys": [
+        "KEY_PATTERN",
+        "KEY_PREFIX",
+        "ApiKey",
+        "ApiKeyService",
+        "grants",
+        "parse_scopes",
+    ],
+    "plaudit.webhooks": [
+        "EVENT_TYPES",
+        "RETRY_SCHEDULE_S",
+        "Delivery",
+        "Endpoint",
+        "WebhookService",
+        "check_target",
+        "new_secret",
+        "sign",
+    ],
+    "plaudit.client": [
+        "Account",
+        "ApiError",
+        "ApiKey",
+        "AsyncClient",
+        "Client",
+        "Like",
+        "RateLimit",
+        "Video",
+        "verify_webhook",
+    ],
 }
 
 
