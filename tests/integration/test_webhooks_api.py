@@ -19,10 +19,12 @@ from standardwebhooks.webhooks import Webhook
 
 from plaudit.api import create_app
 from plaudit.config import Settings
+from plaudit.persona import compute_index
 from plaudit.platform import Platform
 from plaudit.store import authenticity as authenticity_sql
 from plaudit.store import utcnow
 from tests.integration.conftest import Api, assert_problem
+from tests.integration.test_campaigns_api import _campaign_body, _fan
 
 
 @dataclass
@@ -160,16 +162,17 @@ def test_gone_disables_slow_down_waits_and_redelivery_sends_again(
 
 def test_a_revoked_like_reaches_the_creator_without_the_fan(hooks: Api, receiver: Receiver) -> None:
     creator, creator_auth = hooks.account("creator1", "creator")
-    made = _endpoint(hooks, creator_auth, receiver.url, ["like.revoked"])
+    made = _endpoint(hooks, creator_auth, receiver.url, ["like.revoked", "like.reinstated"])
     video = hooks.video(creator_auth)
     fan, fan_auth = hooks.account("fan1")
     like = hooks.client.post(f"/v1/videos/{video}/likes", headers=fan_auth).json()
 
-    def revoke(conn: Any) -> None:
+    def revoke(conn: Any) -> int:
         verdict = authenticity_sql.insert_verdict(conn, None, "operator", 1.0, "{}", utcnow())
         authenticity_sql.revoke(conn, verdict, [(like["id"], fan, video)], utcnow())
+        return verdict
 
-    hooks.platform.db.write(revoke)
+    verdict = hooks.platform.db.write(revoke)
     headers, body = receiver.wait(1)[0]
     payload = _verified(made["secret"], headers, body)
     assert payload["type"] == "like.revoked"
@@ -178,6 +181,23 @@ def test_a_revoked_like_reaches_the_creator_without_the_fan(hooks: Api, receiver
     assert set(payload["data"]) == {"like_id", "video_id", "verdict_id", "revoked_at"}
     assert datetime.fromisoformat(payload["data"]["revoked_at"]).tzinfo is not None
     assert creator != fan
+
+    appeal = hooks.client.post(
+        f"/v1/verdicts/{verdict}/appeal", json={"reason": "it was me"}, headers=fan_auth
+    )
+    assert appeal.status_code == 201, appeal.text
+    _, operator_token = hooks.platform.accounts.create("ops", "operator")
+    decided = hooks.client.post(
+        f"/v1/appeals/{appeal.json()['id']}/decision",
+        json={"decision": "reinstate", "note": "a real fan"},
+        headers={"Authorization": f"Bearer {operator_token}"},
+    )
+    assert decided.status_code == 200, decided.text
+    headers, body = receiver.wait(2)[1]
+    payload = _verified(made["secret"], headers, body)
+    assert payload["type"] == "like.reinstated"
+    assert payload["data"]["like_id"] == like["id"]
+    assert "account_id" not in payload["data"]
 
 
 def test_private_targets_are_refused_by_default(api: Api) -> None:
@@ -211,3 +231,59 @@ def test_a_signed_checkpoint_is_announced(hooks: Api, receiver: Receiver) -> Non
     assert payload["data"]["size"] >= 1
     checkpoint = hooks.client.get(f"/v1/ledger/checkpoints/{payload['data']['size']}")
     assert payload["data"]["root"] in checkpoint.text
+
+
+def test_a_brand_hears_of_releases_an_exhausted_budget_and_redemptions(
+    backend_settings: Settings, receiver: Receiver
+) -> None:
+    settings = backend_settings.with_values(webhooks_allow_private=True, reward_hold="none")
+    platform = Platform(settings)
+    with TestClient(create_app(settings, platform)) as client:
+        api = Api(client, platform)
+        _, brand_token = platform.accounts.create("tea_brand", "brand")
+        brand = {"Authorization": f"Bearer {brand_token}"}
+        made = _endpoint(
+            api,
+            brand,
+            receiver.url,
+            ["campaign.completion_released", "campaign.budget_exhausted", "coupon.redeemed"],
+        )
+        _, creator_auth = api.account("tea_creator", "creator")
+        video = api.video(creator_auth)
+        fan, fan_auth = _fan(api, "tea_fan")
+        compute_index(platform.db).save(settings.data_path)
+        org = client.post("/v1/organisations", json={"name": "Tea"}, headers=brand).json()
+        body = _campaign_body([video], budget_fen=2_000, reward_fen=2_000)
+        campaign = client.post(
+            f"/v1/organisations/{org['id']}/campaigns", json=body, headers=brand
+        ).json()
+        joined = client.post(f"/v1/campaigns/{campaign['id']}/participants", headers=fan_auth)
+        assert joined.status_code == 201, joined.text
+        liked = client.post(
+            f"/v1/videos/{video}/likes", json={"source": campaign["source"]}, headers=fan_auth
+        )
+        assert liked.status_code == 201, liked.text
+        _, operator_token = platform.accounts.create("tea_ops", "operator")
+        settled = client.post(
+            "/v1/campaigns/settle", headers={"Authorization": f"Bearer {operator_token}"}
+        )
+        assert settled.status_code == 200, settled.text
+        received = receiver.wait(2)
+        events = [_verified(made["secret"], h, b) for h, b in received[:2]]
+        by_type = {e["type"]: e["data"] for e in events}
+        released = by_type["campaign.completion_released"]
+        assert released["campaign_id"] == campaign["id"]
+        assert released["amount_fen"] == 2_000
+        assert "account_id" not in released
+        assert by_type["campaign.budget_exhausted"]["spent_fen"] == 2_000
+
+        reward = client.get("/v1/me/rewards", headers=fan_auth).json()[0]
+        code = client.post(f"/v1/rewards/{reward['id']}/coupon", headers=fan_auth).json()["code"]
+        redeemed = client.post("/v1/coupons/redeem", json={"code": code}, headers=brand)
+        assert redeemed.status_code == 200, redeemed.text
+        headers, raw = receiver.wait(3)[2]
+        event = _verified(made["secret"], headers, raw)
+        assert event["type"] == "coupon.redeemed"
+        assert event["data"]["reward_id"] == reward["id"]
+        assert set(event["data"]) == {"campaign_id", "reward_id", "redeemed_at"}
+        assert fan

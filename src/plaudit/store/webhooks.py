@@ -10,8 +10,13 @@ from sqlalchemy.engine import Connection, Row
 
 from plaudit.store.tables import (
     accounts,
+    campaigns,
+    events,
+    fund_periods,
     ledger_checkpoints,
+    organisation_members,
     revocations,
+    rewards,
     verdicts,
     videos,
     webhook_attempts,
@@ -25,6 +30,7 @@ __all__ = [
     "advance_cursor",
     "attempts_of",
     "checkpoints_after",
+    "closed_periods_after",
     "cursor",
     "disable_endpoint",
     "due_messages",
@@ -34,7 +40,11 @@ __all__ = [
     "insert_endpoint",
     "insert_message",
     "list_endpoints",
+    "members_of",
     "messages_of",
+    "redemptions_after",
+    "reinstatements_after",
+    "releases_after",
     "revocations_after",
     "set_secret",
     "update_message",
@@ -127,13 +137,16 @@ def advance_cursor(conn: Connection, source: str, last_id: int, known: bool) -> 
 
 def checkpoints_after(conn: Connection, size: int, limit: int) -> list[Row[Any]]:
     c = ledger_checkpoints
-    stmt = select(c.c.size, c.c.root, c.c.created_at).where(c.c.size > size)
+    stmt = select(c.c.size.label("position"), c.c.size, c.c.root, c.c.created_at)
+    stmt = stmt.where(c.c.size > size)
     return list(conn.execute(stmt.order_by(c.c.size).limit(limit)))
 
 
 def verdicts_after(conn: Connection, verdict_id: int, limit: int) -> list[Row[Any]]:
     v = verdicts
-    stmt = select(v.c.id, v.c.detector, v.c.score, v.c.status, v.c.created_at)
+    stmt = select(
+        v.c.id.label("position"), v.c.id, v.c.detector, v.c.score, v.c.status, v.c.created_at
+    )
     return list(conn.execute(stmt.where(v.c.id > verdict_id).order_by(v.c.id).limit(limit)))
 
 
@@ -142,7 +155,12 @@ def revocations_after(conn: Connection, revocation_id: int, limit: int) -> list[
     r = revocations
     stmt = (
         select(
-            r.c.id, r.c.like_id, r.c.video_id, r.c.verdict_id, r.c.revoked_at, videos.c.creator_id
+            r.c.id.label("position"),
+            r.c.like_id,
+            r.c.video_id,
+            r.c.verdict_id,
+            r.c.revoked_at,
+            videos.c.creator_id,
         )
         .join(videos, videos.c.id == r.c.video_id)
         .where(r.c.id > revocation_id)
@@ -150,3 +168,82 @@ def revocations_after(conn: Connection, revocation_id: int, limit: int) -> list[
         .limit(limit)
     )
     return list(conn.execute(stmt))
+
+
+def reinstatements_after(conn: Connection, seq: int, limit: int) -> list[Row[Any]]:
+    """Reinstated revocations in ledger order (their `reinstate` events)."""
+    r = revocations
+    stmt = (
+        select(
+            events.c.seq.label("position"),
+            r.c.like_id,
+            r.c.video_id,
+            r.c.verdict_id,
+            r.c.reinstated_at,
+            videos.c.creator_id,
+        )
+        .join(r, r.c.id == events.c.ref_id)
+        .join(videos, videos.c.id == r.c.video_id)
+        .where(events.c.kind == "reinstate", events.c.seq > seq)
+        .order_by(events.c.seq)
+        .limit(limit)
+    )
+    return list(conn.execute(stmt))
+
+
+def releases_after(conn: Connection, reward_id: int, limit: int) -> list[Row[Any]]:
+    """Released rewards (a reward row is written when its completion is released), with the
+    campaign's organisation and whether its budget has room for another reward."""
+    stmt = (
+        select(
+            rewards.c.id.label("position"),
+            rewards.c.id,
+            rewards.c.completion_id,
+            rewards.c.campaign_id,
+            rewards.c.kind,
+            rewards.c.amount_fen,
+            rewards.c.released_at,
+            campaigns.c.organisation_id,
+            campaigns.c.budget_fen,
+            campaigns.c.spent_fen,
+            campaigns.c.reward_fen,
+        )
+        .join(campaigns, campaigns.c.id == rewards.c.campaign_id)
+        .where(rewards.c.id > reward_id)
+        .order_by(rewards.c.id)
+        .limit(limit)
+    )
+    return list(conn.execute(stmt))
+
+
+def redemptions_after(conn: Connection, after: datetime, limit: int) -> list[Row[Any]]:
+    stmt = (
+        select(
+            rewards.c.id,
+            rewards.c.campaign_id,
+            rewards.c.redeemed_at.label("moment"),
+            campaigns.c.organisation_id,
+        )
+        .join(campaigns, campaigns.c.id == rewards.c.campaign_id)
+        .where(rewards.c.redeemed_at > after)
+        .order_by(rewards.c.redeemed_at, rewards.c.id)
+        .limit(limit)
+    )
+    return list(conn.execute(stmt))
+
+
+def closed_periods_after(conn: Connection, after: datetime, limit: int) -> list[Row[Any]]:
+    f = fund_periods
+    stmt = (
+        select(f.c.id, f.c.name, f.c.pool_fen, f.c.closed_at.label("moment"), f.c.through_seq)
+        .where(f.c.closed_at > after)
+        .order_by(f.c.closed_at, f.c.id)
+        .limit(limit)
+    )
+    return list(conn.execute(stmt))
+
+
+def members_of(conn: Connection, organisation_id: int) -> set[int]:
+    m = organisation_members
+    stmt = select(m.c.account_id).where(m.c.organisation_id == organisation_id)
+    return {int(account_id) for account_id in conn.execute(stmt).scalars()}

@@ -28,6 +28,11 @@ EVENT_TYPES = (
     "ledger.checkpoint_signed",
     "verdict.issued",
     "like.revoked",
+    "like.reinstated",
+    "campaign.completion_released",
+    "campaign.budget_exhausted",
+    "coupon.redeemed",
+    "fund.period_closed",
     "webhook.test",
 )
 

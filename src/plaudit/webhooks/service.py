@@ -15,8 +15,9 @@ import logging
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -41,6 +42,7 @@ _KINDS = ("creator", "brand", "operator")
 _SLOW_DOWN = (429, 502, 504)
 _ROTATION_OVERLAP = timedelta(hours=24)
 _BATCH = 100
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 @dataclass(frozen=True)
@@ -78,6 +80,21 @@ def _endpoint(row: Row[Any]) -> Endpoint:
         row.disabled_at,
         row.disabled_reason,
     )
+
+
+def _us(row: Row[Any]) -> int:
+    """A time-ordered source's position: its row's moment in microseconds since the epoch."""
+    moment: datetime = row.moment
+    return (moment - _EPOCH) // timedelta(microseconds=1)  # exact, unlike float seconds
+
+
+def _by_time(
+    read: Callable[[Connection, datetime, int], list[Row[Any]]],
+) -> Callable[[Connection, int, int], list[Row[Any]]]:
+    def by_position(conn: Connection, position: int, limit: int) -> list[Row[Any]]:
+        return read(conn, _EPOCH + timedelta(microseconds=position), limit)
+
+    return by_position
 
 
 def _json_value(value: object) -> str:
@@ -244,25 +261,34 @@ class WebhookService:
         self._tail(conn, "checkpoints", sql.checkpoints_after, self._checkpoint)
         self._tail(conn, "verdicts", sql.verdicts_after, self._verdict)
         self._tail(conn, "revocations", sql.revocations_after, self._revocation)
+        self._tail(conn, "reinstatements", sql.reinstatements_after, self._reinstatement)
+        self._tail(conn, "releases", sql.releases_after, self._release)
+        self._tail(conn, "redemptions", _by_time(sql.redemptions_after), self._redemption, _us)
+        self._tail(conn, "fund_closings", _by_time(sql.closed_periods_after), self._closing, _us)
 
-    def _tail(self, conn: Connection, source: str, read: Any, queue: Any) -> None:
+    def _tail(
+        self,
+        conn: Connection,
+        source: str,
+        read: Callable[[Connection, int, int], list[Row[Any]]],
+        queue: Callable[[Connection, Row[Any]], None],
+        position: Callable[[Row[Any]], int] = lambda row: int(row.position),
+    ) -> None:
+        """Queue what a source recorded after its cursor and move the cursor, in one
+        transaction; the first time, the cursor starts at the end (no replay of history)."""
         last = sql.cursor(conn, source)
         rows = read(conn, last or 0, _BATCH)
-        if last is None:  # first run: start from now, not from the whole history
-            position = max((self._key(r) for r in rows), default=0)
+        if last is None:
+            end = max((position(r) for r in rows), default=0)
             while len(rows) == _BATCH:
-                rows = read(conn, position, _BATCH)
-                position = max((self._key(r) for r in rows), default=position)
-            sql.advance_cursor(conn, source, position, known=False)
+                rows = read(conn, end, _BATCH)
+                end = max((position(r) for r in rows), default=end)
+            sql.advance_cursor(conn, source, end, known=False)
             return
         for row in rows:
             queue(conn, row)
         if rows:
-            sql.advance_cursor(conn, source, self._key(rows[-1]), known=True)
-
-    @staticmethod
-    def _key(row: Row[Any]) -> int:
-        return int(row.size if hasattr(row, "size") else row.id)
+            sql.advance_cursor(conn, source, position(rows[-1]), known=True)
 
     def _checkpoint(self, conn: Connection, row: Row[Any]) -> None:
         data = {
@@ -296,6 +322,60 @@ class WebhookService:
         for endpoint in sql.active_endpoints(conn, "like.revoked"):
             if endpoint.account_id == row.creator_id:
                 _message(conn, endpoint.id, "like.revoked", data)
+
+    def _reinstatement(self, conn: Connection, row: Row[Any]) -> None:
+        data = {
+            "like_id": row.like_id,
+            "video_id": row.video_id,
+            "verdict_id": row.verdict_id,
+            "reinstated_at": row.reinstated_at,
+        }
+        for endpoint in sql.active_endpoints(conn, "like.reinstated"):
+            if endpoint.account_id == row.creator_id:
+                _message(conn, endpoint.id, "like.reinstated", data)
+
+    def _release(self, conn: Connection, row: Row[Any]) -> None:
+        # The organisation's members hear of releases; never which fan completed the task.
+        members = sql.members_of(conn, row.organisation_id)
+        data = {
+            "campaign_id": row.campaign_id,
+            "completion_id": row.completion_id,
+            "reward_id": row.id,
+            "kind": row.kind,
+            "amount_fen": row.amount_fen,
+            "released_at": row.released_at,
+        }
+        for endpoint in sql.active_endpoints(conn, "campaign.completion_released"):
+            if endpoint.account_id in members:
+                _message(conn, endpoint.id, "campaign.completion_released", data)
+        if row.spent_fen + row.reward_fen <= row.budget_fen:
+            return
+        exhausted = {
+            "campaign_id": row.campaign_id,
+            "budget_fen": row.budget_fen,
+            "spent_fen": row.spent_fen,
+        }
+        for endpoint in sql.active_endpoints(conn, "campaign.budget_exhausted"):
+            if endpoint.account_id in members:
+                _message(conn, endpoint.id, "campaign.budget_exhausted", exhausted)
+
+    def _redemption(self, conn: Connection, row: Row[Any]) -> None:
+        members = sql.members_of(conn, row.organisation_id)
+        data = {"campaign_id": row.campaign_id, "reward_id": row.id, "redeemed_at": row.moment}
+        for endpoint in sql.active_endpoints(conn, "coupon.redeemed"):
+            if endpoint.account_id in members:
+                _message(conn, endpoint.id, "coupon.redeemed", data)
+
+    def _closing(self, conn: Connection, row: Row[Any]) -> None:
+        data = {
+            "period_id": row.id,
+            "name": row.name,
+            "pool_fen": row.pool_fen,
+            "closed_at": row.moment,
+            "through_seq": row.through_seq,
+        }
+        for endpoint in sql.active_endpoints(conn, "fund.period_closed"):
+            _message(conn, endpoint.id, "fund.period_closed", data)
 
     def _deliver_due(self) -> int:
         with self._db.read() as conn:
