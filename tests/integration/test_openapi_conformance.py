@@ -74,7 +74,10 @@ def _schemathesis(base: str, token: str, report: Path) -> None:
         "--report-junit-path",
         str(report),
     ]
-    done = subprocess.run(command, capture_output=True, text=True, timeout=600, check=False)
+    # Run in the report's folder: schemathesis keeps a crash cache in its working directory.
+    done = subprocess.run(
+        command, capture_output=True, text=True, timeout=600, check=False, cwd=report.parent
+    )
     assert report.exists(), done.stdout[-4000:] + done.stderr[-4000:]
 
 
