@@ -272,7 +272,7 @@ OPERATIONS: dict[str, Operation] = {
     "POST /v1/fund/periods": _op(("operator",), "fund:write", Conflict),
     "GET /v1/fund/periods/{period_id}": _op(ANYONE, None, NotFound),
     "GET /v1/fund/periods/{period_id}/statements/{creator_id}": _op(
-        ("the creator", "operator"), "fund:read", NotFound
+        ("the creator", "operator"), "fund:read", NotFound, Conflict
     ),
     # quality and recommendations
     "GET /v1/videos/{video_id}/quality": _op(ANYONE, None),
