@@ -53,6 +53,12 @@ def test_every_setting_is_declared_with_help_and_an_env_var() -> None:
         "reward_hold",
         "ledger_witness_urls",
         "witness_interval_s",
+        # the open API platform (issue 13)
+        "idempotency_window_s",
+        "rate_limit",
+        "rate_limit_anonymous",
+        "rate_limit_storage",
+        "webhooks_allow_private",
     }
     for setting in SETTINGS:
         assert setting.help.strip(), setting.name

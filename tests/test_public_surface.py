@@ -65,6 +65,35 @@ PUBLIC = {
         "parse_submission",
     ],
     "plaudit.web": ["DEMO_SIGNINS", "create_demo_signins", "install_console"],
+    "plaudit.apikeys": [
+        "KEY_PATTERN",
+        "KEY_PREFIX",
+        "ApiKey",
+        "ApiKeyService",
+        "grants",
+        "parse_scopes",
+    ],
+    "plaudit.webhooks": [
+        "EVENT_TYPES",
+        "RETRY_SCHEDULE_S",
+        "Delivery",
+        "Endpoint",
+        "WebhookService",
+        "check_target",
+        "new_secret",
+        "sign",
+    ],
+    "plaudit.client": [
+        "Account",
+        "ApiError",
+        "ApiKey",
+        "AsyncClient",
+        "Client",
+        "Like",
+        "RateLimit",
+        "Video",
+        "verify_webhook",
+    ],
 }
 
 

@@ -121,6 +121,26 @@ def _parse_witnesses(value: Any) -> str:
     return ",".join(dict.fromkeys(keys))
 
 
+def _parse_rate(value: Any) -> str:
+    """A rate such as `600/minute` or `10/second` (the `limits` library's notation)."""
+    import limits
+
+    text = _parse_str(value).strip()
+    try:
+        limits.parse(text)
+    except ValueError:
+        raise ValueError(f"expected a rate such as 600/minute, got {value!r}") from None
+    return text
+
+
+def _parse_limits_storage(value: Any) -> str:
+    """A `limits` storage URI: memory:// (one process) or redis://HOST:PORT (shared)."""
+    text = _parse_str(value).strip()
+    if not text.startswith(("memory://", "redis://", "rediss://", "memcached://")):
+        raise ValueError(f"expected memory:// or redis://HOST:PORT, got {value!r}")
+    return text
+
+
 def _setting(default: Any, help_text: str, parse: Callable[[Any], Any]) -> Any:
     return field(default=default, metadata={"help": help_text, "parse": parse})
 
@@ -267,6 +287,36 @@ class Settings:
         5.0,
         "Seconds between two rounds of sending the latest checkpoint to the witnesses.",
         _parse_positive_float,
+    )
+    # --- the open API platform (docs/api.md) ---
+    idempotency_window_s: int = _setting(
+        86_400,
+        "Seconds an Idempotency-Key and its stored response are kept; a retry after that is "
+        "a new request.",
+        _parse_positive_int,
+    )
+    rate_limit: str = _setting(
+        "10000/minute",
+        "Requests one credential (account token or API key) may make in a moving window; "
+        "more are 429 with Retry-After.",
+        _parse_rate,
+    )
+    rate_limit_anonymous: str = _setting(
+        "1000/minute",
+        "Requests without a credential one client address may make in a moving window.",
+        _parse_rate,
+    )
+    rate_limit_storage: str = _setting(
+        "memory://",
+        "Where rate-limit counters live: memory:// counts per process; redis://HOST:PORT "
+        "shares them between API processes (PostgreSQL deployments with several servers).",
+        _parse_limits_storage,
+    )
+    webhooks_allow_private: bool = _setting(
+        False,
+        "Let webhook endpoints point at private, loopback and link-local addresses (tests, "
+        "a receiver on the same network); refused by default against SSRF.",
+        _parse_bool,
     )
     sources: Mapping[str, str] = field(default_factory=dict, compare=False, repr=False)
 

@@ -27,7 +27,10 @@
     ├── PayloadTooLarge (413)         too many items in one request
     ├── StorageUnavailable (503)      the database cannot be reached or is locked; retry later
     ├── PendingIntegration (503)      the interaction is not yet in a signed checkpoint; retry
-    └── StorageError (500)            the database failed in a way retrying will not fix
+    ├── StorageError (500)            the database failed in a way retrying will not fix
+    └── open API (issue 13): MalformedBody (400, a body that is not JSON), ApiKeyNotFound
+        (404), MissingScope (403, an API key without the scope an operation needs),
+        IdempotencyKeyInUse (409), IdempotencyKeyReused (422)
 
 Domain code raises these; database driver errors are translated into StorageUnavailable or
 StorageError at the store boundary. The API renders every one as RFC 9457 problem+json with
@@ -44,6 +47,7 @@ __all__ = [
     "AlreadyAppealed",
     "AlreadyCheckedIn",
     "AlreadyDecided",
+    "ApiKeyNotFound",
     "AppealNotFound",
     "BudgetExhausted",
     "CampaignNotActive",
@@ -55,10 +59,14 @@ __all__ = [
     "CouponNotFound",
     "Forbidden",
     "HandleTaken",
+    "IdempotencyKeyInUse",
+    "IdempotencyKeyReused",
     "InvalidInput",
     "LikeNotFound",
     "LikedBeforeCampaign",
+    "MalformedBody",
     "MissingDependency",
+    "MissingScope",
     "NotAuthenticated",
     "NotEligible",
     "NotFollowing",
@@ -370,3 +378,42 @@ class MissingDependency(ConfigError):
 
     type = "missing-dependency"
     title = "Missing dependency"
+
+
+# --- the open API platform (issue 13) ---
+
+
+class MalformedBody(InvalidInput):
+    """The request body is not well-formed JSON: send a JSON document (400)."""
+
+    status = 400
+    type = "malformed-body"
+    title = "Malformed body"
+
+
+class ApiKeyNotFound(NotFound):
+    """No API key has this id, or it is not one the caller may see."""
+
+    type = "api-key-not-found"
+    title = "API key not found"
+
+
+class MissingScope(Forbidden):
+    """An API key lacks the scope an operation needs; `scope` names it: make a key with it."""
+
+    type = "missing-scope"
+    title = "API key lacks a scope"
+
+
+class IdempotencyKeyInUse(Conflict):
+    """A request with this Idempotency-Key is still running: retry after it (409, Retry-After)."""
+
+    type = "idempotency-key-in-use"
+    title = "Idempotency key in use"
+
+
+class IdempotencyKeyReused(InvalidInput):
+    """This Idempotency-Key was used for another request (method, path or body): use a new key."""
+
+    type = "idempotency-key-reused"
+    title = "Idempotency key reused"

@@ -24,12 +24,14 @@ from plaudit.store import Database
 from plaudit.store.leader import leadership_for
 
 if TYPE_CHECKING:
+    from plaudit.apikeys import ApiKeyService
     from plaudit.experiments import ExperimentService
     from plaudit.fund import FundService
     from plaudit.persona.service import PersonaService
     from plaudit.quality import QualityService
     from plaudit.recommend import RecommenderService
     from plaudit.strategy import StrategyService
+    from plaudit.webhooks import WebhookService
     from plaudit.witness.client import WitnessPublisher
 
 __all__ = ["Platform"]
@@ -137,3 +139,17 @@ class Platform:
             self.witness_publisher.stop()
         self.integrator.stop()
         self.db.close()
+
+    @cached_property
+    def apikeys(self) -> ApiKeyService:
+        """Scoped API keys for integrators (docs/api.md, "API keys")."""
+        from plaudit.apikeys import ApiKeyService
+
+        return ApiKeyService(self.db)
+
+    @cached_property
+    def webhooks(self) -> WebhookService:
+        """Signed webhooks from a durable outbox; a server runs its dispatcher thread."""
+        from plaudit.webhooks import WebhookService
+
+        return WebhookService(self.db, self.settings.webhooks_allow_private)

@@ -8,8 +8,12 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from plaudit import __version__
+from plaudit.api.idempotency import IdempotencyMiddleware
+from plaudit.api.openapi import install_openapi
 from plaudit.api.problems import install_problem_handlers
+from plaudit.api.ratelimit import RateLimitMiddleware
 from plaudit.api.routers import accounts, bulk, ledger, likes, social, videos
+from plaudit.api.routers import apikeys as apikey_routes
 from plaudit.api.routers import campaigns as campaign_routes
 from plaudit.api.routers import coupons as coupon_routes
 from plaudit.api.routers import creators as creator_routes
@@ -21,6 +25,7 @@ from plaudit.api.routers import recommendations as recommendation_routes
 from plaudit.api.routers import segments as segment_routes
 from plaudit.api.routers import transparency as transparency_routes
 from plaudit.api.routers import verdicts as verdict_routes
+from plaudit.api.routers import webhooks as webhook_routes
 from plaudit.config import Settings
 from plaudit.platform import Platform
 
@@ -41,9 +46,11 @@ def create_app(settings: Settings, platform: Platform | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         platform.open(writer_thread=True, integrate=True)
+        platform.webhooks.start()
         try:
             yield
         finally:
+            platform.webhooks.stop()
             platform.close()
 
     app = FastAPI(title="Plaudit", version=__version__, description=DESCRIPTION, lifespan=lifespan)
@@ -68,7 +75,12 @@ def create_app(settings: Settings, platform: Platform | None = None) -> FastAPI:
     for campaign_module in (organisation_routes, campaign_routes, coupon_routes):
         app.include_router(campaign_module.router)
     app.include_router(transparency_routes.router)
+    app.include_router(apikey_routes.router)
+    app.include_router(webhook_routes.router)
     from plaudit.web import install_console  # the console's pages at / (docs/console.md)
 
     install_console(app, platform)
+    app.add_middleware(IdempotencyMiddleware)
+    app.add_middleware(RateLimitMiddleware, settings=platform.settings)
+    install_openapi(app)
     return app

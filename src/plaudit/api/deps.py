@@ -6,6 +6,8 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
+from plaudit.api.contract import scope_of
+from plaudit.apikeys.model import KEY_PREFIX
 from plaudit.errors import Forbidden, NotAuthenticated
 from plaudit.platform import Platform
 
@@ -48,6 +50,8 @@ def authenticate(request: Request, platform: Platform) -> int:
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise NotAuthenticated("the Authorization header must be `Bearer <token>`")
+    if token.strip().startswith(KEY_PREFIX):
+        return platform.apikeys.authenticate(token.strip(), scope_of(request))
     return platform.accounts.authenticate(token.strip())
 
 

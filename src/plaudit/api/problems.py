@@ -35,6 +35,7 @@ _HTTP_TYPES = {
     405: "method-not-allowed",
     413: "payload-too-large",
     415: "unsupported-media-type",
+    400: "malformed-body",
 }
 
 

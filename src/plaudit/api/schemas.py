@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 __all__ = [
     "AccountCreate",
@@ -176,6 +176,14 @@ class ProfilePatch(_Strict):
     spending_band: str | None = None
     consent_personalisation: bool | None = None
     consent_targeting: bool | None = None
+
+    @field_validator("consent_personalisation", "consent_targeting", mode="before")
+    @classmethod
+    def _consent_is_a_choice(cls, value: object) -> object:
+        """A consent is given or withdrawn, never unknown: null is refused, omit to keep."""
+        if value is None:
+            raise ValueError("must be true or false; leave the field out to keep it as it is")
+        return value
 
 
 class BulkItemIn(_Strict):

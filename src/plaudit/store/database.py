@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TypeVar
@@ -73,3 +74,10 @@ class Database:
         if not self._writer.running:
             raise RuntimeError("start_writer() before write_async()")
         return await self._writer.run_async(fn)
+
+    async def write_soon(self, fn: WriteFn[T]) -> T:
+        """`write_async` when the writer thread runs, else `write` in a worker thread: for
+        callers (middleware) that run both in a server and in embedded use."""
+        if self._writer.running:
+            return await self._writer.run_async(fn)
+        return await asyncio.to_thread(self.write, fn)

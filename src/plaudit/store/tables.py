@@ -645,3 +645,95 @@ web_sessions = Table(
     Column("created_at", UTCDateTime(), nullable=False),
     Column("expires_at", UTCDateTime(), nullable=False),
 )
+
+# A scoped API key (issue 13): shown once, kept as a SHA-256 hash. It acts as the account that
+# made it; an organisation's key only while that account is still a member. `scopes` is the
+# space-separated list (`likes:read videos:write`); revoked and expired keys stay for the log.
+api_keys = Table(
+    "api_keys",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("account_id", ID, ForeignKey("accounts.id"), nullable=False, index=True),
+    Column("organisation_id", ID, ForeignKey("organisations.id"), nullable=True, index=True),
+    Column("name", String(64), nullable=False),
+    Column("prefix", String(24), nullable=False),
+    Column("key_hash", LargeBinary(32), nullable=False, unique=True),
+    Column("scopes", String(1024), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("expires_at", UTCDateTime(), nullable=True),
+    Column("revoked_at", UTCDateTime(), nullable=True),
+    Column("last_used_at", UTCDateTime(), nullable=True),
+)
+
+# A request made with an `Idempotency-Key` (issue 13): `owner` is the SHA-256 of the credential
+# that sent it, `fingerprint` of its method, path and body. `status_code` is null while the
+# first request runs; then the stored answer is replayed to retries until `expires_at`.
+idempotency_keys = Table(
+    "idempotency_keys",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("owner", LargeBinary(32), nullable=False),
+    Column("key", String(255), nullable=False),
+    Column("fingerprint", LargeBinary(32), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("expires_at", UTCDateTime(), nullable=False, index=True),
+    Column("status_code", Integer, nullable=True),
+    Column("media_type", String(128), nullable=True),
+    Column("body", LargeBinary, nullable=True),
+    UniqueConstraint("owner", "key"),
+)
+
+# Webhook endpoints (issue 13, Standard Webhooks): `events` space-separated; `secret` is the
+# signing secret (`whsec_...`, needed in clear to sign); after a rotation the previous one
+# also signs until `previous_until`. A `410 Gone` answer sets `disabled_at`.
+webhook_endpoints = Table(
+    "webhook_endpoints",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("account_id", ID, ForeignKey("accounts.id"), nullable=False, index=True),
+    Column("organisation_id", ID, ForeignKey("organisations.id"), nullable=True),
+    Column("url", String(2048), nullable=False),
+    Column("events", String(1024), nullable=False),
+    Column("secret", String(128), nullable=False),
+    Column("previous_secret", String(128), nullable=True),
+    Column("previous_until", UTCDateTime(), nullable=True),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("disabled_at", UTCDateTime(), nullable=True),
+    Column("disabled_reason", String(256), nullable=True),
+)
+
+# The durable outbox: one message per (endpoint, event), delivered at least once.
+# status: pending | delivered | failed; `next_attempt_at` follows the retry schedule.
+webhook_messages = Table(
+    "webhook_messages",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("endpoint_id", ID, ForeignKey("webhook_endpoints.id"), nullable=False, index=True),
+    Column("msg_id", String(64), nullable=False),
+    Column("event_type", String(64), nullable=False),
+    Column("payload", Text, nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("next_attempt_at", UTCDateTime(), nullable=True, index=True),
+)
+
+# The delivery log: every attempt with the answer's status or the error.
+webhook_attempts = Table(
+    "webhook_attempts",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("message_id", ID, ForeignKey("webhook_messages.id"), nullable=False, index=True),
+    Column("at", UTCDateTime(), nullable=False),
+    Column("status_code", Integer, nullable=True),
+    Column("error", String(512), nullable=True),
+    Column("duration_ms", Integer, nullable=False),
+)
+
+# How far the webhook dispatcher has read each event source (a table it tails).
+webhook_cursors = Table(
+    "webhook_cursors",
+    metadata,
+    Column("source", String(64), primary_key=True),
+    Column("last_id", BigInteger, nullable=False),
+)

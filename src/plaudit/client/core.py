@@ -1,0 +1,101 @@
+"""What the sync and async clients share: problems as exceptions, retry decisions, the
+rate-limit fields, and verifying a webhook."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+from standardwebhooks.webhooks import Webhook
+
+__all__ = ["ApiError", "RateLimit", "Retry", "verify_webhook"]
+
+_RATELIMIT = re.compile(r'"(?P<name>[^"]+)";r=(?P<r>\d+);t=(?P<t>\d+)')
+RETRIED = (429, 503)
+
+
+class ApiError(Exception):
+    """A problem answer (RFC 9457): branch on `type` (the slug after the base URI)."""
+
+    def __init__(self, status: int, problem: dict[str, Any]) -> None:
+        self.status = status
+        self.problem = problem
+        self.type = str(problem.get("type", "")).rsplit("/", 1)[-1]
+        self.detail = str(problem.get("detail", ""))
+        super().__init__(f"{status} {self.type}: {self.detail}")
+
+
+@dataclass(frozen=True)
+class RateLimit:
+    """The `RateLimit` field of the last answer: units left and seconds until reset."""
+
+    policy: str
+    remaining: int
+    reset_s: int
+
+    @classmethod
+    def of(cls, response: httpx.Response) -> RateLimit | None:
+        match = _RATELIMIT.fullmatch(response.headers.get("ratelimit", ""))
+        if match is None:
+            return None
+        return cls(match["name"], int(match["r"]), int(match["t"]))
+
+
+@dataclass
+class Retry:
+    """One request's retry state: its idempotency key and how many attempts are left."""
+
+    attempts_left: int
+    backoff_s: float
+    idempotency_key: str | None
+
+    @classmethod
+    def start(cls, method: str, retries: int, key: str | None) -> Retry:
+        if method == "POST" and key is None:
+            key = str(uuid.uuid4())  # the same on every retry: the server replays the first
+        return cls(retries, 0.5, key)
+
+    def headers(self) -> dict[str, str]:
+        return {"Idempotency-Key": self.idempotency_key} if self.idempotency_key else {}
+
+    def wait_after(self, response: httpx.Response | None) -> float | None:
+        """Seconds to wait before trying again, or None when the answer is final."""
+        if self.attempts_left <= 0:
+            return None
+        if response is not None and response.status_code not in RETRIED:
+            return None
+        self.attempts_left -= 1
+        wait = self.backoff_s
+        self.backoff_s = min(self.backoff_s * 2, 30.0)
+        if response is not None:
+            after = response.headers.get("retry-after", "")
+            if after.isdigit():
+                wait = max(wait, float(after))
+            elif response.status_code == 429 and (limit := RateLimit.of(response)):
+                wait = max(wait, float(limit.reset_s))
+        return wait
+
+
+def result(response: httpx.Response) -> Any:
+    """The answer's JSON (text for other media types); ApiError for a problem."""
+    if response.status_code >= 400:
+        try:
+            problem = response.json()
+        except ValueError:
+            problem = {"type": "http-error", "detail": response.text}
+        raise ApiError(response.status_code, problem)
+    if response.status_code == 204 or not response.content:
+        return None
+    if response.headers.get("content-type", "").startswith("application/json"):
+        return response.json()
+    return response.text
+
+
+def verify_webhook(secret: str, body: bytes | str, headers: dict[str, str]) -> dict[str, Any]:
+    """The event of a webhook request after checking its Standard Webhooks signature (and
+    timestamp); raises when it was not signed with `secret` (or the previous secret)."""
+    event: dict[str, Any] = Webhook(secret).verify(body, {k.lower(): v for k, v in headers.items()})
+    return event

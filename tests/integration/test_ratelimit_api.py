@@ -1,0 +1,60 @@
+"""Rate limits through HTTP: every answer carries RateLimit-Policy and RateLimit; past the
+quota a 429 problem with Retry-After; each credential and each anonymous address counts
+apart; the liveness probe is never limited."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+import pytest
+from fastapi.testclient import TestClient
+
+from plaudit.api import create_app
+from plaudit.config import Settings
+from plaudit.platform import Platform
+from tests.integration.conftest import assert_problem
+
+
+@pytest.fixture
+def client(sqlite_settings: Settings) -> Iterator[TestClient]:
+    settings = sqlite_settings.with_values(rate_limit="3/minute", rate_limit_anonymous="2/minute")
+    with TestClient(create_app(settings, Platform(settings))) as test_client:
+        yield test_client
+
+
+def _remaining(response: object) -> int:
+    field = response.headers["ratelimit"]  # type: ignore[attr-defined]
+    match = re.fullmatch(r'"(\w+)";r=(\d+);t=(\d+)', field)
+    assert match, field
+    assert 0 <= int(match.group(3)) <= 60
+    return int(match.group(2))
+
+
+def test_a_credential_sees_its_quota_and_is_stopped_past_it(client: TestClient) -> None:
+    token = client.post("/v1/accounts", json={"handle": "busy"}).json()["token"]  # anonymous 1
+    auth = {"Authorization": f"Bearer {token}"}
+    answers = [client.get("/v1/me", headers=auth) for _ in range(3)]
+    assert [a.status_code for a in answers] == [200, 200, 200]
+    assert answers[0].headers["ratelimit-policy"] == '"credential";q=3;w=60'
+    assert [_remaining(a) for a in answers] == [2, 1, 0]
+    refused = client.get("/v1/me", headers=auth)
+    problem = assert_problem(refused, 429, "rate-limited")
+    assert problem["limit"] == 3
+    assert problem["window_s"] == 60
+    assert 1 <= int(refused.headers["retry-after"]) <= 60
+    assert _remaining(refused) == 0
+
+    other = client.post("/v1/accounts", json={"handle": "calm"}).json()["token"]  # anonymous 2
+    assert client.get("/v1/me", headers={"Authorization": f"Bearer {other}"}).status_code == 200
+
+
+def test_anonymous_callers_have_their_own_quota_and_healthz_is_free(client: TestClient) -> None:
+    assert [client.get("/v1/videos").status_code for _ in range(2)] == [200, 200]
+    anonymous = client.get("/v1/videos")
+    assert_problem(anonymous, 429, "rate-limited")
+    assert anonymous.headers["ratelimit-policy"] == '"anonymous";q=2;w=60'
+    for _ in range(5):
+        probe = client.get("/healthz")
+        assert probe.status_code == 200
+        assert "ratelimit" not in probe.headers
