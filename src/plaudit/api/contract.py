@@ -187,6 +187,12 @@ OPERATIONS: dict[str, Operation] = {
     "PATCH /v1/me/profile": _op(BEARER, "profile:write", AccountNotFound),
     "POST /v1/interactions/bulk": _op(("gateway",), "bulk:write", AccountNotFound),
     # the ledger
+    # the transparency report (互动数据白皮书), published for anyone (docs/transparency.md)
+    "GET /transparency": _op(ANYONE, None, media="text/html"),
+    "GET /transparency/reports.json": _op(ANYONE, None),
+    "GET /transparency/{folder}/{name}": _op(
+        ANYONE, None, NotFound, media="application/octet-stream"
+    ),
     "GET /ledger/checkpoint": _op(ANYONE, None, media="text/plain"),
     "GET /ledger/vkey": _op(ANYONE, None, media="text/plain"),
     "GET /ledger/tile/{tile_path}": _op(ANYONE, None, NotFound, media="application/octet-stream"),
