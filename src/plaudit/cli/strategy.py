@@ -84,7 +84,7 @@ def train(factors: int, iterations: int, **kwargs: Any) -> None:
     "--input",
     "input_file",
     type=click.Path(path_type=Path),
-    help="CSV of account_id,video_id[,ts] (default: the platform's likes).",
+    help="CSV of account_id,video_id[,ts], ids any text (default: the platform's likes).",
 )
 @click.option(
     "--split",
