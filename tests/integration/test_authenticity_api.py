@@ -60,6 +60,7 @@ def test_rules_accept_then_hold_then_refuse_with_the_rule_named(tight_api: Api) 
     again = api.client.post(f"/v1/videos/{videos[2]}/likes", headers=fan)
     assert again.status_code == 200
     assert again.json()["status"] == "held"
+    assert (again.json()["seq"], again.json()["risk"]) == (statuses[2]["seq"], statuses[2]["risk"])
     statuses.append(_like(api, videos[3], fan))
     assert [s["status"] for s in statuses] == ["accepted", "accepted", "held", "held"]
     assert all(isinstance(s["risk"], int) for s in statuses)

@@ -40,6 +40,7 @@ __all__ = [
     "insert_like",
     "insert_share",
     "like_in_one_statement",
+    "like_seq",
     "list_likes_of",
     "mark_follow_removed",
     "mark_like_removed",
@@ -113,6 +114,13 @@ def find_active_like(conn: Connection, account_id: int, video_id: int) -> Row[An
         )
     )
     return conn.execute(stmt).first()
+
+
+def like_seq(conn: Connection, like_id: int) -> int | None:
+    """The seq a like was given when it was written (None for a like not sequenced)."""
+    stmt = select(events.c.seq).where(and_(events.c.ref_id == like_id, events.c.kind == "like"))
+    seq = conn.execute(stmt).scalar()
+    return None if seq is None else int(seq)
 
 
 def insert_like(
