@@ -166,6 +166,8 @@ def test_scan_revokes_a_farm_in_counts_and_ledger_and_an_appeal_reinstates(api: 
     assert after["likes"] == before["likes"]
     assert after["revoked"] >= FARM * 0.95
     assert after["authentic"] == after["likes"] - after["revoked"] - after["pending"]
+    # a revoked like is not organic either (the demo farm's likes are not incentivised)
+    assert after["organic"] == after["likes"] - after["incentivised"] - after["revoked"]
     # the ledger: REVOKE entries paired with the like by commitment; the audit agrees
     assert _audit_ok(platform)["revoked"] == report.likes_revoked
     _revocation_id, entry = _entry_of_event(api, "revoke")
