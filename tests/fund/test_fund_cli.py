@@ -145,6 +145,7 @@ def test_bad_input_exits_2_with_one_line(
     args: tuple[str, ...],
     message: str,
 ) -> None:
+    assert plaudit(capsys, monkeypatch, "db", "upgrade", "--data-dir", data_dir)[0] == 0
     code, _, err = plaudit(
         capsys,
         monkeypatch,

@@ -134,6 +134,7 @@ def test_refresh_then_export(tmp_path: Path) -> None:
 def test_no_index_yet_says_what_to_run(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    assert _main(capsys, monkeypatch, "db", "upgrade", "--data-dir", str(tmp_path))[0] == 0
     args = ("segment", "count", "role.fan", "--data-dir", str(tmp_path))
     code, err = _main(capsys, monkeypatch, *args)
     assert code == 1

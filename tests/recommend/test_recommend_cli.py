@@ -106,6 +106,7 @@ def test_train_on_an_empty_platform_says_what_to_do(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     data = str(tmp_path / "data")
+    assert run_main(capsys, monkeypatch, "db", "upgrade", "--data-dir", data)[0] == 0
     code, _out, err = run_main(capsys, monkeypatch, "strategy", "train", "--data-dir", data)
     assert code == 2
     assert "no likes to train on" in err

@@ -24,6 +24,7 @@ __all__ = [
     "fail_verification",
     "log_progress",
     "open_platform",
+    "platform_settings",
     "print_json",
     "settings_from",
     "settings_options",
@@ -58,6 +59,27 @@ def settings_from(config_file: Path | None = None, **flags: Any) -> Settings:
         raise click.UsageError(exc.detail) from None
 
 
+def platform_settings(config_file: Path | None = None, **flags: Any) -> Settings:
+    """Settings of a platform that exists: a command that reads one refuses a data directory
+    or database that holds none, instead of silently creating an empty platform there."""
+    from plaudit.store import holds_platform
+
+    settings = settings_from(config_file, **flags)
+    if not holds_platform(settings.db_url):
+        where = (
+            f"--data-dir {settings.data_path}"
+            if not settings.database_url
+            else f"--database-url {settings.db_url.split('://')[0]}://..."
+        )
+        raise InvalidInput(
+            f"{where} holds no Plaudit platform; check the path (the default is "
+            "./plaudit-data), or create one there with `plaudit demo` (a demo community) or "
+            "`plaudit db upgrade` (an empty platform)",
+            field="data_dir",
+        )
+    return settings
+
+
 @contextmanager
 def open_platform(
     config_file: Path | None,
@@ -65,14 +87,17 @@ def open_platform(
     database_url: str | None,
     *,
     writer_thread: bool = False,
+    create: bool = False,
 ) -> Iterator[Platform]:
     """The platform on the store the settings options name, closed however the command ends.
 
-    `writer_thread` starts the group-commit writer, for commands that write many rows.
+    `writer_thread` starts the group-commit writer, for commands that write many rows;
+    `create` lets a command start a new platform where there is none (others refuse one).
     """
     from plaudit.platform import Platform  # here: commands that need no store stay light
 
-    settings = settings_from(config_file, data_dir=data_dir, database_url=database_url)
+    flags = {"data_dir": data_dir, "database_url": database_url}
+    settings = (settings_from if create else platform_settings)(config_file, **flags)
     platform = Platform(settings).open(writer_thread=writer_thread)
     try:
         yield platform

@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 import click
 from rich.progress import Progress
 
-from plaudit.cli.common import print_json, settings_from, settings_options
+from plaudit.cli.common import platform_settings, print_json, settings_options
 from plaudit.config import Settings
 from plaudit.persona import (
     FAMILIES,
@@ -36,7 +36,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 def _settings(kwargs: dict[str, Any]) -> Settings:
-    return settings_from(
+    return platform_settings(
         kwargs.pop("config_file"),
         data_dir=kwargs.pop("data_dir"),
         database_url=kwargs.pop("database_url"),
