@@ -29,6 +29,7 @@ from plaudit.store.tables import (
 from plaudit.store.types import UTCDateTime
 
 __all__ = [
+    "active_follower_ids",
     "active_like_id",
     "append_event",
     "bump_creator",
@@ -171,6 +172,14 @@ def find_active_follow(conn: Connection, follower_id: int, creator_id: int) -> R
         )
     )
     return conn.execute(stmt).first()
+
+
+def active_follower_ids(conn: Connection, creator_id: int) -> list[int]:
+    """The accounts that follow a creator now."""
+    stmt = select(follows.c.follower_id).where(
+        and_(follows.c.creator_id == creator_id, follows.c.removed_at.is_(None))
+    )
+    return [int(account_id) for account_id in conn.execute(stmt).scalars()]
 
 
 def insert_follow(conn: Connection, values: dict[str, Any]) -> int:
