@@ -92,8 +92,9 @@ def test_eval_json_on_a_file(
         "account_id,video_id,ts\n" + "".join(f"{prefix}{a},{v},{t}\n" for a, v, t in rows)
     )
     args = ("strategy", "eval", "--input", str(path), "--split", "time", "--json")
-    code, out, _err = run_main(capsys, monkeypatch, *args)
+    code, out, err = run_main(capsys, monkeypatch, *args)
     assert code == 0
+    assert err.startswith("progress: eval\n")  # off a terminal, plain lines say what it does
     report = json.loads(out)
     assert set(report["models"]) == {"popularity", "item_knn", "engine"}
     for figures in report["models"].values():

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -106,22 +107,52 @@ def open_platform(
 
 
 @contextmanager
-def stage_progress(first: str, total: int) -> Iterator[Callable[[str], None]]:
-    """A spinner with the elapsed time on stderr, for work done in `total` named stages.
+def stage_progress(first: str, total: int | None) -> Iterator[Callable[[str], None]]:
+    """A spinner with the elapsed time on stderr, for work done in `total` named stages; off a
+    terminal (a log, CI, a pipe), plain lines instead (`_PlainSteps`), so a long command
+    still says what it is doing.
 
     Calling the yielded function finishes a stage and names the next one.
     """
     from rich.console import Console
     from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
+    console = Console(stderr=True)
+    if not console.is_terminal:
+        yield _PlainSteps(first, total)
+        return
     columns = (SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn())
-    with Progress(*columns, console=Console(stderr=True), transient=True) as progress:
+    with Progress(*columns, console=console, transient=True) as progress:
         task = progress.add_task(first, total=total)
 
         def advance(description: str) -> None:
             progress.update(task, advance=1, description=description)
 
         yield advance
+
+
+class _PlainSteps:
+    """Progress as plain lines on stderr, at most one per `every` seconds (a stage may take
+    milliseconds or minutes; a log should get neither thousands of lines nor none)."""
+
+    def __init__(self, first: str, total: int | None, every: float = 5.0) -> None:
+        self._started = time.monotonic()
+        self._last = self._started
+        self._total = total
+        self._done = 0
+        self._every = every
+        click.echo(f"progress: {first}", err=True)
+
+    def __call__(self, description: str) -> None:
+        self._done += 1
+        now = time.monotonic()
+        if now - self._last < self._every:
+            return
+        self._last = now
+        of = f"/{self._total}" if self._total else ""
+        click.echo(
+            f"progress: {description} ({self._done}{of}, {now - self._started:.0f} s)", err=True
+        )
 
 
 class _LogProgressBar:

@@ -11,9 +11,8 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import click
-from rich.progress import Progress
 
-from plaudit.cli.common import platform_settings, print_json, settings_options
+from plaudit.cli.common import platform_settings, print_json, settings_options, stage_progress
 from plaudit.config import Settings
 from plaudit.persona import (
     FAMILIES,
@@ -94,11 +93,10 @@ def refresh(full: bool, **kwargs: Any) -> None:
     platform = Platform(settings).open()
     steps = ("profiles", "interactions", "interests", "devices", "follows", "bitmaps")
     try:
-        with Progress(transient=True) as progress:
-            task = progress.add_task("persona refresh", total=len(steps))
+        with stage_progress("persona refresh", len(steps)) as advance:
 
             def step(label: str) -> None:
-                progress.update(task, description=f"persona: {label}", advance=1)
+                advance(f"persona: {label}")
 
             result = refresh_index(platform.db, settings.data_path, full=full, progress=step)
     finally:
