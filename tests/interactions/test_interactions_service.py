@@ -49,3 +49,19 @@ def test_bulk_sync_screens_likes_in_order(tight: Platform) -> None:
     assert results[3].error_type is not None
     assert results[3].error_type.endswith("rate-limited")
     assert all(isinstance(r.risk, int) for r in results[:3])
+
+
+def test_every_use_case_runs_from_a_plain_thread(platform: Platform) -> None:
+    """The CLI and library callers start no event loop: each use case has its `_sync`."""
+    creator = platform.accounts.create("maker", "creator")[0].id
+    video = platform.videos.publish(creator, "clip", "food").id
+    fan = platform.accounts.create("fan")[0].id
+    service = platform.interactions
+    assert service.like_sync(fan, video).created
+    assert service.unlike_sync(fan, video).removed_at is not None
+    assert service.comment_sync(fan, video, "好看").body == "好看"
+    assert service.share_sync(fan, video, "wechat").channel == "wechat"
+    assert service.follow_sync(fan, creator).created
+    assert service.unfollow_sync(fan, creator).removed_at is not None
+    counts = platform.videos.get(video)
+    assert (counts.likes, counts.comments, counts.shares) == (0, 1, 1)

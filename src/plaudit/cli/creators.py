@@ -7,7 +7,6 @@ records the creator as the approver (the operator acts on the creator's instruct
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -135,9 +134,9 @@ def approve(
 ) -> None:
     """Run the inbox items IDS for CREATOR_ID (as `assistant` interactions, recorded)."""
     edits = dict(_edit(text) for text in bodies)
-    with open_platform(**kwargs, writer_thread=True) as platform:
+    with open_platform(**kwargs) as platform:
         platform.strategy.check_reader(creator_id, None)
-        results = asyncio.run(platform.strategy.approve(creator_id, creator_id, ids, edits))
+        results = platform.strategy.approve_sync(creator_id, creator_id, ids, edits)
     if as_json:
         print_json(results)
         return

@@ -359,6 +359,30 @@ def _with_policy(
     return checked
 
 
+def _unlike(account_id: int, video_id: int, source: str) -> WriteFn[Like]:
+    return unlike_op(account_id, video_id, validate_source(source), utcnow())
+
+
+def _comment(
+    account_id: int, video_id: int, body: str, source: str, device: Device
+) -> WriteFn[Comment]:
+    body = validate_body(body)
+    source = _not_incentivised(source, "comment")
+    return comment_op(account_id, video_id, body, source, device, utcnow())
+
+
+def _share(
+    account_id: int, video_id: int, channel: str, source: str, device: Device
+) -> WriteFn[Share]:
+    channel = validate_channel(channel)
+    source = _not_incentivised(source, "share")
+    return share_op(account_id, video_id, channel, source, device, utcnow())
+
+
+def _follow_op(follower_id: int, creator_id: int, source: str) -> WriteFn[FollowOutcome]:
+    return follow_op(follower_id, creator_id, _not_incentivised(source, "follow"), utcnow())
+
+
 def _kept_items(
     items: Sequence[BulkItem], refused: Mapping[int, ItemResult], admitted: Mapping[int, Admission]
 ) -> tuple[list[BulkItem], dict[int, Hold]]:
@@ -469,9 +493,10 @@ class InteractionService:
         return op
 
     async def unlike(self, account_id: int, video_id: int, source: str = "app") -> Like:
-        return await self._db.write_async(
-            unlike_op(account_id, video_id, validate_source(source), utcnow())
-        )
+        return await self._db.write_async(_unlike(account_id, video_id, source))
+
+    def unlike_sync(self, account_id: int, video_id: int, source: str = "app") -> Like:
+        return self._db.write(_unlike(account_id, video_id, source))
 
     async def comment(
         self,
@@ -481,15 +506,17 @@ class InteractionService:
         source: str = "app",
         device: Device = NO_DEVICE,
     ) -> Comment:
-        op = comment_op(
-            account_id,
-            video_id,
-            validate_body(body),
-            _not_incentivised(source, "comment"),
-            device,
-            utcnow(),
-        )
-        return await self._db.write_async(op)
+        return await self._db.write_async(_comment(account_id, video_id, body, source, device))
+
+    def comment_sync(
+        self,
+        account_id: int,
+        video_id: int,
+        body: str,
+        source: str = "app",
+        device: Device = NO_DEVICE,
+    ) -> Comment:
+        return self._db.write(_comment(account_id, video_id, body, source, device))
 
     async def share(
         self,
@@ -499,22 +526,29 @@ class InteractionService:
         source: str = "app",
         device: Device = NO_DEVICE,
     ) -> Share:
-        op = share_op(
-            account_id,
-            video_id,
-            validate_channel(channel),
-            _not_incentivised(source, "share"),
-            device,
-            utcnow(),
-        )
-        return await self._db.write_async(op)
+        return await self._db.write_async(_share(account_id, video_id, channel, source, device))
+
+    def share_sync(
+        self,
+        account_id: int,
+        video_id: int,
+        channel: str,
+        source: str = "app",
+        device: Device = NO_DEVICE,
+    ) -> Share:
+        return self._db.write(_share(account_id, video_id, channel, source, device))
 
     async def follow(self, follower_id: int, creator_id: int, source: str = "app") -> FollowOutcome:
-        op = follow_op(follower_id, creator_id, _not_incentivised(source, "follow"), utcnow())
-        return await self._db.write_async(op)
+        return await self._db.write_async(_follow_op(follower_id, creator_id, source))
+
+    def follow_sync(self, follower_id: int, creator_id: int, source: str = "app") -> FollowOutcome:
+        return self._db.write(_follow_op(follower_id, creator_id, source))
 
     async def unfollow(self, follower_id: int, creator_id: int) -> Follow:
         return await self._db.write_async(unfollow_op(follower_id, creator_id, utcnow()))
+
+    def unfollow_sync(self, follower_id: int, creator_id: int) -> Follow:
+        return self._db.write(unfollow_op(follower_id, creator_id, utcnow()))
 
     async def bulk(self, items: Sequence[BulkItem]) -> list[ItemResult]:
         """Ingest a batch in one transaction (see `plaudit.interactions.bulk`), a result per
