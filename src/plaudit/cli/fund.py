@@ -26,6 +26,7 @@ from plaudit.cli.common import (
 )
 from plaudit.errors import Conflict
 from plaudit.fund import Computation, Period, Rule, Statement, parse_weights, verify_period
+from plaudit.fund.model import PUBLISHED
 from plaudit.fund.periods import MAX_POOL_FEN
 from plaudit.fund.rules import MAX_DAILY_CAP
 from plaudit.platform import Platform
@@ -84,22 +85,7 @@ def period_json(period: Period) -> dict[str, Any]:
 
 
 def statement_json(statement: Statement) -> dict[str, Any]:
-    return {
-        "creator_id": statement.creator_id,
-        "likes": statement.likes,
-        "comments": statement.comments,
-        "shares": statement.shares,
-        "follows": statement.follows,
-        "fans": statement.fans,
-        "excluded_revoked": statement.excluded_revoked,
-        "excluded_incentivised": statement.excluded_incentivised,
-        "excluded_pending": statement.excluded_pending,
-        "score_points": statement.score_points,
-        "score_units": statement.score_units,
-        "units_per_point": statement.units_per_point,
-        "share_percent": statement.share_percent,
-        "payout_fen": statement.payout_fen,
-    }
+    return {name: getattr(statement, name) for name in PUBLISHED}
 
 
 def _statement_line(s: Statement) -> str:

@@ -26,7 +26,7 @@ from sqlalchemy.engine import Connection
 
 from plaudit.errors import Conflict
 from plaudit.fund.compute import statements_of
-from plaudit.fund.model import Period, Statement
+from plaudit.fund.model import STORED_FIGURES, Period, Statement
 from plaudit.fund.periods import statement_from_row
 from plaudit.fund.replay import Replay, Standing, time_us_of
 from plaudit.fund.scoring import AUTHENTIC, REVOKED, Interaction, score_creators
@@ -40,17 +40,7 @@ from plaudit.store import fund as sql
 
 __all__ = ["FIELDS", "VerifyReport", "verify_period"]
 
-FIELDS = (
-    "likes",
-    "comments",
-    "shares",
-    "follows",
-    "fans",
-    "excluded_revoked",
-    "excluded_incentivised",
-    "score_units",
-    "payout_fen",
-)
+FIELDS = STORED_FIGURES  # what a closed period stored and verification recomputes
 
 
 @dataclass
