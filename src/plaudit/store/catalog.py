@@ -27,6 +27,7 @@ from plaudit.store.tables import (
 __all__ = [
     "account_by_handle",
     "account_for_token",
+    "count_accounts",
     "get_account",
     "get_profile",
     "get_video",
@@ -40,6 +41,10 @@ __all__ = [
 
 def get_account(conn: Connection, account_id: int) -> Row[Any] | None:
     return conn.execute(select(accounts).where(accounts.c.id == account_id)).first()
+
+
+def count_accounts(conn: Connection) -> int:
+    return int(conn.execute(select(func.count()).select_from(accounts)).scalar_one())
 
 
 def account_by_handle(conn: Connection, handle: str) -> Row[Any] | None:
