@@ -34,20 +34,10 @@ from plaudit.platform import Platform
 __all__ = ["fund", "parse_utc", "statement_json"]
 
 PROGRESS_FROM = 4096
+# The statement CSV: the published figures but the two a spreadsheet does not need.
 CSV_FIELDS = (
     "period",
-    "creator_id",
-    "likes",
-    "comments",
-    "shares",
-    "follows",
-    "fans",
-    "excluded_revoked",
-    "excluded_incentivised",
-    "score_points",
-    "score_units",
-    "share_percent",
-    "payout_fen",
+    *(name for name in PUBLISHED if name not in ("excluded_pending", "units_per_point")),
 )
 
 

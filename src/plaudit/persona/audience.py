@@ -13,9 +13,9 @@ from typing import Any
 
 import numpy as np
 from pyroaring import BitMap
-from sqlalchemy.engine import Connection
 
-from plaudit.errors import AccountNotFound, InvalidInput
+from plaudit.accounts.service import require_creator
+from plaudit.errors import InvalidInput
 from plaudit.persona.engine import Engine, as_bitmap, count, intersect, intersection_count
 from plaudit.persona.engine import size as leaf_size
 from plaudit.persona.index import Leaf, TagIndex, bitmap_of
@@ -24,7 +24,6 @@ from plaudit.persona.lookalike import expand
 from plaudit.persona.saved import SavedSegments
 from plaudit.persona.taxonomy import FAMILIES, family_tags
 from plaudit.store import Database
-from plaudit.store import catalog as catalog_sql
 from plaudit.store import interactions as interactions_sql
 
 __all__ = ["Audience", "Privacy", "SavedSegments"]
@@ -142,7 +141,7 @@ class Audience:
         """A creator's current followers who allow targeting (internal use only); a missing
         account or one that is not a creator is a precise error, not an empty fan base."""
         with db.read() as conn:
-            _require_creator(conn, creator_id)
+            require_creator(conn, creator_id, "a fan base is a creator account's followers")
             ids = np.array(interactions_sql.active_follower_ids(conn, creator_id), dtype=np.int64)
         return bitmap_of(ids) & self.index.universe
 
@@ -186,18 +185,6 @@ class Audience:
             "en": f"{pct}% of your fans are {who_en} aged {lo}-{hi}",
             "zh": f"你的粉丝中{pct}%是{lo}-{hi}岁的{who_zh}",
         }
-
-
-def _require_creator(conn: Connection, creator_id: int) -> None:
-    account = catalog_sql.get_account(conn, creator_id)
-    if account is None:
-        raise AccountNotFound(f"account {creator_id} does not exist", account_id=creator_id)
-    if account.kind != "creator":
-        raise InvalidInput(
-            f"account {creator_id} is a {account.kind}; a fan base is a creator account's "
-            "followers",
-            field="creator_id",
-        )
 
 
 # Age windows of about 15 years a creator would recognise: the sentence names the one with

@@ -19,8 +19,8 @@ from typing import TYPE_CHECKING, Any
 from pyroaring import BitMap
 from sqlalchemy.engine import Connection
 
+from plaudit.accounts.service import require_creator
 from plaudit.errors import (
-    AccountNotFound,
     Forbidden,
     InvalidInput,
     NotFound,
@@ -68,15 +68,7 @@ class StrategyService:
     def check_reader(self, creator_id: int, actor_id: int | None) -> None:
         """The creator exists; the actor is that creator or an operator (None: local CLI)."""
         with self._db.read() as conn:
-            creator = catalog_sql.get_account(conn, creator_id)
-            if creator is None:
-                raise AccountNotFound(f"account {creator_id} does not exist", account_id=creator_id)
-            if creator.kind != "creator":
-                raise InvalidInput(
-                    f"account {creator_id} is a {creator.kind}; insights and plans are for "
-                    "creator accounts",
-                    field="creator_id",
-                )
+            require_creator(conn, creator_id, "insights and plans are for creator accounts")
             if actor_id is None or actor_id == creator_id:
                 return
             actor = catalog_sql.get_account(conn, actor_id)
