@@ -78,6 +78,7 @@ PUBLIC = {
         "thank",
     ],
     "plaudit.cli": [],
+    "plaudit.ledgerstore": ["Integrator", "LedgerService"],
 }
 
 

@@ -17,9 +17,9 @@ from plaudit.campaigns.policy import campaign_like_policy
 from plaudit.catalog import VideoService
 from plaudit.config import Settings
 from plaudit.interactions import InteractionService
-from plaudit.ledger.integration import Integrator
 from plaudit.ledger.keystore import load_or_create_signer
-from plaudit.ledger.service import LedgerService
+from plaudit.ledgerstore.integration import Integrator
+from plaudit.ledgerstore.service import LedgerService
 from plaudit.store import Database
 
 if TYPE_CHECKING:

@@ -15,9 +15,9 @@ from sqlalchemy import select
 from plaudit.api import create_app
 from plaudit.config import Settings
 from plaudit.interactions import BulkItem, ingest_op
-from plaudit.ledger.audit import StoreCounts, audit
 from plaudit.ledger.entries import Kind, decode_entry
 from plaudit.ledger.sources import StoreLog
+from plaudit.ledgerstore.audit import StoreCounts, audit
 from plaudit.platform import Platform
 from plaudit.sim import CommunitySize
 from plaudit.sim.load import load_community

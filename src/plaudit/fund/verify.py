@@ -32,9 +32,9 @@ from plaudit.fund.replay import Replay, Standing, time_us_of
 from plaudit.fund.scoring import AUTHENTIC, REVOKED, Interaction, score_creators
 from plaudit.fund.service import load_period
 from plaudit.ledger.entries import Kind, account_commitment, account_opening
-from plaudit.ledger.service import LedgerService
 from plaudit.ledger.sources import StoreLog
 from plaudit.ledger.verify import LogSummary, verify_log
+from plaudit.ledgerstore.service import LedgerService
 from plaudit.store import Database
 from plaudit.store import fund as sql
 

@@ -20,7 +20,7 @@ from plaudit.ledger.tiles import TILE_WIDTH, TileRef, decode_entry_bundle, encod
 if TYPE_CHECKING:
     import httpx
 
-    from plaudit.ledger.service import LedgerService
+    from plaudit.ledgerstore.service import LedgerService
 
 __all__ = ["HttpLog", "LogSource", "LogUnavailable", "NotServed", "StoreLog"]
 
