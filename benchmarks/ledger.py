@@ -68,8 +68,8 @@ from plaudit.ledger import (
     tile_node_reader,
     verify_inclusion,
 )
-from plaudit.ledger.integration import Sources, _Frontier, build_entries
-from plaudit.ledger.service import LedgerService
+from plaudit.ledgerstore.integration import Sources, _Frontier, build_entries
+from plaudit.ledgerstore.service import LedgerService
 from plaudit.platform import Platform
 from plaudit.store.ledger import LedgerSQL
 

@@ -7,6 +7,15 @@ import importlib
 
 import pytest
 
+# Packages whose own tests pin their surface: one list each, read from there.
+from tests.authenticity.test_authenticity_surface import PUBLIC as AUTHENTICITY
+from tests.campaigns.test_campaigns_surface import PUBLIC as CAMPAIGNS
+from tests.experiments.test_experiments_surface import PUBLIC as EXPERIMENTS
+from tests.fund.test_fund_surface import PUBLIC as FUND
+from tests.ledger.test_ledger_exports import PUBLIC as LEDGER
+from tests.persona.test_persona_surface import PUBLIC as PERSONA
+from tests.recommend.test_recommend_surface import PUBLIC as RECOMMEND
+
 PUBLIC = {
     "plaudit.accounts": ["Account", "AccountService", "Profile"],
     "plaudit.catalog": ["CATEGORIES", "CATEGORY_IDS", "Category", "Video", "VideoService"],
@@ -34,6 +43,7 @@ PUBLIC = {
         "head_revision",
         "tables",
         "utcnow",
+        "holds_platform",
     ],
     "plaudit.api": ["create_app"],
     "plaudit.reports": [
@@ -94,6 +104,40 @@ PUBLIC = {
         "Video",
         "verify_webhook",
     ],
+    "plaudit.authenticity": AUTHENTICITY,
+    "plaudit.campaigns": CAMPAIGNS,
+    "plaudit.experiments": EXPERIMENTS,
+    "plaudit.fund": FUND["plaudit.fund"],
+    "plaudit.ledger": sorted(LEDGER),
+    "plaudit.persona": PERSONA,
+    "plaudit.quality": FUND["plaudit.quality"],
+    "plaudit.recommend": RECOMMEND,
+    "plaudit.sim": [
+        "AccountRow",
+        "AccountsChunk",
+        "CHUNK_ROWS",
+        "Chunk",
+        "CommunitySize",
+        "InteractionsChunk",
+        "SIZES",
+        "VideoRow",
+        "VideosChunk",
+        "estimate_chunks",
+        "generate",
+        "size_named",
+    ],
+    "plaudit.strategy": [
+        "FanStanding",
+        "MAX_APPROVALS",
+        "StrategyService",
+        "Suggestion",
+        "parse_action_id",
+        "suggest",
+        "thank",
+    ],
+    "plaudit.cli": [],
+    "plaudit.ledgerstore": ["Integrator", "LedgerService"],
+    "plaudit.lake": ["ExportReport", "Manifest", "export_lake", "read_table"],
 }
 
 

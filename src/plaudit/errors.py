@@ -12,14 +12,14 @@
     │   ├── LikeNotFound
     │   ├── VerdictNotFound
     │   ├── AppealNotFound
-    │   └── PersonaIndexMissing       no persona index yet (type not-found): run a refresh
+    │   └── PersonaIndexMissing       no persona index yet (persona-index-missing): refresh
     ├── Conflict (409)                the request contradicts the current state
     │   ├── NotLiked                  unlike of a video the account has not liked
     │   ├── NotFollowing              unfollow of a creator the account does not follow
     │   ├── HandleTaken               an account with that handle exists
     │   ├── AlreadyAppealed           a second appeal of the same verdict by the same account
     │   └── AlreadyDecided            a decision on an appeal that is already decided
-    ├── campaigns (issue 7): CampaignNotFound, OrganisationNotFound, CouponNotFound (404);
+    ├── campaigns: CampaignNotFound, OrganisationNotFound, CouponNotFound (404);
     │   NotEligible, NotOptedIn (403); CampaignNotActive, BudgetExhausted, RewardLimitReached,
     │   AlreadyCheckedIn, StreakEnded, LikedBeforeCampaign, CouponAlreadyShown,
     │   CouponAlreadyRedeemed (409)
@@ -28,9 +28,11 @@
     ├── StorageUnavailable (503)      the database cannot be reached or is locked; retry later
     ├── PendingIntegration (503)      the interaction is not yet in a signed checkpoint; retry
     ├── StorageError (500)            the database failed in a way retrying will not fix
-    └── open API (issue 13): MalformedBody (400, a body that is not JSON), ApiKeyNotFound
-        (404), MissingScope (403, an API key without the scope an operation needs),
-        IdempotencyKeyInUse (409), IdempotencyKeyReused (422)
+    ├── open API (issue 13): MalformedBody (400, a body that is not JSON), ApiKeyNotFound
+    │   (404), MissingScope (403, an API key without the scope an operation needs),
+    │   IdempotencyKeyInUse (409), IdempotencyKeyReused (422)
+    └── LedgerError (500)             the like ledger's own tree (plaudit.ledger.errors): a tile
+                                      path 404 not-found, a size out of range 422 invalid-input
 
 Domain code raises these; database driver errors are translated into StorageUnavailable or
 StorageError at the store boundary. The API renders every one as RFC 9457 problem+json with
@@ -232,7 +234,7 @@ class StorageError(PlauditError):
     title = "Storage error"
 
 
-# --- authenticity (issue 4) ---
+# --- authenticity ---
 
 
 class RefusedByRule(Forbidden):
@@ -274,7 +276,7 @@ class AlreadyDecided(Conflict):
     title = "Appeal already decided"
 
 
-# --- campaigns (issue 7) ---
+# --- campaigns ---
 
 
 class OrganisationNotFound(NotFound):

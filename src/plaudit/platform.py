@@ -17,9 +17,9 @@ from plaudit.campaigns.policy import campaign_like_policy
 from plaudit.catalog import VideoService
 from plaudit.config import Settings
 from plaudit.interactions import InteractionService
-from plaudit.ledger.integration import Integrator
 from plaudit.ledger.keystore import load_or_create_signer
-from plaudit.ledger.service import LedgerService
+from plaudit.ledgerstore.integration import Integrator
+from plaudit.ledgerstore.service import LedgerService
 from plaudit.store import Database
 from plaudit.store.leader import leadership_for
 
@@ -45,12 +45,15 @@ class Platform:
         self.db = Database(settings)
         self.accounts = AccountService(self.db)
         self.videos = VideoService(self.db)
-        # incentivised likes (source campaign:<id>) are checked and recorded in the like's
-        # transaction by the campaigns policy; plain likes never call it
-        self.interactions = InteractionService(self.db, source_policy=campaign_like_policy)
         # real-time rules: in-process sliding windows, one engine per process (rules.py)
         self.rules = RuleEngine(
             RuleSettings.from_settings(settings), lambda a: self.accounts.get(a).created_at
+        )
+        # incentivised likes (source campaign:<id>) are checked and recorded in the like's
+        # transaction by the campaigns policy; plain likes never call it. Every like passes
+        # the real-time rules in the service, whoever calls it.
+        self.interactions = InteractionService(
+            self.db, source_policy=campaign_like_policy, rules=self.rules
         )
         self.authenticity = AuthenticityService(self.db)
         signer = load_or_create_signer(settings.data_path, settings.ledger_origin)

@@ -32,8 +32,8 @@ from sqlalchemy.engine import Connection
 
 from plaudit.config import Settings
 from plaudit.interactions.service import NO_DEVICE, Hold, like_op, unlike_op
-from plaudit.ledger.audit import StoreCounts, audit
 from plaudit.ledger.sources import StoreLog
+from plaudit.ledgerstore.audit import StoreCounts, audit
 from plaudit.platform import Platform
 from plaudit.store import authenticity as authenticity_sql
 from plaudit.store import tables, utcnow

@@ -17,8 +17,8 @@ from plaudit.config import Settings
 from plaudit.errors import Conflict, InvalidInput
 from plaudit.interactions import BulkItem, ingest_op
 from plaudit.interactions.service import NO_DEVICE, Hold, like_op, unlike_op
-from plaudit.ledger.audit import StoreCounts, audit
 from plaudit.ledger.sources import StoreLog
+from plaudit.ledgerstore.audit import StoreCounts, audit
 from plaudit.platform import Platform
 from plaudit.sim import CommunitySize
 from plaudit.sim.load import load_community
@@ -197,6 +197,7 @@ def test_cli_usage_errors_are_precise(tmp_path: Path) -> None:
     undecided = runner.invoke(cli, ["authenticity", "decide", "3", "--data-dir", str(tmp_path)])
     assert undecided.exit_code == 2
     assert "--reinstate or --uphold" in undecided.output
+    assert runner.invoke(cli, ["db", "upgrade", "--data-dir", str(tmp_path / "d")]).exit_code == 0
     empty = runner.invoke(cli, ["authenticity", "scan", "--data-dir", str(tmp_path / "d")])
     assert empty.exit_code == 0, empty.output
     assert "nothing to scan" in empty.stdout

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import pytest
 
-from plaudit.ledger.audit import Tally, VideoCounts
 from plaudit.ledger.entries import (
     Entry,
     EntryFormatError,
@@ -15,6 +14,7 @@ from plaudit.ledger.entries import (
     decode_entry,
     encode_entry,
 )
+from plaudit.ledgerstore.audit import Tally, VideoCounts
 
 A, B = b"a" * 32, b"b" * 32
 

@@ -26,7 +26,6 @@ from plaudit.ledger import (
     sign_checkpoint,
     tiles_for_size,
 )
-from plaudit.ledger.audit import Tally, VideoCounts
 from plaudit.ledger.entries import (
     Entry,
     Kind,
@@ -40,6 +39,7 @@ from plaudit.ledger.receipts import Openings, format_receipt
 from plaudit.ledger.sources import HttpLog, LogUnavailable
 from plaudit.ledger.tiles import TileRef
 from plaudit.ledger.verify import VerificationFailed, verify_log, verify_receipt
+from plaudit.ledgerstore.audit import Tally, VideoCounts
 
 LOG = Ed25519Signer("test.example/ledger", bytes(range(32)))
 VKEY = LOG.verifier().key_string

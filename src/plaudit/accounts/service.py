@@ -19,7 +19,19 @@ from plaudit.errors import AccountNotFound, HandleTaken, InvalidInput, NotAuthen
 from plaudit.store import Database, utcnow
 from plaudit.store import catalog as sql
 
-__all__ = ["AccountService"]
+__all__ = ["AccountService", "require_creator"]
+
+
+def require_creator(conn: Connection, account_id: int, purpose: str) -> None:
+    """The account exists and is a creator, or a precise error: AccountNotFound, or
+    InvalidInput naming its kind and `purpose` (what only creators have)."""
+    account = sql.get_account(conn, account_id)
+    if account is None:
+        raise AccountNotFound(f"account {account_id} does not exist", account_id=account_id)
+    if account.kind != "creator":
+        raise InvalidInput(
+            f"account {account_id} is a {account.kind}; {purpose}", field="creator_id"
+        )
 
 
 def _account(row: Row[Any]) -> Account:

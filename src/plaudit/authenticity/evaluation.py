@@ -167,7 +167,7 @@ def row_document(row: Row) -> dict[str, Any]:
 
 
 def summarise(rows: list[Row]) -> str:
-    """The targets of issue 4, each with how many runs meet it."""
+    """The detection targets the evaluation checks, each with how many runs meet it."""
     lockstep = [
         r for r in rows if r.injected and r.injected.kind == "farm" and r.injected.density >= 0.05
     ]

@@ -7,7 +7,6 @@ records the creator as the approver (the operator acts on the creator's instruct
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -90,13 +89,22 @@ def plan(creator_id: int, refresh: bool, as_json: bool, **kwargs: Any) -> None:
 
 @creator.command()
 @CREATOR_ID
+@click.option(
+    "--limit",
+    type=click.IntRange(min=1),
+    default=20,
+    show_default=True,
+    help="List the first LIMIT items in plan order.",
+)
 @_json_option
 @settings_options
-def inbox(creator_id: int, as_json: bool, **kwargs: Any) -> None:
+def inbox(creator_id: int, limit: int, as_json: bool, **kwargs: Any) -> None:
     """Fans' comments on CREATOR_ID's videos in plan order, with reply suggestions."""
     with open_platform(**kwargs) as platform:
         platform.strategy.check_reader(creator_id, None)
         found = platform.strategy.inbox(creator_id)
+    total = len(found["items"])
+    found["items"] = found["items"][:limit]
     if as_json:
         print_json(found)
         return
@@ -104,7 +112,8 @@ def inbox(creator_id: int, as_json: bool, **kwargs: Any) -> None:
         said = f' "{item["comment"]["body"]}"' if item["comment"] else ""
         click.echo(f"{item['id']:<16} @{item['fan']['handle']}{said}")
         click.echo(f"{'':<16} -> {item['suggestion']['body']}")
-    click.echo(f"{len(found['items'])} items; approve with `plaudit creator approve "
+    more = f" (the first {limit}; --limit shows more)" if total > limit else ""
+    click.echo(f"{total} items{more}; approve with `plaudit creator approve "
                f"{creator_id} ID...`")  # fmt: skip
 
 
@@ -125,9 +134,9 @@ def approve(
 ) -> None:
     """Run the inbox items IDS for CREATOR_ID (as `assistant` interactions, recorded)."""
     edits = dict(_edit(text) for text in bodies)
-    with open_platform(**kwargs, writer_thread=True) as platform:
+    with open_platform(**kwargs) as platform:
         platform.strategy.check_reader(creator_id, None)
-        results = asyncio.run(platform.strategy.approve(creator_id, creator_id, ids, edits))
+        results = platform.strategy.approve_sync(creator_id, creator_id, ids, edits)
     if as_json:
         print_json(results)
         return

@@ -26,6 +26,7 @@ from plaudit.cli.common import (
 )
 from plaudit.errors import Conflict
 from plaudit.fund import Computation, Period, Rule, Statement, parse_weights, verify_period
+from plaudit.fund.model import PUBLISHED
 from plaudit.fund.periods import MAX_POOL_FEN
 from plaudit.fund.rules import MAX_DAILY_CAP
 from plaudit.platform import Platform
@@ -33,20 +34,10 @@ from plaudit.platform import Platform
 __all__ = ["fund", "parse_utc", "statement_json"]
 
 PROGRESS_FROM = 4096
+# The statement CSV: the published figures but the two a spreadsheet does not need.
 CSV_FIELDS = (
     "period",
-    "creator_id",
-    "likes",
-    "comments",
-    "shares",
-    "follows",
-    "fans",
-    "excluded_revoked",
-    "excluded_incentivised",
-    "score_points",
-    "score_units",
-    "share_percent",
-    "payout_fen",
+    *(name for name in PUBLISHED if name not in ("excluded_pending", "units_per_point")),
 )
 
 
@@ -84,22 +75,7 @@ def period_json(period: Period) -> dict[str, Any]:
 
 
 def statement_json(statement: Statement) -> dict[str, Any]:
-    return {
-        "creator_id": statement.creator_id,
-        "likes": statement.likes,
-        "comments": statement.comments,
-        "shares": statement.shares,
-        "follows": statement.follows,
-        "fans": statement.fans,
-        "excluded_revoked": statement.excluded_revoked,
-        "excluded_incentivised": statement.excluded_incentivised,
-        "excluded_pending": statement.excluded_pending,
-        "score_points": statement.score_points,
-        "score_units": statement.score_units,
-        "units_per_point": statement.units_per_point,
-        "share_percent": statement.share_percent,
-        "payout_fen": statement.payout_fen,
-    }
+    return {name: getattr(statement, name) for name in PUBLISHED}
 
 
 def _statement_line(s: Statement) -> str:
@@ -208,7 +184,14 @@ def periods(
         )
 
 
-def _print_computation(computation: Computation, as_json: bool, verb: str) -> None:
+# Creators listed by default after a computation: a pool over thousands of creators printed
+# in full buries the summary; --all, --json and `plaudit fund statement` give every one.
+TOP_CREATORS = 10
+
+
+def _print_computation(
+    computation: Computation, as_json: bool, verb: str, show_all: bool = False
+) -> None:
     period = computation.period
     if as_json:
         print_json(
@@ -227,18 +210,37 @@ def _print_computation(computation: Computation, as_json: bool, verb: str) -> No
         f"{sum(1 for s in computation.statements if s.payout_fen)} creators "
         f"(events read through seq {computation.through_seq})"
     )
-    for statement in computation.statements:
+    ranked = sorted(computation.statements, key=lambda s: (-s.payout_fen, s.creator_id))
+    shown = ranked if show_all else ranked[:TOP_CREATORS]
+    if len(shown) < len(ranked):
+        click.echo(f"  the {len(shown)} largest payouts:")
+    for statement in shown:
         click.echo("  " + _statement_line(statement))
+    if len(shown) < len(ranked):
+        click.echo(
+            f"  ... and {len(ranked) - len(shown)} more creators: --all lists every one, "
+            f"`plaudit fund statement {period.name}` the frozen statements (--csv, --json)"
+        )
     if not computation.statements:
         click.echo("  no creator had a counted interaction: the pool stays unallocated")
 
 
+def _all_option(command: Callable[..., None]) -> Callable[..., None]:
+    return click.option(
+        "--all",
+        "show_all",
+        is_flag=True,
+        help=f"List every creator (default: the {TOP_CREATORS} largest payouts).",
+    )(command)
+
+
 @_period_command("compute", json_help="Print the preview as JSON.")
-def compute(period: str, as_json: bool, **settings: Any) -> None:
+@_all_option
+def compute(period: str, as_json: bool, show_all: bool, **settings: Any) -> None:
     """Preview the payouts of open PERIOD (id or name) if it closed now; stores nothing."""
     with open_platform(**settings) as platform:
         computation = platform.fund.compute(period)
-    _print_computation(computation, as_json, "preview")
+    _print_computation(computation, as_json, "preview", show_all)
     if not as_json and computation.pending_likes:
         click.echo(
             f"note: {computation.pending_likes} held likes are excluded; closing waits for them"
@@ -246,11 +248,12 @@ def compute(period: str, as_json: bool, **settings: Any) -> None:
 
 
 @_period_command("close", json_help="Print the frozen statements as JSON.")
-def close(period: str, as_json: bool, **settings: Any) -> None:
+@_all_option
+def close(period: str, as_json: bool, show_all: bool, **settings: Any) -> None:
     """Close PERIOD: compute and freeze its payouts (once; closing again is an error)."""
     with open_platform(**settings) as platform:
         computation = platform.fund.close(period)
-    _print_computation(computation, as_json, "closed")
+    _print_computation(computation, as_json, "closed", show_all)
 
 
 def _csv(statements: list[Statement], period: str) -> str:

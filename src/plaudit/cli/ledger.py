@@ -23,13 +23,13 @@ from plaudit.cli.common import (
     settings_options,
     verification_reported,
 )
-from plaudit.ledger.audit import AuditReport, HttpCounts, StoreCounts, audit
 from plaudit.ledger.cosignature import parse_cosignature_verifier_key
 from plaudit.ledger.errors import KeyFormatError
 from plaudit.ledger.keys import parse_verifier_key
 from plaudit.ledger.keystore import load_or_create_signer
 from plaudit.ledger.sources import HttpLog, StoreLog
 from plaudit.ledger.verify import verify_log, verify_receipt
+from plaudit.ledgerstore.audit import AuditReport, HttpCounts, StoreCounts, audit
 
 __all__ = ["ledger"]
 

@@ -8,7 +8,7 @@ from fractions import Fraction
 
 from plaudit.fund.rules import Rule
 
-__all__ = ["Period", "PeriodTotals", "Statement"]
+__all__ = ["PUBLISHED", "STORED_FIGURES", "Period", "PeriodTotals", "Statement"]
 
 
 @dataclass(frozen=True)
@@ -33,7 +33,11 @@ class Period:
 
 @dataclass(frozen=True)
 class Statement:
-    """A creator's figures in a period: what counted, the weighted score, share and payout."""
+    """A creator's figures in a period: what counted, the weighted score, share and payout.
+
+    `STORED_FIGURES` and `PUBLISHED` name its fields once for every layer that writes them
+    out (the payouts table, `fund verify`, the CLI's JSON; the API reads the attributes).
+    """
 
     period_id: int
     creator_id: int
@@ -63,6 +67,31 @@ class Statement:
     @property
     def share_percent(self) -> str:
         return _decimal(self.share * 100, 4)
+
+
+# The figures a closed period stores per creator, which `fund verify` recomputes.
+STORED_FIGURES = (
+    "likes",
+    "comments",
+    "shares",
+    "follows",
+    "fans",
+    "excluded_revoked",
+    "excluded_incentivised",
+    "score_units",
+    "payout_fen",
+)
+# A statement as written out, in this order (fields and the derived properties).
+PUBLISHED = (
+    "creator_id",
+    *STORED_FIGURES[:7],
+    "excluded_pending",
+    "score_points",
+    "score_units",
+    "units_per_point",
+    "share_percent",
+    "payout_fen",
+)
 
 
 @dataclass(frozen=True)

@@ -19,10 +19,6 @@ from plaudit.ledger.entries import Entry, EntryFormatError, Kind, decode_entry
 __all__ = ["Replay", "Standing", "time_us_of"]
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-# REVOKE (7) and REINSTATE (8) are added to entries.py by the authenticity engineer; looked
-# up by name so this module also works against a ledger that has none yet.
-_REVOKE = Kind.__members__.get("REVOKE")
-_REINSTATE = Kind.__members__.get("REINSTATE")
 _COUNTED = {Kind.LIKE: "like", Kind.COMMENT: "comment", Kind.SHARE: "share", Kind.FOLLOW: "follow"}
 
 
@@ -81,7 +77,7 @@ class Replay:
         elif entry.kind in (Kind.UNLIKE, Kind.UNFOLLOW):
             active = self.likes if entry.kind == Kind.UNLIKE else self.follows
             self.revoked.discard(active.pop(key, -1))
-        elif entry.kind == _REVOKE or entry.kind == _REINSTATE:
+        elif entry.kind in (Kind.REVOKE, Kind.REINSTATE):
             self._judge(index, entry, key)
         elif entry.kind in (Kind.COMMENT, Kind.SHARE) and self._in_period(entry):
             self.entries[index] = entry
@@ -101,7 +97,7 @@ class Replay:
                 f"entry {index}: a {entry.kind.name.lower()} of video {entry.target_id} "
                 "pairs with no active like"
             )
-        elif entry.kind == _REVOKE:
+        elif entry.kind == Kind.REVOKE:
             self.revoked.add(like)
         else:
             self.revoked.discard(like)

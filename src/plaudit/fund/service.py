@@ -18,7 +18,7 @@ from sqlalchemy.engine import Connection
 
 from plaudit.errors import Conflict, NotFound
 from plaudit.fund.compute import Computation, compute_from_store
-from plaudit.fund.model import Period, PeriodTotals, Statement
+from plaudit.fund.model import STORED_FIGURES, Period, PeriodTotals, Statement
 from plaudit.fund.periods import (
     period_from_row,
     rule_values,
@@ -49,19 +49,8 @@ def load_period(conn: Connection, ref: str | int) -> Period:
 
 
 def _payout_row(statement: Statement) -> dict[str, int]:
-    return {
-        "period_id": statement.period_id,
-        "creator_id": statement.creator_id,
-        "likes": statement.likes,
-        "comments": statement.comments,
-        "shares": statement.shares,
-        "follows": statement.follows,
-        "fans": statement.fans,
-        "excluded_revoked": statement.excluded_revoked,
-        "excluded_incentivised": statement.excluded_incentivised,
-        "score_units": statement.score_units,
-        "payout_fen": statement.payout_fen,
-    }
+    figures = {name: getattr(statement, name) for name in STORED_FIGURES}
+    return {"period_id": statement.period_id, "creator_id": statement.creator_id, **figures}
 
 
 def _check_closable(computation: Computation, now: datetime) -> None:
@@ -80,10 +69,15 @@ def _check_closable(computation: Computation, now: datetime) -> None:
             period=period.name,
         )
     if not computation.scan_covers_period:
+        covered = (
+            "no authenticity scan has finished yet"
+            if computation.cleared_through is None
+            else f"finished authenticity scans cover only up to {computation.cleared_through}"
+        )
         raise Conflict(
-            f"the period's likes run up to event seq {computation.last_like_seq}, but finished "
-            f"authenticity scans cover only up to {computation.cleared_through}; run a scan "
-            "so every like is judged before money is paid for it",
+            f"the period's likes run up to event seq {computation.last_like_seq}, but "
+            f"{covered}; run `plaudit authenticity scan` (the platform scan) so every like is "
+            "judged before money is paid for it, then close again",
             period=period.name,
         )
 

@@ -26,31 +26,21 @@ from sqlalchemy.engine import Connection
 
 from plaudit.errors import Conflict
 from plaudit.fund.compute import statements_of
-from plaudit.fund.model import Period, Statement
+from plaudit.fund.model import STORED_FIGURES, Period, Statement
 from plaudit.fund.periods import statement_from_row
 from plaudit.fund.replay import Replay, Standing, time_us_of
 from plaudit.fund.scoring import AUTHENTIC, REVOKED, Interaction, score_creators
 from plaudit.fund.service import load_period
 from plaudit.ledger.entries import Kind, account_commitment, account_opening
-from plaudit.ledger.service import LedgerService
 from plaudit.ledger.sources import StoreLog
 from plaudit.ledger.verify import LogSummary, verify_log
+from plaudit.ledgerstore.service import LedgerService
 from plaudit.store import Database
 from plaudit.store import fund as sql
 
 __all__ = ["FIELDS", "VerifyReport", "verify_period"]
 
-FIELDS = (
-    "likes",
-    "comments",
-    "shares",
-    "follows",
-    "fans",
-    "excluded_revoked",
-    "excluded_incentivised",
-    "score_units",
-    "payout_fen",
-)
+FIELDS = STORED_FIGURES  # what a closed period stored and verification recomputes
 
 
 @dataclass

@@ -9,6 +9,11 @@ Pure library code, no storage and no I/O:
 * :mod:`~plaudit.ledger.checkpoint`: c2sp.org/tlog-checkpoint;
 * :mod:`~plaudit.ledger.cosignature`: c2sp.org/tlog-cosignature (Ed25519 cosignature/v1);
 * :mod:`~plaudit.ledger.errors`: the error hierarchy, rooted at :class:`LedgerError`.
+
+These are the names this package exports; its other modules are imported by path:
+`entries` and `receipts` (formats), `keystore` (the signing key file), `sources` and `verify`
+(clients of a log). Nothing here touches the platform's store: that side, the integrator
+and the read service, is `plaudit.ledgerstore`.
 """
 
 from __future__ import annotations

@@ -56,6 +56,10 @@ _HEAD = struct.Struct(">BBQQ")
 class EntryFormatError(LedgerError):
     """Bytes that are not a valid entry of a known version: the log or the file is corrupt."""
 
+    status = 500
+    type = "entry-format"
+    title = "Malformed ledger entry"
+
 
 class Kind(IntEnum):
     LIKE = 1
@@ -64,7 +68,7 @@ class Kind(IntEnum):
     FOLLOW = 4
     UNFOLLOW = 5
     SHARE = 6
-    REVOKE = 7  # a verdict took an active like out of the authentic count (issue 4)
+    REVOKE = 7  # a verdict took an active like out of the authentic count (an authenticity scan)
     REINSTATE = 8  # an appeal gave a revoked like back
 
 

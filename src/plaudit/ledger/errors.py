@@ -12,12 +12,18 @@ The hierarchy, drawn once::
     │   └── KeyFormatError a signer or verifier key string is malformed
     └── CheckpointError    a checkpoint body is malformed or not the one expected
 
-Every class says what its caller should do. A later layer maps them to HTTP problems;
-this package only raises them, and never raises errors from its dependencies
-(`cryptography`, `binascii`) past its boundary.
+Every class says what its caller should do. `LedgerError` is a `PlauditError`, so the one
+hierarchy of `plaudit.errors` holds these too, and the API's one problem handler and the
+CLI's one error handler render them like any other: a path that names no tile is 404
+`not-found`, a size outside the tree 422 `invalid-input` (both as the API's generic types),
+anything else that reaches a server 500 (the store holds malformed ledger data); the CLI
+prints the detail on one line. Each class has its own problem type. This package never
+raises errors from its dependencies (`cryptography`, `binascii`) past its boundary.
 """
 
 from __future__ import annotations
+
+from plaudit.errors import PlauditError
 
 __all__ = [
     "CheckpointError",
@@ -32,8 +38,12 @@ __all__ = [
 ]
 
 
-class LedgerError(Exception):
+class LedgerError(PlauditError):
     """Base of every ledger error: catch this to handle any ledger failure in one place."""
+
+    status = 500
+    type = "ledger-error"
+    title = "Ledger error"
 
 
 class OutOfRangeError(LedgerError):
@@ -43,6 +53,10 @@ class OutOfRangeError(LedgerError):
     answer it as a bad request; retrying the same arguments cannot succeed.
     """
 
+    status = 422
+    type = "out-of-range"
+    title = "Out of range"
+
 
 class HashSizeError(LedgerError):
     """A value handed to the tree as a hash is not a 32-byte SHA-256 digest.
@@ -50,6 +64,10 @@ class HashSizeError(LedgerError):
     The caller passed entry data where a leaf hash was expected, or storage returned a
     truncated value: hash entries with ``leaf_hash`` first, or repair the store.
     """
+
+    status = 500
+    type = "hash-size"
+    title = "Not a tree hash"
 
 
 class ProofError(LedgerError):
@@ -60,12 +78,20 @@ class ProofError(LedgerError):
     never accept the entry or checkpoint on the strength of this proof.
     """
 
+    status = 500
+    type = "proof-invalid"
+    title = "Proof does not verify"
+
 
 class TilePathError(LedgerError):
     """A path is not a valid C2SP tlog-tiles tile or entry-bundle path.
 
     Answer it as "not found" / bad request; there is no such resource to serve.
     """
+
+    status = 404
+    type = "tile-path-invalid"
+    title = "Not a tile path"
 
 
 class TileFormatError(LedgerError):
@@ -75,6 +101,10 @@ class TileFormatError(LedgerError):
     report the log as misbehaving; do not compute roots or proofs from them.
     """
 
+    status = 500
+    type = "tile-format"
+    title = "Malformed tile"
+
 
 class NoteError(LedgerError):
     """A C2SP signed note is malformed, carries a bad signature, or no trusted signature.
@@ -83,6 +113,10 @@ class NoteError(LedgerError):
     ignored unless the note is signed by a trusted key").
     """
 
+    status = 500
+    type = "note-invalid"
+    title = "Signed note not valid"
+
 
 class KeyFormatError(NoteError):
     """A signer or verifier key string is malformed or its key ID does not match.
@@ -90,9 +124,17 @@ class KeyFormatError(NoteError):
     This is a configuration mistake: fix the key string where it was configured.
     """
 
+    status = 500
+    type = "key-format"
+    title = "Malformed key"
+
 
 class CheckpointError(LedgerError):
     """A checkpoint body breaks C2SP tlog-checkpoint, or is for another origin.
 
     Reject the checkpoint; do not advance any trusted tree state from it.
     """
+
+    status = 500
+    type = "checkpoint-invalid"
+    title = "Checkpoint not valid"

@@ -32,6 +32,10 @@ FORMAT = "plaudit-receipt/v1"
 class ReceiptFormatError(LedgerError):
     """The file is not a Plaudit receipt: the message says which line or field is wrong."""
 
+    status = 500
+    type = "receipt-format"
+    title = "Malformed receipt"
+
 
 @dataclass(frozen=True)
 class Openings:

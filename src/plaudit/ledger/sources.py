@@ -20,7 +20,7 @@ from plaudit.ledger.tiles import TILE_WIDTH, TileRef, decode_entry_bundle, encod
 if TYPE_CHECKING:
     import httpx
 
-    from plaudit.ledger.service import LedgerService
+    from plaudit.ledgerstore.service import LedgerService
 
 __all__ = ["HttpLog", "LogSource", "LogUnavailable", "NotServed", "StoreLog"]
 
@@ -31,10 +31,17 @@ class LogUnavailable(LedgerError):
     Nothing was verified: fix the URL or the connection and run the verification again.
     """
 
+    status = 500
+    type = "log-unavailable"
+    title = "Log unavailable"
+
 
 class NotServed(LogUnavailable):
     """The server answered 404: it does not serve this resource (a log may replace a partial
     tile by its full tile; a video may not exist)."""
+
+    type = "log-resource-not-served"
+    title = "Not served by the log"
 
 
 class LogSource(Protocol):

@@ -21,6 +21,7 @@ import base64
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 
 from plaudit.errors import InvalidInput
 from plaudit.ledger.checkpoint import Checkpoint, open_checkpoint
@@ -78,11 +79,16 @@ class VerificationFailed(LedgerError):
     misbehaving: keep the evidence (the checkpoint, the tiles) and report it.
     """
 
-    def __init__(self, failures: Sequence[str]) -> None:
-        shown = list(failures[:MAX_REPORTED])
-        if len(failures) > MAX_REPORTED:
-            shown.append(f"... and {len(failures) - MAX_REPORTED} more failures")
-        super().__init__("; ".join(shown))
+    status = 500
+    type = "verification-failed"
+    title = "Verification failed"
+
+    def __init__(self, failures: Sequence[str] | str, **extensions: Any) -> None:
+        listed = [failures] if isinstance(failures, str) else list(failures)
+        shown = listed[:MAX_REPORTED]
+        if len(listed) > MAX_REPORTED:
+            shown.append(f"... and {len(listed) - MAX_REPORTED} more failures")
+        super().__init__("; ".join(shown), **extensions)
         self.failures = tuple(shown)
 
 

@@ -13,8 +13,8 @@ from typing import Any
 
 import numpy as np
 from pyroaring import BitMap
-from sqlalchemy import select
 
+from plaudit.accounts.service import require_creator
 from plaudit.errors import InvalidInput
 from plaudit.persona.engine import Engine, as_bitmap, count, intersect, intersection_count
 from plaudit.persona.engine import size as leaf_size
@@ -23,7 +23,8 @@ from plaudit.persona.language import Ages, And, Resolver, parse
 from plaudit.persona.lookalike import expand
 from plaudit.persona.saved import SavedSegments
 from plaudit.persona.taxonomy import FAMILIES, family_tags
-from plaudit.store import Database, tables
+from plaudit.store import Database
+from plaudit.store import interactions as interactions_sql
 
 __all__ = ["Audience", "Privacy", "SavedSegments"]
 
@@ -137,11 +138,11 @@ class Audience:
         }
 
     def fans(self, db: Database, creator_id: int) -> BitMap:
-        """A creator's current followers who allow targeting (internal use only)."""
-        f = tables.follows
-        stmt = select(f.c.follower_id).where(f.c.creator_id == creator_id, f.c.removed_at.is_(None))
+        """A creator's current followers who allow targeting (internal use only); a missing
+        account or one that is not a creator is a precise error, not an empty fan base."""
         with db.read() as conn:
-            ids = np.array(conn.execute(stmt).scalars().all(), dtype=np.int64)
+            require_creator(conn, creator_id, "a fan base is a creator account's followers")
+            ids = np.array(interactions_sql.active_follower_ids(conn, creator_id), dtype=np.int64)
         return bitmap_of(ids) & self.index.universe
 
     def lookalike(self, seed: BitMap, size: int, label: str) -> tuple[BitMap, dict[str, Any]]:

@@ -14,7 +14,6 @@ from datetime import UTC, datetime
 from functools import partial
 
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from sqlalchemy import func, select
 from sqlalchemy.engine import Connection
 
 from plaudit.errors import Conflict, StorageError
@@ -27,7 +26,8 @@ from plaudit.sim.records import (
     InteractionsChunk,
     VideosChunk,
 )
-from plaudit.store import Database, tables
+from plaudit.store import Database
+from plaudit.store import catalog as catalog_sql
 from plaudit.store.bulk import ACCOUNT_COLUMNS, PROFILE_COLUMNS, VIDEO_COLUMNS, BulkSQL
 
 __all__ = ["default_end", "load_community"]
@@ -40,7 +40,7 @@ def default_end() -> datetime:
 
 def _account_count(db: Database) -> int:
     with db.read() as conn:
-        return int(conn.execute(select(func.count()).select_from(tables.accounts)).scalar_one())
+        return catalog_sql.count_accounts(conn)
 
 
 def _write_accounts(conn: Connection, chunk: AccountsChunk) -> None:

@@ -10,6 +10,7 @@ whose outcome was never written is not run again).
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
@@ -18,8 +19,8 @@ from typing import TYPE_CHECKING, Any
 from pyroaring import BitMap
 from sqlalchemy.engine import Connection
 
+from plaudit.accounts.service import require_creator
 from plaudit.errors import (
-    AccountNotFound,
     Forbidden,
     InvalidInput,
     NotFound,
@@ -67,15 +68,7 @@ class StrategyService:
     def check_reader(self, creator_id: int, actor_id: int | None) -> None:
         """The creator exists; the actor is that creator or an operator (None: local CLI)."""
         with self._db.read() as conn:
-            creator = catalog_sql.get_account(conn, creator_id)
-            if creator is None:
-                raise AccountNotFound(f"account {creator_id} does not exist", account_id=creator_id)
-            if creator.kind != "creator":
-                raise InvalidInput(
-                    f"account {creator_id} is a {creator.kind}; insights and plans are for "
-                    "creator accounts",
-                    field="creator_id",
-                )
+            require_creator(conn, creator_id, "insights and plans are for creator accounts")
             if actor_id is None or actor_id == creator_id:
                 return
             actor = catalog_sql.get_account(conn, actor_id)
@@ -249,6 +242,16 @@ class StrategyService:
         ids: Sequence[str],
         bodies: Mapping[str, str] | None = None,
     ) -> list[dict[str, Any]]:
+        """`approve_sync` from the event loop, on a worker thread (it waits for commits)."""
+        return await asyncio.to_thread(self.approve_sync, creator_id, approver_id, ids, bodies)
+
+    def approve_sync(
+        self,
+        creator_id: int,
+        approver_id: int,
+        ids: Sequence[str],
+        bodies: Mapping[str, str] | None = None,
+    ) -> list[dict[str, Any]]:
         """Run the approved inbox actions, in order; each result says what happened."""
         if approver_id != creator_id:
             raise Forbidden(f"only creator {creator_id} may approve their assistant's actions")
@@ -262,10 +265,10 @@ class StrategyService:
                 results.append({"id": action_id, "outcome": "skipped", "detail": _NOT_OFFERED})
                 continue
             body = bodies.get(action_id, item["suggestion"]["body"])
-            results.append(await self._run(creator_id, approver_id, item, body))
+            results.append(self._run(creator_id, approver_id, item, body))
         return results
 
-    async def _run(
+    def _run(
         self, creator_id: int, approver_id: int, item: dict[str, Any], body: str
     ) -> dict[str, Any]:
         kind, target = parse_action_id(item["id"])
@@ -274,19 +277,19 @@ class StrategyService:
             "fan_id": item["fan"]["id"], "video_id": item["video"]["id"], "body": body,
             "approved_by": approver_id, "approved_at": utcnow(), "outcome": "approved",
         }  # fmt: skip
-        action_id = await self._db.write_async(lambda conn: _record_approval(conn, values))
+        action_id = self._db.write(lambda conn: _record_approval(conn, values))
         if action_id is None:
             return {"id": item["id"], "outcome": "skipped", "detail": _NOT_OFFERED}
         outcome, detail, comment_id = "executed", None, None
         try:
-            comment = await self._interactions.comment(
+            comment = self._interactions.comment_sync(
                 creator_id, values["video_id"], body, source="assistant"
             )
             comment_id = comment.id
         except PlauditError as exc:
             outcome, detail = "failed", exc.detail
         at = utcnow()
-        await self._db.write_async(
+        self._db.write(
             lambda conn: sql.finish_action(conn, action_id, outcome, at, detail, comment_id)
         )
         return {"id": item["id"], "action": action_id, "outcome": outcome, "detail": detail,

@@ -26,7 +26,7 @@ from plaudit.ledger.errors import LedgerError
 from plaudit.ledger.note import parse_note
 
 if TYPE_CHECKING:
-    from plaudit.ledger.service import LedgerService
+    from plaudit.ledgerstore import LedgerService
 
 __all__ = ["WitnessClient", "WitnessPublisher", "WitnessRefused", "witness_clients"]
 
@@ -36,12 +36,13 @@ log = logging.getLogger(__name__)
 class WitnessRefused(LedgerError):
     """A witness refused the log's checkpoint; the log may be forked or the witness broken.
 
-    ``status`` is the witness's HTTP status. Keep the checkpoint and the answer as evidence.
+    ``witness_status`` is the witness's HTTP status (0: unreachable). Keep the checkpoint and
+    the answer as evidence.
     """
 
-    def __init__(self, detail: str, status: int) -> None:
-        super().__init__(detail)
-        self.status = status
+    def __init__(self, detail: str, witness_status: int) -> None:
+        super().__init__(detail, witness_status=witness_status)
+        self.witness_status = witness_status
 
 
 class WitnessClient:

@@ -17,9 +17,9 @@ from fastapi import APIRouter, Path, Query, Request, Response
 from starlette.concurrency import run_in_threadpool
 
 from plaudit.api.deps import CurrentAccount, PlatformDep
-from plaudit.errors import InvalidInput, NotFound, PayloadTooLarge, StorageError
+from plaudit.errors import InvalidInput, NotFound, PayloadTooLarge
 from plaudit.ledger.cosignature import parse_cosignature_verifier_key
-from plaudit.ledger.errors import LedgerError, OutOfRangeError, TilePathError
+from plaudit.ledger.errors import OutOfRangeError, TilePathError
 from plaudit.ledger.tiles import parse_tile_path
 
 __all__ = ["router"]
@@ -39,16 +39,15 @@ MAX_NOTE_BYTES = 64 * 1024
 
 @contextmanager
 def _translated() -> Iterator[None]:
-    """Errors of the pure ledger library, as problems (they only reach here on bad input
-    or a corrupt store)."""
+    """The ledger library's two errors of bad input, as the API's generic not-found and
+    invalid-input problems its clients know; any other LedgerError is a PlauditError the
+    one problem handler renders (500 ledger-error: the store holds malformed data)."""
     try:
         yield
     except TilePathError as exc:
-        raise NotFound(str(exc)) from None
+        raise NotFound(exc.detail) from None
     except OutOfRangeError as exc:
-        raise InvalidInput(str(exc)) from None
-    except LedgerError as exc:
-        raise StorageError(f"the ledger store holds malformed data: {exc}") from exc
+        raise InvalidInput(exc.detail) from None
 
 
 def _text(body: str, cache: str = MUTABLE) -> Response:

@@ -15,14 +15,7 @@ router = APIRouter(prefix="/v1", tags=["social"])
 
 
 def follow_out(follow: Follow) -> FollowOut:
-    return FollowOut(
-        id=follow.id,
-        follower_id=follow.follower_id,
-        creator_id=follow.creator_id,
-        source=follow.source,
-        created_at=follow.created_at,
-        removed_at=follow.removed_at,
-    )
+    return FollowOut.model_validate(follow, from_attributes=True)
 
 
 @router.post(
@@ -40,14 +33,7 @@ async def comment(
 ) -> CommentOut:
     device = device_of(request, body.device)
     made = await platform.interactions.comment(account_id, video_id, body.body, body.source, device)
-    return CommentOut(
-        id=made.id,
-        account_id=made.account_id,
-        video_id=made.video_id,
-        body=made.body,
-        source=made.source,
-        created_at=made.created_at,
-    )
+    return CommentOut.model_validate(made, from_attributes=True)
 
 
 @router.post(
@@ -67,14 +53,7 @@ async def share(
     made = await platform.interactions.share(
         account_id, video_id, body.channel, body.source, device
     )
-    return ShareOut(
-        id=made.id,
-        account_id=made.account_id,
-        video_id=made.video_id,
-        channel=made.channel,
-        source=made.source,
-        created_at=made.created_at,
-    )
+    return ShareOut.model_validate(made, from_attributes=True)
 
 
 @router.post(

@@ -1,4 +1,4 @@
-"""Verdicts, revocations and appeals (issue 4): what was revoked, why, and the way back."""
+"""Verdicts, revocations and appeals: what was revoked, why, and the way back."""
 
 from __future__ import annotations
 
