@@ -51,6 +51,15 @@ def test_every_setting_is_declared_with_help_and_an_env_var() -> None:
         "rule_new_account_hold_per_hour",
         # campaigns (issue 7)
         "reward_hold",
+        # privacy of audience answers (issue 17)
+        "dp_epsilon_insights",
+        "dp_epsilon_overlap",
+        "privacy_budget",
+        "privacy_budget_window_s",
+        "privacy_round",
+        "segment_max_expansion",
+        "segment_max_reference_depth",
+        "campaigns_running_max",
     }
     for setting in SETTINGS:
         assert setting.help.strip(), setting.name

@@ -67,6 +67,7 @@ EXPECTED_STATUS = {
     "LikedBeforeCampaign": 409,
     "CouponAlreadyShown": 409,
     "CouponAlreadyRedeemed": 409,
+    "PrivacyBudgetExhausted": 429,
 }
 
 

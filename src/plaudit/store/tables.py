@@ -61,6 +61,8 @@ __all__ = [
     "organisation_members",
     "organisations",
     "participations",
+    "privacy_principals",
+    "privacy_spends",
     "profiles",
     "revocations",
     "rewards",
@@ -624,4 +626,29 @@ fund_payouts = Table(
     Column("score_units", BigInteger, nullable=False),
     Column("payout_fen", BigInteger, nullable=False),
     Index("ix_fund_payouts_creator", "creator_id"),
+)
+
+
+# --- privacy budget (migration 0007, docs/segments.md "Privacy") ---
+
+# One row per budget holder (org:<id>, account:<id>), locked while a charge is decided so two
+# concurrent questions cannot both spend the last of a budget.
+privacy_principals = Table(
+    "privacy_principals",
+    metadata,
+    Column("principal", String(64), primary_key=True),
+    Column("created_at", UTCDateTime(), nullable=False),
+)
+
+# Epsilon spent by a principal on one question (a keyed hash of its canonical form and the
+# index version) in micro-epsilon; a question already paid for in the window costs nothing.
+privacy_spends = Table(
+    "privacy_spends",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("principal", String(64), ForeignKey("privacy_principals.principal"), nullable=False),
+    Column("question", String(64), nullable=False),
+    Column("cost_micro", BigInteger, nullable=False),
+    Column("spent_at", UTCDateTime(), nullable=False),
+    Index("ix_privacy_spends_principal_at", "principal", "spent_at"),
 )
