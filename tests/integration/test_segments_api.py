@@ -27,6 +27,7 @@ SUPPRESSED = f"<{K}"
 SMALL = CommunitySize("api", accounts=500, creators=8, videos=60, interactions=4000, days=30)
 EXAMPLE = "city_tier in (1, new1) and age in 25..35 and spend >= 5000 and gender = female"
 Auth = dict[str, str]
+NO_NOISE = {"dp_epsilon": 0, "dp_epsilon_insights": 0, "dp_epsilon_overlap": 0, "privacy_round": 1}
 
 
 @dataclass
@@ -65,7 +66,9 @@ def _refresh(api: Api) -> None:
 
 @pytest.fixture
 def api(backend_settings: Settings) -> Iterator[Api]:
-    settings = backend_settings.with_values(privacy_k=K)
+    # the API's plumbing on a 500-account world: exact figures, no noise (the private
+    # answers, their budget and the attacks are tested below and in tests/security)
+    settings = backend_settings.with_values(privacy_k=K, **NO_NOISE)
     platform = Platform(settings)
     with TestClient(create_app(settings, platform)) as client:
         yield Api(client, platform)
@@ -203,7 +206,10 @@ def test_lookalike_is_saved_by_name_and_never_lists_accounts(world: World) -> No
     response = client.post("/v1/segments/count", json={"expression": "segment:like_top_fans"},
                            headers=world.other_brand)  # fmt: skip
     assert_problem(response, 404, "not-found")
+    # names are per organisation (here per brand account): the other brand's own audience
     response = client.post("/v1/segments/lookalike", json=request, headers=world.other_brand)
+    assert response.status_code == 201, response.text
+    response = client.post("/v1/segments/lookalike", json=request, headers=world.brand)
     assert_problem(response, 409, "conflict")
     no_seed = {"name": "x", "size": 120}
     response = client.post("/v1/segments/lookalike", json=no_seed, headers=world.brand)

@@ -26,8 +26,9 @@ from plaudit.errors import InvalidInput
 from plaudit.persona.engine import (
     Engine,
     ReferenceLimits,
+    References,
     as_bitmap,
-    count,
+    dense_count,
     intersect,
     intersection_count,
 )
@@ -96,6 +97,7 @@ class Audience:
         self.rng = rng  # kept for callers of the first API; the noise is keyed, not random
         self.pay = pay or _free
         self.limits = limits or ReferenceLimits()
+        self.references = References(self._resolver(), self.limits)
         self.version = index_version(index.meta)
         self.mechanism = privacy.mechanism
 
@@ -105,12 +107,17 @@ class Audience:
         return self.saved.get if self.saved else None
 
     def _engine(self) -> Engine:
-        return Engine(self.index, self._resolver(), self.limits)
+        """An engine sharing this audience's resolved references: each saved segment is
+        resolved and parsed once per question (an Audience answers one question, or a few
+        from one command)."""
+        engine = Engine(self.index, self._resolver(), self.limits)
+        engine.references = self.references
+        return engine
 
     def tree(self, expression: str) -> Expr:
         """The parsed expression, its saved references checked against the limits."""
         expr = parse(expression)
-        self._engine().check(expr)
+        self.references.check(expr)
         return expr
 
     def _question(self, kind: str, *parts: str) -> str:
@@ -134,14 +141,18 @@ class Audience:
 
     def size(self, expression: str) -> int:
         """The exact size of a segment (for operators and internal use)."""
-        return count(self.tree(expression), self.index, self._resolver())
+        return self._size(self.tree(expression))
+
+    def _size(self, expr: Expr) -> int:
+        fast = dense_count(expr, self.index)  # the block counter, when the shape allows
+        return fast if fast is not None else leaf_size(self._engine().run(expr))
 
     # ---- private answers -----------------------------------------------------------------
 
     def count(self, expression: str) -> dict[str, Any]:
         """The segment's size with noise of `epsilon`, rounded, "<k" below k."""
         expr = self.tree(expression)
-        n = count(expr, self.index, self._resolver())
+        n = self._size(expr)
         question = self._question("count", self._canonical(expr))
         self.pay(question, self.privacy.epsilon)
         shown = self.mechanism.release(n, question, "count", self.privacy.epsilon)

@@ -90,7 +90,9 @@ class SavedSegments:
         found = (_entry(key, raw) for key, raw in sorted(self._raw().items()))
         return [e for e in found if self._visible(e)]
 
-    def _find(self, raw: dict[str, Any], name: str) -> tuple[str, SavedSegment] | None:
+    def _find(
+        self, raw: dict[str, Any], name: str, *, anywhere: bool = True
+    ) -> tuple[str, SavedSegment] | None:
         """The entry `segment:name` means here: the namespace's own, else the operators'
         (an entry saved before namespaces, keyed by its bare name, counts for its owner)."""
         for key in dict.fromkeys((_key(self.owner, name), name)):
@@ -98,6 +100,16 @@ class SavedSegments:
                 entry = _entry(key, raw[key])
                 if entry.owner in (None, self.owner):
                     return key, entry
+        if self.owner is None and anywhere:  # operators: a name only one namespace has
+            found = [(k, _entry(k, v)) for k, v in raw.items() if k.endswith("/" + name)]
+            if len(found) > 1:
+                owners = ", ".join(sorted(str(e.owner) for _k, e in found))
+                raise InvalidInput(
+                    f"several namespaces have a saved segment named {name!r} ({owners}); "
+                    "ask as a member of the one you mean",
+                    field="expression",
+                )
+            return found[0] if found else None
         return None
 
     def all(self) -> dict[str, str]:
@@ -142,7 +154,7 @@ class SavedSegments:
         entry = SavedSegment(name, expression, self.owner, kind, created)
         with _LOCK:
             raw = self._raw()
-            found = self._find(raw, name)
+            found = self._find(raw, name, anywhere=False)
             if found is not None and (not replace or found[1].owner != self.owner):
                 raise Conflict(
                     f"a saved segment named {name!r} exists; choose another name",
