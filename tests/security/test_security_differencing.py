@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
@@ -29,6 +29,7 @@ from fastapi.testclient import TestClient
 from pyroaring import BitMap
 
 from plaudit.api import create_app
+from plaudit.campaigns import CampaignSpec
 from plaudit.config import Settings
 from plaudit.persona import TagIndex, compute_index
 from plaudit.platform import Platform
@@ -56,6 +57,7 @@ class Scene:
     counter: Auth  # a brand in an organisation (counts attack)
     overlapper: Auth  # a brand in no organisation (overlap attack)
     rival: Auth  # another organisation's brand (budget and name checks)
+    campaign_id: int  # Acme's campaign for "gender = female"
 
 
 def _targets(index: TagIndex) -> list[Target]:
@@ -88,11 +90,20 @@ def _scene(settings: Settings) -> Scene:
         for handle in ("acme_analyst", "loner_brand", "rival_brand"):
             account, token = platform.accounts.create(handle, "brand")
             tokens.append((account.id, {"Authorization": f"Bearer {token}"}))
-        platform.campaigns.create_organisation(tokens[0][0], "Acme")
+        acme = platform.campaigns.create_organisation(tokens[0][0], "Acme")
         platform.campaigns.create_organisation(tokens[2][0], "Rival")
+        campaign = platform.campaigns.create_campaign(tokens[0][0], acme.id, _spec())
     finally:
         platform.close()
-    return Scene(settings, index, _targets(index), tokens[0][1], tokens[1][1], tokens[2][1])
+    auths = (tokens[0][1], tokens[1][1], tokens[2][1])
+    return Scene(settings, index, _targets(index), *auths, campaign.id)
+
+
+def _spec() -> CampaignSpec:
+    now = datetime.now(UTC)
+    return CampaignSpec(name="for women", task="coupon", segment="gender = female",
+                        starts_at=now - timedelta(days=1), ends_at=now + timedelta(days=9),
+                        budget_fen=10_000, reward_fen=1_000, video_ids=(1,))  # fmt: skip
 
 
 @pytest.fixture
@@ -179,6 +190,23 @@ def _exact(scene: Scene, expression: str) -> int:
     from plaudit.persona import Audience, Privacy
 
     return Audience(scene.index, Privacy(k=1)).size(expression)
+
+
+def test_a_campaign_report_shows_the_private_count_not_the_exact_one(
+    scene: Scene, server: str
+) -> None:
+    with httpx.Client(base_url=server, timeout=30) as client:
+        path = f"/v1/campaigns/{scene.campaign_id}/report"
+        report = client.get(path, headers=scene.counter)
+        assert report.status_code == 200, report.text
+        eligible = report.json()["eligible"]
+        assert report.json()["segment_problem"] is None
+        # the organisation's count of the same segment: the same question, the same noise
+        assert eligible == _count(client.post, scene.counter, "gender = female")
+    exact = len(scene.index.tag("gender.female"))
+    assert isinstance(eligible, int)
+    assert eligible % 10 == 0
+    assert abs(eligible - exact) <= 12 * 5.6 + 10
 
 
 def test_the_budget_ends_new_questions_with_429(scene: Scene, server: str) -> None:
