@@ -59,6 +59,15 @@ def test_every_setting_is_declared_with_help_and_an_env_var() -> None:
         "rate_limit_anonymous",
         "rate_limit_storage",
         "webhooks_allow_private",
+        # privacy of audience answers (issue 17)
+        "dp_epsilon_insights",
+        "dp_epsilon_overlap",
+        "privacy_budget",
+        "privacy_budget_window_s",
+        "privacy_round",
+        "segment_max_expansion",
+        "segment_max_reference_depth",
+        "campaigns_running_max",
     }
     for setting in SETTINGS:
         assert setting.help.strip(), setting.name

@@ -73,6 +73,7 @@ EXPECTED_STATUS = {
     "MissingScope": 403,
     "IdempotencyKeyInUse": 409,
     "IdempotencyKeyReused": 422,
+    "PrivacyBudgetExhausted": 429,
 }
 
 

@@ -214,9 +214,11 @@ class Settings:
         _parse_positive_int,
     )
     dp_epsilon: float = _setting(
-        0.0,
-        "Differential-privacy epsilon of the Laplace noise added to audience insights; "
-        "0 turns the noise off, smaller values add more noise.",
+        0.25,
+        "Differential-privacy epsilon of one audience count shown to a brand or creator "
+        "(a segment count, a campaign's eligible audience, a lookalike's bounds); smaller "
+        "values add more noise; 0 turns the noise off (differencing then recovers exact "
+        "counts: docs/segments.md).",
         _parse_non_negative_float,
     )
     # --- authenticity: real-time rules at ingest (docs/authenticity.md, "Real-time rules") ---
@@ -317,6 +319,51 @@ class Settings:
         "Let webhook endpoints point at private, loopback and link-local addresses (tests, "
         "a receiver on the same network); refused by default against SSRF.",
         _parse_bool,
+    )
+    # --- privacy of audience answers (docs/segments.md, "Privacy") ---
+    dp_epsilon_insights: float = _setting(
+        2.0,
+        "Differential-privacy epsilon of one insight profile or fan base (spread over all "
+        "its cells); 0 turns the noise off.",
+        _parse_non_negative_float,
+    )
+    dp_epsilon_overlap: float = _setting(
+        1.0,
+        "Differential-privacy epsilon of one overlap answer (spread over its cells); 0 turns "
+        "the noise off.",
+        _parse_non_negative_float,
+    )
+    privacy_budget: float = _setting(
+        20.0,
+        "Epsilon each organisation, creator and brand account may spend on new audience "
+        "questions per privacy_budget_window_s; then 429 privacy-budget-exhausted.",
+        _parse_positive_float,
+    )
+    privacy_budget_window_s: int = _setting(
+        86_400,
+        "Length of the rolling window of the privacy budget, in seconds.",
+        _parse_positive_int,
+    )
+    privacy_round: int = _setting(
+        10,
+        "Noisy audience counts are shown rounded to a multiple of this.",
+        _parse_positive_int,
+    )
+    segment_max_expansion: int = _setting(
+        10_000,
+        "Most conditions a segment expression may expand to with its saved segments written "
+        "out; more is a 422.",
+        _parse_positive_int,
+    )
+    segment_max_reference_depth: int = _setting(
+        8,
+        "Most levels of saved segments referring to saved segments; more is a 422.",
+        _parse_positive_int,
+    )
+    campaigns_running_max: int = _setting(
+        20,
+        "Most running (not ended) campaigns one organisation may have at once.",
+        _parse_positive_int,
     )
     sources: Mapping[str, str] = field(default_factory=dict, compare=False, repr=False)
 

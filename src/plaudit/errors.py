@@ -24,6 +24,7 @@
     │   AlreadyCheckedIn, StreakEnded, LikedBeforeCampaign, CouponAlreadyShown,
     │   CouponAlreadyRedeemed (409)
     ├── RateLimited (429)             too many actions in a sliding window; retry after
+    ├── PrivacyBudgetExhausted (429)  the audience-question privacy budget is spent; retry after
     ├── PayloadTooLarge (413)         too many items in one request
     ├── StorageUnavailable (503)      the database cannot be reached or is locked; retry later
     ├── PendingIntegration (503)      the interaction is not yet in a signed checkpoint; retry
@@ -80,6 +81,7 @@ __all__ = [
     "PendingIntegration",
     "PersonaIndexMissing",
     "PlauditError",
+    "PrivacyBudgetExhausted",
     "RateLimited",
     "RefusedByRule",
     "RewardLimitReached",
@@ -419,3 +421,16 @@ class IdempotencyKeyReused(InvalidInput):
 
     type = "idempotency-key-reused"
     title = "Idempotency key reused"
+
+
+# --- privacy (issue 17) ---
+
+
+class PrivacyBudgetExhausted(PlauditError):
+    """The organisation's (or creator's) differential-privacy budget for the rolling window
+    is spent: new audience questions are refused until `retry_after` seconds have passed
+    (repeating a question already answered in the window stays free)."""
+
+    status = 429
+    type = "privacy-budget-exhausted"
+    title = "Privacy budget exhausted"

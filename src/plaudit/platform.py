@@ -116,7 +116,11 @@ class Platform:
     def campaigns(self) -> CampaignService:
         """Campaigns, rewards, coupons and reports (docs/campaigns.md); segments from persona."""
         return CampaignService(
-            self.db, lambda: self.persona, self.settings.reward_hold, self.settings.privacy_k
+            self.db,
+            lambda: self.persona,
+            self.settings.reward_hold,
+            self.settings.privacy_k,
+            self.settings.campaigns_running_max,
         )
 
     def open(self, *, writer_thread: bool = False, integrate: bool = False) -> Platform:

@@ -27,6 +27,7 @@ SUPPRESSED = f"<{K}"
 SMALL = CommunitySize("api", accounts=500, creators=8, videos=60, interactions=4000, days=30)
 EXAMPLE = "city_tier in (1, new1) and age in 25..35 and spend >= 5000 and gender = female"
 Auth = dict[str, str]
+NO_NOISE = {"dp_epsilon": 0, "dp_epsilon_insights": 0, "dp_epsilon_overlap": 0, "privacy_round": 1}
 
 
 @dataclass
@@ -65,7 +66,9 @@ def _refresh(api: Api) -> None:
 
 @pytest.fixture
 def api(backend_settings: Settings) -> Iterator[Api]:
-    settings = backend_settings.with_values(privacy_k=K)
+    # the API's plumbing on a 500-account world: exact figures, no noise (the private
+    # answers, their budget and the attacks are tested below and in tests/security)
+    settings = backend_settings.with_values(privacy_k=K, **NO_NOISE)
     platform = Platform(settings)
     with TestClient(create_app(settings, platform)) as client:
         yield Api(client, platform)
@@ -203,7 +206,10 @@ def test_lookalike_is_saved_by_name_and_never_lists_accounts(world: World) -> No
     response = client.post("/v1/segments/count", json={"expression": "segment:like_top_fans"},
                            headers=world.other_brand)  # fmt: skip
     assert_problem(response, 404, "not-found")
+    # names are per organisation (here per brand account): the other brand's own audience
     response = client.post("/v1/segments/lookalike", json=request, headers=world.other_brand)
+    assert response.status_code == 201, response.text
+    response = client.post("/v1/segments/lookalike", json=request, headers=world.brand)
     assert_problem(response, 409, "conflict")
     no_seed = {"name": "x", "size": 120}
     response = client.post("/v1/segments/lookalike", json=no_seed, headers=world.brand)
@@ -267,3 +273,91 @@ def _top_fan(world: World) -> int:
                 select(func.min(tables.accounts.c.id)).where(tables.accounts.c.kind == "fan")
             ).scalar_one()
         )
+
+
+# ---- differentially private by default: the budget ------------------------------------------
+
+
+@pytest.fixture
+def private_api(backend_settings: Settings) -> Iterator[Api]:
+    """The default privacy (noise on), with a budget of 1 epsilon a day: 4 counts at 0.25."""
+    settings = backend_settings.with_values(privacy_k=K, privacy_budget=1.0)
+    platform = Platform(settings)
+    with TestClient(create_app(settings, platform)) as client:
+        yield Api(client, platform)
+
+
+def _organisation_brands(api: Api) -> tuple[Auth, Auth, Auth]:
+    """Two brand accounts of one organisation, and a brand of another."""
+    one_id, one = _auth(api, "org_brand_one", "brand")
+    two_id, two = _auth(api, "org_brand_two", "brand")
+    _three_id, three = _auth(api, "rival_brand", "brand")
+    org = api.platform.campaigns.create_organisation(one_id, "Acme")
+    api.platform.campaigns.set_member(one_id, org.id, two_id, "analyst")
+    rival_id = _three_id
+    api.platform.campaigns.create_organisation(rival_id, "Rival")
+    return one, two, three
+
+
+def test_new_questions_spend_the_organisations_budget_then_429(private_api: Api) -> None:
+    api = private_api
+    load_community(api.platform.db, SMALL, seed=5, end=datetime.now(UTC), show_progress=False)
+    _refresh(api)
+    one, two, rival = _organisation_brands(api)
+    client = api.client
+    questions = ["role.fan", "gender = female", "gender = male", "age < 30"]
+    answers = []
+    for expression in questions:
+        response = client.post("/v1/segments/count", json={"expression": expression}, headers=one)
+        assert response.status_code == 200, response.text
+        answers.append(response.json())
+    # the same question (or a rewrite with the same canonical form) is free and identical
+    again = client.post("/v1/segments/count", json={"expression": "role.fan"}, headers=one)
+    assert again.json() == answers[0]
+    # the organisation's budget is spent: for its other member too
+    for auth in (one, two):
+        response = client.post(
+            "/v1/segments/count", json={"expression": "interest.food"}, headers=auth
+        )
+        problem = assert_problem(response, 429, "privacy-budget-exhausted")
+        assert "1 of 1 epsilon" in problem["detail"]
+        retry = int(response.headers["Retry-After"])
+        assert 86_000 < retry <= 86_400
+        assert problem["retry_after"] == retry
+    insights = client.post("/v1/segments/insights", json={"expression": "role.fan"}, headers=one)
+    assert_problem(insights, 429, "privacy-budget-exhausted")
+    # another organisation has its own budget
+    response = client.post("/v1/segments/count", json={"expression": "interest.food"},
+                           headers=rival)  # fmt: skip
+    assert response.status_code == 200, response.text
+    # operators answer without a budget, and count exactly (logged)
+    _op_id, operator = _auth(api, "ops_budget", "operator")
+    exact = {"expression": "interest.food", "exact": True}
+    assert client.post("/v1/segments/count", json=exact, headers=operator).status_code == 200
+
+
+def test_a_creators_fan_base_is_charged_to_the_creator(private_api: Api) -> None:
+    api = private_api
+    load_community(api.platform.db, SMALL, seed=5, end=datetime.now(UTC), show_progress=False)
+    _refresh(api)
+    creator_id = _top_creator(api)
+    creator = {"Authorization": f"Bearer {api.platform.accounts.issue_token(creator_id)}"}
+    path = f"/v1/creators/{creator_id}/fan-base"
+    # a fan base costs dp_epsilon_insights = 2: more than this budget of 1
+    problem = assert_problem(api.client.get(path, headers=creator), 429,
+                             "privacy-budget-exhausted")  # fmt: skip
+    assert f"account:{creator_id}" in problem["detail"]
+    assert api.platform.persona.budget.spent(f"account:{creator_id}") == 0
+
+
+def test_counts_are_noisy_rounded_and_within_their_noise_by_default(private_api: Api) -> None:
+    api = private_api
+    load_community(api.platform.db, SMALL, seed=5, end=datetime.now(UTC), show_progress=False)
+    _refresh(api)
+    _id, brand = _auth(api, "plain_brand", "brand")
+    response = api.client.post("/v1/segments/count", json={"expression": "role.fan"},
+                               headers=brand)  # fmt: skip
+    shown = response.json()["count"]
+    exact = api.platform.persona.size("role.fan")
+    assert shown % 10 == 0
+    assert abs(shown - exact) <= 12 * 5.6 + 10  # 12 standard deviations at epsilon 0.25

@@ -53,3 +53,14 @@ def top_creator(community: Community) -> tuple[int, int]:
     with community.platform.db.read() as conn:
         creator, fans = conn.execute(stmt).one()
     return int(creator), int(fans)
+
+
+def within_noise(
+    shown: object, exact: int, epsilon: float, sensitivity: int = 1, rounding: int = 10
+) -> bool:
+    """Whether a shown count is the exact one plus noise of that epsilon, rounded: within 12
+    standard deviations (a two-sided geometric tail beyond that has probability < 1e-7)."""
+    from plaudit.persona.privacy import Mechanism
+
+    assert isinstance(shown, int), shown
+    return abs(shown - exact) <= 12 * Mechanism.scale(epsilon, sensitivity) + rounding

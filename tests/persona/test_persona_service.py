@@ -8,9 +8,10 @@ from pathlib import Path
 import pytest
 from pyroaring import BitMap
 
-from plaudit.errors import Conflict, NotFound, PersonaIndexMissing
+from plaudit.errors import Conflict, InvalidInput, NotFound, PersonaIndexMissing
 from plaudit.persona import PersonaService, TagIndex
-from tests.persona.conftest import Community, top_creator
+from plaudit.persona.service import Asker
+from tests.persona.conftest import Community, top_creator, within_noise
 
 
 def _service(community: Community, data: Path, k: int = 100) -> PersonaService:
@@ -76,17 +77,23 @@ def test_a_saved_lookalike_is_usable_by_name_by_its_owner_only(
     community.index.save(tmp_path)
     persona = _service(community, tmp_path, k=1)
     creator, _fans = top_creator(community)
-    about = persona.lookalike(40, creator_id=creator, owner=5, save_as="like_fans")
+    five, six = Asker.account(5), Asker.account(6)
+    about = persona.lookalike(40, creator_id=creator, asker=five, save_as="like_fans")
     assert about["saved_as"] == "like_fans"
     assert about["size"] == 40
     assert set(about) == {"seed_expression", "method", "seed", "size", "top_tags", "saved_as"}
-    assert persona.size("segment:like_fans") == 40  # internal use resolves every name
-    assert persona.count("segment:like_fans", owner=5)["count"] == 40
-    assert persona.count("segment:like_fans and role.fan", owner=5)["count"] <= 40
-    with pytest.raises(NotFound):
-        persona.count("segment:like_fans", owner=6)
+    # internal use names the namespace the name lives in
+    assert persona.size("segment:like_fans", "account:5") == 40
+    assert within_noise(persona.count("segment:like_fans", five)["count"], 40, 0.25)
+    with pytest.raises(NotFound):  # another namespace's name is a name that does not exist
+        persona.count("segment:like_fans", six)
+    assert persona.size("segment:like_fans") == 40  # operators: a name one namespace has
+    # names are per namespace: another owner may use the same one
+    persona.lookalike(40, creator_id=creator, asker=six, save_as="like_fans")
+    with pytest.raises(InvalidInput, match="several namespaces"):
+        persona.size("segment:like_fans")
     with pytest.raises(Conflict):
-        persona.lookalike(40, creator_id=creator, owner=6, save_as="like_fans")
-    names = [s.name for s in persona.saved_segments(owner=5)]
+        persona.lookalike(40, creator_id=creator, asker=five, save_as="like_fans")
+    names = [s.name for s in persona.saved_segments(five)]
     assert names == ["like_fans"]
-    assert persona.saved_segments(owner=6) == []
+    assert persona.saved_segments(Asker.account(7)) == []

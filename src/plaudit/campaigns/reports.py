@@ -69,6 +69,7 @@ class Report:
     redemption_rate_bp: int | None
     donated_fen: int
     days: Sequence[DayFigures] = field(default_factory=list)
+    segment_problem: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -111,7 +112,10 @@ def _daily(campaign: Campaign, rows: Mapping[str, Sequence[Row[Any]]]) -> list[D
 
 
 def build_report(
-    campaign: Campaign, rows: Mapping[str, Sequence[Row[Any]]], eligible: int | str | None
+    campaign: Campaign,
+    rows: Mapping[str, Sequence[Row[Any]]],
+    eligible: int | str | None,
+    segment_problem: str | None = None,
 ) -> Report:
     """The report of one campaign from its rows (store.campaigns.report_rows)."""
     likes = len(rows["likes"])
@@ -141,6 +145,7 @@ def build_report(
         redemption_rate_bp=rate_bp(redeemed, len(coupons)),
         donated_fen=donated,
         days=_daily(campaign, rows),
+        segment_problem=segment_problem,
     )
 
 

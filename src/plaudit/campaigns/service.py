@@ -3,6 +3,7 @@ coupons, donations, disclosure and reports. Each use case is one transaction."""
 
 from __future__ import annotations
 
+import logging
 from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -39,6 +40,7 @@ from plaudit.errors import (
     Forbidden,
     InvalidInput,
     NotEligible,
+    NotFound,
     NotOptedIn,
     PersonaIndexMissing,
     VideoNotFound,
@@ -48,6 +50,8 @@ from plaudit.store import campaigns as sql
 from plaudit.store import catalog as catalog_sql
 
 __all__ = ["CampaignService", "Progress", "Redemption", "SettleSummary"]
+
+log = logging.getLogger(__name__)
 
 SETTLE_THREADS = 32
 
@@ -87,12 +91,18 @@ class CampaignService:
     """Use cases of brands, fans and operators over one Database."""
 
     def __init__(
-        self, db: Database, segments: Callable[[], Segments], reward_hold: str, privacy_k: int
+        self,
+        db: Database,
+        segments: Callable[[], Segments],
+        reward_hold: str,
+        privacy_k: int,
+        running_max: int = 20,
     ) -> None:
         self._db = db
         self._segments = segments
         self._reward_hold = reward_hold
         self._privacy_k = privacy_k
+        self._running_max = running_max
 
     # --- organisations ---
 
@@ -152,14 +162,24 @@ class CampaignService:
     # --- campaigns (brands) ---
 
     def create_campaign(self, actor: int, organisation_id: int, spec: CampaignSpec) -> Campaign:
-        from plaudit.persona.language import parse  # NumPy-heavy package: import on use
-
         validate_spec(spec)
         _require_future_end(spec, utcnow())
-        parse(spec.segment)  # a precise InvalidInput at the first error of the expression
+        with self._db.read() as conn:  # membership first: names resolve in the organisation
+            access.require_role(conn, organisation_id, actor, access.RUN)
+        # a precise error at the first problem of the expression or of its saved references,
+        # resolved in this organisation only (another's names do not exist here)
+        self._segments().validate(spec.segment, _namespace(organisation_id))
 
         def op(conn: Connection) -> Campaign:
             access.require_role(conn, organisation_id, actor, access.RUN)
+            running = sql.count_running(conn, organisation_id, utcnow())
+            if running >= self._running_max:
+                raise Conflict(
+                    f"organisation {organisation_id} has {running} running campaigns, the "
+                    f"most allowed (campaigns_running_max = {self._running_max}); end one "
+                    "before creating another",
+                    field="organisation_id",
+                )
             for video_id in spec.video_ids:
                 if catalog_sql.get_video(conn, video_id) is None:
                     raise VideoNotFound(f"video {video_id} does not exist", video_id=video_id)
@@ -198,7 +218,8 @@ class CampaignService:
             else:
                 campaign = access.campaign_for(conn, campaign_id, actor, access.READ)
             rows = sql.report_rows(conn, campaign_id)
-        return build_report(campaign, rows, self._eligible(campaign.spec.segment))
+        eligible, problem = self._eligible(campaign, actor)
+        return build_report(campaign, rows, eligible, problem)
 
     def report_csv(self, actor: int | None, campaign_id: int) -> str:
         return report_csv(self.report(actor, campaign_id))
@@ -209,13 +230,26 @@ class CampaignService:
             rows = sql.all_campaigns(conn)
             return [campaign_from_row(r, sql.campaign_videos_of(conn, r.id)) for r in rows]
 
-    def _eligible(self, segment: str) -> int | str | None:
-        """The segment's size for a brand: exact at k or more, `<k` below, None without index."""
+    def _eligible(
+        self, campaign: Campaign, actor: int | None
+    ) -> tuple[int | str | None, str | None]:
+        """The segment's size as the organisation may see it (differentially private,
+        charged to its budget; None without an index) and, when the segment cannot be
+        evaluated any more, why (the campaign is then skipped for fans)."""
+        namespace = _namespace(campaign.organisation_id)
         try:
-            size = self._segments().size(segment)
+            self._segments().validate(campaign.spec.segment, namespace)
+        except (InvalidInput, NotFound) as exc:
+            return None, exc.detail
+        try:
+            shown = self._segments().eligible(
+                campaign.spec.segment, campaign.organisation_id, actor
+            )
         except PersonaIndexMissing:
-            return None
-        return size if size >= self._privacy_k else f"<{self._privacy_k}"
+            return None, None
+        except (InvalidInput, NotFound) as exc:
+            return None, exc.detail
+        return shown, None
 
     # --- fans ---
 
@@ -224,10 +258,14 @@ class CampaignService:
         with self._db.read() as conn:
             if not sql.targeting_consent(conn, account_id):
                 return False
-        return self._segments().contains(campaign.spec.segment, account_id)
+        return self._segments().member(
+            campaign.spec.segment, account_id, _namespace(campaign.organisation_id)
+        )
 
     def tasks_for(self, account_id: int) -> list[tuple[Campaign, bool]]:
-        """Running campaigns the account is eligible for, each with whether it opted in."""
+        """Running campaigns the account is eligible for, each with whether it opted in. A
+        campaign whose segment cannot be evaluated (no index yet, a saved reference gone or
+        over the limits) is skipped and logged; its organisation sees why in its report."""
         now = utcnow()
         with self._db.read() as conn:
             rows = sql.active_campaigns(conn, now)
@@ -238,7 +276,30 @@ class CampaignService:
                 )
                 for r in rows
             ]
-        return [(c, joined) for c, joined in found if joined or self.eligible(account_id, c)]
+        return [(c, joined) for c, joined in found if joined or self._reachable(account_id, c)]
+
+    def _reachable(self, account_id: int, campaign: Campaign) -> bool:
+        try:
+            return self.eligible(account_id, campaign)
+        except (InvalidInput, NotFound) as exc:
+            log.warning("campaign %d skipped for fans: %s", campaign.id, exc.detail)
+            return False
+
+    def acting_organisation(self, account_id: int, organisation_id: int | None) -> int | None:
+        """The organisation a brand account asks audience questions for: the one named
+        (it must be a member), else its only one; None when it belongs to none."""
+        with self._db.read() as conn:
+            if organisation_id is not None:
+                access.require_role(conn, organisation_id, account_id, access.READ)
+                return organisation_id
+            found = sql.organisations_of(conn, account_id)
+        if len(found) > 1:
+            raise InvalidInput(
+                "this account acts for organisations "
+                f"{', '.join(map(str, found))}: name one with ?organisation_id=",
+                field="organisation_id",
+            )
+        return found[0] if found else None
 
     def opt_in(self, account_id: int, campaign_id: int) -> Progress:
         with self._db.read() as conn:
@@ -448,3 +509,8 @@ def _streak_today(campaign: Campaign, joined: Any) -> tuple[int, bool]:
     last = date.fromisoformat(joined.last_day) if joined.last_day else None
     today = local_day(utcnow(), campaign.zone)
     return current_streak(StreakState(int(joined.streak), last), today, campaign.spec.streak_miss)
+
+
+def _namespace(organisation_id: int) -> str:
+    """Where an organisation's `segment:` names live (plaudit.persona.saved)."""
+    return f"org:{organisation_id}"

@@ -18,7 +18,6 @@ from plaudit.persona import (
     FAMILIES,
     TAGS,
     Audience,
-    Privacy,
     SavedSegments,
     TagIndex,
     write_bitmap,
@@ -26,7 +25,7 @@ from plaudit.persona import (
 )
 from plaudit.persona.index import index_dir
 from plaudit.persona.refresh import refresh_index
-from plaudit.persona.service import ACCESS_LOG
+from plaudit.persona.service import ACCESS_LOG, privacy_of
 from plaudit.platform import Platform
 
 __all__ = ["persona", "segment"]
@@ -44,8 +43,7 @@ def _settings(kwargs: dict[str, Any]) -> Settings:
 
 def _audience(settings: Settings) -> Audience:
     index = TagIndex.load(settings.data_path)
-    privacy = Privacy(k=settings.privacy_k, epsilon=settings.dp_epsilon)
-    return Audience(index, privacy, SavedSegments(settings.data_path))
+    return Audience(index, privacy_of(settings), SavedSegments(settings.data_path))
 
 
 def _json_option(command: F) -> F:

@@ -17,6 +17,7 @@ is proportional to the smaller side:
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 from pyroaring import BitMap
@@ -47,6 +48,8 @@ from plaudit.persona.taxonomy import AGE_BANDS
 
 __all__ = [
     "Engine",
+    "ReferenceLimits",
+    "References",
     "as_bitmap",
     "count",
     "dense_count",
@@ -88,13 +91,105 @@ def intersection_count(a: Leaf, b: Leaf) -> int:
     return a.intersection_cardinality(b)
 
 
+@dataclass(frozen=True)
+class ReferenceLimits:
+    """Bounds on saved-segment references (`segment_max_expansion`,
+    `segment_max_reference_depth`): references nest at most `depth` deep, and the question
+    written out with every reference replaced by its expression has at most `expansion`
+    conditions. Each referenced segment is evaluated once per question either way."""
+
+    expansion: int = 10_000
+    depth: int = 8
+
+
+class References:
+    """The saved segments one question refers to: each resolved and parsed once, and the
+    question checked against the limits before anything is evaluated (no index needed)."""
+
+    def __init__(self, resolve: Resolver | None, limits: ReferenceLimits | None = None) -> None:
+        self.resolve = resolve
+        self.limits = limits or ReferenceLimits()
+        self._trees: dict[str, Expr | BitMap] = {}
+
+    def check(self, expr: Expr) -> int:
+        """The expanded size of the question (conditions, references written out); a
+        precise InvalidInput when a reference is cyclic, too deep or too large, NotFound
+        when it names no saved segment of the caller's."""
+        total = self._expanded(expr, {}, [])
+        if total > self.limits.expansion:
+            raise InvalidInput(
+                f"the expression expands to more than {self.limits.expansion} conditions "
+                "through its saved segments (the limit); refer to fewer or smaller saved "
+                "segments, or save the combination you need as one expression",
+                field="expression",
+                limit=self.limits.expansion,
+            )
+        return total
+
+    def _expanded(self, expr: Expr, sizes: dict[str, int], chain: list[str]) -> int:
+        if isinstance(expr, Tags | Ages):
+            return 1
+        if isinstance(expr, Not):
+            return 1 + self._expanded(expr.operand, sizes, chain)
+        if isinstance(expr, And | Or):
+            total = 1
+            for operand in expr.operands:
+                total = min(total + self._expanded(operand, sizes, chain), _SATURATED)
+            return total
+        name = expr.name
+        if name in chain:
+            raise InvalidInput(
+                f"segments refer to each other in a cycle: {' -> '.join([*chain, name])}",
+                field="expression",
+            )
+        if name in sizes:
+            return sizes[name]
+        if len(chain) >= self.limits.depth:
+            raise InvalidInput(
+                f"saved segments nest deeper than {self.limits.depth} levels: "
+                f"{' -> '.join([*chain, name])}; refer to an inner segment's expression "
+                "directly",
+                field="expression",
+                limit=self.limits.depth,
+            )
+        tree = self.tree(name)
+        chain.append(name)
+        try:
+            n = 1 if isinstance(tree, BitMap) else self._expanded(tree, sizes, chain)
+        finally:
+            chain.pop()
+        sizes[name] = n
+        return n
+
+    def tree(self, name: str) -> Expr | BitMap:
+        """The saved segment's parsed expression (or a lookalike's accounts)."""
+        if name not in self._trees:
+            if self.resolve is None:
+                raise InvalidInput(f"segment:{name}: no saved segments here", field="expression")
+            resolved = self.resolve(name)
+            self._trees[name] = resolved if isinstance(resolved, BitMap) else parse(resolved)
+        return self._trees[name]
+
+
+_SATURATED = 2**62  # expanded sizes stop growing here: only "over the limit" matters
+
+
 class Engine:
     """Evaluates expressions over one index; `resolve` gives saved segments (None: none)."""
 
-    def __init__(self, index: TagIndex, resolve: Resolver | None = None) -> None:
+    def __init__(
+        self,
+        index: TagIndex,
+        resolve: Resolver | None = None,
+        limits: ReferenceLimits | None = None,
+    ) -> None:
         self.index = index
-        self.resolve = resolve
+        self.references = References(resolve, limits)
         self.active: list[str] = []
+        self.memo: dict[str, Leaf] = {}  # each saved segment evaluated once per question
+
+    def check(self, expr: Expr) -> int:
+        return self.references.check(expr)
 
     def run(self, expr: Expr) -> Leaf:
         if isinstance(expr, Tags):
@@ -215,20 +310,24 @@ class Engine:
     # ---- saved segments ------------------------------------------------------------------
 
     def segment(self, ref: SegmentRef) -> Leaf:
-        if self.resolve is None:
-            raise InvalidInput(f"segment:{ref.name}: no saved segments here", field="expression")
+        known = self.memo.get(ref.name)
+        if known is not None:
+            return known
         if ref.name in self.active:
             chain = " -> ".join([*self.active, ref.name])
             raise InvalidInput(f"segments refer to each other in a cycle: {chain}",
                                field="expression")  # fmt: skip
         self.active.append(ref.name)
         try:
-            resolved = self.resolve(ref.name)
-            if isinstance(resolved, BitMap):  # consent withdrawn since: out of the audience
-                return resolved & self.index.universe
-            return self.run(parse(resolved))
+            tree = self.references.tree(ref.name)
+            if isinstance(tree, BitMap):  # consent withdrawn since: out of the audience
+                leaf: Leaf = tree & self.index.universe
+            else:
+                leaf = self.run(tree)
         finally:
             self.active.pop()
+        self.memo[ref.name] = leaf
+        return leaf
 
 
 def intersect(a: Leaf, b: Leaf) -> Leaf:

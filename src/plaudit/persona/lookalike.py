@@ -13,6 +13,7 @@ are scored, and the result is reported as aggregates: its size and the tags that
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -33,7 +34,11 @@ METHOD = (
 )
 
 
-def _weights(index: TagIndex, seed: BitMap) -> dict[str, float]:
+def _weights(
+    index: TagIndex, seed: BitMap, shown_count: Callable[[str, int], int] | None = None
+) -> dict[str, float]:
+    """Each tag's log-lift; with `shown_count`, from the counts it gives (noisy ones, for
+    the weights a brand sees)."""
     total, size = len(index.universe), len(seed)
     alpha = 1.0 / size
     weights = {}
@@ -42,21 +47,27 @@ def _weights(index: TagIndex, seed: BitMap) -> dict[str, float]:
         base = leaf_size(leaf)
         if not base:
             continue
-        inside = intersection_count(seed, leaf) / size
-        weights[tag.id] = math.log((inside + alpha) / (base / total + alpha))
+        exact = intersection_count(seed, leaf)
+        inside = (shown_count(tag.id, exact) if shown_count else exact) / size
+        weights[tag.id] = math.log((min(inside, 1.0) + alpha) / (base / total + alpha))
     return weights
 
 
-def expand(index: TagIndex, seed: BitMap, size: int, k: int) -> tuple[BitMap, dict[str, Any]]:
-    """The `size` accounts outside `seed` most like it, and a description of why."""
-    if len(seed) < k:
-        raise InvalidInput(f"the seed has fewer than {k} accounts", field="seed")
+def expand(
+    index: TagIndex,
+    seed: BitMap,
+    size: int,
+    k: int,
+    shown_count: Callable[[str, int], int] | None = None,
+) -> tuple[BitMap, dict[str, Any]]:
+    """The `size` accounts outside `seed` most like it (all of them when fewer), and a
+    description of why; `shown_count` gives the counts the described weights come from.
+    The caller checks `size` against bounds it may show (never the exact number here)."""
+    if len(seed) < max(k, 1):
+        raise InvalidInput(f"the seed has fewer than {max(k, 1)} accounts", field="seed")
+    if size < k:
+        raise InvalidInput(f"size must be at least {k}", field="size")
     candidates = index.universe - seed
-    if not k <= size <= len(candidates):
-        raise InvalidInput(
-            f"size must be between {k} and {len(candidates)} (accounts outside the seed)",
-            field="size",
-        )
     weights = _weights(index, seed)
     score = np.zeros(index.n_words * 64, dtype=np.float64)
     for tag_id, weight in weights.items():
@@ -68,11 +79,12 @@ def expand(index: TagIndex, seed: BitMap, size: int, k: int) -> tuple[BitMap, di
     ids = members(candidates)
     # stable sort on -score keeps ids ascending among ties
     chosen = ids[np.argsort(-score[ids], kind="stable")[:size]]
-    drivers = sorted(weights.items(), key=lambda item: -item[1])[:10]
+    shown = _weights(index, seed, shown_count) if shown_count else weights
+    drivers = sorted(shown.items(), key=lambda item: -item[1])[:10]
     about = {
         "method": METHOD,
         "seed": len(seed),
-        "size": size,
+        "size": len(chosen),
         "top_tags": [{"tag": t, "weight": round(w, 3)} for t, w in drivers],
     }
     return bitmap_of(np.sort(chosen)), about

@@ -1,10 +1,12 @@
 """Saved segments: named expressions, and lookalike audiences kept as bitmaps.
 
 Stored in `DATA_DIR/persona-segments.json` (kept apart from the index, which a refresh
-replaces); a lookalike audience's members are in `DATA_DIR/persona-segments/<name>.roaring`,
-never shown to its owner, who uses it only by name (`segment:name`). Each entry records its
-owner (None: saved by an operator with the CLI, visible to everyone); a brand sees and uses
-only its own entries and the operators' ones.
+replaces); a lookalike audience's members are in `DATA_DIR/persona-segments/<key>.roaring`,
+never shown to its owner, who uses it only by name (`segment:name`). Names are per
+namespace: `org:<id>` for a brand's organisation, `account:<id>` for a creator (or a brand
+in no organisation); None is the operators' namespace (saved with the CLI), visible to all.
+A caller sees and resolves only its own namespace's names and the operators' ones: another
+organisation's name answers exactly as a name that does not exist, and may be reused.
 """
 
 from __future__ import annotations
@@ -33,7 +35,7 @@ _LOCK = threading.Lock()
 class SavedSegment:
     name: str
     expression: str  # for a lookalike: how it was made (its seed), for the owner to read
-    owner: int | None
+    owner: str | None  # the namespace: org:<id>, account:<id>, None for operators
     kind: str  # expression | lookalike
     created_at: str
 
@@ -46,24 +48,32 @@ class SavedSegment:
         }
 
 
-def _entry(name: str, raw: str | dict[str, Any]) -> SavedSegment:
+def _entry(key: str, raw: str | dict[str, Any]) -> SavedSegment:
+    name = key.rsplit("/", 1)[-1]
     if isinstance(raw, str):  # the first format: name -> expression, saved with the CLI
         return SavedSegment(name, raw, None, "expression", "")
+    owner = raw.get("owner")
+    if isinstance(owner, int):  # before namespaces: the account that saved it
+        owner = f"account:{owner}"
     return SavedSegment(
-        name, raw["expression"], raw.get("owner"), raw.get("kind", "expression"),
+        name, raw["expression"], owner, raw.get("kind", "expression"),
         raw.get("created_at", ""),
     )  # fmt: skip
+
+
+def _key(owner: str | None, name: str) -> str:
+    return name if owner is None else f"{owner}/{name}"
 
 
 class SavedSegments:
     """The saved segments of one data directory, as seen by `owner` (None: every entry)."""
 
-    def __init__(self, data_path: Path, owner: int | None = None) -> None:
+    def __init__(self, data_path: Path, owner: str | None = None) -> None:
         self.data_path = data_path
         self.path = data_path / "persona-segments.json"
         self.owner = owner
 
-    def for_owner(self, owner: int | None) -> SavedSegments:
+    def for_owner(self, owner: str | None) -> SavedSegments:
         return SavedSegments(self.data_path, owner)
 
     def _raw(self) -> dict[str, Any]:
@@ -76,25 +86,54 @@ class SavedSegments:
         return self.owner is None or entry.owner in (None, self.owner)
 
     def entries(self) -> list[SavedSegment]:
-        found = (_entry(name, raw) for name, raw in sorted(self._raw().items()))
+        """Visible entries (operators: every namespace's)."""
+        found = (_entry(key, raw) for key, raw in sorted(self._raw().items()))
         return [e for e in found if self._visible(e)]
+
+    def _find(
+        self, raw: dict[str, Any], name: str, *, anywhere: bool = True
+    ) -> tuple[str, SavedSegment] | None:
+        """The entry `segment:name` means here: the namespace's own, else the operators'
+        (an entry saved before namespaces, keyed by its bare name, counts for its owner)."""
+        for key in dict.fromkeys((_key(self.owner, name), name)):
+            if key in raw:
+                entry = _entry(key, raw[key])
+                if entry.owner in (None, self.owner):
+                    return key, entry
+        if self.owner is None and anywhere:  # operators: a name only one namespace has
+            found = [(k, _entry(k, v)) for k, v in raw.items() if k.endswith("/" + name)]
+            if len(found) > 1:
+                owners = ", ".join(sorted(str(e.owner) for _k, e in found))
+                raise InvalidInput(
+                    f"several namespaces have a saved segment named {name!r} ({owners}); "
+                    "ask as a member of the one you mean",
+                    field="expression",
+                )
+            return found[0] if found else None
+        return None
 
     def all(self) -> dict[str, str]:
         """Name -> expression of every visible entry."""
         return {e.name: e.expression for e in self.entries()}
 
     def entry(self, name: str) -> SavedSegment:
-        raw = self._raw().get(name)
-        entry = None if raw is None else _entry(name, raw)
-        if entry is None or not self._visible(entry):
+        found = self._find(self._raw(), name)
+        if found is None:
             raise NotFound(f"no saved segment named {name!r}", name=name)
-        return entry
+        return found[1]
 
     def get(self, name: str) -> str | BitMap:
         """What `segment:name` stands for: an expression, or a lookalike's accounts."""
-        entry = self.entry(name)
+        found = self._find(self._raw(), name)
+        if found is None:
+            raise NotFound(
+                f"segment:{name}: no saved segment named {name!r}; list yours with "
+                "GET /v1/segments/saved",
+                name=name,
+            )
+        key, entry = found
         if entry.kind == "lookalike":
-            return BitMap.deserialize(self._bitmap_path(name).read_bytes())
+            return BitMap.deserialize(self._bitmap_path(key).read_bytes())
         return entry.expression
 
     def save(self, name: str, expression: str, *, replace: bool = True) -> SavedSegment:
@@ -115,23 +154,24 @@ class SavedSegments:
         entry = SavedSegment(name, expression, self.owner, kind, created)
         with _LOCK:
             raw = self._raw()
-            if name in raw:
-                existing = _entry(name, raw[name])
-                if not replace or existing.owner != self.owner:
-                    raise Conflict(
-                        f"a saved segment named {name!r} exists; choose another name",
-                        field="name",
-                    )
+            found = self._find(raw, name, anywhere=False)
+            if found is not None and (not replace or found[1].owner != self.owner):
+                raise Conflict(
+                    f"a saved segment named {name!r} exists; choose another name",
+                    field="name",
+                )
+            key = found[0] if found is not None else _key(self.owner, name)
             if members is not None:
-                target = self._bitmap_path(name)
+                target = self._bitmap_path(key)
                 target.parent.mkdir(parents=True, exist_ok=True)
                 target.write_bytes(members.serialize())
-            raw[name] = {k: v for k, v in vars(entry).items() if k != "name"}
+            raw[key] = {k: v for k, v in vars(entry).items() if k != "name"}
             _write_atomically(self.path, json.dumps(raw, ensure_ascii=False, indent=1) + "\n")
         return entry
 
-    def _bitmap_path(self, name: str) -> Path:
-        return self.data_path / "persona-segments" / f"{name}.roaring"
+    def _bitmap_path(self, key: str) -> Path:
+        safe = key.replace(":", "-").replace("/", ".")
+        return self.data_path / "persona-segments" / f"{safe}.roaring"
 
 
 def _write_atomically(path: Path, text: str) -> None:

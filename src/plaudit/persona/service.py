@@ -2,8 +2,9 @@
 
 The index is loaded from `DATA_DIR/persona/` on first use and loaded again when a refresh has
 swapped in a new one (the manifest file changed), so a long-running server follows
-`plaudit persona refresh` without a restart. Every caller-facing answer is an aggregate with
-the privacy floor applied; `contains` and `size` are exact and for internal use only (a
+`plaudit persona refresh` without a restart. Every caller-facing answer is differentially
+private (docs/segments.md, "Privacy"): noisy, rounded, suppressed below k, and charged to the
+asker's privacy budget. `contains`, `member` and `size` are exact and for internal use only (a
 campaign deciding whether an account is in its audience, say). Exact counts for operators go
 through `exact_count`, which appends each access to `DATA_DIR/persona-access.log`.
 """
@@ -12,6 +13,8 @@ from __future__ import annotations
 
 import json
 import threading
+from collections import OrderedDict
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -20,13 +23,55 @@ from pyroaring import BitMap
 
 from plaudit.config import Settings
 from plaudit.persona.audience import Audience, Privacy
+from plaudit.persona.budget import PrivacyBudget
+from plaudit.persona.engine import ReferenceLimits, References
 from plaudit.persona.index import TagIndex, index_dir
+from plaudit.persona.language import parse
+from plaudit.persona.privacy import index_version, load_or_create_key
 from plaudit.persona.saved import SavedSegment, SavedSegments
 from plaudit.store import Database
 
-__all__ = ["ACCESS_LOG", "PersonaService"]
+__all__ = ["ACCESS_LOG", "Asker", "PersonaService", "privacy_of"]
 
 ACCESS_LOG = "persona-access.log"
+MEMBER_CACHE = 64  # campaign audiences kept as bitmaps, per index version
+
+
+@dataclass(frozen=True)
+class Asker:
+    """Who asks an audience question: the namespace their `segment:` names resolve in
+    (None: the operators', which lists every namespace) and the budgets the question is
+    charged to (none for operators and internal callers)."""
+
+    namespace: str | None = None
+    principals: tuple[str, ...] = ()
+
+    @classmethod
+    def organisation(cls, organisation_id: int, account_id: int | None = None) -> Asker:
+        """A brand acting for its organisation: the organisation's names and budget, and
+        the account's own budget too (so one account gains nothing from many organisations)."""
+        extra = () if account_id is None else (f"account:{account_id}",)
+        return cls(f"org:{organisation_id}", (f"org:{organisation_id}", *extra))
+
+    @classmethod
+    def account(cls, account_id: int) -> Asker:
+        """A creator (or a brand in no organisation): their own names and budget."""
+        return cls(f"account:{account_id}", (f"account:{account_id}",))
+
+
+INTERNAL = Asker()
+
+
+def privacy_of(settings: Settings) -> Privacy:
+    """The privacy settings of answers, with this data directory's noise key."""
+    return Privacy(
+        k=settings.privacy_k,
+        epsilon=settings.dp_epsilon,
+        epsilon_insights=settings.dp_epsilon_insights,
+        epsilon_overlap=settings.dp_epsilon_overlap,
+        rounding=settings.privacy_round,
+        key=load_or_create_key(settings.data_path),
+    )
 
 
 class PersonaService:
@@ -35,11 +80,19 @@ class PersonaService:
     def __init__(self, db: Database, settings: Settings) -> None:
         self.db = db
         self.data_path = settings.data_path
-        self.privacy = Privacy(k=settings.privacy_k, epsilon=settings.dp_epsilon)
+        self.privacy = privacy_of(settings)
+        key = self.privacy.key
+        self.limits = ReferenceLimits(
+            settings.segment_max_expansion, settings.segment_max_reference_depth
+        )
+        self.budget = PrivacyBudget(
+            db, key, settings.privacy_budget, settings.privacy_budget_window_s
+        )
         self.saved = SavedSegments(self.data_path)
         self._index: TagIndex | None = None
         self._stamp: tuple[int, int] | None = None
         self._lock = threading.Lock()
+        self._members: OrderedDict[tuple[str, str | None, str], BitMap] = OrderedDict()
 
     # ---- the index ---------------------------------------------------------------------
 
@@ -69,24 +122,62 @@ class PersonaService:
                 continue
         return TagIndex.load(self.data_path)
 
-    def audience(self, owner: int | None = None) -> Audience:
-        """An Audience over the current index that resolves the saved segments `owner` may
-        use (None: all of them)."""
-        return Audience(self.index(), self.privacy, self.saved.for_owner(owner))
+    def audience(self, asker: Asker | None = None) -> Audience:
+        """An Audience over the current index that resolves `asker`'s saved segments and
+        charges its budgets (None: internal, every operator name, nothing charged)."""
+        asker = asker or INTERNAL
+
+        def pay(question: str, epsilon: float) -> None:
+            self.budget.charge(asker.principals, question, epsilon)
+
+        saved = self.saved.for_owner(asker.namespace)
+        return Audience(self.index(), self.privacy, saved, pay=pay, limits=self.limits)
 
     # ---- exact, internal ---------------------------------------------------------------
 
-    def contains(self, expression: str, account_id: int) -> bool:
+    def validate(self, expression: str, namespace: str | None) -> None:
+        """Raise the precise error an expression would give in `namespace` (its syntax,
+        its saved references and their bounds), without the index."""
+        References(self.saved.for_owner(namespace).get, self.limits).check(parse(expression))
+
+    def contains(self, expression: str, account_id: int, namespace: str | None = None) -> bool:
         """Whether the account is in the segment (internal use: never shown to brands)."""
-        return self.audience().contains(expression, account_id)
+        return self.audience(Asker(namespace)).contains(expression, account_id)
 
-    def size(self, expression: str) -> int:
+    def member(self, expression: str, account_id: int, namespace: str | None = None) -> bool:
+        """`contains` from a bitmap of the segment kept per index version: a campaign's
+        audience is evaluated once per refresh, not once per fan's request."""
+        index = self.index()
+        key = (index_version(index.meta), namespace, expression)
+        with self._lock:
+            members = self._members.get(key)
+            if members is not None:
+                self._members.move_to_end(key)
+        if members is None:
+            members = self.audience(Asker(namespace)).select(expression)
+            with self._lock:
+                self._members[key] = members
+                while len(self._members) > MEMBER_CACHE:
+                    self._members.popitem(last=False)
+        return 0 <= account_id < 2**32 and account_id in members
+
+    def eligible(self, expression: str, organisation_id: int, account_id: int | None) -> int | str:
+        """A campaign's eligible audience as its organisation sees it (a private count;
+        `account_id` None: an operator at the command line, not charged)."""
+        if account_id is None:
+            asker = Asker(f"org:{organisation_id}")
+        else:
+            asker = Asker.organisation(organisation_id, account_id)
+        shown: int | str = self.count(expression, asker)["count"]
+        return shown
+
+    def size(self, expression: str, namespace: str | None = None) -> int:
         """The exact size of the segment (internal use)."""
-        return self.audience().size(expression)
+        return self.audience(Asker(namespace)).size(expression)
 
-    def exact_count(self, expression: str, operator: str, owner: int | None = None) -> int:
+    def exact_count(self, expression: str, operator: str, asker: Asker | None = None) -> int:
         """An operator's exact count; the access is logged before the answer is given."""
-        n = self.audience(owner).size(expression)
+        n = self.audience(Asker(asker.namespace if asker else None)).size(expression)
         self._log_access("exact-count", expression, operator)
         return n
 
@@ -102,24 +193,24 @@ class PersonaService:
         with self._lock, path.open("a", encoding="utf-8") as handle:
             handle.write(json.dumps(line, ensure_ascii=False) + "\n")
 
-    # ---- aggregates --------------------------------------------------------------------
+    # ---- private aggregates ------------------------------------------------------------
 
-    def count(self, expression: str, owner: int | None = None) -> dict[str, Any]:
-        """The segment's size, suppressed below k."""
-        return self.audience(owner).count(expression)
+    def count(self, expression: str, asker: Asker | None = None) -> dict[str, Any]:
+        """The segment's size, noisy, rounded and suppressed below k."""
+        return self.audience(asker).count(expression)
 
-    def insights(self, expression: str, owner: int | None = None) -> dict[str, Any]:
-        return self.audience(owner).insights(expression)
+    def insights(self, expression: str, asker: Asker | None = None) -> dict[str, Any]:
+        return self.audience(asker).insights(expression)
 
-    def overlap(self, expressions: list[str], owner: int | None = None) -> dict[str, Any]:
-        return self.audience(owner).overlap(expressions)
+    def overlap(self, expressions: list[str], asker: Asker | None = None) -> dict[str, Any]:
+        return self.audience(asker).overlap(expressions)
 
     def fans(self, creator_id: int) -> BitMap:
         """A creator's followers who allow targeting (internal use)."""
         return self.audience().fans(self.db, creator_id)
 
-    def fan_base(self, creator_id: int) -> dict[str, Any]:
-        return self.audience().fan_base(self.db, creator_id)
+    def fan_base(self, creator_id: int, asker: Asker | None = None) -> dict[str, Any]:
+        return self.audience(asker).fan_base(self.db, creator_id)
 
     def lookalike(
         self,
@@ -127,15 +218,16 @@ class PersonaService:
         *,
         expression: str | None = None,
         creator_id: int | None = None,
-        owner: int | None = None,
+        asker: Asker | None = None,
         save_as: str | None = None,
     ) -> dict[str, Any]:
         """Expand a seed (an expression or a creator's fans) to `size` similar accounts.
 
         The answer describes the audience (size, method, driving tags); with `save_as` the
-        members are saved as that segment for the owner to use by name, never to read.
+        members are saved as that segment in the asker's namespace, to use by name, never
+        to read.
         """
-        audience = self.audience(owner)
+        audience = self.audience(asker)
         if creator_id is not None:
             seed, label = audience.fans(self.db, creator_id), f"fans of creator {creator_id}"
         else:
@@ -143,7 +235,8 @@ class PersonaService:
             seed, label = audience.select(expression), expression
         members, about = audience.lookalike(seed, size, label)
         if save_as is not None:
-            saved = self.saved.for_owner(owner).save_audience(
+            namespace = asker.namespace if asker else None
+            saved = self.saved.for_owner(namespace).save_audience(
                 save_as, members, f"lookalike of {label}, {size} accounts"
             )
             about["saved_as"] = saved.name
@@ -151,12 +244,15 @@ class PersonaService:
 
     # ---- saved segments ----------------------------------------------------------------
 
-    def save_segment(self, name: str, expression: str, owner: int | None) -> SavedSegment:
-        """Save an expression; an existing name is a conflict (names are not reused)."""
-        return self.saved.for_owner(owner).save(name, expression, replace=False)
+    def save_segment(self, name: str, expression: str, asker: Asker | None) -> SavedSegment:
+        """Save an expression in the asker's namespace; an existing name there (or an
+        operators' one) is a conflict (names are not reused). Its references are checked."""
+        namespace = asker.namespace if asker else None
+        self.validate(expression, namespace)
+        return self.saved.for_owner(namespace).save(name, expression, replace=False)
 
-    def saved_segments(self, owner: int | None) -> list[SavedSegment]:
-        return self.saved.for_owner(owner).entries()
+    def saved_segments(self, asker: Asker | None) -> list[SavedSegment]:
+        return self.saved.for_owner(asker.namespace if asker else None).entries()
 
-    def saved_segment(self, name: str, owner: int | None) -> SavedSegment:
-        return self.saved.for_owner(owner).entry(name)
+    def saved_segment(self, name: str, asker: Asker | None) -> SavedSegment:
+        return self.saved.for_owner(asker.namespace if asker else None).entry(name)

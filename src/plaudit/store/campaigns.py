@@ -47,6 +47,7 @@ __all__ = [
     "completion_likes",
     "completions_of",
     "count_completions",
+    "count_running",
     "donation_totals",
     "end_campaign",
     "get_campaign",
@@ -64,6 +65,7 @@ __all__ = [
     "mark_completion",
     "members_of",
     "opted_in",
+    "organisations_of",
     "pending_completion_ids",
     "redeem_reward",
     "remove_member",
@@ -606,3 +608,20 @@ def video_campaign_likes(conn: Connection, video_id: int) -> Sequence[Row[Any]]:
         .order_by(campaigns.c.id)
     )
     return conn.execute(stmt).all()
+
+
+def organisations_of(conn: Connection, account_id: int) -> list[int]:
+    """The organisations an account is a member of, by id."""
+    m = organisation_members
+    stmt = select(m.c.organisation_id).where(m.c.account_id == account_id)
+    return sorted(int(v) for v in conn.execute(stmt.order_by(m.c.organisation_id)).scalars())
+
+
+def count_running(conn: Connection, organisation_id: int, at: datetime) -> int:
+    """The organisation's campaigns not ended (by date or early end) at `at`."""
+    stmt = select(func.count()).where(
+        campaigns.c.organisation_id == organisation_id,
+        campaigns.c.ends_at > at,
+        campaigns.c.ended_at.is_(None),
+    )
+    return int(conn.execute(stmt).scalar_one())

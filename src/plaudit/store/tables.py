@@ -61,6 +61,8 @@ __all__ = [
     "organisation_members",
     "organisations",
     "participations",
+    "privacy_principals",
+    "privacy_spends",
     "profiles",
     "revocations",
     "rewards",
@@ -736,4 +738,28 @@ webhook_cursors = Table(
     metadata,
     Column("source", String(64), primary_key=True),
     Column("last_id", BigInteger, nullable=False),
+)
+
+# --- privacy budget (migration 0007, docs/segments.md "Privacy") ---
+
+# One row per budget holder (org:<id>, account:<id>), locked while a charge is decided so two
+# concurrent questions cannot both spend the last of a budget.
+privacy_principals = Table(
+    "privacy_principals",
+    metadata,
+    Column("principal", String(64), primary_key=True),
+    Column("created_at", UTCDateTime(), nullable=False),
+)
+
+# Epsilon spent by a principal on one question (a keyed hash of its canonical form and the
+# index version) in micro-epsilon; a question already paid for in the window costs nothing.
+privacy_spends = Table(
+    "privacy_spends",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("principal", String(64), ForeignKey("privacy_principals.principal"), nullable=False),
+    Column("question", String(64), nullable=False),
+    Column("cost_micro", BigInteger, nullable=False),
+    Column("spent_at", UTCDateTime(), nullable=False),
+    Index("ix_privacy_spends_principal_at", "principal", "spent_at"),
 )

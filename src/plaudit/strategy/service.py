@@ -212,7 +212,7 @@ class StrategyService:
         ]
         seed = int(fan_base["count"]) if isinstance(fan_base.get("count"), int) else 0
         universe = len(persona.index().universe)
-        size = min(10 * seed, universe - seed)
+        size = min(10 * seed, (universe - seed) // 2)  # the bound shown is noisy: stay inside
         try:
             lookalike = persona.lookalike(size, creator_id=creator_id)
         except InvalidInput as exc:

@@ -140,7 +140,9 @@ class ReportOut(BaseModel):
     spent_fen: int
     rewards_left: int = Field(..., description="Rewards the unspent budget still pays for.")
     eligible: int | str | None = Field(
-        ..., description="Segment size; '<k' below privacy_k; null before a persona refresh."
+        ...,
+        description="Segment size, differentially private (noisy, rounded; '<k' below "
+        "privacy_k); null before a persona refresh or when the segment cannot be evaluated.",
     )
     opted_in: int
     likes: int
@@ -155,6 +157,11 @@ class ReportOut(BaseModel):
     redemption_rate_bp: int | None
     donated_fen: int
     days: list[DayOut]
+    segment_problem: str | None = Field(
+        None,
+        description="Why the segment cannot be evaluated now (the campaign is then shown "
+        "to no fan); null when it can.",
+    )
 
 
 class DonationsOut(BaseModel):
