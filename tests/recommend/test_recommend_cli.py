@@ -92,7 +92,7 @@ def test_eval_json_on_a_file(
     code, out, _err = run_main(capsys, monkeypatch, *args)
     assert code == 0
     report = json.loads(out)
-    assert set(report["models"]) == {"popularity", "item_knn", "engine"}
+    assert set(report["models"]) == {"popularity", "item_knn", "ease", "engine"}
     for figures in report["models"].values():
         assert {"recall@10", "ndcg@10", "train_seconds"} <= set(figures)
     assert report["split"] == "time"
