@@ -9,6 +9,8 @@ them and a recommendation request brings them in.
 from __future__ import annotations
 
 import importlib
+import sys
+import types
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -81,3 +83,17 @@ def __getattr__(name: str) -> Any:
     if home is None:
         raise AttributeError(f"module 'plaudit.recommend' has no attribute {name!r}")
     return getattr(importlib.import_module(home), name)
+
+
+class _Package(types.ModuleType):
+    """`evaluate` and `split` name both a function and its submodule. Importing a submodule
+    sets it as an attribute of the package; the public name must stay the function, as it
+    was when the package imported everything eagerly."""
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name in _HOME and isinstance(value, types.ModuleType):
+            return
+        super().__setattr__(name, value)
+
+
+sys.modules[__name__].__class__ = _Package
