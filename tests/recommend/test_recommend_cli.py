@@ -96,7 +96,7 @@ def test_eval_json_on_a_file(
     assert code == 0
     assert err.startswith("progress: eval\n")  # off a terminal, plain lines say what it does
     report = json.loads(out)
-    assert set(report["models"]) == {"popularity", "item_knn", "engine"}
+    assert set(report["models"]) == {"popularity", "item_knn", "ease", "engine"}
     for figures in report["models"].values():
         assert {"recall@10", "ndcg@10", "train_seconds"} <= set(figures)
     assert report["split"] == "time"

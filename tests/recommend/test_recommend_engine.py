@@ -22,7 +22,7 @@ def report() -> dict[str, object]:
     feedback, categories = planted_tastes()
     small = TuningGrid(
         als=((16, 0.05, 4.0),), popularity_weights=(0.0, 1.0), category_weights=(0.0, 2.0),
-        neighbours=(0,),
+        neighbours=(0,), ease_l2s=(10.0, 100.0), ease_weights=(0.0, 4.0),
     )  # fmt: skip
     return evaluate(feedback, "random", 0, categories, grid=small).as_json()
 
@@ -30,7 +30,7 @@ def report() -> dict[str, object]:
 def test_eval_json_has_the_documented_shape(report: dict[str, object]) -> None:
     models = report["models"]
     assert isinstance(models, dict)
-    assert set(models) == {"popularity", "item_knn", "engine"}
+    assert set(models) == {"popularity", "item_knn", "ease", "engine"}
     for figures in models.values():
         assert {"recall@10", "ndcg@10", "train_seconds"} <= set(figures)
         assert 0.0 <= figures["recall@10"] <= 1.0

@@ -108,7 +108,7 @@ def eval_command(
     as_json: bool,
     **kwargs: Any,
 ) -> None:
-    """Recall@10 and NDCG@10 of popularity, item-kNN and the engine (tuned on validation,
+    """Recall@10 and NDCG@10 of popularity, item-kNN, EASE and the engine (tuned on validation,
     reported on test; full ranking, seen videos excluded)."""
     if categories_file is not None and input_file is None:
         raise click.UsageError(

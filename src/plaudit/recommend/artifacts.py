@@ -28,13 +28,14 @@ import numpy as np
 import scipy.sparse as sp
 from numpy.typing import NDArray
 
+from plaudit.recommend.ease import EaseWeights
 from plaudit.recommend.engine import Engine, EngineParams
 
 __all__ = ["FORMAT_VERSION", "TrainedModel", "current_id", "model_root"]
 
 FORMAT_VERSION = 1
 log = logging.getLogger(__name__)
-_MAPPED = {"user_factors", "seen_indptr", "seen_indices"}
+_MAPPED = {"user_factors", "seen_indptr", "seen_indices", "ease_weights"}
 
 
 def model_root(data_path: Path) -> Path:
@@ -98,6 +99,9 @@ class TrainedModel:
             arrays["category_share"] = engine.category_share
         if engine.trend is not None:
             arrays["trend"] = engine.trend
+        if engine.ease is not None:
+            arrays["ease_items"] = engine.ease.items
+            arrays["ease_weights"] = engine.ease.weights
         return arrays
 
     def save(self, data_path: Path) -> str:
@@ -164,6 +168,9 @@ class TrainedModel:
             arrays.get("item_category"),
             arrays.get("category_share"),
             arrays.get("trend"),
+            EaseWeights(arrays["ease_items"], arrays["ease_weights"])
+            if "ease_items" in arrays
+            else None,
         )
         seen = sp.csr_matrix(
             (

@@ -18,10 +18,18 @@ import numpy as np
 import scipy.sparse as sp
 from numpy.typing import NDArray
 
+from plaudit.recommend.ease import EaseWeights, fit_ease, fit_ease_path
 from plaudit.recommend.engine import Engine, EngineParams, decayed_counts
 from plaudit.recommend.feedback import Feedback, Indexed, ItemCategories
 from plaudit.recommend.metrics import hits_matrix, mean_metrics
-from plaudit.recommend.models import ItemKNN, Model, Popularity, TrainingData, engine_model
+from plaudit.recommend.models import (
+    Ease,
+    ItemKNN,
+    Model,
+    Popularity,
+    TrainingData,
+    engine_model,
+)
 from plaudit.recommend.ranking import exclude_seen, top_k
 from plaudit.recommend.split import Split, split
 
@@ -46,6 +54,10 @@ class TuningGrid:
     """Tried only when the data has times."""
     neighbours: tuple[int, ...] = (50, 200, 0)
     """item-kNN neighbours per video (0: all)."""
+    ease_l2s: tuple[float, ...] = (20.0, 100.0, 500.0, 2500.0)
+    """EASE's L2 weight; the engine's EASE term uses the one the baseline chose."""
+    ease_weights: tuple[float, ...] = (0.0, 1.0, 4.0, 16.0)
+    """The engine's EASE term (16 is nearly EASE alone, the other terms breaking ties)."""
 
 
 _SCORES_PER_BATCH = 4_000_000
@@ -174,9 +186,20 @@ def _item_knn(tuning: _Stage, final: _Stage, grid: TuningGrid) -> ModelResult:
     return _final(lambda: ItemKNN(best[1]), final, best[0], {"neighbours": best[1]})
 
 
+def _ease(tuning: _Stage, final: _Stage, grid: TuningGrid) -> ModelResult:
+    best = (-1.0, grid.ease_l2s[0])
+    path = fit_ease_path(tuning.train.matrix, grid.ease_l2s)
+    for l2, weights in zip(grid.ease_l2s, path, strict=True):
+        best = max(best, (measure(Ease(l2, fitted=weights), tuning)[0], l2))
+    return _final(lambda: Ease(best[1]), final, best[0], {"l2": best[1]})
+
+
 def _tune_engine(
-    tuning: _Stage, grid: TuningGrid, progress: Progress
+    tuning: _Stage, grid: TuningGrid, progress: Progress, ease_l2: float
 ) -> tuple[float, EngineParams]:
+    cap = EngineParams().ease_max_items
+    progress(f"engine: EASE on the {cap} most-liked videos, L2 {ease_l2}")
+    ease: EaseWeights = fit_ease(tuning.train.matrix, ease_l2, cap)
     has_categories = tuning.train.item_category is not None and bool(
         (tuning.train.item_category >= 0).any()
     )
@@ -185,14 +208,28 @@ def _tune_engine(
     best: tuple[float, EngineParams] = (-1.0, EngineParams())
     for factors, regularization, alpha in grid.als:
         progress(f"engine: ALS {factors} factors, reg {regularization}, alpha {alpha}")
-        params = EngineParams(factors=factors, regularization=regularization, alpha=alpha)
+        params = EngineParams(
+            factors=factors,
+            regularization=regularization,
+            alpha=alpha,
+            ease_weight=1.0,
+            ease_l2=ease_l2,
+        )
         train = tuning.train
         engine = Engine.train(
-            train.matrix, train.item_category, params, recent_likes=train.recent_likes
+            train.matrix,
+            train.item_category,
+            params,
+            recent_likes=train.recent_likes,
+            ease=ease,
         )
-        weights = itertools.product(grid.popularity_weights, category_weights, trend_weights)
-        for popularity_weight, category_weight, trend_weight in weights:
-            blend = _Fitted(engine.reweighted(popularity_weight, category_weight, trend_weight))
+        weights = itertools.product(
+            grid.popularity_weights, category_weights, trend_weights, grid.ease_weights
+        )
+        for popularity_weight, category_weight, trend_weight, ease_weight in weights:
+            blend = _Fitted(
+                engine.reweighted(popularity_weight, category_weight, trend_weight, ease_weight)
+            )
             recall = measure(blend, tuning)[0]
             if recall > best[0]:
                 best = (recall, blend.engine.params)
@@ -220,7 +257,8 @@ def evaluate(
     progress: Progress | None = None,
     grid: TuningGrid | None = None,
 ) -> EvalReport:
-    """Evaluate popularity, item-kNN and the engine on `feedback` (see the module docstring)."""
+    """Evaluate popularity, item-kNN, EASE and the engine on `feedback` (see the module
+    docstring)."""
     say = progress or (lambda _label: None)
     grid = grid or TuningGrid()
     data = feedback.index()
@@ -231,7 +269,10 @@ def evaluate(
     results = {"popularity": _popularity(tuning, final)}
     say("item-kNN")
     results["item_knn"] = _item_knn(tuning, final, grid)
-    valid_recall, params = _tune_engine(tuning, grid, say)
+    say("EASE")
+    results["ease"] = _ease(tuning, final, grid)
+    ease_l2 = float(results["ease"].params["l2"])
+    valid_recall, params = _tune_engine(tuning, grid, say, ease_l2)
     say("engine: final fit")
     results["engine"] = _final(
         lambda: engine_model(params), final, valid_recall, _public(asdict(params))

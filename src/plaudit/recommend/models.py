@@ -1,4 +1,4 @@
-"""The models the evaluation compares: popularity, item-kNN and the engine.
+"""The models the evaluation compares: popularity, item-kNN, EASE and the engine.
 
 Every model learns from a binary account x video matrix (plus, where known, each video's
 category) and scores every video for a batch of accounts; ranking and exclusion of seen
@@ -14,9 +14,10 @@ import numpy as np
 import scipy.sparse as sp
 from numpy.typing import NDArray
 
+from plaudit.recommend.ease import EaseWeights, fit_ease
 from plaudit.recommend.engine import Engine, EngineParams
 
-__all__ = ["ItemKNN", "Model", "Popularity", "TrainingData", "engine_model"]
+__all__ = ["Ease", "ItemKNN", "Model", "Popularity", "TrainingData", "engine_model"]
 
 Scores = NDArray[np.float32]
 
@@ -88,6 +89,22 @@ def _keep_top(similarity: sp.csr_matrix, k: int) -> sp.csr_matrix:
     return sp.csr_matrix(
         (similarity.data[keep], (rows[keep], similarity.indices[keep])), shape=similarity.shape
     )
+
+
+class Ease:
+    """EASE on the whole catalogue (`max_items` 0) or its most-liked videos (`ease.py`)."""
+
+    def __init__(self, l2: float, max_items: int = 0, fitted: EaseWeights | None = None) -> None:
+        self.l2 = l2
+        self.max_items = max_items
+        self.weights = fitted
+
+    def fit(self, data: TrainingData) -> None:
+        self.weights = fit_ease(data.matrix, self.l2, self.max_items)
+
+    def scores(self, users: NDArray[np.int64], seen: sp.csr_matrix) -> Scores:
+        assert self.weights is not None, "fit first"
+        return self.weights.scores(seen, seen.shape[1])
 
 
 class EngineModel:

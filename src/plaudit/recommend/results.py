@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 __all__ = [
+    "MAX_LIMIT",
     "Basis",
     "CreatorRecommendation",
     "CreatorRecommendations",
@@ -13,6 +14,9 @@ __all__ = [
     "Recommendation",
     "VideoRecommendations",
 ]
+
+MAX_LIMIT = 100
+"""The longest list a request may ask for."""
 
 Basis = Literal["engine", "popularity"]
 Reason = Literal["no_consent", "cold_start", "no_model"]

@@ -23,6 +23,7 @@ from plaudit.recommend.artifacts import TrainedModel, current_id
 from plaudit.recommend.engine import EngineParams
 from plaudit.recommend.evaluate import EvalReport, evaluate
 from plaudit.recommend.results import (
+    MAX_LIMIT,
     Basis,
     CreatorRecommendation,
     CreatorRecommendations,
@@ -43,7 +44,6 @@ from plaudit.store import Database
 
 __all__ = ["MAX_LIMIT", "RecommenderService"]
 
-MAX_LIMIT = 100
 Progress = Callable[[str], None]
 
 

@@ -9,7 +9,7 @@ from pydantic import BaseModel, Field
 
 from plaudit.api.deps import CurrentAccount, PlatformDep
 from plaudit.errors import Forbidden
-from plaudit.recommend import MAX_LIMIT
+from plaudit.recommend.results import MAX_LIMIT
 
 __all__ = ["router"]
 
