@@ -51,6 +51,7 @@ from plaudit.errors import (
     PendingIntegration,
     PersonaIndexMissing,
     PlauditError,
+    PrivacyBudgetExhausted,
     RateLimited,
     RefusedByRule,
     RewardLimitReached,
@@ -132,6 +133,9 @@ def _op(
 ) -> Operation:
     return Operation(who, scope, raises, also or {}, media)
 
+
+# answers that are differentially private are charged to the asker's budget (docs/segments.md)
+_PRIVATE: tuple[Error, ...] = (PrivacyBudgetExhausted,)
 
 OPERATIONS: dict[str, Operation] = {
     "GET /healthz": _op(ANYONE, None),
@@ -243,13 +247,13 @@ OPERATIONS: dict[str, Operation] = {
     "GET /v1/experiments/{experiment_id}/report": _op(("the owner",), "experiments:read", NotFound),
     # audiences
     "POST /v1/segments/count": _op(
-        ("brand", "creator", "operator"), "segments:read", PersonaIndexMissing, NotFound
+        ("brand", "creator", "operator"), "segments:read", PersonaIndexMissing, NotFound, *_PRIVATE
     ),
     "POST /v1/segments/insights": _op(
-        ("brand", "creator", "operator"), "segments:read", PersonaIndexMissing, NotFound
+        ("brand", "creator", "operator"), "segments:read", PersonaIndexMissing, NotFound, *_PRIVATE
     ),
     "POST /v1/segments/overlap": _op(
-        ("brand", "creator", "operator"), "segments:read", PersonaIndexMissing, NotFound
+        ("brand", "creator", "operator"), "segments:read", PersonaIndexMissing, NotFound, *_PRIVATE
     ),
     "POST /v1/segments/lookalike": _op(
         ("brand", "creator", "operator"),
@@ -258,6 +262,7 @@ OPERATIONS: dict[str, Operation] = {
         NotFound,
         AccountNotFound,
         Conflict,
+        *_PRIVATE,
     ),
     "GET /v1/segments/saved": _op(("brand", "creator", "operator"), "segments:read"),
     "POST /v1/segments/saved": _op(
@@ -266,12 +271,13 @@ OPERATIONS: dict[str, Operation] = {
         PersonaIndexMissing,
         NotFound,
         Conflict,
+        *_PRIVATE,
     ),
     "GET /v1/segments/saved/{name}": _op(
-        ("brand", "creator", "operator"), "segments:read", NotFound, PersonaIndexMissing
+        ("brand", "creator", "operator"), "segments:read", NotFound, PersonaIndexMissing, *_PRIVATE
     ),
     "GET /v1/creators/{creator_id}/fan-base": _op(
-        ("the creator", "brand", "operator"), "segments:read", PersonaIndexMissing
+        ("the creator", "brand", "operator"), "segments:read", PersonaIndexMissing, *_PRIVATE
     ),
     # the creator fund
     "GET /v1/fund/periods": _op(ANYONE, None),
@@ -309,7 +315,7 @@ OPERATIONS: dict[str, Operation] = {
     "POST /v1/campaigns/{campaign_id}/end": _op(
         ("owner", "manager"), "campaigns:write", CampaignNotActive, Conflict
     ),
-    "GET /v1/campaigns/{campaign_id}/report": _op(("member",), "reports:read"),
+    "GET /v1/campaigns/{campaign_id}/report": _op(("member",), "reports:read", *_PRIVATE),
     "GET /v1/campaigns/{campaign_id}/report.csv": _op(
         ("member",), "reports:read", media="text/csv"
     ),

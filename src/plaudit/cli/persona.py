@@ -215,14 +215,19 @@ def _print_fan_base(found: dict[str, Any], k: int) -> None:
         hidden += len(groups) - len(shown)
         top = sorted(shown, key=lambda g: -g["count"])[:TOP_GROUPS]
         if top:
-            listed = ", ".join(
-                f"{g['en']} {g['count']:,} ({g['share']:.0%}, TGI {g['tgi']:.0f})" for g in top
-            )
+            listed = ", ".join(f"{g['en']} {g['count']:,} ({_share_tgi(g)})" for g in top)
             click.echo(f"  {family}: {listed}")
     click.echo(
         f"  groups under {k} accounts show as <{k} ({hidden} here): no figure that small is "
         "given, so no fan can be singled out; --json lists every group"
     )
+
+
+def _share_tgi(group: dict[str, Any]) -> str:
+    """A group's share and TGI; no TGI when the platform has no one with the tag (a noisy
+    count can show where the exact one is empty)."""
+    tgi = group.get("tgi")
+    return f"{group['share']:.0%}, TGI {tgi:.0f}" if tgi is not None else f"{group['share']:.0%}"
 
 
 def _count(value: int | str) -> str:

@@ -14,7 +14,6 @@ from __future__ import annotations
 import json
 import threading
 from collections import OrderedDict
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -22,6 +21,7 @@ from typing import Any
 from pyroaring import BitMap
 
 from plaudit.config import Settings
+from plaudit.persona.asker import Asker
 from plaudit.persona.audience import Audience, Privacy
 from plaudit.persona.budget import PrivacyBudget
 from plaudit.persona.engine import ReferenceLimits, References
@@ -35,28 +35,6 @@ __all__ = ["ACCESS_LOG", "Asker", "PersonaService", "privacy_of"]
 
 ACCESS_LOG = "persona-access.log"
 MEMBER_CACHE = 64  # campaign audiences kept as bitmaps, per index version
-
-
-@dataclass(frozen=True)
-class Asker:
-    """Who asks an audience question: the namespace their `segment:` names resolve in
-    (None: the operators', which lists every namespace) and the budgets the question is
-    charged to (none for operators and internal callers)."""
-
-    namespace: str | None = None
-    principals: tuple[str, ...] = ()
-
-    @classmethod
-    def organisation(cls, organisation_id: int, account_id: int | None = None) -> Asker:
-        """A brand acting for its organisation: the organisation's names and budget, and
-        the account's own budget too (so one account gains nothing from many organisations)."""
-        extra = () if account_id is None else (f"account:{account_id}",)
-        return cls(f"org:{organisation_id}", (f"org:{organisation_id}", *extra))
-
-    @classmethod
-    def account(cls, account_id: int) -> Asker:
-        """A creator (or a brand in no organisation): their own names and budget."""
-        return cls(f"account:{account_id}", (f"account:{account_id}",))
 
 
 INTERNAL = Asker()

@@ -21,8 +21,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from plaudit.api.deps import CurrentAccount, PlatformDep, require_kind
 from plaudit.errors import Forbidden, InvalidInput, NotFound
+from plaudit.persona.asker import Asker
 from plaudit.persona.saved import SavedSegment
-from plaudit.persona.service import Asker
 from plaudit.platform import Platform
 
 __all__ = ["router"]
