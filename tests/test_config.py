@@ -51,6 +51,10 @@ def test_every_setting_is_declared_with_help_and_an_env_var() -> None:
         "rule_new_account_hold_per_hour",
         # campaigns (issue 7)
         "reward_hold",
+        # hardening (issue 17)
+        "platform_epoch",
+        "clock_skew_s",
+        "max_body_bytes",
     }
     for setting in SETTINGS:
         assert setting.help.strip(), setting.name

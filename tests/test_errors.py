@@ -67,6 +67,8 @@ EXPECTED_STATUS = {
     "LikedBeforeCampaign": 409,
     "CouponAlreadyShown": 409,
     "CouponAlreadyRedeemed": 409,
+    # hardening (issue 17)
+    "MalformedBody": 422,
 }
 
 

@@ -14,6 +14,7 @@ import os
 import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -119,6 +120,26 @@ def _parse_witnesses(value: Any) -> str:
         except KeyFormatError as exc:
             raise ValueError(f"not a witness cosignature key (name+id+base64): {exc}") from None
     return ",".join(dict.fromkeys(keys))
+
+
+def _parse_epoch(value: Any) -> str:
+    """An ISO 8601 instant with a zone, not before 1970 (the ledger's time field is unsigned);
+    kept as its normalised UTC text so it prints and round-trips like every other setting."""
+    try:
+        moment = datetime.fromisoformat(_parse_str(value).strip())
+    except ValueError:
+        raise ValueError(
+            f"expected an ISO 8601 time such as 2020-01-01T00:00:00Z, got {value!r}"
+        ) from None
+    if moment.tzinfo is None:
+        raise ValueError(f"expected a time with a zone (Z or +08:00), got {value!r}")
+    try:
+        moment = moment.astimezone(UTC)
+    except OverflowError:
+        raise ValueError(f"{value!r} is outside the years 1970-9999") from None
+    if moment.year < 1970:
+        raise ValueError(f"the epoch cannot be before 1970-01-01T00:00:00Z, got {value!r}")
+    return moment.isoformat().replace("+00:00", "Z")
 
 
 def _setting(default: Any, help_text: str, parse: Callable[[Any], Any]) -> Any:
@@ -256,6 +277,23 @@ class Settings:
         "as soon as the likes are not held or revoked (for tests and trusted deployments).",
         _parse_reward_hold,
     )
+    # --- hardening (docs/security.md) ---
+    platform_epoch: str = _setting(
+        "2000-01-01T00:00:00Z",
+        "The earliest time an interaction may carry (bulk `at`); earlier items are refused "
+        "one by one. Not before 1970-01-01T00:00:00Z, the ledger's first representable time.",
+        _parse_epoch,
+    )
+    clock_skew_s: float = _setting(
+        300.0,
+        "How far in the future a bulk item's `at` may be (the sender's clock running fast).",
+        _parse_non_negative_float,
+    )
+    max_body_bytes: int = _setting(
+        4 * 1024 * 1024,
+        "Largest request body accepted; a bigger one is a 413 payload-too-large problem.",
+        _parse_positive_int,
+    )
     sources: Mapping[str, str] = field(default_factory=dict, compare=False, repr=False)
 
     @property
@@ -273,6 +311,11 @@ class Settings:
     def witness_keys(self) -> tuple[str, ...]:
         """The cosignature verifier keys of `ledger_witnesses`, one per witness."""
         return tuple(key for key in self.ledger_witnesses.split(",") if key)
+
+    @property
+    def epoch(self) -> datetime:
+        """`platform_epoch` as an aware UTC datetime."""
+        return datetime.fromisoformat(self.platform_epoch)
 
     @property
     def is_sqlite(self) -> bool:

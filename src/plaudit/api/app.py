@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from plaudit import __version__
+from plaudit.api.guard import RequestGuard
 from plaudit.api.problems import install_problem_handlers
 from plaudit.api.routers import accounts, bulk, ledger, likes, social, videos
 from plaudit.api.routers import campaigns as campaign_routes
@@ -66,4 +67,5 @@ def create_app(settings: Settings, platform: Platform | None = None) -> FastAPI:
     app.include_router(recommendation_routes.router)
     for campaign_module in (organisation_routes, campaign_routes, coupon_routes):
         app.include_router(campaign_module.router)
+    app.add_middleware(RequestGuard, max_body_bytes=settings.max_body_bytes)
     return app

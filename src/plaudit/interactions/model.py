@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from plaudit.errors import InvalidInput
+from plaudit.store.types import MAX_ID
 
 __all__ = [
     "BASE_SOURCES",
@@ -32,11 +33,13 @@ MAX_COMMENT_CHARS = 2000
 
 def validate_source(source: str) -> str:
     """`app`, `web`, `api`, `assistant` or `campaign:<id>`: the disclosed origin of an action."""
-    if source in BASE_SOURCES or _CAMPAIGN.fullmatch(source):
+    if source in BASE_SOURCES or (
+        _CAMPAIGN.fullmatch(source) and int(source.removeprefix("campaign:")) <= MAX_ID
+    ):
         return source
     raise InvalidInput(
         f"source {source!r} is not valid: use one of {', '.join(BASE_SOURCES)} or "
-        "campaign:<positive campaign id>",
+        f"campaign:<campaign id from 1 to {MAX_ID}>",
         field="source",
     )
 

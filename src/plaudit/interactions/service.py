@@ -22,7 +22,7 @@ from plaudit.errors import (
     NotLiked,
     VideoNotFound,
 )
-from plaudit.interactions.bulk import ingest_op
+from plaudit.interactions.bulk import DEFAULT_WINDOW, TimeWindow, ingest_op
 from plaudit.interactions.bulk_model import BulkItem, ItemResult
 from plaudit.interactions.model import (
     Comment,
@@ -412,11 +412,15 @@ class InteractionService:
         return await self._db.write_async(unfollow_op(follower_id, creator_id, utcnow()))
 
     async def bulk(
-        self, items: Sequence[BulkItem], holds: Mapping[int, Hold] | None = None
+        self,
+        items: Sequence[BulkItem],
+        holds: Mapping[int, Hold] | None = None,
+        window: TimeWindow = DEFAULT_WINDOW,
     ) -> list[ItemResult]:
         """Ingest a batch in one transaction (see `plaudit.interactions.bulk`); `holds` maps
-        item positions to the holds the real-time rules decided for them."""
-        return await self._db.write_async(ingest_op(items, holds))
+        item positions to the holds the real-time rules decided for them; items dated
+        outside `window` are refused one by one."""
+        return await self._db.write_async(ingest_op(items, holds, window))
 
     def likes_of(self, account_id: int, before_id: int | None, limit: int) -> Sequence[Like]:
         """An account's likes (active and removed), newest first."""

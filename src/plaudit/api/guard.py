@@ -1,0 +1,217 @@
+"""The request guard: what every request must satisfy before a router sees it (issue 17).
+
+One ASGI middleware, so no route can forget it:
+
+* the body is at most `max_body_bytes` (413 `payload-too-large`), counted as it streams in,
+  so a lying or missing Content-Length does not help;
+* a JSON body is parsed in a worker thread (a large body never blocks the event loop); one
+  that is not UTF-8, not JSON or nested deeper than MAX_DEPTH is 422 `malformed-body`;
+* every integer in a path segment, a query value or a JSON body fits the store's signed
+  64-bit ids (`MAX_ID`), and every text is free of NUL, control, bidirectional-override and
+  zero-width characters (422 `invalid-input` naming where). Bulk ingest checks its items'
+  fields one by one instead, so one bad item never fails its batch.
+
+The body is then handed to the application unchanged.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from typing import Any
+from urllib.parse import parse_qsl, unquote
+
+import anyio.to_thread
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from plaudit.api.problems import PROBLEM_JSON
+from plaudit.errors import InvalidInput, MalformedBody, PayloadTooLarge, PlauditError
+from plaudit.store.types import MAX_ID
+
+__all__ = ["MAX_DEPTH", "RequestGuard", "check_text", "unsafe_character"]
+
+MAX_DEPTH = 32
+"""Deepest JSON nesting accepted; Plaudit's own bodies are at most 4 levels deep."""
+_THREAD_FROM = 64 * 1024
+"""Bodies at least this large are parsed in a worker thread."""
+_MIN_INT = -(2**63)
+_DIGITS = re.compile(r"^-?[0-9]+$")
+# NUL and C0/C1 controls except tab, line feed and carriage return; bidirectional embeddings,
+# overrides and isolates (the "Trojan Source" characters, CVE-2021-42574); invisible
+# zero-width characters that make two texts look equal. ZWNJ/ZWJ (U+200C/D) stay: scripts and
+# emoji sequences need them.
+_UNSAFE = re.compile(
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u061c\u200b\u200e\u200f\u202a-\u202e"
+    "\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb]"
+)
+_BULK_PATH = "/v1/interactions/bulk"
+
+
+def unsafe_character(text: str) -> str | None:
+    """The first character Plaudit refuses in a text (as U+XXXX), or None."""
+    found = _UNSAFE.search(text)
+    return None if found is None else f"U+{ord(found.group()):04X}"
+
+
+def check_text(text: str, where: str) -> str:
+    """`text` unchanged, or InvalidInput naming the refused character and where it is."""
+    bad = unsafe_character(text)
+    if bad is not None:
+        raise InvalidInput(
+            f"{where} contains {bad}, a control, bidirectional-override or invisible "
+            "character; remove it",
+            field=where,
+        )
+    return text
+
+
+def _check_int(value: int, where: str) -> None:
+    if not _MIN_INT <= value <= MAX_ID:
+        raise InvalidInput(
+            f"{where} is {value}, outside the 64-bit range of ids and counts "
+            f"({_MIN_INT} to {MAX_ID})",
+            field=where,
+        )
+
+
+def _walk(value: Any, where: str, depth: int = 0) -> Iterator[tuple[Any, str]]:
+    """Every scalar and key of a parsed body with its path; MalformedBody when too deep."""
+    if depth > MAX_DEPTH:
+        raise MalformedBody(
+            f"the body is nested deeper than {MAX_DEPTH} levels (at {where})", field="body"
+        )
+    if isinstance(value, dict):
+        for key, item in value.items():
+            yield key, f"{where}.{key}" if where else key
+            yield from _walk(item, f"{where}.{key}", depth + 1)
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _walk(item, f"{where}.{index}", depth + 1)
+    else:
+        yield value, where
+
+
+def _parse_checked(body: bytes, check_values: bool) -> None:
+    """Raise the problem a JSON body deserves, or return when it is acceptable."""
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise MalformedBody(
+            f"the body is not UTF-8 (byte {exc.start}); send JSON encoded as UTF-8",
+            field="body",
+        ) from None
+    try:
+        parsed = json.loads(text)
+    except RecursionError:
+        raise MalformedBody(
+            f"the body is nested deeper than {MAX_DEPTH} levels", field="body"
+        ) from None
+    except ValueError as exc:
+        raise MalformedBody(f"the body is not JSON: {exc}", field="body") from None
+    for value, where in _walk(parsed, "body"):
+        if isinstance(value, bool) or not check_values:
+            continue
+        if isinstance(value, int):
+            _check_int(value, where)
+        elif isinstance(value, str):
+            check_text(value, where)
+
+
+def _check_url(scope: Scope) -> None:
+    for index, segment in enumerate(scope["path"].split("/")):
+        if _DIGITS.fullmatch(segment):
+            _check_int(int(segment), f"path segment {index}")
+        else:
+            check_text(unquote(segment), f"path segment {index}")
+    query = scope.get("query_string", b"").decode("latin-1")
+    for name, value in parse_qsl(query, keep_blank_values=True):
+        if _DIGITS.fullmatch(value):
+            _check_int(int(value), name)
+        check_text(value, name)
+
+
+def _is_json(scope: Scope) -> bool:
+    for name, value in scope.get("headers", []):
+        if name == b"content-type":
+            kind: bytes = value.split(b";")[0].strip().lower()
+            return kind == b"application/json" or kind.endswith(b"+json")
+    return True  # FastAPI reads a body without a content type as JSON
+
+
+class RequestGuard:
+    """ASGI middleware: size, shape, ranges and characters of every request (module doc)."""
+
+    def __init__(self, app: ASGIApp, max_body_bytes: int) -> None:
+        self.app = app
+        self.max_body_bytes = max_body_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        try:
+            _check_url(scope)
+            body = await self._read(scope, receive)
+            if body and _is_json(scope):
+                check_values = scope["path"] != _BULK_PATH
+                if len(body) >= _THREAD_FROM:
+                    await anyio.to_thread.run_sync(_parse_checked, body, check_values)
+                else:
+                    _parse_checked(body, check_values)
+        except PlauditError as error:
+            await _problem(error, scope, send)
+            return
+        await self.app(scope, _replay(body, receive), send)
+
+    async def _read(self, scope: Scope, receive: Receive) -> bytes:
+        limit = self.max_body_bytes
+        for name, value in scope.get("headers", []):
+            if name == b"content-length" and value.isdigit() and int(value) > limit:
+                raise _too_large(int(value), limit)
+        chunks: list[bytes] = []
+        size = 0
+        while True:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                break
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > limit:
+                raise _too_large(size, limit)
+            chunks.append(chunk)
+            if not message.get("more_body", False):
+                break
+        return b"".join(chunks)
+
+
+def _too_large(size: int, limit: int) -> PayloadTooLarge:
+    return PayloadTooLarge(
+        f"the body has at least {size} bytes; the most accepted is {limit} "
+        "(setting max_body_bytes); split it into smaller requests",
+        max_bytes=limit,
+    )
+
+
+def _replay(body: bytes, receive: Receive) -> Receive:
+    """The body read once, then the client's own messages (a disconnect, when it comes)."""
+    sent = False
+
+    async def replay() -> Message:
+        nonlocal sent
+        if not sent:
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return await receive()
+
+    return replay
+
+
+async def _problem(error: PlauditError, scope: Scope, send: Send) -> None:
+    payload = json.dumps(error.problem(instance=scope["path"])).encode()
+    headers = [
+        (b"content-type", PROBLEM_JSON.encode()),
+        (b"content-length", str(len(payload)).encode()),
+    ]
+    await send({"type": "http.response.start", "status": error.status, "headers": headers})
+    await send({"type": "http.response.body", "body": payload})
