@@ -7,8 +7,9 @@ One ASGI middleware, so no route can forget it:
 * a JSON body is parsed in a worker thread (a large body never blocks the event loop); one
   that is not UTF-8, not JSON or nested deeper than MAX_DEPTH is 422 `malformed-body`;
 * every integer in a path segment, a query value or a JSON body fits the store's signed
-  64-bit ids (`MAX_ID`), and every text is free of NUL, control, bidirectional-override and
-  zero-width characters (422 `invalid-input` naming where). Bulk ingest checks its items'
+  64-bit ids (`MAX_ID`), every time with a zone exists in UTC (years 1-9999), and every
+  text is free of NUL, control, bidirectional-override and zero-width characters (422
+  `invalid-input` naming where). Bulk ingest checks its items'
   fields one by one instead, so one bad item never fails its batch.
 
 The body is then handed to the application unchanged.
@@ -19,6 +20,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qsl, unquote
 
@@ -46,6 +48,7 @@ _UNSAFE = re.compile(
     "\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb]"
 )
 _BULK_PATH = "/v1/interactions/bulk"
+_INSTANT = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}[T ]")
 
 
 def unsafe_character(text: str) -> str | None:
@@ -73,6 +76,22 @@ def _check_int(value: int, where: str) -> None:
             f"({_MIN_INT} to {MAX_ID})",
             field=where,
         )
+
+
+def _check_instant(text: str, where: str) -> None:
+    """A time with a zone must exist in UTC: 0001-01-01T00:00:00+14:00 does not."""
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return  # not a time after all; the field's own validation decides
+    if moment.tzinfo is not None:
+        try:
+            moment.astimezone(UTC)
+        except OverflowError:
+            raise InvalidInput(
+                f"{where} {text} is outside the years 1 to 9999 once converted to UTC",
+                field=where,
+            ) from None
 
 
 def _walk(value: Any, where: str, depth: int = 0) -> Iterator[tuple[Any, str]]:
@@ -116,6 +135,8 @@ def _parse_checked(body: bytes, check_values: bool) -> None:
             _check_int(value, where)
         elif isinstance(value, str):
             check_text(value, where)
+            if _INSTANT.match(value):
+                _check_instant(value, where)
 
 
 def _check_url(scope: Scope) -> None:

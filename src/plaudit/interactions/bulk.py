@@ -55,8 +55,8 @@ class TimeWindow(NamedTuple):
             )
         try:
             utc = at.astimezone(UTC)
-        except OverflowError:  # e.g. 0001-01-01T00:00:00+14:00 is before year 1 in UTC
-            utc = None
+        except OverflowError:  # 0001-01-01T00:00:00+14:00 is before year 1 in UTC
+            utc = datetime.max.replace(tzinfo=UTC) if at.year > 1 else None
         latest = now + self.skew
         window = (
             f"accepted: {self.earliest.isoformat()} (the platform epoch) to now plus "
