@@ -53,6 +53,7 @@ class TimeWindow(NamedTuple):
             raise InvalidInput(
                 f"{field} has no time zone; send ISO 8601 with Z or +08:00", field=field
             )
+        utc: datetime | None
         try:
             utc = at.astimezone(UTC)
         except OverflowError:  # 0001-01-01T00:00:00+14:00 is before year 1 in UTC
