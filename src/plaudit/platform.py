@@ -21,6 +21,7 @@ from plaudit.ledger.integration import Integrator
 from plaudit.ledger.keystore import load_or_create_signer
 from plaudit.ledger.service import LedgerService
 from plaudit.store import Database
+from plaudit.store.files import secure_data_dir
 
 if TYPE_CHECKING:
     from plaudit.experiments import ExperimentService
@@ -38,6 +39,7 @@ class Platform:
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
+        secure_data_dir(settings.data_path)  # before any file there is opened or created
         self.db = Database(settings)
         self.accounts = AccountService(self.db)
         self.videos = VideoService(self.db)
