@@ -55,6 +55,7 @@ def test_every_setting_is_declared_with_help_and_an_env_var() -> None:
         "platform_epoch",
         "clock_skew_s",
         "max_body_bytes",
+        "token_ttl_s",
     }
     for setting in SETTINGS:
         assert setting.help.strip(), setting.name

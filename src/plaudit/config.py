@@ -294,6 +294,12 @@ class Settings:
         "Largest request body accepted; a bigger one is a 413 payload-too-large problem.",
         _parse_positive_int,
     )
+    token_ttl_s: float = _setting(
+        0.0,
+        "Bearer tokens expire this many seconds after they are issued; 0 keeps them until "
+        "revoked (DELETE /v1/me/tokens/{id}, `plaudit accounts revoke-token`).",
+        _parse_non_negative_float,
+    )
     sources: Mapping[str, str] = field(default_factory=dict, compare=False, repr=False)
 
     @property

@@ -41,7 +41,7 @@ class Platform:
         self.settings = settings
         secure_data_dir(settings.data_path)  # before any file there is opened or created
         self.db = Database(settings)
-        self.accounts = AccountService(self.db)
+        self.accounts = AccountService(self.db, token_ttl_s=settings.token_ttl_s)
         self.videos = VideoService(self.db)
         # incentivised likes (source campaign:<id>) are checked and recorded in the like's
         # transaction by the campaigns policy; plain likes never call it
