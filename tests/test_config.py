@@ -56,6 +56,7 @@ def test_every_setting_is_declared_with_help_and_an_env_var() -> None:
         "clock_skew_s",
         "max_body_bytes",
         "token_ttl_s",
+        "trusted_proxies",
     }
     for setting in SETTINGS:
         assert setting.help.strip(), setting.name

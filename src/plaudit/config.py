@@ -9,6 +9,7 @@ from, and a test keeps `docs/operations.md` complete. Nothing here runs at impor
 from __future__ import annotations
 
 import dataclasses
+import ipaddress
 import math
 import os
 import tomllib
@@ -140,6 +141,21 @@ def _parse_epoch(value: Any) -> str:
     if moment.year < 1970:
         raise ValueError(f"the epoch cannot be before 1970-01-01T00:00:00Z, got {value!r}")
     return moment.isoformat().replace("+00:00", "Z")
+
+
+def _parse_networks(value: Any) -> str:
+    """Addresses or networks (CIDR), separated by commas or spaces; a TOML list works too."""
+    text = value if isinstance(value, list | tuple) else _parse_str(value).replace(",", " ")
+    items = text if isinstance(text, list | tuple) else text.split()
+    nets: list[str] = []
+    for item in items:
+        try:
+            nets.append(str(ipaddress.ip_network(_parse_str(item).strip(), strict=False)))
+        except ValueError:
+            raise ValueError(
+                f"expected an IP address or network such as 10.0.0.0/8, got {item!r}"
+            ) from None
+    return ",".join(dict.fromkeys(nets))
 
 
 def _setting(default: Any, help_text: str, parse: Callable[[Any], Any]) -> Any:
@@ -299,6 +315,13 @@ class Settings:
         "Bearer tokens expire this many seconds after they are issued; 0 keeps them until "
         "revoked (DELETE /v1/me/tokens/{id}, `plaudit accounts revoke-token`).",
         _parse_non_negative_float,
+    )
+    trusted_proxies: str = _setting(
+        "",
+        "Addresses or networks (CIDR, comma separated) of your reverse proxies: only a "
+        "connection from one of them may name the client with X-Forwarded-For or Forwarded. "
+        "Empty trusts no header (docs/security.md).",
+        _parse_networks,
     )
     sources: Mapping[str, str] = field(default_factory=dict, compare=False, repr=False)
 

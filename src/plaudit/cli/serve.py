@@ -41,4 +41,5 @@ def serve(
         port=settings.port,
         log_level=settings.log_level,
         access_log=settings.access_log,
+        proxy_headers=False,  # Plaudit resolves them itself, from `trusted_proxies` only
     )

@@ -20,6 +20,7 @@ __all__ = [
     "Like",
     "Share",
     "ip_prefix",
+    "is_public_prefix",
     "validate_body",
     "validate_channel",
     "validate_source",
@@ -59,6 +60,17 @@ def ip_prefix(address: str) -> str:
         ip = ip.ipv4_mapped  # an IPv4 client seen through a dual-stack listener
     bits = 24 if ip.version == 4 else 48
     return str(ipaddress.ip_network(f"{ip}/{bits}", strict=False))
+
+
+@functools.lru_cache(maxsize=65536)
+def is_public_prefix(prefix: str) -> bool:
+    """A prefix of the public internet: loopback, private (RFC 1918, ULA), link-local and
+    carrier-grade NAT prefixes are not, so many people behind one local proxy are never
+    counted as one shared network."""
+    try:
+        return ipaddress.ip_network(prefix, strict=False).is_global
+    except ValueError:
+        return False
 
 
 def validate_body(body: str) -> str:
