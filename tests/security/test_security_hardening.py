@@ -204,3 +204,14 @@ def test_item_13_deleting_an_account_erases_it_and_keeps_the_log(live: Live) -> 
     )
     assert proof.status_code == 200, proof.text
     assert fan_id > 0
+
+
+def test_item_12_a_client_cannot_choose_its_network(live: Live) -> None:
+    """From an untrusted peer (no `trusted_proxies`), X-Forwarded-For and Forwarded are
+    ignored: the like is counted under the connection's own prefix."""
+    video = live.ids["videos"][2]
+    for header in ({"X-Forwarded-For": "8.8.8.8"}, {"Forwarded": "for=8.8.8.8"}):
+        _, fan = live.fan(f"item12_{len(header)}_{next(iter(header))[0]}")
+        like = live.client.post(f"/v1/videos/{video}/likes", headers={**fan, **header})
+        assert like.status_code in (200, 201), like.text
+        assert like.json()["ip_prefix"] == "127.0.0.0/24"
