@@ -8,7 +8,7 @@ import importlib
 import pytest
 
 PUBLIC = {
-    "plaudit.accounts": ["Account", "AccountService", "Profile"],
+    "plaudit.accounts": ["Account", "AccountService", "Profile", "Token"],
     "plaudit.catalog": ["CATEGORIES", "CATEGORY_IDS", "Category", "Video", "VideoService"],
     "plaudit.interactions": [
         "BulkItem",

@@ -102,7 +102,7 @@ def delete(
     data_dir: str | None,
     database_url: str | None,
 ) -> None:
-    """Delete ACCOUNT_ID: profile, tokens, handle and ledger secret (crypto-shredding).
+    """Delete ACCOUNT_ID: its profile, tokens, handle and ledger secret are erased.
 
     Counts, the ledger and every proof stay valid; the account's entries can no longer be
     linked to it. See docs/security.md.
