@@ -126,3 +126,12 @@ def test_control_bidi_and_invisible_characters_are_refused(api: Api, bad: str) -
     )
     assert ok.status_code == 201, ok.text
     assert json.loads(ok.text)["body"] == "好看 👨\u200d👩\u200d👧"
+
+
+def test_a_body_without_content_type_is_still_checked_when_it_looks_like_json(
+    api: Api,
+) -> None:
+    _, creator = api.account("creator1", "creator")
+    for content in (b"{not json", b"[" * 5000 + b"]" * 5000, b'{"title": "\xff"}'):
+        response = api.client.post("/v1/videos", content=content, headers=creator)
+        assert_problem(response, 422, "malformed-body")

@@ -18,6 +18,7 @@ from starlette.exceptions import HTTPException
 from plaudit.errors import (
     PROBLEM_BASE,
     InvalidInput,
+    MalformedBody,
     PendingIntegration,
     PlauditError,
     StorageUnavailable,
@@ -73,6 +74,9 @@ def _validation_problem(request: Request, exc: RequestValidationError) -> JSONRe
 
 
 def _http_problem(request: Request, exc: HTTPException) -> JSONResponse:
+    if exc.status_code == 400:  # FastAPI could not parse the body: the one documented type
+        error = MalformedBody(f"the body cannot be read: {exc.detail}", field="body")
+        return problem_response(error, request)
     slug = _HTTP_TYPES.get(exc.status_code, "http-error")
     body = {
         "type": PROBLEM_BASE + slug,
