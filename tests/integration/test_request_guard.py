@@ -7,7 +7,9 @@ import re
 from typing import Any
 
 import pytest
+from sqlalchemy import select
 
+from plaudit.store import tables
 from tests.integration.conftest import Api, assert_problem
 
 TOO_BIG = str(2**63)
@@ -139,3 +141,17 @@ def test_a_body_without_content_type_is_still_checked_when_it_looks_like_json(
     for content in (b"{not json", b"[" * 5000 + b"]" * 5000, b'{"title": "\xff"}'):
         response = api.client.post("/v1/videos", content=content, headers=creator)
         assert_problem(response, 422, "malformed-body")
+
+
+def test_device_headers_are_normalised(api: Api) -> None:
+    """Header values are not typed by the person: unsafe characters are dropped, not refused."""
+    _, creator = api.account("creator1", "creator")
+    video = api.video(creator)
+    headers = {**creator, "User-Agent": "Mozilla\x7f/5.0", "X-Device-Id": "\x07phone"}
+    like = api.client.post(f"/v1/videos/{video}/likes", headers=headers)
+    assert like.status_code in (200, 201), like.text
+    with api.platform.db.read() as conn:
+        stored = conn.execute(
+            select(tables.devices.c.device_key, tables.devices.c.user_agent)
+        ).all()
+    assert [tuple(row) for row in stored] == [("phone", "Mozilla/5.0")]

@@ -8,6 +8,7 @@ import re
 
 from fastapi import Request
 
+from plaudit.api.guard import strip_unsafe
 from plaudit.api.schemas import DeviceIn
 from plaudit.errors import InvalidInput
 from plaudit.interactions import Device, ip_prefix
@@ -61,8 +62,10 @@ def device_of(request: Request, given: DeviceIn | None) -> Device:
     """The device of a request: the body's device id, else the X-Device-Id header; the user
     agent from the body or header; the IP prefix always from the connection (never trusted
     from the body, so a client cannot launder its network)."""
-    key = (given.id if given else None) or request.headers.get("x-device-id")
-    agent = (given.user_agent if given else None) or request.headers.get("user-agent")
+    key = (given.id if given else None) or strip_unsafe(request.headers.get("x-device-id", ""))
+    agent = (given.user_agent if given else None) or strip_unsafe(
+        request.headers.get("user-agent", "")
+    )
     platform = getattr(request.app.state, "platform", None)
     proxies = platform.settings.trusted_proxies if platform is not None else ""
     host = client_address(request, proxies)

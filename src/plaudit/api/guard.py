@@ -33,7 +33,14 @@ from plaudit.api.problems import PROBLEM_JSON
 from plaudit.errors import InvalidInput, MalformedBody, PayloadTooLarge, PlauditError
 from plaudit.store.types import MAX_ID
 
-__all__ = ["MAX_DEPTH", "RequestGuard", "check_text", "unsafe_character"]
+__all__ = [
+    "MAX_DEPTH",
+    "MAX_KEYS",
+    "RequestGuard",
+    "check_text",
+    "strip_unsafe",
+    "unsafe_character",
+]
 
 MAX_DEPTH = 32
 """Deepest JSON nesting accepted; Plaudit's own bodies are at most 4 levels deep."""
@@ -60,6 +67,12 @@ def unsafe_character(text: str) -> str | None:
     """The first character Plaudit refuses in a text (as U+XXXX), or None."""
     found = _UNSAFE.search(text)
     return None if found is None else f"U+{ord(found.group()):04X}"
+
+
+def strip_unsafe(text: str) -> str:
+    """`text` without the characters `check_text` refuses: for values a client does not type
+    (a User-Agent or X-Device-Id header), normalised rather than refused."""
+    return _UNSAFE.sub("", text)
 
 
 def check_text(text: str, where: str) -> str:
