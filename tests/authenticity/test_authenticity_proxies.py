@@ -31,6 +31,11 @@ def test_forwarded_headers_count_only_from_trusted_proxies() -> None:
     forwarded = {"Forwarded": 'for=192.0.2.60;proto=http, for="[2001:db8::1]"'}
     assert client_address(_request("127.0.0.1", forwarded), "127.0.0.1") == "2001:db8::1"
     assert client_address(_request("127.0.0.1", {}), "127.0.0.1") == "127.0.0.1"
+    ported = {"Forwarded": 'for=192.0.2.43:47011, for="[2001:db8::1]:4711"'}
+    assert client_address(_request("127.0.0.1", ported), "127.0.0.1") == "2001:db8::1"
+    assert client_address(_request("127.0.0.1", ported), "127.0.0.1,2001:db8::/32") == (
+        "192.0.2.43"
+    )
 
 
 @pytest.mark.parametrize(

@@ -36,8 +36,9 @@ def _forwarded_chain(request: Request) -> list[str]:
     """The addresses the proxies appended, oldest first (RFC 7239 Forwarded, else the
     de-facto X-Forwarded-For)."""
     forwarded = request.headers.get("forwarded")
-    if forwarded:
-        return [m.group(1).strip() for m in _FOR.finditer(forwarded)]
+    if forwarded:  # for=192.0.2.43:47011 and for="[2001:db8::1]:4711" carry ports: drop them
+        found = [m.group(1).strip() for m in _FOR.finditer(forwarded)]
+        return [a.rsplit(":", 1)[0] if a.count(":") == 1 else a for a in found]
     chain = request.headers.get("x-forwarded-for", "")
     return [part.strip() for part in chain.split(",") if part.strip()]
 
