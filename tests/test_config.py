@@ -68,6 +68,12 @@ def test_every_setting_is_declared_with_help_and_an_env_var() -> None:
         "segment_max_expansion",
         "segment_max_reference_depth",
         "campaigns_running_max",
+        # hardening (issue 17)
+        "platform_epoch",
+        "clock_skew_s",
+        "max_body_bytes",
+        "token_ttl_s",
+        "trusted_proxies",
     }
     for setting in SETTINGS:
         assert setting.help.strip(), setting.name

@@ -68,12 +68,13 @@ EXPECTED_STATUS = {
     "LikedBeforeCampaign": 409,
     "CouponAlreadyShown": 409,
     "CouponAlreadyRedeemed": 409,
-    "MalformedBody": 400,
     "ApiKeyNotFound": 404,
     "MissingScope": 403,
     "IdempotencyKeyInUse": 409,
     "IdempotencyKeyReused": 422,
     "PrivacyBudgetExhausted": 429,
+    # hardening (issue 17)
+    "MalformedBody": 422,
 }
 
 

@@ -17,7 +17,7 @@ from tests.persona.test_persona_surface import PUBLIC as PERSONA
 from tests.recommend.test_recommend_surface import PUBLIC as RECOMMEND
 
 PUBLIC = {
-    "plaudit.accounts": ["Account", "AccountService", "Profile"],
+    "plaudit.accounts": ["Account", "AccountService", "Profile", "Token"],
     "plaudit.catalog": ["CATEGORIES", "CATEGORY_IDS", "Category", "Video", "VideoService"],
     "plaudit.interactions": [
         "BulkItem",

@@ -9,11 +9,13 @@ from, and a test keeps `docs/operations.md` complete. Nothing here runs at impor
 from __future__ import annotations
 
 import dataclasses
+import ipaddress
 import math
 import os
 import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -139,6 +141,41 @@ def _parse_limits_storage(value: Any) -> str:
     if not text.startswith(("memory://", "redis://", "rediss://", "memcached://")):
         raise ValueError(f"expected memory:// or redis://HOST:PORT, got {value!r}")
     return text
+
+
+def _parse_epoch(value: Any) -> str:
+    """An ISO 8601 instant with a zone, not before 1970 (the ledger's time field is unsigned);
+    kept as its normalised UTC text so it prints and round-trips like every other setting."""
+    try:
+        moment = datetime.fromisoformat(_parse_str(value).strip())
+    except ValueError:
+        raise ValueError(
+            f"expected an ISO 8601 time such as 2020-01-01T00:00:00Z, got {value!r}"
+        ) from None
+    if moment.tzinfo is None:
+        raise ValueError(f"expected a time with a zone (Z or +08:00), got {value!r}")
+    try:
+        moment = moment.astimezone(UTC)
+    except OverflowError:
+        raise ValueError(f"{value!r} is outside the years 1970-9999") from None
+    if moment.year < 1970:
+        raise ValueError(f"the epoch cannot be before 1970-01-01T00:00:00Z, got {value!r}")
+    return moment.isoformat().replace("+00:00", "Z")
+
+
+def _parse_networks(value: Any) -> str:
+    """Addresses or networks (CIDR), separated by commas or spaces; a TOML list works too."""
+    text = value if isinstance(value, list | tuple) else _parse_str(value).replace(",", " ")
+    items = text if isinstance(text, list | tuple) else text.split()
+    nets: list[str] = []
+    for item in items:
+        try:
+            nets.append(str(ipaddress.ip_network(_parse_str(item).strip(), strict=False)))
+        except ValueError:
+            raise ValueError(
+                f"expected an IP address or network such as 10.0.0.0/8, got {item!r}"
+            ) from None
+    return ",".join(dict.fromkeys(nets))
 
 
 def _setting(default: Any, help_text: str, parse: Callable[[Any], Any]) -> Any:
@@ -365,6 +402,36 @@ class Settings:
         "Most running (not ended) campaigns one organisation may have at once.",
         _parse_positive_int,
     )
+    # --- hardening (docs/security.md) ---
+    platform_epoch: str = _setting(
+        "2000-01-01T00:00:00Z",
+        "The earliest time an interaction may carry (bulk `at`); earlier items are refused "
+        "one by one. Not before 1970-01-01T00:00:00Z, the ledger's first representable time.",
+        _parse_epoch,
+    )
+    clock_skew_s: float = _setting(
+        300.0,
+        "How far in the future a bulk item's `at` may be (the sender's clock running fast).",
+        _parse_non_negative_float,
+    )
+    max_body_bytes: int = _setting(
+        4 * 1024 * 1024,
+        "Largest request body accepted; a bigger one is a 413 payload-too-large problem.",
+        _parse_positive_int,
+    )
+    token_ttl_s: float = _setting(
+        0.0,
+        "Bearer tokens expire this many seconds after they are issued; 0 keeps them until "
+        "revoked (DELETE /v1/me/tokens/{id}, `plaudit accounts revoke-token`).",
+        _parse_non_negative_float,
+    )
+    trusted_proxies: str = _setting(
+        "",
+        "Addresses or networks (CIDR, comma separated) of your reverse proxies: only a "
+        "connection from one of them may name the client with X-Forwarded-For or Forwarded. "
+        "Empty trusts no header (docs/security.md).",
+        _parse_networks,
+    )
     sources: Mapping[str, str] = field(default_factory=dict, compare=False, repr=False)
 
     @property
@@ -382,6 +449,11 @@ class Settings:
     def witness_keys(self) -> tuple[str, ...]:
         """The cosignature verifier keys of `ledger_witnesses`, one per witness."""
         return tuple(key for key in self.ledger_witnesses.split(",") if key)
+
+    @property
+    def epoch(self) -> datetime:
+        """`platform_epoch` as an aware UTC datetime."""
+        return datetime.fromisoformat(self.platform_epoch)
 
     @property
     def is_sqlite(self) -> bool:

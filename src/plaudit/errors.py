@@ -3,6 +3,7 @@
     PlauditError                      base; `status` is the HTTP status, `type` a stable slug
     ├── ConfigError                   a setting or config file is invalid (CLI exit 2)
     ├── InvalidInput (422)            a value is malformed or out of range
+    │   └── MalformedBody             the body is not UTF-8 JSON, or is nested too deep
     ├── NotAuthenticated (401)        no bearer token, or a token that is not valid
     ├── Forbidden (403)               authenticated, but not allowed to do this
     │   └── RefusedByRule             a real-time authenticity rule refused the action
@@ -25,7 +26,7 @@
     │   CouponAlreadyRedeemed (409)
     ├── RateLimited (429)             too many actions in a sliding window; retry after
     ├── PrivacyBudgetExhausted (429)  the audience-question privacy budget is spent; retry after
-    ├── PayloadTooLarge (413)         too many items in one request
+    ├── PayloadTooLarge (413)         too many items, or too many bytes, in one request
     ├── StorageUnavailable (503)      the database cannot be reached or is locked; retry later
     ├── PendingIntegration (503)      the interaction is not yet in a signed checkpoint; retry
     ├── StorageError (500)            the database failed in a way retrying will not fix
@@ -388,9 +389,8 @@ class MissingDependency(ConfigError):
 
 
 class MalformedBody(InvalidInput):
-    """The request body is not well-formed JSON: send a JSON document (400)."""
+    """The body cannot be read as a request at all: not UTF-8, not JSON, or nested too deep."""
 
-    status = 400
     type = "malformed-body"
     title = "Malformed body"
 

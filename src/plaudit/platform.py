@@ -21,6 +21,7 @@ from plaudit.ledger.keystore import load_or_create_signer
 from plaudit.ledgerstore.integration import Integrator
 from plaudit.ledgerstore.service import LedgerService
 from plaudit.store import Database
+from plaudit.store.files import secure_data_dir
 from plaudit.store.leader import leadership_for
 
 if TYPE_CHECKING:
@@ -42,8 +43,9 @@ class Platform:
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
+        secure_data_dir(settings.data_path)  # before any file there is opened or created
         self.db = Database(settings)
-        self.accounts = AccountService(self.db)
+        self.accounts = AccountService(self.db, token_ttl_s=settings.token_ttl_s)
         self.videos = VideoService(self.db)
         # real-time rules: in-process sliding windows, one engine per process (rules.py)
         self.rules = RuleEngine(

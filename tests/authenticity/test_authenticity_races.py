@@ -29,6 +29,7 @@ from typing import Any
 import pytest
 from sqlalchemy import event, func, select
 from sqlalchemy.engine import Connection
+from tests.races import start_and_wait_blocked
 
 from plaudit.config import Settings
 from plaudit.interactions.service import NO_DEVICE, Hold, like_op, unlike_op
@@ -89,10 +90,11 @@ def test_two_appeals_reinstating_one_revocation_at_once_give_it_back_once(
         )
     )
 
+    waited: list[bool] = []  # did the second writer wait for our locks?
+
     def first_decision_now(_c: Any, _cur: Any, statement: str, *_: Any) -> None:
         if statement.lower().startswith("update revocations") and first.ident is None:
-            first.start()
-            first.join(timeout=1.0)  # done: it did not wait; alive: it waits for our locks
+            waited.append(start_and_wait_blocked(first, platform.db))
 
     event.listen(second.db.write_engine, "before_cursor_execute", first_decision_now)
     try:
@@ -101,6 +103,7 @@ def test_two_appeals_reinstating_one_revocation_at_once_give_it_back_once(
         event.remove(second.db.write_engine, "before_cursor_execute", first_decision_now)
         second.db.close()
     first.join()
+    assert waited == [True], "the forced interleaving did not happen"
 
     assert sorted(decided) == [0, 1]  # both appeals decided; the like given back once
     assert platform.videos.get(video).revoked == 0
@@ -167,10 +170,11 @@ def test_a_like_unliked_while_a_verdict_revokes_it_is_never_counted_revoked(
         target=lambda: platform.db.write(unlike_op(fan, video, "app", utcnow()))
     )
 
+    waited: list[bool] = []  # did the second writer wait for our locks?
+
     def fan_unlikes_now(_c: Any, _cur: Any, statement: str, *_: Any) -> None:
         if statement.lower().startswith("insert into verdicts") and not unliker.ident:
-            unliker.start()
-            unliker.join(timeout=1.0)  # done: it did not wait; alive: it waits for our locks
+            waited.append(start_and_wait_blocked(unliker, platform.db))
 
     def op(conn: Connection) -> int:
         targets = authenticity_sql.still_revocable(conn, [like.id])
@@ -186,6 +190,7 @@ def test_a_like_unliked_while_a_verdict_revokes_it_is_never_counted_revoked(
         event.remove(scanner.db.write_engine, "before_cursor_execute", fan_unlikes_now)
         scanner.db.close()
     unliker.join()
+    assert waited == [True], "the forced interleaving did not happen"
 
     after = platform.videos.get(video)
     assert (after.likes, after.revoked, after.authentic) == (0, 0, 0)
@@ -204,10 +209,11 @@ def test_a_like_unliked_while_its_appeal_is_reinstating_it_leaves_revoked_once(
         target=lambda: platform.db.write(unlike_op(fan, video, "app", utcnow()))
     )
 
+    waited: list[bool] = []  # did the second writer wait for our locks?
+
     def fan_unlikes_now(_c: Any, _cur: Any, statement: str, *_: Any) -> None:
         if statement.lower().startswith("update revocations") and unliker.ident is None:
-            unliker.start()
-            unliker.join(timeout=1.0)  # done: it did not wait; alive: it waits for our locks
+            waited.append(start_and_wait_blocked(unliker, platform.db))
 
     event.listen(decider.db.write_engine, "before_cursor_execute", fan_unlikes_now)
     try:
@@ -216,6 +222,7 @@ def test_a_like_unliked_while_its_appeal_is_reinstating_it_leaves_revoked_once(
         event.remove(decider.db.write_engine, "before_cursor_execute", fan_unlikes_now)
         decider.db.close()
     unliker.join()
+    assert waited == [True], "the forced interleaving did not happen"
 
     after = platform.videos.get(video)
     assert (after.likes, after.revoked, after.authentic) == (0, 0, 0)

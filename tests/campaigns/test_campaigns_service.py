@@ -14,6 +14,7 @@ from plaudit.errors import (
     CouponNotFound,
     Forbidden,
     NotEligible,
+    OrganisationNotFound,
 )
 from tests.campaigns.conftest import World
 
@@ -106,7 +107,7 @@ def test_other_organisations_cannot_see_or_redeem(world: World) -> None:
     service.create_organisation(rival.id, "Rival")
     with pytest.raises(CampaignNotFound):
         service.report(rival.id, campaign.id)
-    with pytest.raises(Forbidden):
+    with pytest.raises(OrganisationNotFound, match="does not exist"):  # as a missing one
         service.campaigns_of(rival.id, world.organisation.id)
     analyst, _ = world.platform.accounts.create("acme_analyst", "brand")
     service.set_member(world.brand, world.organisation.id, analyst.id, "analyst")

@@ -11,6 +11,7 @@ from plaudit.errors import (
     AlreadyCheckedIn,
     BudgetExhausted,
     CampaignNotActive,
+    CampaignNotFound,
     InvalidInput,
     LikedBeforeCampaign,
     NotEligible,
@@ -170,5 +171,5 @@ def test_a_report_before_any_persona_refresh_has_no_eligible_count(world: World)
         None,
         None,
     )
-    with pytest.raises(NotOptedIn):
+    with pytest.raises(CampaignNotFound, match="does not exist"):  # not opted in: as missing
         world.platform.campaigns.progress(world.fan(), campaign.id)

@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 from sqlalchemy import event, func, select
 from tests.fund.world import END, START, World
+from tests.races import start_and_wait_blocked
 
 from plaudit.errors import Conflict
 from plaudit.fund import Rule
@@ -38,10 +39,11 @@ def test_concurrent_overlapping_periods_are_not_both_created(world: World) -> No
 
     other = threading.Thread(target=create_other)
 
+    waited: list[bool] = []  # did the second writer wait for our locks?
+
     def other_operator_now(_c: Any, _cur: Any, statement: str, *_: Any) -> None:
         if statement.lower().startswith("insert into fund_periods") and other.ident is None:
-            other.start()
-            other.join(timeout=1.0)  # done: it did not wait; alive: it waits for our lock
+            waited.append(start_and_wait_blocked(other, platform.db))
 
     first = Platform(platform.settings)
     event.listen(first.db.write_engine, "before_cursor_execute", other_operator_now)
@@ -51,6 +53,7 @@ def test_concurrent_overlapping_periods_are_not_both_created(world: World) -> No
         event.remove(first.db.write_engine, "before_cursor_execute", other_operator_now)
         first.db.close()
     other.join()
+    assert waited == [True], "the forced interleaving did not happen"
 
     assert outcomes == ["conflict"]
     with platform.db.read() as conn:

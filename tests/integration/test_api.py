@@ -105,7 +105,7 @@ def test_bad_input_gets_precise_problems_and_writes_nothing(api: Api) -> None:
         content=b"{not json",
         headers={**fan, "content-type": "application/json"},
     )
-    assert_problem(broken_json, 422, "invalid-input")
+    assert_problem(broken_json, 422, "malformed-body")
     missing_video = api.client.post("/v1/videos/999999/likes", headers=fan)
     assert assert_problem(missing_video, 404, "video-not-found")["video_id"] == 999999
     not_an_id = api.client.get("/v1/videos/abc")

@@ -40,8 +40,8 @@ def test_a_revoke_entry_round_trips_with_the_likes_own_commitment() -> None:
         None,
     )
     assert decode_entry(_entry(Kind.REINSTATE, 42, A, "verdict:3")).kind == Kind.REINSTATE
-    with pytest.raises(EntryFormatError, match="kind 9 is unknown"):
-        decode_entry(bytes([1, 9]) + data[2:])
+    with pytest.raises(EntryFormatError, match="kind 10 is unknown"):  # 9: quarantined
+        decode_entry(bytes([1, 10]) + data[2:])
 
 
 def test_the_tally_counts_revoked_likes_until_reinstated_or_unliked() -> None:

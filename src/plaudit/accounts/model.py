@@ -103,3 +103,14 @@ def validate_profile(values: dict[str, Any], this_year: int) -> dict[str, Any]:
     _check_choice("city_tier", values.get("city_tier"), CITY_TIERS)
     _check_choice("spending_band", values.get("spending_band"), SPENDING_BANDS)
     return values
+
+
+@dataclass(frozen=True)
+class Token:
+    """A bearer token as its owner may see it: never the token itself, only when it was
+    issued, revoked and (with `token_ttl_s`) expires."""
+
+    id: int
+    created_at: datetime
+    revoked_at: datetime | None
+    expires_at: datetime | None

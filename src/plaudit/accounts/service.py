@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy.engine import Connection, Row
@@ -10,12 +11,19 @@ from plaudit.accounts.model import (
     PROFILE_FIELDS,
     Account,
     Profile,
+    Token,
     validate_handle,
     validate_kind,
     validate_profile,
 )
 from plaudit.accounts.tokens import TOKEN_PREFIX, TokenCache, hash_token, new_token
-from plaudit.errors import AccountNotFound, HandleTaken, InvalidInput, NotAuthenticated
+from plaudit.errors import (
+    AccountNotFound,
+    HandleTaken,
+    InvalidInput,
+    NotAuthenticated,
+    NotFound,
+)
 from plaudit.store import Database, utcnow
 from plaudit.store import catalog as sql
 
@@ -41,9 +49,12 @@ def _account(row: Row[Any]) -> Account:
 class AccountService:
     """Use cases of accounts; each public method is one transaction."""
 
-    def __init__(self, db: Database, token_cache_s: float = 30.0) -> None:
+    def __init__(self, db: Database, token_cache_s: float = 30.0, token_ttl_s: float = 0.0) -> None:
         self._db = db
-        self._token_cache = TokenCache(token_cache_s)
+        self._token_ttl = timedelta(seconds=token_ttl_s) if token_ttl_s > 0 else None
+        # an expiring token must not outlive its expiry in the cache either
+        cache_s = min(token_cache_s, token_ttl_s) if token_ttl_s > 0 else token_cache_s
+        self._token_cache = TokenCache(cache_s)
 
     def create(self, handle: str, kind: str = "fan", display_name: str = "") -> tuple[Account, str]:
         """Create an account and its first token; the token is returned only this once."""
@@ -91,10 +102,75 @@ class AccountService:
             return cached
         with self._db.read() as conn:
             account_id = sql.account_for_token(conn, token_hash)
+            issued = None
+            if account_id is not None and self._token_ttl is not None:
+                issued = sql.token_created_at(conn, token_hash)
         if account_id is None:
             raise NotAuthenticated("the bearer token is not valid or was revoked")
+        if (
+            issued is not None
+            and self._token_ttl is not None
+            and utcnow() >= issued + self._token_ttl
+        ):
+            raise NotAuthenticated(
+                "the bearer token has expired; get a new one with "
+                "`plaudit accounts token ID` (tokens live `token_ttl_s` seconds)"
+            )
         self._token_cache.put(token_hash, account_id)
         return account_id
+
+    def _expires(self, created_at: datetime) -> datetime | None:
+        return None if self._token_ttl is None else created_at + self._token_ttl
+
+    def tokens(self, account_id: int) -> list[Token]:
+        """The account's tokens, oldest first (ids and times, never the secrets)."""
+        with self._db.read() as conn:
+            rows = sql.list_tokens(conn, account_id)
+        return [Token(r.id, r.created_at, r.revoked_at, self._expires(r.created_at)) for r in rows]
+
+    def revoke_token(self, account_id: int, token_id: int | None = None) -> int:
+        """Revoke one of the account's tokens (`token_id`) or all of them (None).
+
+        Another account's token id answers exactly as a missing one. Returns how many were
+        revoked; in this process the revocation is immediate, in others within the token
+        cache's lifetime (30 s).
+        """
+
+        def revoke(conn: Connection) -> int:
+            if sql.get_account(conn, account_id) is None:
+                raise AccountNotFound(f"account {account_id} does not exist")
+            if token_id is not None and token_id not in {
+                r.id for r in sql.list_tokens(conn, account_id) if r.revoked_at is None
+            }:
+                raise NotFound(f"no active token {token_id} of yours; list them first")
+            return sql.revoke_tokens(conn, account_id, utcnow(), token_id)
+
+        count = self._db.write(revoke)
+        self._token_cache.forget(account_id)
+        return count
+
+    def erase(self, account_id: int, confirm: str) -> None:
+        """Erase the person behind the account (profile, tokens, ledger secret, handle).
+
+        `confirm` must be the account's handle: erasure cannot be undone. Counts, the
+        ledger and its proofs stay as they are; the account's entries can no longer be
+        linked to it (docs/security.md, "Deleting an account").
+        """
+
+        def erase(conn: Connection) -> None:
+            row = sql.get_account(conn, account_id)
+            if row is None:
+                raise AccountNotFound(f"account {account_id} does not exist")
+            if confirm != row.handle:
+                raise InvalidInput(
+                    "deleting an account cannot be undone: confirm with the account's handle "
+                    f"(confirm={row.handle})",
+                    field="confirm",
+                )
+            sql.erase_account(conn, account_id, utcnow())
+
+        self._db.write(erase)
+        self._token_cache.forget(account_id)
 
     def get(self, account_id: int) -> Account:
         with self._db.read() as conn:

@@ -39,6 +39,11 @@ class TokenCache:
             return None
         return entry[0]
 
+    def forget(self, account_id: int) -> None:
+        """Drop the account's cached tokens: a revocation in this process is immediate."""
+        for key in [k for k, (owner, _) in self._entries.items() if owner == account_id]:
+            self._entries.pop(key, None)
+
     def put(self, token_hash: bytes, account_id: int) -> None:
         if len(self._entries) >= self._max_entries:
             self._entries.clear()  # simple and bounded; the next requests refill it

@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from plaudit import __version__
+from plaudit.api.guard import RequestGuard
 from plaudit.api.idempotency import IdempotencyMiddleware
 from plaudit.api.openapi import install_openapi
 from plaudit.api.problems import install_problem_handlers
@@ -83,4 +84,5 @@ def create_app(settings: Settings, platform: Platform | None = None) -> FastAPI:
     app.add_middleware(IdempotencyMiddleware)
     app.add_middleware(RateLimitMiddleware, settings=platform.settings)
     install_openapi(app)
+    app.add_middleware(RequestGuard, max_body_bytes=settings.max_body_bytes)
     return app

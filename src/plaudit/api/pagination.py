@@ -6,6 +6,7 @@ import base64
 import binascii
 
 from plaudit.errors import InvalidInput
+from plaudit.store.types import MAX_ID
 
 __all__ = ["decode_cursor", "encode_cursor"]
 
@@ -24,7 +25,10 @@ def decode_cursor(cursor: str | None) -> int | None:
         text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
         if not text.startswith(_PREFIX):
             raise ValueError
-        return int(text[len(_PREFIX) :])
+        value = int(text[len(_PREFIX) :])
+        if not 0 <= value <= MAX_ID:  # a forged cursor must not reach SQL
+            raise ValueError
+        return value
     except (ValueError, binascii.Error, UnicodeDecodeError):
         raise InvalidInput(
             "cursor is not valid: pass the next_cursor of a previous page unchanged",

@@ -18,6 +18,7 @@ from starlette.exceptions import HTTPException
 from plaudit.errors import (
     PROBLEM_BASE,
     InvalidInput,
+    MalformedBody,
     PendingIntegration,
     PlauditError,
     StorageUnavailable,
@@ -58,16 +59,25 @@ def _field(loc: tuple[Any, ...]) -> str:
     return ".".join(str(part) for part in loc)
 
 
+MAX_ECHOED_ERRORS = 20
+"""A 422 lists at most this many invalid fields (a body of a million bad keys must not come
+back as a response of a million errors); `error_count` gives the total."""
+
+
 def _validation_problem(request: Request, exc: RequestValidationError) -> JSONResponse:
-    errors = [{"field": _field(e["loc"]), "message": e["msg"]} for e in exc.errors()]
+    found = exc.errors()
+    errors = [{"field": _field(e["loc"]), "message": e["msg"]} for e in found[:MAX_ECHOED_ERRORS]]
     first = errors[0] if errors else {"field": "body", "message": "invalid request"}
     summary = f"{first['field']}: {first['message']}"
-    if len(errors) > 1:
-        summary += f" (and {len(errors) - 1} more)"
-    return problem_response(InvalidInput(summary, errors=errors), request)
+    if len(found) > 1:
+        summary += f" (and {len(found) - 1} more)"
+    return problem_response(InvalidInput(summary, errors=errors, error_count=len(found)), request)
 
 
 def _http_problem(request: Request, exc: HTTPException) -> JSONResponse:
+    if exc.status_code == 400:  # FastAPI could not parse the body: the one documented type
+        error = MalformedBody(f"the body cannot be read: {exc.detail}", field="body")
+        return problem_response(error, request)
     slug = _HTTP_TYPES.get(exc.status_code, "http-error")
     body = {
         "type": PROBLEM_BASE + slug,

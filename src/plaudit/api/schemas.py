@@ -2,16 +2,28 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidatorFunctionWrapHandler,
+    WrapValidator,
+    field_validator,
+)
+
+from plaudit.store.types import MAX_ID
 
 __all__ = [
     "AccountCreate",
     "AccountCreated",
     "AccountOut",
     "BulkItemIn",
+    "BulkItemInvalid",
     "BulkRequest",
     "BulkResponse",
     "BulkResultOut",
@@ -186,8 +198,10 @@ class ProfilePatch(_Strict):
 
 class BulkItemIn(_Strict):
     kind: Literal["like", "unlike", "comment", "follow", "unfollow", "share"]
-    account_id: int = Field(..., ge=1)
-    target_id: int = Field(..., ge=1, description="Video id; creator account id for follows.")
+    account_id: int = Field(..., ge=1, le=MAX_ID)
+    target_id: int = Field(
+        ..., ge=1, le=MAX_ID, description="Video id; creator account id for follows."
+    )
     at: datetime = Field(..., description="When it happened, ISO 8601 with a time zone.")
     source: str = "app"
     device_id: str | None = Field(None, max_length=128)
@@ -197,8 +211,27 @@ class BulkItemIn(_Strict):
     channel: str | None = None
 
 
+@dataclass(frozen=True)
+class BulkItemInvalid:
+    """A bulk item that failed validation: it becomes that item's error, never the batch's."""
+
+    detail: str
+
+
+def _item_or_invalid(value: Any, handler: ValidatorFunctionWrapHandler) -> Any:
+    try:
+        return handler(value)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(part) for part in first["loc"]) or "item"
+        more = f" (and {exc.error_count() - 1} more)" if exc.error_count() > 1 else ""
+        return BulkItemInvalid(f"{where}: {first['msg']}{more}")
+
+
 class BulkRequest(_Strict):
-    items: list[BulkItemIn] = Field(..., min_length=1)
+    items: list[Annotated[BulkItemIn, WrapValidator(_item_or_invalid)]] = Field(
+        ..., min_length=1, description="Each item is validated alone: a bad one is its error."
+    )
 
 
 class BulkError(BaseModel):

@@ -481,6 +481,8 @@ def _keep_rows(
     per_row, per_col = _edges_into(graph, alive, rows_mask, cols_mask)
     outside_t = graph.col_degree[cols_mask].sum() - per_col[cols_mask].sum()
     rest = graph.total - per_col[cols_mask].sum()
+    if rest <= 0:  # the candidate holds every edge: no background to compare with, no evidence
+        return np.zeros(per_row.shape, dtype=np.float64), np.zeros(per_row.shape, dtype=bool)
     row_scores = poisson_scores(per_row, graph.row_degree * outside_t / rest)
     return row_scores, (row_scores >= settings.account_score) & (per_row >= settings.min_edges)
 
@@ -496,6 +498,8 @@ def _keep_cols(
     inside = per_row[rows_mask].sum()
     rest = graph.total - inside
     outside_s = graph.row_degree[rows_mask].sum() - inside
+    if rest <= 0:  # as in _keep_rows: a block of every edge is no evidence
+        return np.zeros(per_col.shape, dtype=bool)
     col_scores = poisson_scores(per_col, graph.col_degree * outside_s / rest)
     return cols_mask & (col_scores >= settings.item_score) & (per_col >= settings.min_edges)
 

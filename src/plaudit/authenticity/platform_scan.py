@@ -28,6 +28,7 @@ from sqlalchemy.engine import Connection
 from plaudit.authenticity.batch import ScanSettings, scan
 from plaudit.authenticity.table import Interactions, from_arrays
 from plaudit.authenticity.verdicts import Verdict
+from plaudit.interactions.model import is_public_prefix
 from plaudit.store import Database, utcnow
 from plaudit.store import authenticity as sql
 
@@ -90,8 +91,13 @@ def load_likes(db: Database) -> PlatformLikes:
         video,
         np.array(columns[3], dtype=np.int64),
         device=np.array([-1 if d is None else d for d in columns[4]], dtype=np.int64),
+        # only public prefixes group accounts: a loopback or private prefix is where a
+        # reverse proxy or an office NAT sits, not a farm's network (issue 17)
         ip=np.array(
-            [-1 if p is None else ip_codes.setdefault(p, len(ip_codes)) for p in columns[5]],
+            [
+                ip_codes.setdefault(p, len(ip_codes)) if p and is_public_prefix(p) else -1
+                for p in columns[5]
+            ],
             dtype=np.int64,
         ),
         creator_of_video=creator,

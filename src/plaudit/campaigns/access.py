@@ -22,11 +22,12 @@ def require_role(
     conn: Connection, organisation_id: int, account_id: int, roles: tuple[str, ...]
 ) -> str:
     """The caller's role when it is one of `roles`; 404 / 403 problems otherwise."""
+    missing = OrganisationNotFound(f"organisation {organisation_id} does not exist")
     if sql.get_organisation(conn, organisation_id) is None:
-        raise OrganisationNotFound(f"organisation {organisation_id} does not exist")
+        raise missing
     role = sql.role_of(conn, organisation_id, account_id)
-    if role is None:
-        raise Forbidden(f"this account is not a member of organisation {organisation_id}")
+    if role is None:  # exactly as a missing one: ids cannot be probed (issue 17)
+        raise missing
     if role not in roles:
         raise Forbidden(
             f"this needs the role {' or '.join(roles)} in organisation {organisation_id}; "

@@ -33,6 +33,7 @@ from plaudit.campaigns.settle import release_op
 from plaudit.campaigns.streak import StreakState, current_streak, local_day
 from plaudit.errors import (
     AccountNotFound,
+    CampaignNotFound,
     Conflict,
     CouponAlreadyRedeemed,
     CouponAlreadyShown,
@@ -41,7 +42,6 @@ from plaudit.errors import (
     InvalidInput,
     NotEligible,
     NotFound,
-    NotOptedIn,
     PersonaIndexMissing,
     VideoNotFound,
 )
@@ -325,11 +325,9 @@ class CampaignService:
         with self._db.read() as conn:
             campaign = load_campaign(conn, campaign_id)
             joined = sql.get_participation(conn, campaign_id, account_id)
-            if joined is None:
-                raise NotOptedIn(
-                    f"this account has not opted in to campaign {campaign_id}; "
-                    f"POST /v1/campaigns/{campaign_id}/participants",
-                    campaign_id=campaign_id,
+            if joined is None:  # exactly as a missing campaign: nothing to enumerate (issue 17)
+                raise CampaignNotFound(
+                    f"campaign {campaign_id} does not exist", campaign_id=campaign_id
                 )
             completions = sql.completions_of(conn, campaign_id, account_id)
             rewards = [r for r in sql.rewards_of(conn, account_id) if r.campaign_id == campaign_id]
@@ -418,10 +416,9 @@ class CampaignService:
         """A donate campaign's public totals: charity, fen donated, authentic likes paid."""
         with self._db.read() as conn:
             campaign = load_campaign(conn, campaign_id)
-            if campaign.spec.task != "donate":
-                raise InvalidInput(
-                    f"campaign {campaign_id} is a {campaign.spec.task} campaign, not donate",
-                    field="campaign_id",
+            if campaign.spec.task != "donate":  # only donations are public: as if missing
+                raise CampaignNotFound(
+                    f"campaign {campaign_id} does not exist", campaign_id=campaign_id
                 )
             total, likes = sql.donation_totals(conn, campaign_id)
         return {

@@ -271,4 +271,42 @@ def _report_json(report: AuditReport, pending: int) -> dict[str, Any]:
         "videos": {str(k): vars(v) for k, v in sorted(report.videos.items())},
         "mismatches": [vars(m) | {"line": m.line()} for m in report.mismatches],
         "anomalies": report.anomalies,
+        "quarantined": report.quarantined,
     }
+
+
+@ledger.command("quarantine")
+@click.option("--json", "as_json", is_flag=True, help="Print the list as JSON.")
+@settings_options
+def quarantine_command(
+    as_json: bool, config_file: Path | None, data_dir: str | None, database_url: str | None
+) -> None:
+    """List the events the integrator could not encode (exit status 1 when there are any).
+
+    Each one holds its index in the log as a QUARANTINED placeholder entry, so later
+    interactions keep being integrated; the interaction itself is not in the log. See
+    "Quarantined events" in docs/ledger-format.md for what to do.
+    """
+    with open_platform(config_file, data_dir, database_url) as platform:
+        rows = platform.ledger.quarantined()
+    if as_json:
+        print_json(
+            [
+                {
+                    "seq": r.seq,
+                    "kind": r.kind,
+                    "ref_id": r.ref_id,
+                    "reason": r.reason,
+                    "quarantined_at": r.quarantined_at.isoformat(),
+                }
+                for r in rows
+            ]
+        )
+    else:
+        click.echo(f"{len(rows)} quarantined events")
+        for r in rows:
+            click.echo(
+                f"seq {r.seq}: {r.kind} {r.ref_id} at {r.quarantined_at.isoformat()}: {r.reason}"
+            )
+    if rows:
+        sys.exit(1)

@@ -66,6 +66,7 @@ def _serve_one(settings: Settings) -> None:
         port=settings.port,
         log_level=settings.log_level,
         access_log=settings.access_log,
+        proxy_headers=False,  # Plaudit resolves them itself, from `trusted_proxies` only
     )
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 from sqlalchemy.engine import Connection
 
@@ -31,11 +31,48 @@ from plaudit.interactions.bulk_model import KINDS, BulkItem, ItemResult
 from plaudit.interactions.model import validate_body, validate_channel, validate_source
 from plaudit.store import authenticity as holds_sql
 from plaudit.store.bulk import COMMENT_COLUMNS, FOLLOW_COLUMNS, LIKE_COLUMNS, SHARE_COLUMNS, BulkSQL
+from plaudit.store.types import MAX_ID
 from plaudit.store.writer import WriteFn
 
-__all__ = ["MAX_CLOCK_SKEW", "ingest", "ingest_op"]
+__all__ = ["DEFAULT_WINDOW", "MAX_CLOCK_SKEW", "TimeWindow", "ingest", "ingest_op"]
 
 MAX_CLOCK_SKEW = timedelta(minutes=5)
+
+
+class TimeWindow(NamedTuple):
+    """The times an interaction may carry: from `earliest` (the setting `platform_epoch`)
+    to now plus `skew` (`clock_skew_s`). The ledger's time field starts at 1970, so the
+    earliest is never before that (config.py checks it)."""
+
+    earliest: datetime = datetime(2000, 1, 1, tzinfo=UTC)
+    skew: timedelta = MAX_CLOCK_SKEW
+
+    def check(self, at: datetime, now: datetime, field: str = "at") -> datetime:
+        """`at` in UTC when it lies in the window; InvalidInput naming the window otherwise."""
+        if at.tzinfo is None:
+            raise InvalidInput(
+                f"{field} has no time zone; send ISO 8601 with Z or +08:00", field=field
+            )
+        utc: datetime | None
+        try:
+            utc = at.astimezone(UTC)
+        except OverflowError:  # 0001-01-01T00:00:00+14:00 is before year 1 in UTC
+            utc = datetime.max.replace(tzinfo=UTC) if at.year > 1 else None
+        latest = now + self.skew
+        window = (
+            f"accepted: {self.earliest.isoformat()} (the platform epoch) to now plus "
+            f"{self.skew.total_seconds():g} s of clock skew"
+        )
+        if utc is not None and utc > latest:
+            raise InvalidInput(f"{field} {at.isoformat()} is in the future; {window}", field=field)
+        if utc is None or utc < self.earliest:
+            raise InvalidInput(
+                f"{field} {at.isoformat()} is before the platform epoch; {window}", field=field
+            )
+        return utc
+
+
+DEFAULT_WINDOW = TimeWindow()
 _VIDEO_KINDS = frozenset({"like", "unlike", "comment", "share"})
 _FOLLOW_KINDS = frozenset({"follow", "unfollow"})
 _LIKE_KINDS = frozenset({"like", "unlike"})
@@ -61,14 +98,16 @@ class HoldLike(Protocol):
 _Decision = tuple[str, int, int]
 
 
-def _check(item: BulkItem, now: datetime) -> BulkItem:
+def _check(item: BulkItem, now: datetime, window: TimeWindow) -> BulkItem:
     """Validate one item's own fields (not yet against the database)."""
     if item.kind not in KINDS:
         raise InvalidInput(f"kind {item.kind!r} is not one of {', '.join(KINDS)}", field="kind")
-    if item.at.tzinfo is None:
-        raise InvalidInput("at has no time zone; send ISO 8601 with Z or +08:00", field="at")
-    if item.at - now > MAX_CLOCK_SKEW:
-        raise InvalidInput(f"at {item.at.isoformat()} is in the future", field="at")
+    for name, value in (("account_id", item.account_id), ("target_id", item.target_id)):
+        if not 1 <= value <= MAX_ID:
+            raise InvalidInput(f"{name} {value} is outside 1..{MAX_ID}", field=name)
+    at = window.check(item.at, now)
+    if at is not item.at:
+        item = item._replace(at=at)
     if item.source != "app":
         validate_source(item.source)
         if item.source.startswith(_CAMPAIGN_PREFIX):
@@ -86,9 +125,9 @@ def _check(item: BulkItem, now: datetime) -> BulkItem:
     return item
 
 
-def _checked(item: BulkItem, now: datetime) -> BulkItem | ItemResult:
+def _checked(item: BulkItem, now: datetime, window: TimeWindow) -> BulkItem | ItemResult:
     try:
-        return _check(item, now)
+        return _check(item, now, window)
     except PlauditError as exc:
         return ItemResult("error", error_type=exc.type, detail=exc.detail)
 
@@ -330,15 +369,19 @@ class _Applier:
 
 
 def ingest(
-    conn: Connection, items: Sequence[BulkItem], holds: Mapping[int, HoldLike] | None = None
+    conn: Connection,
+    items: Sequence[BulkItem],
+    holds: Mapping[int, HoldLike] | None = None,
+    window: TimeWindow = DEFAULT_WINDOW,
 ) -> list[ItemResult]:
     """Apply `items` in order inside the caller's transaction; one result per item.
 
     `holds` maps positions in `items` to the hold a real-time rule decided for that like;
-    a held like that is created gets status `created` and `held` True.
+    a held like that is created gets status `created` and `held` True. An item whose `at`
+    is outside `window` is refused alone.
     """
     now = datetime.now(UTC)
-    checked = [_checked(item, now) for item in items]
+    checked = [_checked(item, now, window) for item in items]
     db = BulkSQL(conn)
     try:
         valid = [c for c in checked if isinstance(c, BulkItem)]
@@ -360,7 +403,9 @@ def ingest(
 
 
 def ingest_op(
-    items: Sequence[BulkItem], holds: Mapping[int, HoldLike] | None = None
+    items: Sequence[BulkItem],
+    holds: Mapping[int, HoldLike] | None = None,
+    window: TimeWindow = DEFAULT_WINDOW,
 ) -> WriteFn[list[ItemResult]]:
     """`ingest` as a write function for the store's writer."""
-    return lambda conn: ingest(conn, items, holds)
+    return lambda conn: ingest(conn, items, holds, window)

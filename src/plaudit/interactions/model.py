@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from plaudit.errors import InvalidInput
+from plaudit.store.types import MAX_ID
 
 __all__ = [
     "BASE_SOURCES",
@@ -19,6 +20,7 @@ __all__ = [
     "Like",
     "Share",
     "ip_prefix",
+    "is_public_prefix",
     "validate_body",
     "validate_channel",
     "validate_source",
@@ -32,11 +34,13 @@ MAX_COMMENT_CHARS = 2000
 
 def validate_source(source: str) -> str:
     """`app`, `web`, `api`, `assistant` or `campaign:<id>`: the disclosed origin of an action."""
-    if source in BASE_SOURCES or _CAMPAIGN.fullmatch(source):
+    if source in BASE_SOURCES or (
+        _CAMPAIGN.fullmatch(source) and int(source.removeprefix("campaign:")) <= MAX_ID
+    ):
         return source
     raise InvalidInput(
         f"source {source!r} is not valid: use one of {', '.join(BASE_SOURCES)} or "
-        "campaign:<positive campaign id>",
+        f"campaign:<campaign id from 1 to {MAX_ID}>",
         field="source",
     )
 
@@ -56,6 +60,17 @@ def ip_prefix(address: str) -> str:
         ip = ip.ipv4_mapped  # an IPv4 client seen through a dual-stack listener
     bits = 24 if ip.version == 4 else 48
     return str(ipaddress.ip_network(f"{ip}/{bits}", strict=False))
+
+
+@functools.lru_cache(maxsize=65536)
+def is_public_prefix(prefix: str) -> bool:
+    """A prefix of the public internet: loopback, private (RFC 1918, ULA), link-local and
+    carrier-grade NAT prefixes are not, so many people behind one local proxy are never
+    counted as one shared network."""
+    try:
+        return ipaddress.ip_network(prefix, strict=False).is_global
+    except ValueError:
+        return False
 
 
 def validate_body(body: str) -> str:

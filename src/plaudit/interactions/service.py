@@ -28,7 +28,7 @@ from plaudit.errors import (
     PlauditError,
     VideoNotFound,
 )
-from plaudit.interactions.bulk import ingest_op
+from plaudit.interactions.bulk import DEFAULT_WINDOW, TimeWindow, ingest_op
 from plaudit.interactions.bulk_model import BulkItem, ItemResult
 from plaudit.interactions.model import (
     Comment,
@@ -550,22 +550,27 @@ class InteractionService:
     def unfollow_sync(self, follower_id: int, creator_id: int) -> Follow:
         return self._db.write(unfollow_op(follower_id, creator_id, utcnow()))
 
-    async def bulk(self, items: Sequence[BulkItem]) -> list[ItemResult]:
+    async def bulk(
+        self, items: Sequence[BulkItem], window: TimeWindow = DEFAULT_WINDOW
+    ) -> list[ItemResult]:
         """Ingest a batch in one transaction (see `plaudit.interactions.bulk`), a result per
         item in order; each like passes the real-time rules at its own time first, and a
-        refused like is that item's error result."""
+        refused like is that item's error result; items dated outside `window` are refused
+        one by one."""
         admitted, refused = self._screen(items)
         kept, holds = _kept_items(items, refused, admitted)
-        write = self._db.write_async(ingest_op(kept, holds))
+        write = self._db.write_async(ingest_op(kept, holds, window))
         results = await self._guarded(admitted.values(), write)
         return self._merged(items, refused, admitted, results)
 
-    def bulk_sync(self, items: Sequence[BulkItem]) -> list[ItemResult]:
+    def bulk_sync(
+        self, items: Sequence[BulkItem], window: TimeWindow = DEFAULT_WINDOW
+    ) -> list[ItemResult]:
         """`bulk` from a plain thread."""
         admitted, refused = self._screen(items)
         kept, holds = _kept_items(items, refused, admitted)
         with self._cancelled_on_error(admitted.values()):
-            results = self._db.write(ingest_op(kept, holds))
+            results = self._db.write(ingest_op(kept, holds, window))
         return self._merged(items, refused, admitted, results)
 
     def _screen(

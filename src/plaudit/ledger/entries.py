@@ -36,6 +36,9 @@ from plaudit.ledger.errors import LedgerError
 
 __all__ = [
     "ENTRY_VERSION",
+    "QUARANTINE_SOURCE_PREFIX",
+    "TIME_US_MAX",
+    "TIME_US_MIN",
     "Entry",
     "EntryFormatError",
     "Kind",
@@ -47,10 +50,17 @@ __all__ = [
     "device_commitment",
     "device_opening",
     "encode_entry",
+    "quarantine_entry",
 ]
 
 ENTRY_VERSION = 1
 _HEAD = struct.Struct(">BBQQ")
+TIME_US_MIN = 0
+"""The earliest time an entry can hold: 1970-01-01T00:00:00Z (the field is unsigned)."""
+TIME_US_MAX = 2**64 - 1
+"""The latest: the largest `uint64` (far beyond year 9999, the last a datetime can name)."""
+_U64_MAX = 2**64 - 1
+QUARANTINE_SOURCE_PREFIX = "quarantined:"
 
 
 class EntryFormatError(LedgerError):
@@ -70,6 +80,7 @@ class Kind(IntEnum):
     SHARE = 6
     REVOKE = 7  # a verdict took an active like out of the authentic count (an authenticity scan)
     REINSTATE = 8  # an appeal gave a revoked like back
+    QUARANTINED = 9  # an event the integrator could not encode holds its place (issue 17)
 
 
 _FOLLOW_KINDS = (Kind.FOLLOW, Kind.UNFOLLOW)
@@ -138,8 +149,34 @@ def _short_text(text: str, what: str) -> bytes:
     return bytes([len(data)]) + data
 
 
+def _check_range(entry: Entry) -> None:
+    """The header's explicit ranges: an entry outside them is refused, never wrapped."""
+    if not TIME_US_MIN <= entry.time_us <= TIME_US_MAX:
+        raise EntryFormatError(
+            f"time {entry.time_us} us is outside the entry's range {TIME_US_MIN}..{TIME_US_MAX} "
+            "(UTC microseconds since 1970-01-01, unsigned)"
+        )
+    if not 0 <= entry.target_id <= _U64_MAX:
+        raise EntryFormatError(f"target {entry.target_id} is outside 0..{_U64_MAX}")
+    if len(entry.account) != 32 or (entry.device is not None and len(entry.device) != 32):
+        raise EntryFormatError("account and device commitments are 32 bytes each")
+
+
+def quarantine_entry(time_us: int, kind_name: str) -> Entry:
+    """The placeholder that keeps a quarantined event's index (docs/ledger-format.md).
+
+    It names only the kind of the event it replaces, never who or what: target 0, an
+    all-zero account commitment, no device. Counting ignores it; the audit lists it.
+    """
+    return Entry(Kind.QUARANTINED, time_us, 0, QUARANTINE_SOURCE_PREFIX + kind_name, bytes(32))
+
+
 def encode_entry(entry: Entry) -> bytes:
-    """The canonical bytes of an entry (what the leaf hash commits to)."""
+    """The canonical bytes of an entry (what the leaf hash commits to).
+
+    Raises EntryFormatError for a time, target or text outside the format's ranges.
+    """
+    _check_range(entry)
     parts = [
         _HEAD.pack(ENTRY_VERSION, entry.kind, entry.time_us, entry.target_id),
         _short_text(entry.source, "source"),

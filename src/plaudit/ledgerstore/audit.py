@@ -26,7 +26,12 @@ from typing import Any, Protocol
 
 from plaudit.catalog import Video, VideoService
 from plaudit.errors import VideoNotFound
-from plaudit.ledger.entries import EntryFormatError, Kind, decode_entry
+from plaudit.ledger.entries import (
+    QUARANTINE_SOURCE_PREFIX,
+    EntryFormatError,
+    Kind,
+    decode_entry,
+)
 from plaudit.ledger.sources import HttpLog, LogSource, LogUnavailable, NotServed
 from plaudit.ledger.verify import LogSummary, ProgressHook, verify_log
 
@@ -81,6 +86,7 @@ class Tally:
     comments: dict[int, int] = field(default_factory=dict)
     shares: dict[int, int] = field(default_factory=dict)
     anomalies: list[str] = field(default_factory=list)
+    quarantined: list[str] = field(default_factory=list)
 
     def add(self, first: int, entries: list[bytes]) -> None:
         for offset, data in enumerate(entries):
@@ -92,7 +98,13 @@ class Tally:
 
     def _count(self, index: int, kind: Kind, target: int, account: bytes, source: str) -> None:
         key = (target, account)
-        if kind == Kind.LIKE:
+        if kind == Kind.QUARANTINED:  # holds the index of an event that could not be encoded
+            what = source.removeprefix(QUARANTINE_SOURCE_PREFIX)
+            self.quarantined.append(
+                f"entry {index}: a quarantined {what} (not counted; the operator lists it "
+                "with `plaudit ledger quarantine`)"
+            )
+        elif kind == Kind.LIKE:
             if key in self.active:
                 self.anomalies.append(
                     f"entry {index}: a second like of video {target} by the account with "
@@ -289,6 +301,7 @@ class AuditReport:
     videos: dict[int, VideoCounts]
     mismatches: list[Mismatch]
     anomalies: list[str]
+    quarantined: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -308,7 +321,10 @@ class AuditReport:
             f"({totals.authentic} authentic); "
             f"{len(self.mismatches)} mismatches, {len(self.anomalies)} anomalies"
         )
-        return [head, *(m.line() for m in self.mismatches), *self.anomalies]
+        if self.quarantined:
+            head += f", {len(self.quarantined)} quarantined entries"
+        lines = [head, *(m.line() for m in self.mismatches), *self.anomalies]
+        return lines + self.quarantined
 
 
 def _differences(
@@ -346,4 +362,4 @@ def audit(
         where = counts.where(video_id)
         if _differences(video_id, ours, published.get(video_id), where):
             mismatches += _differences(video_id, ours, counts.one(video_id), where)
-    return AuditReport(summary, videos, mismatches, tally.anomalies)
+    return AuditReport(summary, videos, mismatches, tally.anomalies, tally.quarantined)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import os
+import struct
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -23,6 +24,7 @@ from plaudit.errors import Conflict
 from plaudit.ledger.checkpoint import Checkpoint, sign_checkpoint
 from plaudit.ledger.entries import (
     Entry,
+    EntryFormatError,
     Kind,
     account_commitment,
     account_opening,
@@ -31,6 +33,7 @@ from plaudit.ledger.entries import (
     device_commitment,
     device_opening,
     encode_entry,
+    quarantine_entry,
 )
 from plaudit.ledger.keys import Ed25519Signer
 from plaudit.ledger.merkle import HASH_SIZE, NodeRun, TreeBuilder, leaf_hashes
@@ -44,7 +47,7 @@ from plaudit.ledger.tiles import (
 )
 from plaudit.store import Database, utcnow
 from plaudit.store.leader import Leadership
-from plaudit.store.ledger import LedgerSQL, time_us
+from plaudit.store.ledger import LedgerSQL, Quarantined, time_us
 
 __all__ = ["Integrator", "Sources", "build_entries"]
 
@@ -70,6 +73,7 @@ class Sources:
     devices: dict[int, tuple[str, str]]
     secrets: dict[int, bytes | None]
     new_secrets: list[tuple[int, bytes]] = field(default_factory=list)
+    quarantined: list[Quarantined] = field(default_factory=list)
 
     @classmethod
     def load(cls, sql: LedgerSQL, events: list[tuple[int, str, int]]) -> Sources:
@@ -131,9 +135,40 @@ def _entry(sources: Sources, seq: int, kind_name: str, ref: int) -> Entry:
     return Entry(kind, time_us(row[6]), target_id, row[3], account, device)
 
 
+# What a stored row can do to the encoder: a time before 1970 or past the format's range
+# (EntryFormatError), a text too long, a stored time that does not parse. These are properties
+# of the data, so retrying cannot help; anything else (the database) is retried.
+_UNENCODABLE = (EntryFormatError, ValueError, OverflowError, struct.error)
+
+
+def _encoded(sources: Sources, seq: int, kind: str, ref: int) -> bytes:
+    """The entry of one event, or its quarantine placeholder when it cannot be encoded.
+
+    The placeholder keeps the dense index (leaf i is event i), so every later event is still
+    integrated and every proof and verifier keeps working; the event is recorded for the
+    operator and logged as an error (docs/ledger-format.md, "Quarantined events").
+    """
+    try:
+        return encode_entry(_entry(sources, seq, kind, ref))
+    except _UNENCODABLE as exc:
+        reason = f"{type(exc).__name__}: {exc}"
+        log.error(
+            "LEDGER QUARANTINE: event %d (%s %d) cannot be encoded (%s); a placeholder holds "
+            "its place; see `plaudit ledger quarantine`",
+            seq,
+            kind,
+            ref,
+            reason,
+        )
+        now = utcnow()
+        sources.quarantined.append(Quarantined(seq, kind, ref, reason[:500], now))
+        return encode_entry(quarantine_entry(time_us(now), kind))
+
+
 def build_entries(sources: Sources) -> list[bytes]:
-    """The encoded entries of the loaded events, in sequence order."""
-    return [encode_entry(_entry(sources, seq, kind, ref)) for seq, kind, ref in sources.events]
+    """The encoded entries of the loaded events, in sequence order (quarantining any event
+    that cannot be encoded: `sources.quarantined` lists them)."""
+    return [_encoded(sources, seq, kind, ref) for seq, kind, ref in sources.events]
 
 
 class _Frontier:
@@ -269,6 +304,7 @@ class Integrator:
                 if sql.state()[0] != size:
                     raise Conflict("another integrator advanced the ledger; resuming from it")
                 sql.put_secrets(sources.new_secrets)
+                sql.put_quarantined(sources.quarantined)
                 sql.put_tiles(tiles)
                 sql.put_bundles(bundles)
                 sql.add_checkpoint(new_size, new_root, note, utcnow())

@@ -41,7 +41,7 @@ from plaudit.ledger.tiles import (
     tile_width,
 )
 from plaudit.store import Database, utcnow
-from plaudit.store.ledger import LedgerSQL
+from plaudit.store.ledger import LedgerSQL, Quarantined
 
 __all__ = ["Cosigned", "LedgerService", "Proof"]
 
@@ -128,6 +128,11 @@ class LedgerService:
                 return sql.event_count() - sql.state()[0]
             finally:
                 sql.close()
+
+    def quarantined(self) -> list[Quarantined]:
+        """Events the integrator could not encode (placeholders hold their indexes)."""
+        with self._db.read() as conn:
+            return LedgerSQL(conn).quarantined()
 
     def checkpoint(self, size: int | None = None) -> str:
         """The signed checkpoint (latest, or at `size`) with the witnesses' cosignatures."""

@@ -16,10 +16,12 @@ from plaudit.store.tables import (
     account_secrets,
     account_tokens,
     accounts,
+    comments,
     creator_counters,
     likes,
     profiles,
     revocations,
+    shares,
     video_counters,
     videos,
 )
@@ -28,13 +30,17 @@ __all__ = [
     "account_by_handle",
     "account_for_token",
     "count_accounts",
+    "erase_account",
     "get_account",
     "get_profile",
     "get_video",
     "insert_account",
     "insert_token",
     "insert_video",
+    "list_tokens",
     "list_videos",
+    "revoke_tokens",
+    "token_created_at",
     "upsert_profile",
 ]
 
@@ -163,3 +169,70 @@ def list_videos(
     if creator_id is not None:
         stmt = stmt.where(videos.c.creator_id == creator_id)
     return conn.execute(stmt.order_by(videos.c.id).limit(limit)).all()
+
+
+# ---- tokens and erasure (issue 17) ----------------------------------------------------------
+
+
+def list_tokens(conn: Connection, account_id: int) -> list[Row[Any]]:
+    """An account's tokens (id, created_at, revoked_at), oldest first; never their hashes."""
+    stmt = select(account_tokens.c.id, account_tokens.c.created_at, account_tokens.c.revoked_at)
+    return list(conn.execute(stmt.where(account_tokens.c.account_id == account_id).order_by("id")))
+
+
+def revoke_tokens(
+    conn: Connection, account_id: int, at: datetime, token_id: int | None = None
+) -> int:
+    """Revoke one token of the account (or all of them); returns how many were revoked."""
+    where = and_(account_tokens.c.account_id == account_id, account_tokens.c.revoked_at.is_(None))
+    if token_id is not None:
+        where = and_(where, account_tokens.c.id == token_id)
+    return int(conn.execute(update(account_tokens).where(where).values(revoked_at=at)).rowcount)
+
+
+def token_created_at(conn: Connection, token_hash: bytes) -> datetime | None:
+    """When a valid (unrevoked) token was issued, for the expiry check."""
+    stmt = select(account_tokens.c.created_at).where(
+        and_(account_tokens.c.token_hash == token_hash, account_tokens.c.revoked_at.is_(None))
+    )
+    found: datetime | None = conn.execute(stmt).scalar()
+    return found
+
+
+def erase_account(conn: Connection, account_id: int, at: datetime) -> None:
+    """Erase the person behind an account, keeping what counts and the log depend on.
+
+    The profile is emptied with consent withdrawn (the persona refresh drops the account
+    from every bitmap), every token is revoked, the handle and name are replaced, IP
+    prefixes and device links of its interactions are cleared, and the ledger secret is
+    destroyed (crypto-shredding: its commitments can no longer be opened or linked).
+    """
+    conn.execute(
+        update(accounts)
+        .where(accounts.c.id == account_id)
+        .values(handle=f"deleted-{account_id}", display_name="")
+    )
+    empty = {
+        "birth_year": None,
+        "gender": None,
+        "province": None,
+        "city": None,
+        "city_tier": None,
+        "spending_band": None,
+        "consent_personalisation": False,
+        "consent_targeting": False,
+        "updated_at": at,
+    }
+    upsert_profile(conn, account_id, empty)
+    revoke_tokens(conn, account_id, at)
+    for table in (likes, comments, shares):
+        conn.execute(
+            update(table)
+            .where(table.c.account_id == account_id)
+            .values(ip_prefix=None, device_id=None)
+        )
+    conn.execute(
+        update(account_secrets)
+        .where(account_secrets.c.account_id == account_id)
+        .values(secret=None, shredded_at=at)
+    )

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import and_, insert, select, update
 
@@ -16,11 +16,13 @@ from plaudit.store.bulk import BulkSQL
 from plaudit.store.tables import (
     ledger_checkpoints,
     ledger_cosignatures,
+    ledger_quarantine,
     ledger_state,
 )
 
 __all__ = [
     "LedgerSQL",
+    "Quarantined",
     "time_us",
 ]
 
@@ -35,6 +37,16 @@ def time_us(value: Any) -> int:
         value = value.replace(tzinfo=UTC)
     delta: timedelta = value - _EPOCH
     return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
+
+
+class Quarantined(NamedTuple):
+    """An event the integrator could not encode; a placeholder entry holds its index."""
+
+    seq: int
+    kind: str
+    ref_id: int
+    reason: str
+    quarantined_at: datetime
 
 
 _SOURCES = {
@@ -161,3 +173,18 @@ class LedgerSQL(BulkSQL):
 
     def put_secrets(self, secrets: Sequence[tuple[int, bytes]]) -> None:
         self.insert("account_secrets", ("account_id", "secret"), secrets)
+
+    def put_quarantined(self, rows: Sequence[Quarantined]) -> None:
+        if rows:
+            self._conn.execute(insert(ledger_quarantine), [row._asdict() for row in rows])
+
+    def quarantined(self) -> list[Quarantined]:
+        """Every quarantined event, oldest first (`plaudit ledger quarantine`)."""
+        stmt = select(
+            ledger_quarantine.c.seq,
+            ledger_quarantine.c.kind,
+            ledger_quarantine.c.ref_id,
+            ledger_quarantine.c.reason,
+            ledger_quarantine.c.quarantined_at,
+        ).order_by(ledger_quarantine.c.seq)
+        return [Quarantined(*row) for row in self._conn.execute(stmt)]

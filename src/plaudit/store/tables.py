@@ -54,6 +54,7 @@ __all__ = [
     "ledger_bundles",
     "ledger_checkpoints",
     "ledger_cosignatures",
+    "ledger_quarantine",
     "ledger_state",
     "ledger_tiles",
     "likes",
@@ -762,4 +763,16 @@ privacy_spends = Table(
     Column("cost_micro", BigInteger, nullable=False),
     Column("spent_at", UTCDateTime(), nullable=False),
     Index("ix_privacy_spends_principal_at", "principal", "spent_at"),
+)
+
+# Events the ledger integrator could not encode (issue 17): a placeholder entry of kind
+# QUARANTINED holds each one's index; this is the operator's list (`plaudit ledger quarantine`).
+ledger_quarantine = Table(
+    "ledger_quarantine",
+    metadata,
+    Column("seq", BigInteger, primary_key=True, autoincrement=False),
+    Column("kind", String(16), nullable=False),
+    Column("ref_id", BigInteger, nullable=False),
+    Column("reason", String(500), nullable=False),
+    Column("quarantined_at", UTCDateTime(), nullable=False),
 )

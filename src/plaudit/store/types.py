@@ -9,7 +9,11 @@ from sqlalchemy import DateTime
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
 
-__all__ = ["UTCDateTime", "utcnow"]
+__all__ = ["MAX_ID", "UTCDateTime", "utcnow"]
+
+MAX_ID = 2**63 - 1
+"""The largest id the store holds (a signed 64-bit BIGINT on PostgreSQL and SQLite): every id
+from outside is checked against it before it reaches SQL (docs/security.md)."""
 
 
 def utcnow() -> datetime:

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, status
+from datetime import datetime
+
+from fastapi import APIRouter, Query, Response, status
+from pydantic import BaseModel
 
 from plaudit.accounts import Account, Profile
+from plaudit.accounts.erasure import erase_account
 from plaudit.api.deps import CurrentAccount, PlatformDep
 from plaudit.api.schemas import AccountCreate, AccountCreated, AccountOut, ProfileOut, ProfilePatch
 
@@ -60,3 +64,50 @@ def update_profile(
 ) -> ProfileOut:
     values = body.model_dump(exclude_unset=True)
     return profile_out(platform.accounts.update_profile(account_id, values))
+
+
+class TokenOut(BaseModel):
+    id: int
+    created_at: datetime
+    revoked_at: datetime | None
+    expires_at: datetime | None
+
+
+@router.get("/me/tokens", response_model=list[TokenOut], summary="Your bearer tokens (never shown)")
+def my_tokens(account_id: CurrentAccount, platform: PlatformDep) -> list[TokenOut]:
+    return [TokenOut(**vars(token)) for token in platform.accounts.tokens(account_id)]
+
+
+@router.delete(
+    "/me/tokens/{token_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    summary="Revoke one of your tokens (another account's id is a 404, as a missing one)",
+)
+def revoke_token(token_id: int, account_id: CurrentAccount, platform: PlatformDep) -> Response:
+    platform.accounts.revoke_token(account_id, token_id)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.delete(
+    "/me/tokens",
+    status_code=status.HTTP_204_NO_CONTENT,
+    summary="Revoke every token of yours, the one of this request included",
+)
+def revoke_all_tokens(account_id: CurrentAccount, platform: PlatformDep) -> Response:
+    platform.accounts.revoke_token(account_id)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.delete(
+    "/me",
+    status_code=status.HTTP_204_NO_CONTENT,
+    summary="Delete your account: profile, tokens and ledger secret (confirm=<your handle>)",
+)
+def delete_me(
+    account_id: CurrentAccount,
+    platform: PlatformDep,
+    confirm: str = Query(..., description="Your handle, to confirm: deletion cannot be undone."),
+) -> Response:
+    settings = platform.settings
+    erase_account(platform.accounts, platform.db, settings.data_path, account_id, confirm)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from typing import cast
 
 from fastapi import APIRouter
 
 from plaudit.api.deps import CurrentAccount, PlatformDep
+from plaudit.api.guard import check_text
 from plaudit.api.schemas import (
     BulkError,
     BulkItemIn,
+    BulkItemInvalid,
     BulkRequest,
     BulkResponse,
     BulkResultOut,
@@ -17,22 +20,35 @@ from plaudit.api.schemas import (
 )
 from plaudit.errors import Forbidden, InvalidInput, PayloadTooLarge
 from plaudit.interactions import BulkItem, ItemResult, ip_prefix
+from plaudit.interactions.bulk import TimeWindow
 
 __all__ = ["router"]
 
 router = APIRouter(prefix="/v1", tags=["bulk"])
 
 
-def _item(given: BulkItemIn) -> BulkItem | ItemResult:
+_TEXTS = ("source", "device_id", "user_agent", "ip", "body", "channel")
+
+
+def _item(
+    given: BulkItemIn | BulkItemInvalid, window: TimeWindow, now: datetime
+) -> BulkItem | ItemResult:
+    if isinstance(given, BulkItemInvalid):
+        return ItemResult("error", error_type=InvalidInput.type, detail=given.detail)
     try:
+        for name in _TEXTS:
+            value = getattr(given, name)
+            if value is not None:
+                check_text(value, name)
         prefix = ip_prefix(given.ip) if given.ip else None
+        at = window.check(given.at, now)  # before the real-time rules read it
     except InvalidInput as exc:
         return ItemResult("error", error_type=exc.type, detail=exc.detail)
     return BulkItem(
         given.kind,
         given.account_id,
         given.target_id,
-        given.at,
+        at,
         given.source,
         given.device_id,
         given.user_agent,
@@ -75,8 +91,12 @@ async def bulk_ingest(
         raise PayloadTooLarge(
             f"{len(body.items)} items in one request; the most is {limit}", max_items=limit
         )
-    prepared = [_item(item) for item in body.items]
-    results = await platform.interactions.bulk([p for p in prepared if isinstance(p, BulkItem)])
+    settings = platform.settings
+    window = TimeWindow(settings.epoch, timedelta(seconds=settings.clock_skew_s))
+    now = datetime.now(UTC)
+    prepared = [_item(item, window, now) for item in body.items]
+    kept = [p for p in prepared if isinstance(p, BulkItem)]
+    results = await platform.interactions.bulk(kept, window)
     merged = iter(results)
     final = [p if isinstance(p, ItemResult) else next(merged) for p in prepared]
     accepted = sum(1 for r in final if r.status != "error")
