@@ -31,6 +31,7 @@ EXPECTED_STATUS = {
     "PersonaIndexMissing": 404,
     "PlauditError": 500,
     "ConfigError": 500,
+    "MissingDependency": 500,
     "InvalidInput": 422,
     "NotAuthenticated": 401,
     "Forbidden": 403,

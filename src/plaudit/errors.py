@@ -58,6 +58,7 @@ __all__ = [
     "InvalidInput",
     "LikeNotFound",
     "LikedBeforeCampaign",
+    "MissingDependency",
     "NotAuthenticated",
     "NotEligible",
     "NotFollowing",
@@ -362,3 +363,10 @@ class PersonaIndexMissing(NotFound):
 
     type = "persona-index-missing"
     title = "Persona index missing"
+
+
+class MissingDependency(ConfigError):
+    """An optional extra is not installed: the detail names the `pip install` that adds it."""
+
+    type = "missing-dependency"
+    title = "Missing dependency"

@@ -21,6 +21,7 @@ from plaudit.ledger.integration import Integrator
 from plaudit.ledger.keystore import load_or_create_signer
 from plaudit.ledger.service import LedgerService
 from plaudit.store import Database
+from plaudit.store.leader import leadership_for
 
 if TYPE_CHECKING:
     from plaudit.experiments import ExperimentService
@@ -51,8 +52,13 @@ class Platform:
         self.authenticity = AuthenticityService(self.db)
         signer = load_or_create_signer(settings.data_path, settings.ledger_origin)
         self.ledger = LedgerService(self.db, signer)
+        # several API processes may share the store: one of them integrates (store/leader.py)
         self.integrator = Integrator(
-            self.db, signer, settings.ledger_origin, interval_s=settings.checkpoint_interval_s
+            self.db,
+            signer,
+            settings.ledger_origin,
+            interval_s=settings.checkpoint_interval_s,
+            leader=leadership_for(self.db.write_engine, settings.data_path),
         )
 
     @cached_property

@@ -24,7 +24,7 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def _command(settings: Settings, port: int) -> list[str]:
+def _command(settings: Settings, port: int, extra: tuple[str, ...]) -> list[str]:
     command = [
         sys.executable,
         "-m",
@@ -37,17 +37,18 @@ def _command(settings: Settings, port: int) -> list[str]:
     ]
     if settings.database_url:
         command += ["--database-url", settings.database_url]
-    return command
+    return command + list(extra)
 
 
 @contextmanager
-def running_server(settings: Settings, log: Path) -> Iterator[str]:
-    """Start the server, wait until /healthz answers, yield its base URL, stop it."""
+def running_server(settings: Settings, log: Path, *extra: str) -> Iterator[str]:
+    """Start the server (`extra`: more `plaudit serve` options), wait until /healthz
+    answers, yield its base URL, stop it."""
     port = free_port()
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     with log.open("wb") as out:
         process = subprocess.Popen(
-            _command(settings, port), stdout=out, stderr=subprocess.STDOUT, env=env
+            _command(settings, port, extra), stdout=out, stderr=subprocess.STDOUT, env=env
         )
     base = f"http://127.0.0.1:{port}"
     try:

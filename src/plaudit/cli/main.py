@@ -35,6 +35,7 @@ COMMANDS = {
     "quality": "plaudit.cli.quality:quality",
     "campaigns": "plaudit.cli.campaigns:campaigns",
     "orgs": "plaudit.cli.campaigns:orgs",
+    "lake": "plaudit.cli.lake:lake",
 }
 
 

@@ -43,6 +43,7 @@ from plaudit.ledger.tiles import (
     tile_node_reader,
 )
 from plaudit.store import Database, utcnow
+from plaudit.store.leader import Leadership
 from plaudit.store.ledger import LedgerSQL, time_us
 
 __all__ = ["Integrator", "Sources", "build_entries"]
@@ -205,12 +206,15 @@ class Integrator:
         origin: str,
         batch: int = 8192,
         interval_s: float = 1.0,
+        leader: Leadership | None = None,
     ) -> None:
         self._db = db
         self._signer = signer
         self._origin = origin
         self._batch = batch
         self._interval_s = interval_s
+        # None: this is the only process (tests, CLI); else only the lock's holder integrates
+        self._leader = leader
         self._builder: TreeBuilder | None = None
         self._frontier = _Frontier()
         self._stop = threading.Event()
@@ -308,7 +312,8 @@ class Integrator:
 
     def start(self) -> None:
         if self._thread is None:
-            self.ensure_checkpoint()
+            if self._leader is None or self._leader.hold():
+                self.ensure_checkpoint()
             self._stop.clear()
             self._thread = threading.Thread(
                 target=self._loop, name="plaudit-integrator", daemon=True
@@ -320,10 +325,22 @@ class Integrator:
             self._stop.set()
             self._thread.join()
             self._thread = None
+        if self._leader is not None:
+            self._leader.release()
+
+    def _leading(self) -> bool:
+        """Whether this process integrates now; a follower forgets its tree (others extend it)."""
+        if self._leader is None or self._leader.hold():
+            return True
+        self._builder = None
+        return False
 
     def _loop(self) -> None:
         poll = min(self._interval_s, 0.25)
         while not self._stop.is_set():
+            if not self._leading():
+                self._stop.wait(poll)
+                continue
             try:
                 done = self.integrate_once()
             except Exception:

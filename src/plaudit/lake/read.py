@@ -1,0 +1,35 @@
+"""Reading the lake: only the files its manifest names (never a half-written export)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import pyarrow as pa
+import pyarrow.dataset as pads
+
+from plaudit.errors import InvalidInput
+from plaudit.lake.location import Location
+from plaudit.lake.manifest import Manifest
+from plaudit.lake.schema import SCHEMAS
+
+__all__ = ["read_table"]
+
+
+def read_table(url: str, table: str, columns: Sequence[str] | None = None) -> pa.Table:
+    """One table of the lake at `url` as Arrow (all of it, or the named columns)."""
+    schema = SCHEMAS.get(table)
+    if schema is None:
+        raise InvalidInput(f"no lake table {table!r}; tables: {', '.join(SCHEMAS)}", field="table")
+    location = Location.of(url)
+    manifest = Manifest.load(location)
+    if manifest.exports == 0:
+        raise InvalidInput(
+            f"{url}: no lake here (no manifest.json); run `plaudit lake export {url}` first",
+            field="lake",
+        )
+    paths = [location.path(part.path) for part in manifest.files(table)]
+    if not paths:
+        empty = schema.arrow.empty_table()
+        return empty.select(list(columns)) if columns else empty
+    dataset = pads.dataset(paths, schema=schema.arrow, format="parquet", filesystem=location.fs)
+    return dataset.to_table(columns=list(columns) if columns else None)
