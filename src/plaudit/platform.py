@@ -42,12 +42,15 @@ class Platform:
         self.db = Database(settings)
         self.accounts = AccountService(self.db)
         self.videos = VideoService(self.db)
-        # incentivised likes (source campaign:<id>) are checked and recorded in the like's
-        # transaction by the campaigns policy; plain likes never call it
-        self.interactions = InteractionService(self.db, source_policy=campaign_like_policy)
         # real-time rules: in-process sliding windows, one engine per process (rules.py)
         self.rules = RuleEngine(
             RuleSettings.from_settings(settings), lambda a: self.accounts.get(a).created_at
+        )
+        # incentivised likes (source campaign:<id>) are checked and recorded in the like's
+        # transaction by the campaigns policy; plain likes never call it. Every like passes
+        # the real-time rules in the service, whoever calls it.
+        self.interactions = InteractionService(
+            self.db, source_policy=campaign_like_policy, rules=self.rules
         )
         self.authenticity = AuthenticityService(self.db)
         signer = load_or_create_signer(settings.data_path, settings.ledger_origin)

@@ -105,3 +105,17 @@ def test_the_cli_reports_bad_input_in_one_line(tmp_path: Path) -> None:
     )
     assert result.exit_code != 0
     assert isinstance(result.exception, InvalidInput) or "missing column" in result.output
+
+
+def test_the_shipped_sample_file_shows_its_farm(tmp_path: Path) -> None:
+    """The README tour's `scan --input data/sample/interactions.csv` finds the farm injected
+    into it (accounts numbered after the simulated community's 1,500) and no one else."""
+    sample = Path(__file__).resolve().parents[2] / "data" / "sample" / "interactions.csv"
+    truth = json.loads(sample.with_suffix(".truth.json").read_text())
+    code, output = run("scan", "--input", str(sample), "--output", str(tmp_path))
+    assert code == 0, output
+    assert f"{truth['likes_after']:,} likes" in output
+    with (tmp_path / "accounts.csv").open() as handle:
+        flagged = {int(row["account_id"]) for row in csv.DictReader(handle)}
+    assert flagged <= set(range(1501, 1541))
+    assert len(flagged) >= 36

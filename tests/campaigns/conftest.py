@@ -20,7 +20,7 @@ from plaudit.interactions.service import NO_DEVICE, like_op
 from plaudit.persona import compute_index
 from plaudit.platform import Platform
 from plaudit.store import authenticity as authenticity_sql
-from plaudit.store import utcnow
+from plaudit.store import tables, utcnow
 
 TARGET = "city_tier in (1, new1) and age in 25..35 and spend >= 5000 and gender = female"
 MATCHING = {
@@ -64,6 +64,12 @@ class World:
         values.update(overrides)
         spec = CampaignSpec(**values)  # type: ignore[arg-type]
         return self.platform.campaigns.create_campaign(self.brand, self.organisation.id, spec)
+
+    def move_end(self, campaign_id: int, ends_at: datetime) -> None:
+        """Set a campaign's end as if time had passed (creation refuses a past end)."""
+        table = tables.campaigns
+        update = table.update().where(table.c.id == campaign_id).values(ends_at=ends_at)
+        self.platform.db.write(lambda conn: conn.execute(update))
 
     def like(self, account: int, video: int, source: str = "app") -> LikeOutcome:
         return asyncio.run(self.platform.interactions.like(account, video, source))

@@ -52,7 +52,9 @@ def test_settle_then_report_as_json_and_csv(world: World) -> None:
     world.platform.campaigns.opt_in(fan, campaign.id)
     world.like(fan, world.videos[0], f"campaign:{campaign.id}")
 
-    assert _run(world, "campaigns", "settle") == (0, "pending: 1\n")
+    code, output = _run(world, "campaigns", "settle")
+    assert (code, output.splitlines()[0][:21]) == (0, "pending: 1 (waiting: ")
+    assert "run `plaudit authenticity scan`" in output
     world.scan()
     code, output = _run(world, "campaigns", "settle", "--json")
     assert (code, json.loads(output)) == (0, {"released": 1})

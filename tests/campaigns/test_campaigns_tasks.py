@@ -127,7 +127,10 @@ def test_expired_and_ended_campaigns_refuse_opt_ins_and_likes(world: World) -> N
     fan = world.fan()
     world.refresh_persona()
     now = utcnow()
-    past = world.campaign(starts_at=now - timedelta(days=9), ends_at=now - timedelta(days=1))
+    with pytest.raises(InvalidInput, match=r"ends_at .* is already past"):
+        world.campaign(starts_at=now - timedelta(days=9), ends_at=now - timedelta(days=1))
+    past = world.campaign(starts_at=now - timedelta(days=9), ends_at=now + timedelta(days=1))
+    world.move_end(past.id, now - timedelta(days=1))  # time passes: it ended yesterday
     with pytest.raises(CampaignNotActive, match="ended at"):
         world.platform.campaigns.opt_in(fan, past.id)
     running = world.campaign()

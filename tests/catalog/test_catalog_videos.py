@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from plaudit.catalog import CATEGORIES, CATEGORY_IDS
-from plaudit.catalog.service import MAX_TITLE_CHARS, validate_category
+from plaudit.catalog.service import MAX_TITLE_CHARS, Video, validate_category
 from plaudit.errors import AccountNotFound, Forbidden, InvalidInput, VideoNotFound
 from plaudit.platform import Platform
 from plaudit.store import tables
@@ -129,3 +129,9 @@ def test_pages_follow_id_order_and_filter_by_creator(platform: Platform) -> None
         ids[3],
     ]
     assert videos_counter(platform, first) == 3
+
+
+def test_organic_leaves_out_incentivised_and_revoked_likes_counting_each_once() -> None:
+    """10 likes: 4 from campaigns (1 of them revoked) and 2 more revoked: 4 organic."""
+    video = Video(1, 1, "t", "food", 0, datetime.now(UTC), 10, 0, 0, 3, 0, 4, 1)
+    assert video.organic == 10 - 4 - (3 - 1)

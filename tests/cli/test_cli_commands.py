@@ -216,11 +216,37 @@ def test_a_taken_handle_exits_1(
 def test_a_token_for_a_missing_account_exits_1(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, data_dir: str
 ) -> None:
+    assert run_main(capsys, monkeypatch, "db", "upgrade", "--data-dir", data_dir)[0] == 0
     code, out, err = run_main(
         capsys, monkeypatch, "accounts", "token", "99", "--data-dir", data_dir
     )
     assert code == 1
     assert (out, err) == ("", "error: account 99 does not exist\n")
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ("accounts", "token", "1"),
+        ("ledger", "audit"),
+        ("persona", "refresh"),
+        ("segment", "count", "all"),
+        ("fund", "close", "2026-11"),
+        ("campaigns", "settle"),
+    ],
+)
+def test_commands_that_read_a_platform_refuse_a_directory_without_one(
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    data_dir: str,
+    command: tuple[str, ...],
+) -> None:
+    """A mistyped --data-dir is an error with the fix, not a new empty platform."""
+    code, out, err = run_main(capsys, monkeypatch, *command, "--data-dir", data_dir)
+    assert (code, out) == (2, "")
+    assert err.startswith(f"error: --data-dir {data_dir} holds no Plaudit platform;")
+    assert "`plaudit demo`" in err
+    assert not Path(data_dir).exists()
 
 
 def test_account_ids_start_at_one(runner: CliRunner, data_dir: str) -> None:

@@ -91,6 +91,13 @@ def test_a_period_from_creation_to_verified_statements(
     assert code == 0
     assert f"creator {a}: 751 fen (75.0000%)" in out
     assert f"creator {b}: 250" in out
+    # a summary by default: the largest payouts, then how to list every creator
+    monkeypatch.setattr("plaudit.cli.fund.TOP_CREATORS", 1)
+    code, out, _ = plaudit(capsys, monkeypatch, "fund", "compute", "w1", *d)
+    assert (f"creator {a}: 751" in out, f"creator {b}:" in out) == (True, False)
+    assert "... and 1 more creators: --all lists every one" in out
+    code, out, _ = plaudit(capsys, monkeypatch, "fund", "compute", "w1", "--all", *d)
+    assert (f"creator {a}: 751" in out, f"creator {b}: 250" in out) == (True, True)
 
     code, _, err = plaudit(capsys, monkeypatch, "fund", "close", "w1", *d)
     assert code == 1
@@ -145,6 +152,7 @@ def test_bad_input_exits_2_with_one_line(
     args: tuple[str, ...],
     message: str,
 ) -> None:
+    assert plaudit(capsys, monkeypatch, "db", "upgrade", "--data-dir", data_dir)[0] == 0
     code, _, err = plaudit(
         capsys,
         monkeypatch,

@@ -109,7 +109,8 @@ def test_a_period_closes_only_after_its_end(world: World) -> None:
 def test_closing_waits_for_held_likes_and_for_a_scan(world: World) -> None:
     _, _, va, _ = two_creators(world)
     ref = period(world)
-    with pytest.raises(Conflict, match="authenticity scans cover only up to None"):
+    no_scan = "no authenticity scan has finished yet; run `plaudit authenticity scan`"
+    with pytest.raises(Conflict, match=no_scan):
         world.platform.fund.close(ref, now=AFTER)
     held = world.like(world.account(), va, day(4))
     world.hold(held, va)

@@ -30,6 +30,11 @@ def test_like_is_idempotent_and_counted_once(api: Api) -> None:
     assert first.status_code == 201
     assert second.status_code == 200
     assert first.json()["id"] == second.json()["id"]
+    # the stored like: its seq, not null; its risk is not re-scored (an accepted like's is
+    # not stored)
+    assert second.json()["seq"] == first.json()["seq"] is not None
+    assert isinstance(first.json()["risk"], int)
+    assert second.json()["risk"] is None
     assert first.json()["account_id"] == fan_id
     assert first.json()["source"] == "app"
     assert api.likes(video) == 1

@@ -60,6 +60,7 @@ def test_rules_accept_then_hold_then_refuse_with_the_rule_named(tight_api: Api) 
     again = api.client.post(f"/v1/videos/{videos[2]}/likes", headers=fan)
     assert again.status_code == 200
     assert again.json()["status"] == "held"
+    assert (again.json()["seq"], again.json()["risk"]) == (statuses[2]["seq"], statuses[2]["risk"])
     statuses.append(_like(api, videos[3], fan))
     assert [s["status"] for s in statuses] == ["accepted", "accepted", "held", "held"]
     assert all(isinstance(s["risk"], int) for s in statuses)
@@ -165,6 +166,8 @@ def test_scan_revokes_a_farm_in_counts_and_ledger_and_an_appeal_reinstates(api: 
     assert after["likes"] == before["likes"]
     assert after["revoked"] >= FARM * 0.95
     assert after["authentic"] == after["likes"] - after["revoked"] - after["pending"]
+    # a revoked like is not organic either (the demo farm's likes are not incentivised)
+    assert after["organic"] == after["likes"] - after["incentivised"] - after["revoked"]
     # the ledger: REVOKE entries paired with the like by commitment; the audit agrees
     assert _audit_ok(platform)["revoked"] == report.likes_revoked
     _revocation_id, entry = _entry_of_event(api, "revoke")

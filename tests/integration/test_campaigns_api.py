@@ -9,7 +9,7 @@ from typing import Any
 from plaudit.ledger.entries import Kind, decode_entry
 from plaudit.persona import compute_index
 from plaudit.store import authenticity as authenticity_sql
-from plaudit.store import utcnow
+from plaudit.store import tables, utcnow
 from tests.integration.conftest import Api, assert_problem
 
 TARGET = "city_tier in (1, new1) and age in 25..35 and spend >= 5000 and gender = female"
@@ -250,7 +250,11 @@ def test_donations_are_public_and_expired_campaigns_refuse(api: Api) -> None:
         starts_at=(now - timedelta(days=9)).isoformat(),
         ends_at=(now - timedelta(days=2)).isoformat(),
     )
+    assert_problem(client.post(create, json=old, headers=brand_auth), 422, "invalid-input")
+    old["ends_at"] = (now + timedelta(days=1)).isoformat()
     expired = client.post(create, json=old, headers=brand_auth).json()
+    ended = tables.campaigns.update().where(tables.campaigns.c.id == expired["id"])
+    api.platform.db.write(lambda conn: conn.execute(ended.values(ends_at=now - timedelta(days=2))))
     problem = assert_problem(
         client.post(f"/v1/campaigns/{expired['id']}/participants", headers=fan_auth),
         409,

@@ -99,7 +99,8 @@ def test_insights_overlap_fans_and_saved_segments(community: Community, tmp_path
     code, out, _ = _run("segment", "overlap", "role.fan", "gender = male", "--data-dir", data)
     assert code == 0
     assert len(json.loads(out)["pairs"]) == 1
-    code, out, _ = _run("segment", "fans", "1", "--data-dir", data)
+    creator = str(top_creator(community)[0])
+    code, out, _ = _run("segment", "fans", creator, "--json", "--data-dir", data)
     assert code == 0
     assert set(json.loads(out)["sentence"]) == {"en", "zh"}
     assert _run("segment", "save", "men", "gender = male", "--data-dir", data)[0] == 0
@@ -134,10 +135,33 @@ def test_refresh_then_export(tmp_path: Path) -> None:
 def test_no_index_yet_says_what_to_run(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    assert _main(capsys, monkeypatch, "db", "upgrade", "--data-dir", str(tmp_path))[0] == 0
     args = ("segment", "count", "role.fan", "--data-dir", str(tmp_path))
     code, err = _main(capsys, monkeypatch, *args)
     assert code == 1
     assert "run `plaudit persona refresh` first" in err
+
+
+def test_fans_prints_a_summary_and_precise_errors(
+    community: Community, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    data = str(community.settings.data_path)
+    creator = top_creator(community)[0]
+    code, out, _ = _run("segment", "fans", str(creator), "--data-dir", data)
+    assert code == 0
+    found = community.platform.persona.fan_base(creator)
+    lines = out.splitlines()
+    assert lines[0].startswith(f"creator {creator}: ")
+    assert found["sentence"]["en"] in lines[1]
+    assert "show as <100" in lines[-1]
+    assert "--json lists every group" in lines[-1]
+    assert len(out) < 4000  # a summary, not every group
+    code, err = _main(capsys, monkeypatch, "segment", "fans", "999999", "--data-dir", data)
+    assert (code, err) == (1, "error: account 999999 does not exist\n")
+    fan = str(community.platform.accounts.create("just_a_fan")[0].id)
+    code, err = _main(capsys, monkeypatch, "segment", "fans", fan, "--data-dir", data)
+    assert code == 2
+    assert err == f"error: account {fan} is a fan; a fan base is a creator account's followers\n"
 
 
 def test_lookalike_from_a_creators_fans(community: Community) -> None:

@@ -64,6 +64,13 @@ def test_plan_insights_and_inbox_read_the_assistant(community: Community) -> Non
     code, out = _run(community, "creator", "inbox", top)
     assert code == 0
     assert "-> @" in out
+    everything = len(community.platform.strategy.inbox(community.top_creator)["items"])
+    assert everything > 2
+    code, out = _run(community, "creator", "inbox", top, "--limit", "2")
+    assert out.count(" -> ") == 2
+    assert f"{everything} items (the first 2; --limit shows more)" in out
+    code, out = _run(community, "creator", "inbox", top, "--limit", "2", "--json")
+    assert len(json.loads(out)["items"]) == 2
 
 
 def test_approve_runs_the_chosen_item_with_the_edited_text(community: Community) -> None:

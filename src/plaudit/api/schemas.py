@@ -86,9 +86,7 @@ class VideoOut(BaseModel):
     revoked: int = Field(..., description="Active likes a verdict revoked (see the ledger).")
     pending: int = Field(..., description="Active likes held by a real-time rule.")
     incentivised: int = Field(..., description="Active likes from a campaign (disclosed).")
-    organic: int = Field(
-        ..., description="Active likes not from a campaign (likes - incentivised)."
-    )
+    organic: int = Field(..., description="Active likes neither from a campaign nor revoked.")
     comments: int
     shares: int
 

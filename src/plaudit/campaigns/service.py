@@ -155,6 +155,7 @@ class CampaignService:
         from plaudit.persona.language import parse  # NumPy-heavy package: import on use
 
         validate_spec(spec)
+        _require_future_end(spec, utcnow())
         parse(spec.segment)  # a precise InvalidInput at the first error of the expression
 
         def op(conn: Connection) -> Campaign:
@@ -405,6 +406,17 @@ def _keep_an_owner(conn: Connection, organisation_id: int) -> None:
     if len(owners) <= 1:
         raise Conflict(
             f"organisation {organisation_id} needs an owner: make another member owner first"
+        )
+
+
+def _require_future_end(spec: CampaignSpec, now: datetime) -> None:
+    """A campaign that has already ended could take no opt-in and no like: refusing it
+    catches a mistyped date while it can still be fixed."""
+    if spec.ends_at <= now:
+        raise InvalidInput(
+            f"ends_at {spec.ends_at.isoformat()} is already past (now "
+            f"{now.isoformat(timespec='seconds')}); a campaign must end in the future",
+            field="ends_at",
         )
 
 

@@ -23,7 +23,8 @@ MAX_TITLE_CHARS = 200
 class Video:
     """A video with its live counters: `likes` is every active like (the total), of which
     `revoked` were revoked by a verdict, `pending` are held by a real-time rule and
-    `incentivised` came from a campaign (`campaign:<id>` source, disclosed)."""
+    `incentivised` came from a campaign (`campaign:<id>` source, disclosed), of which
+    `revoked_incentivised` were also revoked."""
 
     id: int
     creator_id: int
@@ -37,6 +38,7 @@ class Video:
     revoked: int = 0
     pending: int = 0
     incentivised: int = 0
+    revoked_incentivised: int = 0
 
     @property
     def authentic(self) -> int:
@@ -45,8 +47,9 @@ class Video:
 
     @property
     def organic(self) -> int:
-        """Active likes that no campaign incentivised (the total minus `incentivised`)."""
-        return self.likes - self.incentivised
+        """Active likes neither incentivised by a campaign nor revoked by a verdict (a
+        revoked like is fake, whatever its source)."""
+        return self.likes - self.incentivised - (self.revoked - self.revoked_incentivised)
 
 
 def _video(row: Row[Any]) -> Video:
@@ -63,6 +66,7 @@ def _video(row: Row[Any]) -> Video:
         row.revoked,
         row.pending,
         row.incentivised,
+        row.revoked_incentivised,
     )
 
 

@@ -24,7 +24,8 @@ def accounts() -> None:
     type=click.Choice(ACCOUNT_KINDS),
     default="fan",
     show_default=True,
-    help="fan, creator, brand member, or gateway (trusted bulk ingest).",
+    help="fan, creator, brand (a member of organisations), gateway (trusted bulk ingest) or "
+    "operator (runs the platform: fund periods, experiments, appeals).",
 )
 @click.option("--display-name", default="", help="Name shown to others.")
 @click.option("--json", "as_json", is_flag=True, help='Print {"id": ..., "token": ...}.')
@@ -38,8 +39,9 @@ def create(
     data_dir: str | None,
     database_url: str | None,
 ) -> None:
-    """Create an account and print its id and first bearer token."""
-    with open_platform(config_file, data_dir, database_url) as platform:
+    """Create an account and print its id and first bearer token (on a new data directory,
+    this creates the platform: a deployment's first operator starts here)."""
+    with open_platform(config_file, data_dir, database_url, create=True) as platform:
         account, token = platform.accounts.create(handle, kind, display_name)
     if as_json:
         print_json(

@@ -45,7 +45,16 @@ def settle(
     if not summary.counts:
         click.echo("nothing to settle")
     for status, n in sorted(summary.counts.items()):
-        click.echo(f"{status}: {n}")
+        click.echo(f"{status}: {n}{_WHY.get(status, '')}")
+
+
+# Why a completion is left as it is, and what to run: a bare count would leave it a mystery.
+_WHY = {
+    "pending": " (waiting: a like behind each is not yet covered by a finished authenticity "
+    "scan, or is held by a real-time rule; run `plaudit authenticity scan`, which settles "
+    "again right after it)",
+    "unfunded": " (the campaign budget was spent before they cleared)",
+}
 
 
 @campaigns.command()

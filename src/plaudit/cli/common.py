@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -24,6 +25,7 @@ __all__ = [
     "fail_verification",
     "log_progress",
     "open_platform",
+    "platform_settings",
     "print_json",
     "settings_from",
     "settings_options",
@@ -58,6 +60,27 @@ def settings_from(config_file: Path | None = None, **flags: Any) -> Settings:
         raise click.UsageError(exc.detail) from None
 
 
+def platform_settings(config_file: Path | None = None, **flags: Any) -> Settings:
+    """Settings of a platform that exists: a command that reads one refuses a data directory
+    or database that holds none, instead of silently creating an empty platform there."""
+    from plaudit.store import holds_platform
+
+    settings = settings_from(config_file, **flags)
+    if not holds_platform(settings.db_url):
+        where = (
+            f"--data-dir {settings.data_path}"
+            if not settings.database_url
+            else f"--database-url {settings.db_url.split('://')[0]}://..."
+        )
+        raise InvalidInput(
+            f"{where} holds no Plaudit platform; check the path (the default is "
+            "./plaudit-data), or create one there with `plaudit demo` (a demo community) or "
+            "`plaudit db upgrade` (an empty platform)",
+            field="data_dir",
+        )
+    return settings
+
+
 @contextmanager
 def open_platform(
     config_file: Path | None,
@@ -65,14 +88,17 @@ def open_platform(
     database_url: str | None,
     *,
     writer_thread: bool = False,
+    create: bool = False,
 ) -> Iterator[Platform]:
     """The platform on the store the settings options name, closed however the command ends.
 
-    `writer_thread` starts the group-commit writer, for commands that write many rows.
+    `writer_thread` starts the group-commit writer, for commands that write many rows;
+    `create` lets a command start a new platform where there is none (others refuse one).
     """
     from plaudit.platform import Platform  # here: commands that need no store stay light
 
-    settings = settings_from(config_file, data_dir=data_dir, database_url=database_url)
+    flags = {"data_dir": data_dir, "database_url": database_url}
+    settings = (settings_from if create else platform_settings)(config_file, **flags)
     platform = Platform(settings).open(writer_thread=writer_thread)
     try:
         yield platform
@@ -81,22 +107,52 @@ def open_platform(
 
 
 @contextmanager
-def stage_progress(first: str, total: int) -> Iterator[Callable[[str], None]]:
-    """A spinner with the elapsed time on stderr, for work done in `total` named stages.
+def stage_progress(first: str, total: int | None) -> Iterator[Callable[[str], None]]:
+    """A spinner with the elapsed time on stderr, for work done in `total` named stages; off a
+    terminal (a log, CI, a pipe), plain lines instead (`_PlainSteps`), so a long command
+    still says what it is doing.
 
     Calling the yielded function finishes a stage and names the next one.
     """
     from rich.console import Console
     from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
+    console = Console(stderr=True)
+    if not console.is_terminal:
+        yield _PlainSteps(first, total)
+        return
     columns = (SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn())
-    with Progress(*columns, console=Console(stderr=True), transient=True) as progress:
+    with Progress(*columns, console=console, transient=True) as progress:
         task = progress.add_task(first, total=total)
 
         def advance(description: str) -> None:
             progress.update(task, advance=1, description=description)
 
         yield advance
+
+
+class _PlainSteps:
+    """Progress as plain lines on stderr, at most one per `every` seconds (a stage may take
+    milliseconds or minutes; a log should get neither thousands of lines nor none)."""
+
+    def __init__(self, first: str, total: int | None, every: float = 5.0) -> None:
+        self._started = time.monotonic()
+        self._last = self._started
+        self._total = total
+        self._done = 0
+        self._every = every
+        click.echo(f"progress: {first}", err=True)
+
+    def __call__(self, description: str) -> None:
+        self._done += 1
+        now = time.monotonic()
+        if now - self._last < self._every:
+            return
+        self._last = now
+        of = f"/{self._total}" if self._total else ""
+        click.echo(
+            f"progress: {description} ({self._done}{of}, {now - self._started:.0f} s)", err=True
+        )
 
 
 class _LogProgressBar:

@@ -90,13 +90,22 @@ def plan(creator_id: int, refresh: bool, as_json: bool, **kwargs: Any) -> None:
 
 @creator.command()
 @CREATOR_ID
+@click.option(
+    "--limit",
+    type=click.IntRange(min=1),
+    default=20,
+    show_default=True,
+    help="List the first LIMIT items in plan order.",
+)
 @_json_option
 @settings_options
-def inbox(creator_id: int, as_json: bool, **kwargs: Any) -> None:
+def inbox(creator_id: int, limit: int, as_json: bool, **kwargs: Any) -> None:
     """Fans' comments on CREATOR_ID's videos in plan order, with reply suggestions."""
     with open_platform(**kwargs) as platform:
         platform.strategy.check_reader(creator_id, None)
         found = platform.strategy.inbox(creator_id)
+    total = len(found["items"])
+    found["items"] = found["items"][:limit]
     if as_json:
         print_json(found)
         return
@@ -104,7 +113,8 @@ def inbox(creator_id: int, as_json: bool, **kwargs: Any) -> None:
         said = f' "{item["comment"]["body"]}"' if item["comment"] else ""
         click.echo(f"{item['id']:<16} @{item['fan']['handle']}{said}")
         click.echo(f"{'':<16} -> {item['suggestion']['body']}")
-    click.echo(f"{len(found['items'])} items; approve with `plaudit creator approve "
+    more = f" (the first {limit}; --limit shows more)" if total > limit else ""
+    click.echo(f"{total} items{more}; approve with `plaudit creator approve "
                f"{creator_id} ID...`")  # fmt: skip
 
 

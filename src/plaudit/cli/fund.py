@@ -208,7 +208,14 @@ def periods(
         )
 
 
-def _print_computation(computation: Computation, as_json: bool, verb: str) -> None:
+# Creators listed by default after a computation: a pool over thousands of creators printed
+# in full buries the summary; --all, --json and `plaudit fund statement` give every one.
+TOP_CREATORS = 10
+
+
+def _print_computation(
+    computation: Computation, as_json: bool, verb: str, show_all: bool = False
+) -> None:
     period = computation.period
     if as_json:
         print_json(
@@ -227,18 +234,37 @@ def _print_computation(computation: Computation, as_json: bool, verb: str) -> No
         f"{sum(1 for s in computation.statements if s.payout_fen)} creators "
         f"(events read through seq {computation.through_seq})"
     )
-    for statement in computation.statements:
+    ranked = sorted(computation.statements, key=lambda s: (-s.payout_fen, s.creator_id))
+    shown = ranked if show_all else ranked[:TOP_CREATORS]
+    if len(shown) < len(ranked):
+        click.echo(f"  the {len(shown)} largest payouts:")
+    for statement in shown:
         click.echo("  " + _statement_line(statement))
+    if len(shown) < len(ranked):
+        click.echo(
+            f"  ... and {len(ranked) - len(shown)} more creators: --all lists every one, "
+            f"`plaudit fund statement {period.name}` the frozen statements (--csv, --json)"
+        )
     if not computation.statements:
         click.echo("  no creator had a counted interaction: the pool stays unallocated")
 
 
+def _all_option(command: Callable[..., None]) -> Callable[..., None]:
+    return click.option(
+        "--all",
+        "show_all",
+        is_flag=True,
+        help=f"List every creator (default: the {TOP_CREATORS} largest payouts).",
+    )(command)
+
+
 @_period_command("compute", json_help="Print the preview as JSON.")
-def compute(period: str, as_json: bool, **settings: Any) -> None:
+@_all_option
+def compute(period: str, as_json: bool, show_all: bool, **settings: Any) -> None:
     """Preview the payouts of open PERIOD (id or name) if it closed now; stores nothing."""
     with open_platform(**settings) as platform:
         computation = platform.fund.compute(period)
-    _print_computation(computation, as_json, "preview")
+    _print_computation(computation, as_json, "preview", show_all)
     if not as_json and computation.pending_likes:
         click.echo(
             f"note: {computation.pending_likes} held likes are excluded; closing waits for them"
@@ -246,11 +272,12 @@ def compute(period: str, as_json: bool, **settings: Any) -> None:
 
 
 @_period_command("close", json_help="Print the frozen statements as JSON.")
-def close(period: str, as_json: bool, **settings: Any) -> None:
+@_all_option
+def close(period: str, as_json: bool, show_all: bool, **settings: Any) -> None:
     """Close PERIOD: compute and freeze its payouts (once; closing again is an error)."""
     with open_platform(**settings) as platform:
         computation = platform.fund.close(period)
-    _print_computation(computation, as_json, "closed")
+    _print_computation(computation, as_json, "closed", show_all)
 
 
 def _csv(statements: list[Statement], period: str) -> str:

@@ -11,9 +11,8 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import click
-from rich.progress import Progress
 
-from plaudit.cli.common import print_json, settings_from, settings_options
+from plaudit.cli.common import platform_settings, print_json, settings_options, stage_progress
 from plaudit.config import Settings
 from plaudit.persona import (
     FAMILIES,
@@ -36,7 +35,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 def _settings(kwargs: dict[str, Any]) -> Settings:
-    return settings_from(
+    return platform_settings(
         kwargs.pop("config_file"),
         data_dir=kwargs.pop("data_dir"),
         database_url=kwargs.pop("database_url"),
@@ -94,11 +93,10 @@ def refresh(full: bool, **kwargs: Any) -> None:
     platform = Platform(settings).open()
     steps = ("profiles", "interactions", "interests", "devices", "follows", "bitmaps")
     try:
-        with Progress(transient=True) as progress:
-            task = progress.add_task("persona refresh", total=len(steps))
+        with stage_progress("persona refresh", len(steps)) as advance:
 
             def step(label: str) -> None:
-                progress.update(task, description=f"persona: {label}", advance=1)
+                advance(f"persona: {label}")
 
             result = refresh_index(platform.db, settings.data_path, full=full, progress=step)
     finally:
@@ -187,16 +185,50 @@ def overlap(expressions: tuple[str, ...], **kwargs: Any) -> None:
 
 @segment.command()
 @click.argument("creator_id", type=click.IntRange(min=1))
+@_json_option
 @settings_options
-def fans(creator_id: int, **kwargs: Any) -> None:
-    """Fan-base composition of a creator, with one sentence in zh and en (JSON)."""
+def fans(creator_id: int, as_json: bool, **kwargs: Any) -> None:
+    """Fan-base composition of a creator, with one sentence in zh and en: a summary, or
+    every group with --json."""
     settings = _settings(kwargs)
     audience = _audience(settings)
     platform = Platform(settings).open()
     try:
-        print_json(audience.fan_base(platform.db, creator_id))
+        found = audience.fan_base(platform.db, creator_id)
     finally:
         platform.close()
+    if as_json:
+        print_json(found)
+    else:
+        _print_fan_base(found, settings.privacy_k)
+
+
+# Groups listed per family in the summary; --json has them all.
+TOP_GROUPS = 3
+
+
+def _print_fan_base(found: dict[str, Any], k: int) -> None:
+    """The count, the sentence, and each family's largest groups, saying what is hidden."""
+    click.echo(f"creator {found['creator_id']}: {_count(found['count'])} fans who allow targeting")
+    click.echo(f"  {found['sentence']['en']} / {found['sentence']['zh']}")
+    hidden = 0
+    for family, groups in found.get("families", {}).items():
+        shown = [g for g in groups if isinstance(g["count"], int)]
+        hidden += len(groups) - len(shown)
+        top = sorted(shown, key=lambda g: -g["count"])[:TOP_GROUPS]
+        if top:
+            listed = ", ".join(
+                f"{g['en']} {g['count']:,} ({g['share']:.0%}, TGI {g['tgi']:.0f})" for g in top
+            )
+            click.echo(f"  {family}: {listed}")
+    click.echo(
+        f"  groups under {k} accounts show as <{k} ({hidden} here): no figure that small is "
+        "given, so no fan can be singled out; --json lists every group"
+    )
+
+
+def _count(value: int | str) -> str:
+    return f"{value:,}" if isinstance(value, int) else str(value)
 
 
 @segment.command()

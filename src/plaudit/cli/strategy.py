@@ -11,10 +11,8 @@ from pathlib import Path
 from typing import Any
 
 import click
-from rich.console import Console
-from rich.progress import Progress
 
-from plaudit.cli.common import open_platform, print_json, settings_options
+from plaudit.cli.common import open_platform, print_json, settings_options, stage_progress
 from plaudit.recommend import (
     MAX_LIMIT,
     SPLITS,
@@ -32,15 +30,10 @@ __all__ = ["strategy"]
 
 @contextmanager
 def _progress(label: str, total: int | None = None) -> Iterator[Callable[[str], None]]:
-    """A transient progress bar on stderr (stdout stays clean for --json); yields
-    `step(description)`."""
-    with Progress(transient=True, console=Console(stderr=True)) as progress:
-        task = progress.add_task(label, total=total)
-
-        def step(description: str) -> None:
-            progress.update(task, description=f"{label}: {description}", advance=1)
-
-        yield step
+    """Progress on stderr (stdout stays clean for --json), a bar on a terminal and plain
+    lines in a log; yields `step(description)`."""
+    with stage_progress(label, total) as advance:
+        yield lambda description: advance(f"{label}: {description}")
 
 
 @click.group()
@@ -84,7 +77,7 @@ def train(factors: int, iterations: int, **kwargs: Any) -> None:
     "--input",
     "input_file",
     type=click.Path(path_type=Path),
-    help="CSV of account_id,video_id[,ts] (default: the platform's likes).",
+    help="CSV of account_id,video_id[,ts], ids any text (default: the platform's likes).",
 )
 @click.option(
     "--split",

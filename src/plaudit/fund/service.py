@@ -80,10 +80,15 @@ def _check_closable(computation: Computation, now: datetime) -> None:
             period=period.name,
         )
     if not computation.scan_covers_period:
+        covered = (
+            "no authenticity scan has finished yet"
+            if computation.cleared_through is None
+            else f"finished authenticity scans cover only up to {computation.cleared_through}"
+        )
         raise Conflict(
-            f"the period's likes run up to event seq {computation.last_like_seq}, but finished "
-            f"authenticity scans cover only up to {computation.cleared_through}; run a scan "
-            "so every like is judged before money is paid for it",
+            f"the period's likes run up to event seq {computation.last_like_seq}, but "
+            f"{covered}; run `plaudit authenticity scan` (the platform scan) so every like is "
+            "judged before money is paid for it, then close again",
             period=period.name,
         )
 

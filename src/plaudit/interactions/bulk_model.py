@@ -32,7 +32,8 @@ class BulkItem(NamedTuple):
 
 class ItemResult(NamedTuple):
     """The outcome of one bulk item: `status` is created, existing, removed or error;
-    `held` is True for a like created behind a real-time rule's hold (pending)."""
+    `held` is True for a like created behind a real-time rule's hold (pending); `risk` is the
+    real-time rules' score of a like they admitted (None for other items)."""
 
     status: str
     id: int | None = None
@@ -40,3 +41,4 @@ class ItemResult(NamedTuple):
     error_type: str | None = None
     detail: str | None = None
     held: bool = False
+    risk: int | None = None

@@ -1,16 +1,21 @@
 """The interactions service: like, unlike, comment, follow, unfollow, share, and their reads.
 
-Each use case is one transaction (built by a `_..._op` function and run by the store's
+Each use case is one transaction (built by a `..._op` function and run by the store's
 writer): validate, write the interaction, update the counters, and give it its place in the
-event sequence, all or nothing. `x()` runs it from a thread, `x_async()` from the event loop.
+event sequence, all or nothing. `x()` awaits it on the event loop (the API); `x_sync()` runs
+it from a plain thread (the CLI and library callers), so neither starts an event loop.
+
+A like passes the real-time rules first (plaudit.authenticity.rules: accept, hold or refuse)
+here, not in the routers, so every caller of the service gets the same rules.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy.engine import Connection, Row
 
@@ -20,6 +25,7 @@ from plaudit.errors import (
     InvalidInput,
     NotFollowing,
     NotLiked,
+    PlauditError,
     VideoNotFound,
 )
 from plaudit.interactions.bulk import ingest_op
@@ -40,9 +46,13 @@ from plaudit.store import catalog as catalog_sql
 from plaudit.store import interactions as sql
 from plaudit.store.writer import WriteFn
 
+if TYPE_CHECKING:
+    from plaudit.authenticity.rules import Admission, RuleEngine
+
 __all__ = ["NO_DEVICE", "FollowOutcome", "Hold", "InteractionService", "LikeOutcome"]
 
 NO_DEVICE = Device()
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -59,13 +69,16 @@ class LikeOutcome:
     """The like, whether this call created it (False: it already existed), and its seq.
 
     `held` says whether the like is pending behind a hold (a new like held by a rule, or an
-    existing like whose hold is still open).
+    existing like whose hold is still open). `risk` is the rules' score of the like when it
+    was created (for an existing like: the stored score of its hold, None when it was
+    accepted, since an accepted like's score is not stored); it is never re-scored.
     """
 
     like: Like
     created: bool
     seq: int | None
     held: bool = False
+    risk: int | None = None
 
 
 @dataclass(frozen=True)
@@ -154,10 +167,13 @@ def _like_sqlite(
 
 
 def _existing_like(conn: Connection, account_id: int, video_id: int) -> LikeOutcome:
+    """The stored like as it was written: its seq and the risk stored with its hold."""
     existing = sql.find_active_like(conn, account_id, video_id)
     assert existing is not None
     held = holds_sql.open_hold(conn, existing.id) is not None
-    return LikeOutcome(like_from_row(existing), created=False, seq=None, held=held)
+    seq = sql.like_seq(conn, existing.id)
+    risk = holds_sql.hold_risk(conn, existing.id)
+    return LikeOutcome(like_from_row(existing), created=False, seq=seq, held=held, risk=risk)
 
 
 def _like_postgres(
@@ -343,25 +359,114 @@ def _with_policy(
     return checked
 
 
-class InteractionService:
-    """Use cases of interactions over one Database; inputs are validated before any write."""
+def _kept_items(
+    items: Sequence[BulkItem], refused: Mapping[int, ItemResult], admitted: Mapping[int, Admission]
+) -> tuple[list[BulkItem], dict[int, Hold]]:
+    """The items the rules let through, and the holds of those they held (by new position)."""
+    kept: list[BulkItem] = []
+    holds: dict[int, Hold] = {}
+    for index, item in enumerate(items):
+        if index in refused:
+            continue
+        hold = _hold_of(admitted.get(index))
+        if hold is not None:
+            holds[len(kept)] = hold
+        kept.append(item)
+    return kept, holds
 
-    def __init__(self, db: Database, source_policy: SourcePolicy | None = None) -> None:
+
+def _hold_of(admission: Admission | None) -> Hold | None:
+    if admission is None or not admission.held:
+        return None
+    return Hold(admission.rule or "", admission.risk)
+
+
+class InteractionService:
+    """Use cases of interactions over one Database; inputs are validated before any write.
+
+    With `rules`, every like is admitted by the real-time rules before its transaction; an
+    admission whose like is not created (already liked, unknown video, an error) is
+    cancelled, so it counts in no window.
+    """
+
+    def __init__(
+        self,
+        db: Database,
+        source_policy: SourcePolicy | None = None,
+        rules: RuleEngine | None = None,
+    ) -> None:
         self._db = db
         self._source_policy = source_policy
+        self._rules = rules
 
     async def like(
+        self, account_id: int, video_id: int, source: str = "app", device: Device = NO_DEVICE
+    ) -> LikeOutcome:
+        """Like a video; liking it again returns the stored like (its seq, its risk)."""
+        source = validate_source(source)
+        at = utcnow()
+        admission = self._admit(account_id, device, at)
+        op = self._like_op(account_id, video_id, source, device, at, admission)
+        outcome = await self._guarded([admission], self._db.write_async(op))
+        return self._settled(admission, outcome)
+
+    def like_sync(
+        self, account_id: int, video_id: int, source: str = "app", device: Device = NO_DEVICE
+    ) -> LikeOutcome:
+        """`like` from a plain thread."""
+        source = validate_source(source)
+        at = utcnow()
+        admission = self._admit(account_id, device, at)
+        op = self._like_op(account_id, video_id, source, device, at, admission)
+        with self._cancelled_on_error([admission]):
+            outcome = self._db.write(op)
+        return self._settled(admission, outcome)
+
+    def _admit(self, account_id: int, device: Device, at: datetime) -> Admission | None:
+        """The rules' decision (raises RateLimited or RefusedByRule to refuse the like)."""
+        if self._rules is None:
+            return None
+        return self._rules.admit(account_id, device.device_key, device.ip_prefix, at)
+
+    def _cancel(self, admission: Admission | None) -> None:
+        if self._rules is not None and admission is not None:
+            self._rules.cancel(admission)
+
+    @contextmanager
+    def _cancelled_on_error(self, admissions: Iterable[Admission | None]) -> Iterator[None]:
+        """An error in the write cancels the admissions (their likes never existed)."""
+        try:
+            yield
+        except BaseException:
+            for admission in admissions:
+                self._cancel(admission)
+            raise
+
+    async def _guarded(self, admissions: Iterable[Admission | None], write: Awaitable[T]) -> T:
+        with self._cancelled_on_error(admissions):
+            return await write
+
+    def _settled(self, admission: Admission | None, outcome: LikeOutcome) -> LikeOutcome:
+        """A created like carries the risk it was admitted with; an existing like keeps its
+        stored one, and its admission is taken back (it is not a new like in any window)."""
+        if not outcome.created:
+            self._cancel(admission)
+            return outcome
+        return replace(outcome, risk=admission.risk if admission is not None else None)
+
+    def _like_op(
         self,
         account_id: int,
         video_id: int,
-        source: str = "app",
-        device: Device = NO_DEVICE,
-        hold: Hold | None = None,
-    ) -> LikeOutcome:
-        op = like_op(account_id, video_id, validate_source(source), device, utcnow(), hold)
+        source: str,
+        device: Device,
+        at: datetime,
+        admission: Admission | None,
+    ) -> WriteFn[LikeOutcome]:
+        op = like_op(account_id, video_id, source, device, at, _hold_of(admission))
         if self._source_policy is not None and source.startswith(CAMPAIGN_PREFIX):
             op = _with_policy(op, source, self._source_policy)
-        return await self._db.write_async(op)
+        return op
 
     async def unlike(self, account_id: int, video_id: int, source: str = "app") -> Like:
         return await self._db.write_async(
@@ -411,12 +516,59 @@ class InteractionService:
     async def unfollow(self, follower_id: int, creator_id: int) -> Follow:
         return await self._db.write_async(unfollow_op(follower_id, creator_id, utcnow()))
 
-    async def bulk(
-        self, items: Sequence[BulkItem], holds: Mapping[int, Hold] | None = None
+    async def bulk(self, items: Sequence[BulkItem]) -> list[ItemResult]:
+        """Ingest a batch in one transaction (see `plaudit.interactions.bulk`), a result per
+        item in order; each like passes the real-time rules at its own time first, and a
+        refused like is that item's error result."""
+        admitted, refused = self._screen(items)
+        kept, holds = _kept_items(items, refused, admitted)
+        write = self._db.write_async(ingest_op(kept, holds))
+        results = await self._guarded(admitted.values(), write)
+        return self._merged(items, refused, admitted, results)
+
+    def bulk_sync(self, items: Sequence[BulkItem]) -> list[ItemResult]:
+        """`bulk` from a plain thread."""
+        admitted, refused = self._screen(items)
+        kept, holds = _kept_items(items, refused, admitted)
+        with self._cancelled_on_error(admitted.values()):
+            results = self._db.write(ingest_op(kept, holds))
+        return self._merged(items, refused, admitted, results)
+
+    def _screen(
+        self, items: Sequence[BulkItem]
+    ) -> tuple[dict[int, Admission], dict[int, ItemResult]]:
+        """The rules' admission of each like by its position, and the refused ones' errors."""
+        admitted: dict[int, Admission] = {}
+        refused: dict[int, ItemResult] = {}
+        if self._rules is None:
+            return admitted, refused
+        for index, item in enumerate(items):
+            if item.kind != "like":
+                continue
+            try:
+                admitted[index] = self._rules.admit(
+                    item.account_id, item.device_key, item.ip_prefix, item.at
+                )
+            except PlauditError as exc:
+                refused[index] = ItemResult("error", error_type=exc.type, detail=exc.detail)
+        return admitted, refused
+
+    def _merged(
+        self,
+        items: Sequence[BulkItem],
+        refused: Mapping[int, ItemResult],
+        admitted: Mapping[int, Admission],
+        results: Sequence[ItemResult],
     ) -> list[ItemResult]:
-        """Ingest a batch in one transaction (see `plaudit.interactions.bulk`); `holds` maps
-        item positions to the holds the real-time rules decided for them."""
-        return await self._db.write_async(ingest_op(items, holds))
+        """The results in the items' order, each admitted like with its risk; an admission
+        whose like was not created is taken back."""
+        written = iter(results)
+        merged = [refused[i] if i in refused else next(written) for i in range(len(items))]
+        for index, admission in admitted.items():
+            if merged[index].status != "created":
+                self._cancel(admission)
+            merged[index] = merged[index]._replace(risk=admission.risk)
+        return merged
 
     def likes_of(self, account_id: int, before_id: int | None, limit: int) -> Sequence[Like]:
         """An account's likes (active and removed), newest first."""

@@ -13,9 +13,9 @@ from typing import Any
 
 import numpy as np
 from pyroaring import BitMap
-from sqlalchemy import select
+from sqlalchemy.engine import Connection
 
-from plaudit.errors import InvalidInput
+from plaudit.errors import AccountNotFound, InvalidInput
 from plaudit.persona.engine import Engine, as_bitmap, count, intersect, intersection_count
 from plaudit.persona.engine import size as leaf_size
 from plaudit.persona.index import Leaf, TagIndex, bitmap_of
@@ -23,7 +23,9 @@ from plaudit.persona.language import Ages, And, Resolver, parse
 from plaudit.persona.lookalike import expand
 from plaudit.persona.saved import SavedSegments
 from plaudit.persona.taxonomy import FAMILIES, family_tags
-from plaudit.store import Database, tables
+from plaudit.store import Database
+from plaudit.store import catalog as catalog_sql
+from plaudit.store import interactions as interactions_sql
 
 __all__ = ["Audience", "Privacy", "SavedSegments"]
 
@@ -137,11 +139,11 @@ class Audience:
         }
 
     def fans(self, db: Database, creator_id: int) -> BitMap:
-        """A creator's current followers who allow targeting (internal use only)."""
-        f = tables.follows
-        stmt = select(f.c.follower_id).where(f.c.creator_id == creator_id, f.c.removed_at.is_(None))
+        """A creator's current followers who allow targeting (internal use only); a missing
+        account or one that is not a creator is a precise error, not an empty fan base."""
         with db.read() as conn:
-            ids = np.array(conn.execute(stmt).scalars().all(), dtype=np.int64)
+            _require_creator(conn, creator_id)
+            ids = np.array(interactions_sql.active_follower_ids(conn, creator_id), dtype=np.int64)
         return bitmap_of(ids) & self.index.universe
 
     def lookalike(self, seed: BitMap, size: int, label: str) -> tuple[BitMap, dict[str, Any]]:
@@ -184,6 +186,18 @@ class Audience:
             "en": f"{pct}% of your fans are {who_en} aged {lo}-{hi}",
             "zh": f"你的粉丝中{pct}%是{lo}-{hi}岁的{who_zh}",
         }
+
+
+def _require_creator(conn: Connection, creator_id: int) -> None:
+    account = catalog_sql.get_account(conn, creator_id)
+    if account is None:
+        raise AccountNotFound(f"account {creator_id} does not exist", account_id=creator_id)
+    if account.kind != "creator":
+        raise InvalidInput(
+            f"account {creator_id} is a {account.kind}; a fan base is a creator account's "
+            "followers",
+            field="creator_id",
+        )
 
 
 # Age windows of about 15 years a creator would recognise: the sentence names the one with

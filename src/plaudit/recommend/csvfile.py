@@ -2,6 +2,10 @@
 
 A header line is optional; when present it must name the columns (`account_id`, `video_id`
 and optionally `ts`, in any order). `ts` is seconds since the epoch or an ISO 8601 time.
+Ids are any text, as most exported datasets spell them (and as the authenticity scan reads
+them): a non-negative integer keeps its value, any other id gets a fixed negative number
+derived from its text (`_id_number`), so the same id means the same item in the feedback
+file and in the categories file, and a text id never collides with an integer one.
 Any bad line stops the read with an error naming the line and what to fix: a silently
 skipped line would change the evaluation without anyone knowing.
 """
@@ -9,7 +13,9 @@ skipped line would change the evaluation without anyone knowing.
 from __future__ import annotations
 
 import csv
+import hashlib
 import math
+import re
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -23,6 +29,9 @@ from plaudit.recommend.feedback import Feedback, ItemCategories
 __all__ = ["read_categories_csv", "read_feedback_csv"]
 
 _COLUMNS = ("account_id", "video_id", "ts")
+# A first line of only such words (`user_id,item_id`) is a header that names the wrong
+# columns, not a pair of text ids: reading it as a like would change the evaluation silently.
+_HEADER_WORD = re.compile(r"[a-z][a-z_ ]*")
 T = TypeVar("T")
 
 
@@ -79,7 +88,7 @@ def _layout(
 ) -> tuple[tuple[int, int, int], bool, tuple[tuple[int, list[str]], ...]]:
     """Column positions and whether ts exists, from the header or the first data line."""
     names = [field.strip().lower() for field in row]
-    if not names[0].lstrip("-").isdigit():
+    if any(name in _COLUMNS for name in names) or _header_words(names):
         missing = [c for c in _COLUMNS[:2] if c not in names]
         if missing:
             raise InvalidInput(
@@ -95,6 +104,12 @@ def _layout(
         )
     has_ts = len(row) >= 3 and row[2].strip() != ""
     return (0, 1, 2 if has_ts else -1), has_ts, ((number, row),)
+
+
+def _header_words(names: list[str]) -> bool:
+    """Whether a first line without our column names still reads as a header (words such as
+    `user,item` or `user_id,item_id` rather than ids such as `u1,v42`)."""
+    return all(_HEADER_WORD.fullmatch(name) for name in names[:2])
 
 
 def _parse_row(
@@ -114,11 +129,19 @@ def _parse_row(
 
 def _id(path: Path, number: int, column: str, text: str) -> int:
     value = text.strip()
-    if not value.isdigit():
-        raise InvalidInput(
-            f"{path}: line {number}: {column} {text!r} is not a non-negative integer id"
-        )
-    return int(value)
+    if not value:
+        raise InvalidInput(f"{path}: line {number}: {column} is empty; give every line an id")
+    return _id_number(value)
+
+
+def _id_number(text: str) -> int:
+    """The number standing for an id: a non-negative integer id keeps its value (up to
+    2^63 - 1); any other text maps to a fixed negative number, the first 63 bits of its
+    BLAKE2b hash (distinct ids collide with odds of about n^2 / 2^64)."""
+    if text.isascii() and text.isdigit() and int(text) < 2**63:
+        return int(text)
+    digest = hashlib.blake2b(text.encode("utf-8"), digest_size=8).digest()
+    return -(int.from_bytes(digest, "big") >> 1) - 1
 
 
 def _time(path: Path, number: int, text: str) -> float:

@@ -3,7 +3,7 @@ drivers; errors leave this package as `plaudit.errors` types."""
 
 from plaudit.store import tables
 from plaudit.store.database import Database
-from plaudit.store.migrate import current_revision, head_revision
+from plaudit.store.migrate import current_revision, head_revision, holds_platform
 from plaudit.store.sequence import EVENTS, allocate
 from plaudit.store.types import UTCDateTime, utcnow
 
@@ -14,6 +14,7 @@ __all__ = [
     "allocate",
     "current_revision",
     "head_revision",
+    "holds_platform",
     "tables",
     "utcnow",
 ]

@@ -40,6 +40,7 @@ __all__ = [
     "close_holds",
     "decide_appeal",
     "finish_scan",
+    "hold_risk",
     "in_force_revocations",
     "insert_appeal",
     "insert_hold",
@@ -93,6 +94,12 @@ def insert_hold(
 def open_hold(conn: Connection, like_id: int) -> Row[Any] | None:
     stmt = select(holds).where(and_(holds.c.like_id == like_id, holds.c.released_at.is_(None)))
     return conn.execute(stmt).first()
+
+
+def hold_risk(conn: Connection, like_id: int) -> int | None:
+    """The risk a rule gave a like it held (open or decided), None for a like never held."""
+    risk = conn.execute(select(holds.c.risk).where(holds.c.like_id == like_id)).scalar()
+    return None if risk is None else int(risk)
 
 
 def open_holds_through(conn: Connection, through_seq: int) -> list[tuple[int, int]]:

@@ -19,6 +19,7 @@ from plaudit.store.tables import (
     creator_counters,
     likes,
     profiles,
+    revocations,
     video_counters,
     videos,
 )
@@ -115,6 +116,21 @@ _INCENTIVISED = (
     )
     .scalar_subquery()
 )
+# Of the likes a verdict revoked (in force, still active), those a campaign incentivised: the
+# organic count takes out only the revoked likes that are not already out as incentivised.
+_REVOKED_INCENTIVISED = (
+    select(func.count())
+    .select_from(revocations.join(likes, likes.c.id == revocations.c.like_id))
+    .where(
+        and_(
+            revocations.c.video_id == videos.c.id,
+            revocations.c.reinstated_at.is_(None),
+            likes.c.removed_at.is_(None),
+            likes.c.source.like("campaign:%"),
+        )
+    )
+    .scalar_subquery()
+)
 _VIDEO_VIEW = select(
     videos,
     video_counters.c.likes,
@@ -123,6 +139,7 @@ _VIDEO_VIEW = select(
     video_counters.c.revoked,
     video_counters.c.pending,
     _INCENTIVISED.label("incentivised"),
+    _REVOKED_INCENTIVISED.label("revoked_incentivised"),
 ).join(video_counters, video_counters.c.video_id == videos.c.id)
 
 

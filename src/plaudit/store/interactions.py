@@ -29,6 +29,7 @@ from plaudit.store.tables import (
 from plaudit.store.types import UTCDateTime
 
 __all__ = [
+    "active_follower_ids",
     "active_like_id",
     "append_event",
     "bump_creator",
@@ -40,6 +41,7 @@ __all__ = [
     "insert_like",
     "insert_share",
     "like_in_one_statement",
+    "like_seq",
     "list_likes_of",
     "mark_follow_removed",
     "mark_like_removed",
@@ -115,6 +117,13 @@ def find_active_like(conn: Connection, account_id: int, video_id: int) -> Row[An
     return conn.execute(stmt).first()
 
 
+def like_seq(conn: Connection, like_id: int) -> int | None:
+    """The seq a like was given when it was written (None for a like not sequenced)."""
+    stmt = select(events.c.seq).where(and_(events.c.ref_id == like_id, events.c.kind == "like"))
+    seq = conn.execute(stmt).scalar()
+    return None if seq is None else int(seq)
+
+
 def insert_like(
     conn: Connection,
     account_id: int,
@@ -163,6 +172,14 @@ def find_active_follow(conn: Connection, follower_id: int, creator_id: int) -> R
         )
     )
     return conn.execute(stmt).first()
+
+
+def active_follower_ids(conn: Connection, creator_id: int) -> list[int]:
+    """The accounts that follow a creator now."""
+    stmt = select(follows.c.follower_id).where(
+        and_(follows.c.creator_id == creator_id, follows.c.removed_at.is_(None))
+    )
+    return [int(account_id) for account_id in conn.execute(stmt).scalars()]
 
 
 def insert_follow(conn: Connection, values: dict[str, Any]) -> int:

@@ -15,11 +15,8 @@ from plaudit.api.schemas import (
     BulkResultOut,
     BulkStatus,
 )
-from plaudit.authenticity.rules import Admission
-from plaudit.errors import Forbidden, InvalidInput, PayloadTooLarge, PlauditError
+from plaudit.errors import Forbidden, InvalidInput, PayloadTooLarge
 from plaudit.interactions import BulkItem, ItemResult, ip_prefix
-from plaudit.interactions.service import Hold
-from plaudit.platform import Platform
 
 __all__ = ["router"]
 
@@ -45,7 +42,7 @@ def _item(given: BulkItemIn) -> BulkItem | ItemResult:
     )
 
 
-def _out(index: int, result: ItemResult, risk: int | None) -> BulkResultOut:
+def _out(index: int, result: ItemResult) -> BulkResultOut:
     error = None
     if result.error_type is not None:
         error = BulkError(type=result.error_type, detail=result.detail or "")
@@ -55,29 +52,9 @@ def _out(index: int, result: ItemResult, risk: int | None) -> BulkResultOut:
         id=result.id,
         seq=result.seq,
         held=result.held,
-        risk=risk,
+        risk=result.risk,
         error=error,
     )
-
-
-def _screen(
-    platform: Platform, prepared: list[BulkItem | ItemResult]
-) -> tuple[list[BulkItem | ItemResult], dict[int, Admission]]:
-    """The real-time rules, item by item at each item's own time, as for single likes: a
-    refused like becomes that item's error result."""
-    admitted: dict[int, Admission] = {}
-    screened: list[BulkItem | ItemResult] = []
-    for item in prepared:
-        if isinstance(item, BulkItem) and item.kind == "like":
-            try:
-                admitted[len(screened)] = platform.rules.admit(
-                    item.account_id, item.device_key, item.ip_prefix, item.at
-                )
-            except PlauditError as exc:
-                screened.append(ItemResult("error", error_type=exc.type, detail=exc.detail))
-                continue
-        screened.append(item)
-    return screened, admitted
 
 
 @router.post(
@@ -98,31 +75,13 @@ async def bulk_ingest(
         raise PayloadTooLarge(
             f"{len(body.items)} items in one request; the most is {limit}", max_items=limit
         )
-    prepared, admitted = _screen(platform, [_item(item) for item in body.items])
-    items: list[BulkItem] = []
-    holds: dict[int, Hold] = {}
-    for index, entry in enumerate(prepared):
-        if isinstance(entry, BulkItem):
-            admission = admitted.get(index)
-            if admission is not None and admission.held:
-                holds[len(items)] = Hold(admission.rule or "", admission.risk)
-            items.append(entry)
-    try:
-        results = await platform.interactions.bulk(items, holds)
-    except BaseException:
-        for admission in admitted.values():
-            platform.rules.cancel(admission)
-        raise
+    prepared = [_item(item) for item in body.items]
+    results = await platform.interactions.bulk([p for p in prepared if isinstance(p, BulkItem)])
     merged = iter(results)
     final = [p if isinstance(p, ItemResult) else next(merged) for p in prepared]
-    for index, admission in admitted.items():
-        if final[index].status != "created":
-            platform.rules.cancel(admission)
     accepted = sum(1 for r in final if r.status != "error")
     return BulkResponse(
         accepted=accepted,
         rejected=len(final) - accepted,
-        results=[
-            _out(i, r, admitted[i].risk if i in admitted else None) for i, r in enumerate(final)
-        ],
+        results=[_out(i, r) for i, r in enumerate(final)],
     )

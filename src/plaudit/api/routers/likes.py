@@ -13,8 +13,6 @@ from plaudit.api.pagination import decode_cursor, encode_cursor
 from plaudit.api.schemas import LikeIn, LikeOut, LikePage
 from plaudit.errors import Forbidden
 from plaudit.interactions import Like
-from plaudit.interactions.service import Hold
-from plaudit.store import utcnow
 
 __all__ = ["router"]
 
@@ -78,18 +76,10 @@ async def like_video(video_id: int, request: Request) -> Response:
     body = await _like_body(request)
     source = body.source if body else "app"
     device = device_of(request, body.device if body else None)
-    admission = platform.rules.admit(account_id, device.device_key, device.ip_prefix, utcnow())
-    hold = Hold(admission.rule or "", admission.risk) if admission.held else None
-    try:
-        outcome = await platform.interactions.like(account_id, video_id, source, device, hold)
-    except BaseException:
-        platform.rules.cancel(admission)
-        raise
-    if not outcome.created:
-        platform.rules.cancel(admission)  # an existing like is not a new like in any window
+    outcome = await platform.interactions.like(account_id, video_id, source, device)
     document = _like_json(outcome.like, outcome.seq)
     document["status"] = "held" if outcome.held else "accepted"
-    document["risk"] = admission.risk
+    document["risk"] = outcome.risk
     payload = orjson.dumps(document, option=orjson.OPT_UTC_Z)
     code = status.HTTP_201_CREATED if outcome.created else status.HTTP_200_OK
     return Response(payload, status_code=code, media_type="application/json")
