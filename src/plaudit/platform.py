@@ -147,3 +147,4 @@ class Platform:
     def close(self) -> None:
         self.integrator.stop()
         self.db.close()
+        self.rules.close()

@@ -37,14 +37,18 @@ def pg() -> Iterator[Engine]:
 
 
 @pytest.fixture
-def make(pg: Engine) -> Make:
+def make(pg: Engine) -> Iterator[Make]:
     """A new engine (a new 'process') on the same shared windows each call."""
+    made: list[RuleEngine] = []
 
     def build(created: datetime = OLD, **limits: Any) -> RuleEngine:
         shared = SharedWindows(PostgresRuleCounters(pg))
-        return RuleEngine(RuleSettings(**limits), lambda account_id: created, shared=shared)
+        made.append(RuleEngine(RuleSettings(**limits), lambda a: created, shared=shared))
+        return made[-1]
 
-    return build
+    yield build
+    for engine in made:
+        engine.close()
 
 
 def test_two_processes_count_in_one_window_and_it_recovers(make: Make) -> None:

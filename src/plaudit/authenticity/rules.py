@@ -272,6 +272,9 @@ class SharedWindows:
         forget = a.device_seen_before is None
         self._store.take_back(keys, a.device_key, a.account_id, _hour(a.at), forget)
 
+    def close(self) -> None:
+        self._store.close()
+
     @staticmethod
     def retry_after(counter: str, at: float) -> int:
         """Seconds until the oldest bucket of the window leaves it (a retry then may still
@@ -338,6 +341,11 @@ class RuleEngine:
         self._device_accounts = DistinctCounter(DAY)
         self._lock = threading.Lock()
         self._admitted = 0
+
+    def close(self) -> None:
+        """Close the shared windows' connections (memory windows hold none)."""
+        if self._shared is not None:
+            self._shared.close()
 
     def admit(
         self, account_id: int, device_key: str | None, ip_prefix: str | None, at: datetime

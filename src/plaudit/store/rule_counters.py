@@ -21,11 +21,14 @@ survives a crash, and only PostgreSQL deployments with shared counters need them
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 
-from sqlalchemy import text
-from sqlalchemy.engine import Engine
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import Connection, Engine
+
+from plaudit.store.boundary import DRIVER_ERRORS, translate_db_error
 
 __all__ = ["DEVICE_HOURS", "WINDOW_BUCKETS", "CounterKey", "PostgresRuleCounters"]
 
@@ -116,17 +119,42 @@ class Recorded:
 
 
 class PostgresRuleCounters:
-    """The window tables on one engine; each call is one autocommit round trip."""
+    """The window tables of `engine`'s database; each call is one autocommit round trip.
 
-    def __init__(self, engine: Engine) -> None:
-        self._engine = engine
+    It keeps its own small pool of autocommit connections without a pre-ping (no BEGIN, no
+    COMMIT, no `SELECT 1`: one round trip per like); a connection that a restarted server
+    cut fails once, as StorageUnavailable, and the pool is renewed for the next like.
+    """
+
+    def __init__(self, engine: Engine, pool_size: int = 4) -> None:
+        self._engine = create_engine(
+            engine.url,
+            isolation_level="AUTOCOMMIT",
+            pool_size=pool_size,
+            max_overflow=pool_size,
+            pool_pre_ping=False,
+        )
+
+    @contextmanager
+    def _connection(self) -> Iterator[Connection]:
+        try:
+            with self._engine.connect() as conn:
+                yield conn
+        except DRIVER_ERRORS as exc:
+            raise translate_db_error(exc) from exc
+
+    def close(self) -> None:
+        self._engine.dispose()
 
     def ensure(self) -> None:
         """Create the tables if missing (serialised: several workers start at once)."""
-        with self._engine.begin() as conn:
-            conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _CREATE_LOCK_KEY})
-            for statement in _CREATE:
-                conn.execute(text(statement))
+        with self._connection() as conn:
+            conn.execute(text("SELECT pg_advisory_lock(:key)"), {"key": _CREATE_LOCK_KEY})
+            try:
+                for statement in _CREATE:
+                    conn.execute(text(statement))
+            finally:
+                conn.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": _CREATE_LOCK_KEY})
 
     def record(
         self, keys: Sequence[CounterKey], device: str | None, account_id: int, hour: int
@@ -140,7 +168,7 @@ class PostgresRuleCounters:
             "window": WINDOW_BUCKETS,
             "hours": DEVICE_HOURS,
         }
-        with self._engine.begin() as conn:
+        with self._connection() as conn:
             rows = conn.execute(_RECORD, params).all()
         counts = {str(name): int(value) for name, value in rows}
         new = counts.pop("device_account_new", 0) > 0
@@ -162,12 +190,12 @@ class PostgresRuleCounters:
             "account": account_id,
             "hour": hour,
         }
-        with self._engine.begin() as conn:
+        with self._connection() as conn:
             conn.execute(_TAKE_BACK, params)
 
     def prune(self, current: dict[str, int], hour: int) -> None:
         """Delete the buckets that left every window (`current`: each counter's bucket now)."""
-        with self._engine.begin() as conn:
+        with self._connection() as conn:
             for counter, bucket in current.items():
                 conn.execute(
                     _PRUNE[0], {"counter": counter, "current": bucket, "window": WINDOW_BUCKETS}
