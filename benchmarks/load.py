@@ -65,7 +65,8 @@ def pg_bin() -> Path:
 
 def as_postgres(*command: str) -> None:
     prefix = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
-    subprocess.run(prefix + list(command), check=True, capture_output=True)
+    # no pipes: the server started by pg_ctl would inherit them and hold them open
+    subprocess.run(prefix + list(command), check=True, stdout=subprocess.DEVNULL)
 
 
 def start_own_postgres(port: int, data: str) -> str:
@@ -81,7 +82,8 @@ def start_own_postgres(port: int, data: str) -> str:
 def restart_postgres(data: str) -> float:
     """Crash-stop (immediate) and start our own server; seconds until it accepts again."""
     began = time.monotonic()
-    as_postgres(str(pg_bin() / "pg_ctl"), "-D", data, "-m", "immediate", "-w", "restart")
+    log = str(Path(data) / "server.log")
+    as_postgres(str(pg_bin() / "pg_ctl"), "-D", data, "-l", log, "-m", "immediate", "-w", "restart")
     return time.monotonic() - began
 
 
@@ -104,14 +106,16 @@ def integrators(url: str) -> list[int]:
 
 
 def workers_of(parent: int) -> list[int]:
-    """The pids of the serve process's children (the uvicorn workers), from /proc."""
+    """The pids of the serve process's uvicorn workers (spawned children, not the
+    multiprocessing resource tracker), from /proc."""
     children = []
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
             fields = stat.read_text().rsplit(")", 1)[1].split()
+            command = (stat.parent / "cmdline").read_bytes()
         except OSError:
             continue
-        if int(fields[1]) == parent:
+        if int(fields[1]) == parent and b"spawn_main" in command:
             children.append(int(stat.parent.name))
     return sorted(children)
 
@@ -330,6 +334,10 @@ def main() -> None:
         with psycopg.connect(url) as conn:
             videos = [r[0] for r in conn.execute("SELECT id FROM videos ORDER BY id LIMIT 2000")]
         fans = make_fans(base, args.fans)
+        began = time.monotonic()
+        size, events = wait_ledger(url, within=600)
+        print(f"ledger caught up with the demo ({size:,} of {events:,} entries) in "
+              f"{time.monotonic() - began:.0f} s", flush=True)  # fmt: skip
         run(args, base, url, sa_url, data_dir, serve, fans, videos)
     finally:
         serve.send_signal(signal.SIGTERM)
@@ -365,10 +373,10 @@ def run(
     fault.start()
     time.sleep(args.duration)
     stop.set()
+    elapsed = time.monotonic() - began
     for client in clients:
         client.join()
-    fault.join(timeout=60)
-    elapsed = time.monotonic() - began
+    fault.join(timeout=120)
     print(f"\n{args.workers} workers, {args.clients} clients, {elapsed:.0f} s, load average "
           f"{os.getloadavg()[0]:.1f} (1 min)")  # fmt: skip
     print(f"{'operation':<10}{'per s':>8}{'p50 ms':>9}{'p99 ms':>9}  statuses")
