@@ -9,7 +9,12 @@ Anchor, measured in the same run: microseconds per like of the like's own transa
 not what is measured). The ratio says what the rules add to the store's work for a like;
 an accepted like adds nothing to the transaction itself. Target: ratio <= 0.25.
 
-    python benchmarks/rules.py [--likes N]
+With `--database-url` (a PostgreSQL server URL; the benchmark makes and drops its own
+database on it), it also times the shared windows (rules_counter_store = postgres: one round
+trip per like to the server) over `--pg-likes` admissions of the same traffic, and prints
+their cost against the memory windows.
+
+    python benchmarks/rules.py [--likes N] [--database-url postgresql+psycopg://...]
 """
 
 from __future__ import annotations
@@ -18,22 +23,29 @@ import argparse
 import random
 import tempfile
 import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from plaudit.authenticity.rules import RuleEngine, RuleSettings
+import psycopg
+from sqlalchemy import create_engine
+
+from plaudit.authenticity.rules import RuleEngine, RuleSettings, SharedWindows
 from plaudit.config import load_settings
 from plaudit.interactions.service import NO_DEVICE, like_op
 from plaudit.platform import Platform
+from plaudit.store.rule_counters import PostgresRuleCounters
 
 ACCOUNTS, DEVICES, PREFIXES = 20_000, 10_000, 2_000
 START = datetime(2026, 11, 29, tzinfo=UTC)
 
 
-def rules_us(likes: int) -> tuple[float, dict[str, int]]:
+def rules_us(likes: int, shared: SharedWindows | None = None) -> tuple[float, dict[str, int]]:
     """Microseconds per admission, and how many were accepted and held."""
     rng = random.Random(7)
-    engine = RuleEngine(RuleSettings(), lambda account_id: START - timedelta(days=30))
+    engine = RuleEngine(RuleSettings(), lambda account_id: START - timedelta(days=30), shared)
     # each account keeps its device and network; a device is shared by two accounts
     accounts = [rng.randrange(ACCOUNTS) for _ in range(likes)]
     events = [
@@ -72,10 +84,36 @@ def like_us(likes: int, work: Path) -> float:
         platform.close()
 
 
+@contextmanager
+def scratch_database(server_url: str) -> Iterator[str]:
+    """A fresh database on the server for the run, dropped after it."""
+    name = f"plaudit_bench_rules_{uuid.uuid4().hex[:8]}"
+    plain = server_url.replace("postgresql+psycopg://", "postgresql://")
+    with psycopg.connect(plain, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield server_url.rsplit("/", 1)[0] + "/" + name
+    finally:
+        with psycopg.connect(plain, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def shared_us(server_url: str, likes: int) -> tuple[float, dict[str, int]]:
+    """Microseconds per admission on the shared windows of a scratch PostgreSQL database."""
+    with scratch_database(server_url) as url:
+        engine = create_engine(url)
+        try:
+            return rules_us(likes, SharedWindows(PostgresRuleCounters(engine)))
+        finally:
+            engine.dispose()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--likes", type=int, default=200_000, help="admissions to time")
     parser.add_argument("--anchor-likes", type=int, default=2_000, help="likes for the anchor")
+    parser.add_argument("--database-url", help="a PostgreSQL server to time shared windows on")
+    parser.add_argument("--pg-likes", type=int, default=5_000, help="shared-window admissions")
     args = parser.parse_args()
     per_admit, outcomes = rules_us(args.likes)
     with tempfile.TemporaryDirectory() as work:
@@ -85,6 +123,13 @@ def main() -> None:
     ratio = per_admit / per_like
     verdict = "met" if ratio <= 0.25 else "NOT met"
     print(f"ratio rules/like:   {ratio:8.2f}  (target <= 0.25: {verdict})")
+    if args.database_url:
+        per_shared, shared_outcomes = shared_us(args.database_url, args.pg_likes)
+        print(
+            f"shared windows:     {per_shared:8.1f} us/like  ({args.pg_likes:,} likes on "
+            f"PostgreSQL: {shared_outcomes})"
+        )
+        print(f"ratio shared/memory:{per_shared / per_admit:8.1f}")
 
 
 if __name__ == "__main__":

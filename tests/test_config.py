@@ -74,6 +74,8 @@ def test_every_setting_is_declared_with_help_and_an_env_var() -> None:
         "max_body_bytes",
         "token_ttl_s",
         "trusted_proxies",
+        # shared rule windows (issue 15)
+        "rules_counter_store",
     }
     for setting in SETTINGS:
         assert setting.help.strip(), setting.name
@@ -327,3 +329,13 @@ def test_settings_are_immutable_values() -> None:
     with pytest.raises(AttributeError):
         settings.port = 1  # type: ignore[misc]
     assert settings == Settings(**DEFAULTS)
+
+
+def test_shared_rule_windows_on_sqlite_are_refused_with_the_fix(tmp_path: Path) -> None:
+    from plaudit.platform import Platform
+
+    settings = load_settings(
+        flags={"data_dir": str(tmp_path), "rules_counter_store": "postgres"}, env={}
+    )
+    with pytest.raises(ConfigError, match=r"needs a PostgreSQL database.*database_url"):
+        Platform(settings)

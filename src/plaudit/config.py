@@ -105,6 +105,13 @@ def _parse_reward_hold(value: Any) -> str:
     return mode
 
 
+def _parse_counter_store(value: Any) -> str:
+    mode = _parse_str(value).lower()
+    if mode not in {"auto", "memory", "postgres"}:
+        raise ValueError(f"expected auto, memory or postgres, got {value!r}")
+    return mode
+
+
 def _parse_witnesses(value: Any) -> str:
     """Witness cosignature keys, separated by commas or spaces (a TOML list works too).
 
@@ -431,6 +438,13 @@ class Settings:
         "connection from one of them may name the client with X-Forwarded-For or Forwarded. "
         "Empty trusts no header (docs/security.md).",
         _parse_networks,
+    )
+    rules_counter_store: str = _setting(
+        "auto",
+        "Where the real-time rules count likes: memory (this process only), postgres (one "
+        "set of windows shared by every API process, in 10 s buckets; needs a PostgreSQL "
+        "database_url) or auto (postgres when the database is PostgreSQL, else memory).",
+        _parse_counter_store,
     )
     sources: Mapping[str, str] = field(default_factory=dict, compare=False, repr=False)
 

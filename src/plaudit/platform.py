@@ -10,12 +10,13 @@ from functools import cached_property
 from typing import TYPE_CHECKING
 
 from plaudit.accounts import AccountService
-from plaudit.authenticity.rules import RuleEngine, RuleSettings
+from plaudit.authenticity.rules import RuleEngine, RuleSettings, SharedWindows
 from plaudit.authenticity.service import AuthenticityService
 from plaudit.campaigns import CampaignService
 from plaudit.campaigns.policy import campaign_like_policy
 from plaudit.catalog import VideoService
 from plaudit.config import Settings
+from plaudit.errors import ConfigError
 from plaudit.interactions import InteractionService
 from plaudit.ledger.keystore import load_or_create_signer
 from plaudit.ledgerstore.integration import Integrator
@@ -23,6 +24,7 @@ from plaudit.ledgerstore.service import LedgerService
 from plaudit.store import Database
 from plaudit.store.files import secure_data_dir
 from plaudit.store.leader import leadership_for
+from plaudit.store.rule_counters import PostgresRuleCounters
 
 if TYPE_CHECKING:
     from plaudit.apikeys import ApiKeyService
@@ -38,6 +40,21 @@ if TYPE_CHECKING:
 __all__ = ["Platform"]
 
 
+def _shared_windows(settings: Settings, db: Database) -> SharedWindows | None:
+    """The rules' shared windows per `rules_counter_store`; None keeps them in memory."""
+    mode = settings.rules_counter_store
+    if mode == "auto":
+        mode = "memory" if settings.is_sqlite else "postgres"
+    if mode == "memory":
+        return None
+    if db.dialect != "postgresql":
+        raise ConfigError(
+            "rules_counter_store = postgres needs a PostgreSQL database; set database_url "
+            "(--database-url) to one, or rules_counter_store to memory or auto"
+        )
+    return SharedWindows(PostgresRuleCounters(db.write_engine))
+
+
 class Platform:
     """Settings, database and services of one running Plaudit."""
 
@@ -47,9 +64,11 @@ class Platform:
         self.db = Database(settings)
         self.accounts = AccountService(self.db, token_ttl_s=settings.token_ttl_s)
         self.videos = VideoService(self.db)
-        # real-time rules: in-process sliding windows, one engine per process (rules.py)
+        # real-time rules: windows in this process, or shared by all on PostgreSQL (rules.py)
         self.rules = RuleEngine(
-            RuleSettings.from_settings(settings), lambda a: self.accounts.get(a).created_at
+            RuleSettings.from_settings(settings),
+            lambda a: self.accounts.get(a).created_at,
+            shared=_shared_windows(settings, self.db),
         )
         # incentivised likes (source campaign:<id>) are checked and recorded in the like's
         # transaction by the campaigns policy; plain likes never call it. Every like passes
@@ -148,6 +167,7 @@ class Platform:
             self.witness_publisher.stop()
         self.integrator.stop()
         self.db.close()
+        self.rules.close()
 
     @cached_property
     def apikeys(self) -> ApiKeyService:

@@ -95,3 +95,31 @@ def test_several_workers_on_sqlite_are_refused_with_the_fix(tmp_path: Path) -> N
     assert result.returncode == 2
     assert "needs PostgreSQL" in result.stderr
     assert "--database-url" in result.stderr
+
+
+@pytest.mark.postgres
+def test_workers_share_the_rules_windows_so_a_limit_holds_across_processes(
+    backend_settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Likes spread over two workers (a new connection each) count in one window: the
+    account's limit-th+1 like is refused, where per-process windows would let through up to
+    twice the limit."""
+    if not backend_settings.database_url:
+        pytest.skip("several workers need PostgreSQL")
+    limit = 6
+    monkeypatch.setenv("PLAUDIT_RULE_ACCOUNT_LIMIT_PER_MIN", str(limit))
+    monkeypatch.setenv("PLAUDIT_RULE_ACCOUNT_HOLD_PER_MIN", "3")
+    with running_server(backend_settings, tmp_path / "server.log", "--workers", "2") as base:
+        creator = _account(base, "maker", "creator")
+        videos = [
+            httpx.post(
+                f"{base}/v1/videos", json={"title": f"t{i}", "category": "food"}, headers=creator
+            ).json()["id"]
+            for i in range(2 * limit)
+        ]
+        fan = _account(base, "eager")
+        statuses = [
+            httpx.post(f"{base}/v1/videos/{video}/likes", headers=fan).status_code
+            for video in videos
+        ]
+    assert statuses == [201] * limit + [429] * limit

@@ -10,10 +10,15 @@ Rules and their outcomes (limits are settings, docs/authenticity.md "Real-time r
     device_accounts   distinct accounts/device  24 h    device_accounts_hold  ..._limit (403)
     new_account       account younger than age  1 h     new_account_hold    never
 
-The counters are sliding windows kept in this process's memory: nothing is read from or
-written to the database for an accepted like, which keeps the hot path as it was. The price
-is that each API process counts on its own (N processes behind a balancer let through up to N
-times a limit); the batch detectors, which read the stored history, are the backstop.
+By default (SQLite) the counters are sliding windows kept in this process's memory: nothing
+is read from or written to the database for an accepted like. With several API processes on
+PostgreSQL each would count on its own (N processes let through up to N times a limit), so
+there the windows live in the database, shared by every process (`SharedWindows`, setting
+`rules_counter_store`): one round trip per like, in time buckets (10 s buckets summed over
+the minute windows, 10 min buckets over the new-account hour, hour buckets over the 24 h
+device window), so a window spans between 5/6 of its length and its length: it may forget a
+like up to one bucket early, never counts one the memory window would not. The batch
+detectors, which read the stored history, are the backstop either way.
 
 Loopback and private prefixes are never counted by the IP rule: such an address is a proxy
 or a load balancer in front of the platform, not a client.
@@ -31,9 +36,10 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 
 from plaudit.config import Settings
-from plaudit.errors import RateLimited, RefusedByRule
+from plaudit.errors import PlauditError, RateLimited, RefusedByRule
+from plaudit.store.rule_counters import WINDOW_BUCKETS, CounterKey, PostgresRuleCounters
 
-__all__ = ["Admission", "RuleEngine", "RuleSettings", "SlidingCounter"]
+__all__ = ["Admission", "RuleEngine", "RuleSettings", "SharedWindows", "SlidingCounter"]
 
 MINUTE = 60.0
 HOUR = 3600.0
@@ -221,11 +227,111 @@ class _Counts:
     new_account: int
 
 
-class RuleEngine:
-    """Admits likes against the rules; one per process (see the module docstring)."""
+_BUCKET_S = {"account": 10, "device": 10, "ip": 10, "new_account": 600}
+"""Bucket length per shared counter: 6 buckets make each window (60 s, or 1 h)."""
+_PRUNE_SHARED_S = 60.0
 
-    def __init__(self, settings: RuleSettings, created_at: Callable[[int], datetime]) -> None:
+
+class SharedWindows:
+    """The rules' windows in PostgreSQL (`store/rule_counters.py`), shared by every process.
+
+    `count` records the like in every window it belongs to and returns the counts with it,
+    in one round trip; `take_back` undoes that for a refused or cancelled like.
+    """
+
+    def __init__(self, store: PostgresRuleCounters) -> None:
+        self._store = store
+        self._pruned_at = 0.0
+        self._ready = False
+
+    def count(
+        self, account_id: int, device_key: str | None, ip: str | None, at: float, new: bool
+    ) -> tuple[_Counts, bool]:
+        """The counts with this like in them, and whether its account was new on its
+        device within the hour (a take-back then forgets it)."""
+        if not self._ready:  # at the first like, not at start-up: most commands never like
+            self._store.ensure()
+            self._ready = True
+        self._prune_now_and_then(at)
+        recorded = self._store.record(
+            _keys(account_id, device_key, ip, at, new), device_key, account_id, _hour(at)
+        )
+        got = recorded.counts
+        counts = _Counts(
+            got.get("account", 0),
+            got.get("device", 0),
+            got.get("device_accounts", 0),
+            got.get("ip", 0),
+            got.get("new_account", 0),
+        )
+        return counts, recorded.device_account_new
+
+    def take_back(self, admission: Admission) -> None:
+        a = admission
+        keys = _keys(a.account_id, a.device_key, a.ip_prefix, a.at, a.new_account)
+        forget = a.device_seen_before is None
+        self._store.take_back(keys, a.device_key, a.account_id, _hour(a.at), forget)
+
+    def close(self) -> None:
+        self._store.close()
+
+    @staticmethod
+    def retry_after(counter: str, at: float) -> int:
+        """Seconds until the oldest bucket of the window leaves it (a retry then may still
+        be refused when the newer buckets hold the limit on their own)."""
+        size = _BUCKET_S[counter]
+        oldest_leaves = (math.floor(at / size) + 1) * size
+        return max(1, math.ceil(oldest_leaves - at))
+
+    def _prune_now_and_then(self, at: float) -> None:
+        if at - self._pruned_at < _PRUNE_SHARED_S:
+            return
+        self._pruned_at = at
+        current = {name: math.floor(at / size) for name, size in _BUCKET_S.items()}
+        self._store.prune(current, _hour(at))
+
+
+def _hour(at: float) -> int:
+    return math.floor(at / HOUR)
+
+
+def _keys(
+    account_id: int, device_key: str | None, ip: str | None, at: float, new: bool
+) -> list[CounterKey]:
+    def key(counter: str, value: str) -> CounterKey:
+        return CounterKey(counter, value, math.floor(at / _BUCKET_S[counter]))
+
+    keys = [key("account", str(account_id))]
+    if device_key:
+        keys.append(key("device", device_key))
+    if ip:
+        keys.append(key("ip", ip))
+    if new:
+        keys.append(key("new_account", str(account_id)))
+    return keys
+
+
+assert WINDOW_BUCKETS * _BUCKET_S["account"] == MINUTE
+assert WINDOW_BUCKETS * _BUCKET_S["new_account"] == HOUR
+
+
+class RuleEngine:
+    """Admits likes against the rules; one per process (see the module docstring).
+
+    With `shared`, the windows are those of every process (PostgreSQL); without, this
+    process's memory.
+    """
+
+    def __init__(
+        self,
+        settings: RuleSettings,
+        created_at: Callable[[int], datetime],
+        shared: SharedWindows | None = None,
+    ) -> None:
         self.settings = settings
+        self._shared = shared
+        self.blocking = shared is not None
+        """True when admitting a like waits on the database (async callers use a thread)."""
         self._created_at = created_at
         self._ages: dict[int, float] = {}
         self._accounts = SlidingCounter(MINUTE)
@@ -236,6 +342,11 @@ class RuleEngine:
         self._lock = threading.Lock()
         self._admitted = 0
 
+    def close(self) -> None:
+        """Close the shared windows' connections (memory windows hold none)."""
+        if self._shared is not None:
+            self._shared.close()
+
     def admit(
         self, account_id: int, device_key: str | None, ip_prefix: str | None, at: datetime
     ) -> Admission:
@@ -245,12 +356,34 @@ class RuleEngine:
         when = at.timestamp()
         new = self._is_new(account_id, when)
         public_ip = ip_prefix if ip_prefix and _is_public(ip_prefix) else None
+        if self._shared is not None:
+            return self._admit_shared(self._shared, account_id, device_key, public_ip, when, new)
         with self._lock:
             counts = self._counts(account_id, device_key, public_ip, when, new)
             self._refuse_if_over(account_id, device_key, counts, when)
             admission = self._judge(account_id, device_key, public_ip, when, new, counts)
             before = self._record(admission)
         return replace(admission, device_seen_before=before) if before is not None else admission
+
+    def _admit_shared(
+        self,
+        shared: SharedWindows,
+        account_id: int,
+        device_key: str | None,
+        ip: str | None,
+        at: float,
+        new: bool,
+    ) -> Admission:
+        counts, device_account_new = shared.count(account_id, device_key, ip, at, new)
+        admission = self._judge(account_id, device_key, ip, at, new, counts)
+        # None: the device's account for the hour was added by this like (cancel forgets it)
+        admission = replace(admission, device_seen_before=None if device_account_new else at)
+        try:
+            self._refuse_if_over(account_id, device_key, counts, at)
+        except PlauditError:
+            shared.take_back(admission)
+            raise
+        return admission
 
     def _counts(
         self, account_id: int, device_key: str | None, ip: str | None, at: float, new: bool
@@ -267,6 +400,9 @@ class RuleEngine:
     def cancel(self, admission: Admission) -> None:
         """Take back an admission whose like was not created (it must not count)."""
         if admission is ACCEPT_ALL:
+            return
+        if self._shared is not None:
+            self._shared.take_back(admission)
             return
         with self._lock:
             at = admission.at
@@ -299,7 +435,7 @@ class RuleEngine:
                 "account_velocity",
                 f"this account liked more than {rules.account_limit} times in 60 seconds",
                 rules.account_limit,
-                self._accounts.retry_after(account_id, at, rules.account_limit),
+                self._retry_after("account", account_id, at, rules.account_limit),
             )
         if not device_key:
             return
@@ -308,7 +444,7 @@ class RuleEngine:
                 "device_velocity",
                 f"this device sent more than {rules.device_limit} likes in 60 seconds",
                 rules.device_limit,
-                self._devices.retry_after(device_key, at, rules.device_limit),
+                self._retry_after("device", device_key, at, rules.device_limit),
             )
         if counts.device_accounts > rules.device_accounts_limit:
             raise RefusedByRule(
@@ -319,6 +455,12 @@ class RuleEngine:
                 limit=rules.device_accounts_limit,
                 window_s=int(DAY),
             )
+
+    def _retry_after(self, counter: str, key: Hashable, at: float, limit: int) -> int:
+        if self._shared is not None:
+            return self._shared.retry_after(counter, at)
+        window = self._accounts if counter == "account" else self._devices
+        return window.retry_after(key, at, limit)
 
     def _judge(
         self,

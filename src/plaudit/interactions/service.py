@@ -11,6 +11,7 @@ here, not in the routers, so every caller of the service gets the same rules.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
@@ -429,7 +430,10 @@ class InteractionService:
         """Like a video; liking it again returns the stored like (its seq, its risk)."""
         source = validate_source(source)
         at = utcnow()
-        admission = self._admit(account_id, device, at)
+        if self._rules is not None and self._rules.blocking:  # shared windows: a round trip
+            admission = await asyncio.to_thread(self._admit, account_id, device, at)
+        else:
+            admission = self._admit(account_id, device, at)
         op = self._like_op(account_id, video_id, source, device, at, admission)
         outcome = await self._guarded([admission], self._db.write_async(op))
         return self._settled(admission, outcome)
@@ -557,7 +561,10 @@ class InteractionService:
         item in order; each like passes the real-time rules at its own time first, and a
         refused like is that item's error result; items dated outside `window` are refused
         one by one."""
-        admitted, refused = self._screen(items)
+        if self._rules is not None and self._rules.blocking:  # shared windows: round trips
+            admitted, refused = await asyncio.to_thread(self._screen, items)
+        else:
+            admitted, refused = self._screen(items)
         kept, holds = _kept_items(items, refused, admitted)
         write = self._db.write_async(ingest_op(kept, holds, window))
         results = await self._guarded(admitted.values(), write)
