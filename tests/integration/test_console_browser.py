@@ -10,6 +10,7 @@ import sys
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -50,6 +51,7 @@ def console(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Set
         _coupon_task_for_the_fan(platform)
         _revoke_a_like_of_the_fan(platform)
         _experiment_of_the_creator(platform)
+        _analyst_and_appeals(platform)
         refresh_index(platform.db, settings.data_path)  # the fan's new profile is in segments
     finally:
         platform.close()
@@ -114,6 +116,45 @@ def _experiment_of_the_creator(platform: Platform) -> None:
     )
     for video in platform.videos.page(None, 1000):
         platform.experiments.assign(experiment.id, video.creator_id, expose=True)
+
+
+ANALYST = ("console-analyst", "plaudit-analyst-1")
+
+
+def _analyst_and_appeals(platform: Platform) -> None:
+    """An analyst in the demo brand's organisation, and one open appeal per language for the
+    operator (two fans whose newest like a verdict revoked, each appealing)."""
+    from plaudit.store import authenticity as authenticity_sql
+    from plaudit.store import console as console_sql
+    from plaudit.store import utcnow
+    from plaudit.web.signin import SignIns
+
+    owner = _id(platform, "demo-brand")
+    analyst = platform.accounts.create(ANALYST[0], "brand")[0].id
+    with platform.db.read() as conn:
+        organisation = console_sql.organisations_of(conn, owner)[0].id
+    platform.campaigns.set_member(owner, organisation, analyst, "analyst")
+    SignIns(platform.db).set_password(analyst, ANALYST[1])
+    fans = [a for a in map(platform.accounts.get, range(1, 300)) if a.kind == "fan"]
+    appealed = 0
+    for fan in fans:
+        if fan.handle == "demo-fan" or appealed == len(LANGS):
+            continue
+        likes = platform.interactions.likes_of(fan.id, None, 1)
+        if not likes:
+            continue
+        like = likes[0]
+
+        def op(conn: Connection, like: Any = like) -> int:
+            verdict = authenticity_sql.insert_verdict(conn, None, "operator", 1.0, "{}", utcnow())
+            authenticity_sql.revoke(
+                conn, verdict, [(like.id, like.account_id, like.video_id)], utcnow()
+            )
+            return int(verdict)
+
+        verdict_id = platform.db.write(op)
+        platform.authenticity.appeal(verdict_id, fan.id, "我自己点的赞 I liked it myself")
+        appealed += 1
 
 
 def _id(platform: Platform, handle: str) -> int:
@@ -314,3 +355,97 @@ def test_creator_inbox_bulk_approval_revocations_and_fund(browser: Browser) -> N
     assert report.count() == 1
     assert report.locator("tbody tr").count() == 1  # new vs control
     browser.check("experiments")
+
+
+EXAMPLE = "city_tier in (new1, 1) and age in 25..35 and spend >= 5000 and gender = female"
+
+
+def test_brand_segment_wizard_report_and_operator_appeal(browser: Browser) -> None:
+    """Issue 12's flow: an analyst builds the seed's segment and sees its insights, the
+    owner starts a coupon campaign through the wizard, the analyst reads its report; an
+    operator reinstates an appealed like and sees the video's counts move."""
+    browser.sign_in(*ANALYST)
+    page = browser.page
+    assert page.url.endswith("/brand")
+    browser.goto("/brand/segments")
+    box = page.locator("#expression")
+    # a typo: the error names its column and the fix, as the user types (htmx)
+    box.press_sequentially("city_tier in (1, new1) and gendre = female", delay=5)
+    error = page.locator("[data-testid=segment-error]")
+    error.wait_for()
+    assert error.get_attribute("data-column") == "28"
+    assert "did you mean 'gender'?" in error.inner_text()
+    # the pickers write the seed's segment; its private size follows
+    box.fill("")
+    page.select_option("#pick-tier", ["new1", "1"])
+    page.fill("#pick-age-from", "25")
+    page.fill("#pick-age-to", "35")
+    page.select_option("#pick-spend", "5000")
+    page.select_option("#pick-gender", "female")
+    page.locator("#pick-add").click()
+    assert box.input_value() == EXAMPLE
+    size = page.locator("[data-testid=segment-size] [data-count]")
+    size.wait_for()
+    shown = size.get_attribute("data-count") or ""
+    assert shown.startswith("<") or int(shown) >= 10, shown
+    browser.check("segment-builder")
+    page.locator("button[name=insights]").click()
+    page.wait_for_load_state("networkidle")
+    assert page.locator("figure[data-chart=bar] svg").count() >= 1
+    browser.check("segment-insights")
+    # the owner starts a coupon campaign for it through the wizard
+    browser.context.clear_cookies()
+    browser.sign_in(*PASSWORD["brand"])
+    browser.goto("/brand/segments?expression=" + EXAMPLE.replace(" ", "+"))
+    page.locator("[data-testid=start-campaign]").click()
+    name = f"冬季新品券 Winter coupon {browser.lang}"
+    page.fill("#name", name)
+    page.locator("#wizard button[name=next]").click()
+    assert page.locator("#wizard").get_attribute("data-step") == "audience"
+    assert page.locator("#segment").input_value() == EXAMPLE
+    browser.expected_status = {422}
+    page.fill("#video_ids", "1 x")
+    page.locator("#wizard button[name=next]").click()
+    assert "videos" in page.locator("[data-testid=wizard-error]").inner_text()
+    page.fill("#video_ids", "1 2")
+    page.locator("#wizard button[name=next]").click()
+    page.fill("#reward", "5")
+    page.fill("#budget", "12.345")
+    page.locator("#wizard button[name=next]").click()
+    assert "budget" in page.locator("[data-testid=wizard-error]").inner_text()
+    page.fill("#budget", "1000")
+    page.locator("#wizard button[name=next]").click()
+    assert page.locator("#wizard").get_attribute("data-step") == "preview"
+    assert name in page.locator("[data-testid=fan-preview]").inner_text()
+    assert page.locator("[data-testid=disclosure-preview]").count() == 1
+    browser.expected_status = set()
+    browser.problems.clear()
+    browser.check("campaign-wizard")
+    page.locator("#wizard button[name=next]").click()
+    page.wait_for_load_state("networkidle")
+    assert "/brand/campaigns/" in page.url
+    # later the analyst reads its report and downloads the CSV
+    browser.context.clear_cookies()
+    browser.sign_in(*ANALYST)
+    page.locator("a", has_text=name).click()
+    page.wait_for_load_state("networkidle")
+    assert page.locator("h1").inner_text() == name
+    assert page.locator("[data-testid=spent]").inner_text() == "¥0.00"
+    assert page.locator("form[action$='/end']").count() == 0  # analysts read, never end
+    with page.expect_download() as download:
+        page.locator("a[download]").click()
+    assert download.value.suggested_filename.endswith(".csv")
+    browser.check("campaign-report")
+    # an operator reinstates an appealed like; the video's authentic count goes up
+    browser.context.clear_cookies()
+    browser.sign_in(*PASSWORD["operator"])
+    assert page.url.endswith("/operator/appeals")
+    browser.check("operator-appeals")
+    page.locator("[data-appeal] button[value=reinstate]").first.click()
+    page.wait_for_load_state("networkidle")
+    assert page.locator("[data-testid=reinstated-count]").inner_text() == "1"
+    row = page.locator("[data-testid=decided] tbody tr").first
+    before = int(row.locator("[data-authentic-before]").get_attribute("data-authentic-before"))
+    after = int(row.locator("[data-authentic-after]").get_attribute("data-authentic-after"))
+    assert after == before + 1
+    browser.check("operator-decided")
