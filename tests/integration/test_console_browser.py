@@ -449,3 +449,47 @@ def test_brand_segment_wizard_report_and_operator_appeal(browser: Browser) -> No
     after = int(row.locator("[data-authentic-after]").get_attribute("data-authentic-after"))
     assert after == before + 1
     browser.check("operator-decided")
+
+
+def test_brand_overlap_lookalike_members_and_redemption(browser: Browser) -> None:
+    browser.sign_in(*PASSWORD["brand"])
+    page = browser.goto("/brand/segments/overlap")
+    page.fill("#e1", "gender = female")
+    page.fill("#e2", "age in 25..35")
+    page.locator("main form[method=get] button").click()
+    page.wait_for_load_state("networkidle")
+    assert page.locator("figure[data-chart=bar] svg").count() == 1
+    assert page.locator("figure tbody tr").count() == 3  # two sizes and their intersection
+    browser.check("segment-overlap")
+    page.fill("#la-expression", "gender = female and age in 25..35")
+    page.fill("#la-size", "60")
+    page.fill("#la-name", f"look_{browser.lang}")
+    page.locator("form[action$='/lookalike'] button").click()
+    page.wait_for_load_state("networkidle")
+    assert (
+        f"segment:look_{browser.lang}" in page.locator("[data-testid=lookalike-saved]").inner_text()
+    )
+    browser.check("lookalike")
+    # the owner makes console-brand a manager of the organisation
+    page = browser.goto("/brand")
+    page.locator("main h2 a").first.click()
+    page.wait_for_load_state("networkidle")
+    page.fill("#member-handle", "console-brand")
+    page.select_option("#member-role", "manager")
+    page.locator("form[action$='/members'] button").click()
+    page.wait_for_load_state("networkidle")
+    manager = {"zh": "管理员", "en": "manager"}[browser.lang]
+    assert manager in page.locator("tr[data-member=console-brand]").inner_text()
+    browser.check("organisation")
+    # a shop's staff type a code no coupon has: the page says so plainly
+    page = browser.goto("/brand/redeem")
+    page.fill("#code", "NOPE-0000")
+    page.locator("main form button").click()
+    page.wait_for_load_state("networkidle")
+    assert page.locator("[data-answer]").get_attribute("data-answer") == "malformed"
+    assert "20 letters" in page.locator("[data-answer]").inner_text()
+    page.fill("#code", "ABCD-EFGH-2KLM-NPQR-STUV")
+    page.locator("main form button").click()
+    page.wait_for_load_state("networkidle")
+    assert page.locator("[data-answer]").get_attribute("data-answer") == "unknown"
+    browser.check("redeem")

@@ -13,7 +13,13 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Response
 
 from plaudit.campaigns.model import CampaignSpec, validate_spec
-from plaudit.errors import Forbidden, InvalidInput, PlauditError
+from plaudit.errors import (
+    CouponAlreadyRedeemed,
+    CouponNotFound,
+    Forbidden,
+    InvalidInput,
+    PlauditError,
+)
 from plaudit.persona.taxonomy import FAMILIES
 from plaudit.web.queries import ConsoleQueries
 from plaudit.web.render import ConsoleRoute, Page, page_of
@@ -317,3 +323,123 @@ def _wizard_page(
         organisations=running,
         tasks=TASKS,
     )
+
+
+# --- overlap, lookalike ---
+
+MAX_OVERLAP = 5
+
+
+@router.get("/brand/segments/overlap")
+def overlap(
+    page: PageDep, e1: str = "", e2: str = "", e3: str = "", e4: str = "", e5: str = ""
+) -> Any:
+    """Sizes of 2-5 segments and of each pair's intersection, as the persona service answers."""
+    viewer, _memberships = _brand(page)
+    given = [e1, e2, e3, e4, e5]
+    expressions = [e.strip() for e in given if e.strip()]
+    answer, problem = None, None
+    if expressions:
+        try:
+            answer = page.platform.persona.overlap(expressions, _owner(viewer))
+        except InvalidInput as error:
+            problem = error
+    figure = None
+    if answer is not None:
+        labels = [f"#{i + 1}" for i in range(len(expressions))]
+        cells = [s["count"] for s in answer["segments"]]
+        cells += [p["count"] for p in answer["pairs"]]
+        names = labels + [f"{labels[p['a']]} ∩ {labels[p['b']]}" for p in answer["pairs"]]
+        figure = {
+            "x": names,
+            "values": [c if isinstance(c, int) else 0 for c in cells],
+            "rows": list(zip(names, cells, strict=True)),
+        }
+    return page.render("overlap.html", given=given, answer=answer, problem=problem, figure=figure)
+
+
+@router.post("/brand/segments/lookalike")
+async def lookalike(page: PageDep) -> Any:
+    """Expand a creator's fans or a segment to a similar audience, saved under a name: the
+    brand sees its description, never its members."""
+    fields = await page.form()
+    viewer, _memberships = _brand(page)
+    try:
+        size = int(fields.get("size", ""))
+    except ValueError:
+        raise InvalidInput("size: a whole number of accounts", field="size") from None
+    creator = fields.get("creator", "").strip()
+    expression = fields.get("expression", "").strip()
+    if bool(creator) == bool(expression):
+        raise InvalidInput("give the seed as either a creator's number or an expression")
+    creator_id = None
+    if creator:
+        if not creator.isdigit() or page.platform.accounts.get(int(creator)).kind != "creator":
+            raise InvalidInput(f"{creator!r} is not a creator's account number", field="creator")
+        creator_id = int(creator)
+    about = page.platform.persona.lookalike(
+        size,
+        expression=expression or None,
+        creator_id=creator_id,
+        owner=_owner(viewer),
+        save_as=fields.get("name", ""),
+    )
+    return page.render("lookalike.html", about=about)
+
+
+# --- shop redemption, organisation ---
+
+
+@router.get("/brand/redeem")
+def redeem_form(page: PageDep) -> Any:
+    _brand(page)
+    return page.render("redeem.html", answer=None)
+
+
+@router.post("/brand/redeem")
+async def redeem(page: PageDep) -> Any:
+    """A shop's staff (owner or manager) redeem a fan's coupon: redeemed, already redeemed
+    (with when) or unknown, each a plain answer on the page."""
+    fields = await page.form()
+    viewer, _memberships = _brand(page)
+    code = fields.get("code", "").strip()
+    try:
+        done = page.platform.campaigns.redeem(viewer.account_id, code)
+    except CouponAlreadyRedeemed as error:
+        return page.render("redeem.html", answer=("already", error.extensions.get("redeemed_at")))
+    except CouponNotFound:
+        return page.render("redeem.html", answer=("unknown", None))
+    except InvalidInput as error:  # not the shape of a code: say what a code looks like
+        return page.render("redeem.html", answer=("malformed", error.detail))
+    return page.render("redeem.html", answer=("redeemed", done))
+
+
+@router.get("/brand/organisations/{organisation_id:int}")
+def organisation(organisation_id: int, page: PageDep) -> Any:
+    viewer, memberships = _brand(page)
+    org = page.platform.campaigns.organisation(viewer.account_id, organisation_id)
+    members = page.platform.campaigns.members(viewer.account_id, organisation_id)
+    accounts = {m.account_id: page.platform.accounts.get(m.account_id) for m in members}
+    mine = next((m for m in memberships if m.id == organisation_id), None)
+    return page.render(
+        "organisation.html",
+        org=org,
+        members=members,
+        accounts=accounts,
+        owner=mine is not None and mine.role == "owner",
+    )
+
+
+@router.post("/brand/organisations/{organisation_id:int}/members")
+async def set_member(organisation_id: int, page: PageDep) -> Any:
+    """Owners add a brand account by handle, or change a member's role."""
+    fields = await page.form()
+    viewer, _memberships = _brand(page)
+    handle = fields.get("handle", "").strip()
+    member = ConsoleQueries(page.platform.db).account_id_of(handle)
+    if member is None:
+        raise InvalidInput(f"no account has the handle {handle!r}", field="handle")
+    page.platform.campaigns.set_member(
+        viewer.account_id, organisation_id, member, fields.get("role", "")
+    )
+    return page.redirect(f"/brand/organisations/{organisation_id}")
