@@ -493,3 +493,41 @@ def test_brand_overlap_lookalike_members_and_redemption(browser: Browser) -> Non
     page.wait_for_load_state("networkidle")
     assert page.locator("[data-answer]").get_attribute("data-answer") == "unknown"
     browser.check("redeem")
+
+
+def test_operator_verdict_settlement_fund_and_ledger_health(browser: Browser) -> None:
+    browser.sign_in(*PASSWORD["operator"])
+    page = browser.goto("/operator")
+    assert int(page.locator("[data-testid=ledger-size]").inner_text().replace(",", "")) > 0
+    assert page.locator("[data-testid=checkpoint]").inner_text().startswith("plaudit")
+    page.locator("form[action='/operator/campaigns/settle'] button").click()
+    page.wait_for_load_state("networkidle")
+    assert page.locator("[data-testid=settled]").count() == 1
+    browser.check("operator")
+    # a period over the last 30 days is created, then closed with its statements
+    today = datetime.now(UTC).date()
+    name = f"console-{browser.lang}"
+    page.fill("#period-name", name)
+    page.fill(
+        "#period-starts", (today - timedelta(days=60 if browser.lang == "zh" else 90)).isoformat()
+    )
+    page.fill(
+        "#period-ends", (today - timedelta(days=31 if browser.lang == "zh" else 61)).isoformat()
+    )
+    page.fill("#period-pool", "10000")
+    page.locator("form[action='/operator/fund/periods'] button").click()
+    page.wait_for_load_state("networkidle")
+    row = page.locator(f"tr[data-period={name}]")
+    row.locator("button").click()
+    page.wait_for_load_state("networkidle")
+    assert name in page.locator("[data-testid=closed]").inner_text()
+    browser.check("operator-fund")
+    link = "main h2 a[href^='/operator/verdicts/']"
+    for status in ("open", "reinstated"):  # the other tests may have decided the appeals
+        page = browser.goto(f"/operator/appeals?status={status}")
+        if page.locator(link).count():
+            break
+    page.locator(link).first.click()
+    page.wait_for_load_state("networkidle")
+    assert page.locator("[data-testid=evidence]").count() == 1
+    browser.check("operator-verdict")

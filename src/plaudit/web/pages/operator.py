@@ -4,11 +4,15 @@ Thin over `platform.authenticity`, as the API's verdict routes are."""
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime, time
+from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any
+from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends
 
-from plaudit.errors import Forbidden
+from plaudit.errors import Forbidden, InvalidInput, PlauditError
+from plaudit.fund.rules import Rule
 from plaudit.web.queries import ConsoleQueries
 from plaudit.web.render import ConsoleRoute, Page, page_of
 from plaudit.web.signin import Viewer, require
@@ -76,3 +80,82 @@ async def decide(appeal_id: int, page: PageDep) -> Any:
         shown="open",
         decided=(decision, list(zip(before, after, strict=True))),
     )
+
+
+@router.get("/operator/verdicts/{verdict_id:int}")
+def verdict(verdict_id: int, page: PageDep) -> Any:
+    """A verdict with its full evidence (operators only see it whole)."""
+    viewer = _operator(page)
+    found = page.platform.authenticity.verdict(verdict_id, viewer.account_id)
+    return page.render("operator_verdict.html", verdict=found)
+
+
+def _hub(page: Page, **done: Any) -> Any:
+    ledger = page.platform.ledger
+    try:
+        checkpoint = ledger.checkpoint()
+    except PlauditError:  # nothing signed yet
+        checkpoint = None
+    periods = [page.platform.fund.totals(p.id) for p in page.platform.fund.periods()]
+    return page.render(
+        "operator.html",
+        size=ledger.size(),
+        pending=ledger.pending(),
+        checkpoint=checkpoint,
+        periods=periods,
+        now=datetime.now(UTC),
+        **{"settled": None, "closed": None, **done},
+    )
+
+
+@router.get("/operator")
+def hub(page: PageDep) -> Any:
+    """Ledger health, campaign settlement and the creator fund's periods."""
+    _operator(page)
+    return _hub(page)
+
+
+@router.post("/operator/campaigns/settle")
+async def settle(page: PageDep) -> Any:
+    await page.form()
+    _operator(page)
+    summary = page.platform.campaigns.settle()
+    return _hub(page, settled=summary.counts)
+
+
+@router.post("/operator/fund/periods")
+async def create_period(page: PageDep) -> Any:
+    fields = await page.form()
+    _operator(page)
+    starts = _date(fields.get("starts", ""), "starts")
+    ends = _date(fields.get("ends", ""), "ends")
+    pool = _fen(fields.get("pool", ""))
+    page.platform.fund.create_period(fields.get("name", ""), starts, ends, pool, Rule())
+    return page.redirect("/operator")
+
+
+@router.post("/operator/fund/periods/{period_id:int}/close")
+async def close_period(period_id: int, page: PageDep) -> Any:
+    await page.form()
+    _operator(page)
+    computation = page.platform.fund.close(period_id)
+    return _hub(page, closed=(computation.period.name, len(computation.statements)))
+
+
+def _date(text: str, field: str) -> datetime:
+    """A day (YYYY-MM-DD) as its midnight in China time, where fund periods are counted."""
+    try:
+        day = date.fromisoformat(text.strip())
+    except ValueError:
+        raise InvalidInput(f"{field}: a date as YYYY-MM-DD", field=field) from None
+    return datetime.combine(day, time(), tzinfo=ZoneInfo("Asia/Shanghai"))
+
+
+def _fen(text: str) -> int:
+    try:
+        value = Decimal(text.strip())
+    except InvalidOperation:
+        raise InvalidInput("pool: an amount in yuan, like 10000", field="pool") from None
+    if not value.is_finite() or value <= 0 or value != value.quantize(Decimal("0.01")):
+        raise InvalidInput("pool: a positive amount with at most 2 decimals", field="pool")
+    return int(value * 100)
