@@ -375,6 +375,9 @@ def test_brand_segment_wizard_report_and_operator_appeal(browser: Browser) -> No
     error.wait_for()
     assert error.get_attribute("data-column") == "28"
     assert "did you mean 'gender'?" in error.inner_text()
+    page.locator("[data-testid=apply-fix]").click()
+    page.wait_for_load_state("networkidle")
+    assert box.input_value() == "city_tier in (1, new1) and gender = female"
     # the pickers write the seed's segment; its private size follows
     box.fill("")
     page.select_option("#pick-tier", ["new1", "1"])

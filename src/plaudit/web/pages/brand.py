@@ -5,6 +5,7 @@ sees the count exactly as the persona service answers brands (never an exact one
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal, InvalidOperation
@@ -71,8 +72,23 @@ def _sized(page: Page, viewer: Viewer, expression: str) -> dict[str, Any]:
         return {"count": page.platform.persona.count(expression, _owner(viewer))}
     except InvalidInput as error:
         column = error.extensions.get("column")
-        marker = f"{expression}\n{' ' * (column - 1)}^" if isinstance(column, int) else ""
-        return {"error": error.detail, "column": column, "marker": marker}
+        if not isinstance(column, int):
+            return {"error": error.detail, "column": None}
+        return {
+            "error": error.detail,
+            "column": column,
+            "marker": f"{expression}\n{' ' * (column - 1)}^",
+            "fixed": _fixed(expression, column, error.detail),
+        }
+
+
+def _fixed(expression: str, column: int, detail: str) -> str | None:
+    """The expression with the word at `column` replaced by the error's "did you mean"."""
+    suggested = re.search(r"did you mean '([^']+)'\?", detail)
+    word = re.match(r"[\w.:]+", expression[column - 1 :])
+    if suggested is None or word is None:
+        return None
+    return expression[: column - 1] + suggested.group(1) + expression[column - 1 + word.end() :]
 
 
 @router.get("/brand/segments")
