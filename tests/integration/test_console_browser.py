@@ -10,6 +10,7 @@ import sys
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -50,6 +51,7 @@ def console(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Set
         _coupon_task_for_the_fan(platform)
         _revoke_a_like_of_the_fan(platform)
         _experiment_of_the_creator(platform)
+        _analyst_and_appeals(platform)
         refresh_index(platform.db, settings.data_path)  # the fan's new profile is in segments
     finally:
         platform.close()
@@ -114,6 +116,45 @@ def _experiment_of_the_creator(platform: Platform) -> None:
     )
     for video in platform.videos.page(None, 1000):
         platform.experiments.assign(experiment.id, video.creator_id, expose=True)
+
+
+ANALYST = ("console-analyst", "plaudit-analyst-1")
+
+
+def _analyst_and_appeals(platform: Platform) -> None:
+    """An analyst in the demo brand's organisation, and one open appeal per language for the
+    operator (two fans whose newest like a verdict revoked, each appealing)."""
+    from plaudit.store import authenticity as authenticity_sql
+    from plaudit.store import console as console_sql
+    from plaudit.store import utcnow
+    from plaudit.web.signin import SignIns
+
+    owner = _id(platform, "demo-brand")
+    analyst = platform.accounts.create(ANALYST[0], "brand")[0].id
+    with platform.db.read() as conn:
+        organisation = console_sql.organisations_of(conn, owner)[0].id
+    platform.campaigns.set_member(owner, organisation, analyst, "analyst")
+    SignIns(platform.db).set_password(analyst, ANALYST[1])
+    fans = [a for a in map(platform.accounts.get, range(1, 300)) if a.kind == "fan"]
+    appealed = 0
+    for fan in fans:
+        if fan.handle == "demo-fan" or appealed == len(LANGS):
+            continue
+        likes = platform.interactions.likes_of(fan.id, None, 1)
+        if not likes:
+            continue
+        like = likes[0]
+
+        def op(conn: Connection, like: Any = like) -> int:
+            verdict = authenticity_sql.insert_verdict(conn, None, "operator", 1.0, "{}", utcnow())
+            authenticity_sql.revoke(
+                conn, verdict, [(like.id, like.account_id, like.video_id)], utcnow()
+            )
+            return int(verdict)
+
+        verdict_id = platform.db.write(op)
+        platform.authenticity.appeal(verdict_id, fan.id, "我自己点的赞 I liked it myself")
+        appealed += 1
 
 
 def _id(platform: Platform, handle: str) -> int:
@@ -314,3 +355,182 @@ def test_creator_inbox_bulk_approval_revocations_and_fund(browser: Browser) -> N
     assert report.count() == 1
     assert report.locator("tbody tr").count() == 1  # new vs control
     browser.check("experiments")
+
+
+EXAMPLE = "city_tier in (new1, 1) and age in 25..35 and spend >= 5000 and gender = female"
+
+
+def test_brand_segment_wizard_report_and_operator_appeal(browser: Browser) -> None:
+    """Issue 12's flow: an analyst builds the seed's segment and sees its insights, the
+    owner starts a coupon campaign through the wizard, the analyst reads its report; an
+    operator reinstates an appealed like and sees the video's counts move."""
+    browser.sign_in(*ANALYST)
+    page = browser.page
+    assert page.url.endswith("/brand")
+    browser.goto("/brand/segments")
+    box = page.locator("#expression")
+    # a typo: the error names its column and the fix, as the user types (htmx)
+    box.press_sequentially("city_tier in (1, new1) and gendre = female", delay=5)
+    error = page.locator("[data-testid=segment-error]")
+    error.wait_for()
+    assert error.get_attribute("data-column") == "28"
+    assert "did you mean 'gender'?" in error.inner_text()
+    page.locator("[data-testid=apply-fix]").click()
+    page.wait_for_load_state("networkidle")
+    assert box.input_value() == "city_tier in (1, new1) and gender = female"
+    # the pickers write the seed's segment; its private size follows
+    box.fill("")
+    page.select_option("#pick-tier", ["new1", "1"])
+    page.fill("#pick-age-from", "25")
+    page.fill("#pick-age-to", "35")
+    page.select_option("#pick-spend", "5000")
+    page.select_option("#pick-gender", "female")
+    page.locator("#pick-add").click()
+    assert box.input_value() == EXAMPLE
+    size = page.locator("[data-testid=segment-size] [data-count]")
+    size.wait_for()
+    shown = size.get_attribute("data-count") or ""
+    assert shown.startswith("<") or int(shown) >= 10, shown
+    browser.check("segment-builder")
+    page.locator("button[name=insights]").click()
+    page.wait_for_load_state("networkidle")
+    assert page.locator("figure[data-chart=bar] svg").count() >= 1
+    browser.check("segment-insights")
+    # the owner starts a coupon campaign for it through the wizard
+    browser.context.clear_cookies()
+    browser.sign_in(*PASSWORD["brand"])
+    browser.goto("/brand/segments?expression=" + EXAMPLE.replace(" ", "+"))
+    page.locator("[data-testid=start-campaign]").click()
+    name = f"冬季新品券 Winter coupon {browser.lang}"
+    page.fill("#name", name)
+    page.locator("#wizard button[name=next]").click()
+    assert page.locator("#wizard").get_attribute("data-step") == "audience"
+    assert page.locator("#segment").input_value() == EXAMPLE
+    browser.expected_status = {422}
+    page.fill("#video_ids", "1 x")
+    page.locator("#wizard button[name=next]").click()
+    assert "videos" in page.locator("[data-testid=wizard-error]").inner_text()
+    page.fill("#video_ids", "1 2")
+    page.locator("#wizard button[name=next]").click()
+    page.fill("#reward", "5")
+    page.fill("#budget", "12.345")
+    page.locator("#wizard button[name=next]").click()
+    assert "budget" in page.locator("[data-testid=wizard-error]").inner_text()
+    page.fill("#budget", "1000")
+    page.locator("#wizard button[name=next]").click()
+    assert page.locator("#wizard").get_attribute("data-step") == "preview"
+    assert name in page.locator("[data-testid=fan-preview]").inner_text()
+    assert page.locator("[data-testid=disclosure-preview]").count() == 1
+    browser.expected_status = set()
+    browser.problems.clear()
+    browser.check("campaign-wizard")
+    page.locator("#wizard button[name=next]").click()
+    page.wait_for_load_state("networkidle")
+    assert "/brand/campaigns/" in page.url
+    # later the analyst reads its report and downloads the CSV
+    browser.context.clear_cookies()
+    browser.sign_in(*ANALYST)
+    page.locator("a", has_text=name).click()
+    page.wait_for_load_state("networkidle")
+    assert page.locator("h1").inner_text() == name
+    assert page.locator("[data-testid=spent]").inner_text() == "¥0.00"
+    assert page.locator("form[action$='/end']").count() == 0  # analysts read, never end
+    with page.expect_download() as download:
+        page.locator("a[download]").click()
+    assert download.value.suggested_filename.endswith(".csv")
+    browser.check("campaign-report")
+    # an operator reinstates an appealed like; the video's authentic count goes up
+    browser.context.clear_cookies()
+    browser.sign_in(*PASSWORD["operator"])
+    assert page.url.endswith("/operator/appeals")
+    browser.check("operator-appeals")
+    page.locator("[data-appeal] button[value=reinstate]").first.click()
+    page.wait_for_load_state("networkidle")
+    assert page.locator("[data-testid=reinstated-count]").inner_text() == "1"
+    row = page.locator("[data-testid=decided] tbody tr").first
+    before = int(row.locator("[data-authentic-before]").get_attribute("data-authentic-before"))
+    after = int(row.locator("[data-authentic-after]").get_attribute("data-authentic-after"))
+    assert after == before + 1
+    browser.check("operator-decided")
+
+
+def test_brand_overlap_lookalike_members_and_redemption(browser: Browser) -> None:
+    browser.sign_in(*PASSWORD["brand"])
+    page = browser.goto("/brand/segments/overlap")
+    page.fill("#e1", "gender = female")
+    page.fill("#e2", "age in 25..35")
+    page.locator("main form[method=get] button").click()
+    page.wait_for_load_state("networkidle")
+    assert page.locator("figure[data-chart=bar] svg").count() == 1
+    assert page.locator("figure tbody tr").count() == 3  # two sizes and their intersection
+    browser.check("segment-overlap")
+    page.fill("#la-expression", "gender = female and age in 25..35")
+    page.fill("#la-size", "60")
+    page.fill("#la-name", f"look_{browser.lang}")
+    page.locator("form[action$='/lookalike'] button").click()
+    page.wait_for_load_state("networkidle")
+    assert (
+        f"segment:look_{browser.lang}" in page.locator("[data-testid=lookalike-saved]").inner_text()
+    )
+    browser.check("lookalike")
+    # the owner makes console-brand a manager of the organisation
+    page = browser.goto("/brand")
+    page.locator("main h2 a").first.click()
+    page.wait_for_load_state("networkidle")
+    page.fill("#member-handle", "console-brand")
+    page.select_option("#member-role", "manager")
+    page.locator("form[action$='/members'] button").click()
+    page.wait_for_load_state("networkidle")
+    manager = {"zh": "管理员", "en": "manager"}[browser.lang]
+    assert manager in page.locator("tr[data-member=console-brand]").inner_text()
+    browser.check("organisation")
+    # a shop's staff type a code no coupon has: the page says so plainly
+    page = browser.goto("/brand/redeem")
+    page.fill("#code", "NOPE-0000")
+    page.locator("main form button").click()
+    page.wait_for_load_state("networkidle")
+    assert page.locator("[data-answer]").get_attribute("data-answer") == "malformed"
+    assert "20 letters" in page.locator("[data-answer]").inner_text()
+    page.fill("#code", "ABCD-EFGH-2KLM-NPQR-STUV")
+    page.locator("main form button").click()
+    page.wait_for_load_state("networkidle")
+    assert page.locator("[data-answer]").get_attribute("data-answer") == "unknown"
+    browser.check("redeem")
+
+
+def test_operator_verdict_settlement_fund_and_ledger_health(browser: Browser) -> None:
+    browser.sign_in(*PASSWORD["operator"])
+    page = browser.goto("/operator")
+    assert int(page.locator("[data-testid=ledger-size]").inner_text().replace(",", "")) > 0
+    assert page.locator("[data-testid=checkpoint]").inner_text().startswith("plaudit")
+    page.locator("form[action='/operator/campaigns/settle'] button").click()
+    page.wait_for_load_state("networkidle")
+    assert page.locator("[data-testid=settled]").count() == 1
+    browser.check("operator")
+    # a period over the last 30 days is created, then closed with its statements
+    today = datetime.now(UTC).date()
+    name = f"console-{browser.lang}"
+    page.fill("#period-name", name)
+    page.fill(
+        "#period-starts", (today - timedelta(days=60 if browser.lang == "zh" else 90)).isoformat()
+    )
+    page.fill(
+        "#period-ends", (today - timedelta(days=31 if browser.lang == "zh" else 61)).isoformat()
+    )
+    page.fill("#period-pool", "10000")
+    page.locator("form[action='/operator/fund/periods'] button").click()
+    page.wait_for_load_state("networkidle")
+    row = page.locator(f"tr[data-period={name}]")
+    row.locator("button").click()
+    page.wait_for_load_state("networkidle")
+    assert name in page.locator("[data-testid=closed]").inner_text()
+    browser.check("operator-fund")
+    link = "main h2 a[href^='/operator/verdicts/']"
+    for status in ("open", "reinstated"):  # the other tests may have decided the appeals
+        page = browser.goto(f"/operator/appeals?status={status}")
+        if page.locator(link).count():
+            break
+    page.locator(link).first.click()
+    page.wait_for_load_state("networkidle")
+    assert page.locator("[data-testid=evidence]").count() == 1
+    browser.check("operator-verdict")

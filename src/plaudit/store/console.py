@@ -18,6 +18,7 @@ from plaudit.store.tables import (
     ledger_checkpoints,
     likes,
     organisation_members,
+    organisations,
     revocations,
     verdicts,
     video_counters,
@@ -31,6 +32,7 @@ __all__ = [
     "delete_sessions_of",
     "get_session",
     "insert_session",
+    "organisations_of",
     "organisations_owned",
     "password_of_handle",
     "platform_totals",
@@ -199,3 +201,14 @@ def revoked_likes_of(conn: Connection, account_id: int, limit: int) -> Sequence[
     )
     rows: Sequence[Row[Any]] = conn.execute(query).all()  # type: ignore[assignment]
     return rows
+
+
+def organisations_of(conn: Connection, account_id: int) -> Sequence[Row[Any, Any, Any]]:
+    """The organisations an account belongs to, with its role in each (id, name, role)."""
+    query = (
+        select(organisations.c.id, organisations.c.name, organisation_members.c.role)
+        .join(organisation_members, organisation_members.c.organisation_id == organisations.c.id)
+        .where(organisation_members.c.account_id == account_id)
+        .order_by(organisations.c.id)
+    )
+    return conn.execute(query).all()

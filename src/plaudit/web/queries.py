@@ -63,3 +63,16 @@ class ConsoleQueries:
         with self._db.read() as conn:
             rows = sql.checkpoints(conn, before, limit)
         return [CheckpointRow(int(r.size), bytes(r.root).hex(), r.created_at) for r in rows]
+
+    def organisations_of(self, account_id: int) -> list[tuple[int, str, str]]:
+        """(id, name, role) of every organisation the account is a member of."""
+        with self._db.read() as conn:
+            rows = sql.organisations_of(conn, account_id)
+        return [(int(r.id), str(r.name), str(r.role)) for r in rows]
+
+    def account_id_of(self, handle: str) -> int | None:
+        from plaudit.store import catalog
+
+        with self._db.read() as conn:
+            row = catalog.account_by_handle(conn, handle)
+        return None if row is None else int(row.id)

@@ -32,7 +32,8 @@ def _local(target: str | None, default: str = "/") -> str:
 
 
 def _home_of(viewer: Viewer) -> str:
-    return "/creator" if viewer.kind == "creator" else "/me/likes"
+    homes = {"creator": "/creator", "brand": "/brand", "operator": "/operator/appeals"}
+    return homes.get(viewer.kind, "/me/likes")
 
 
 @router.post("/lang")
