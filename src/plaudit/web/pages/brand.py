@@ -21,6 +21,7 @@ from plaudit.errors import (
     InvalidInput,
     PlauditError,
 )
+from plaudit.persona.asker import Asker
 from plaudit.persona.taxonomy import FAMILIES
 from plaudit.web.queries import ConsoleQueries
 from plaudit.web.render import ConsoleRoute, Page, page_of
@@ -55,9 +56,15 @@ def _brand(page: Page) -> tuple[Viewer, list[Membership]]:
     return viewer, [Membership(*row) for row in found]
 
 
-def _owner(viewer: Viewer) -> int | None:
-    """Whose saved segments an expression may name (operators: all), as the API does."""
-    return None if viewer.kind == "operator" else viewer.account_id
+def _asker(page: Page, viewer: Viewer) -> Asker | None:
+    """Who asks, as the API decides it: operators (every namespace, no budget); a brand for
+    its organisation (its names, its budget and the account's own); else the account."""
+    if viewer.kind == "operator":
+        return None
+    organisation = page.platform.campaigns.acting_organisation(viewer.account_id, None)
+    if organisation is not None:
+        return Asker.organisation(organisation, viewer.account_id)
+    return Asker.account(viewer.account_id)
 
 
 # --- segments ---
@@ -69,7 +76,7 @@ def _sized(page: Page, viewer: Viewer, expression: str) -> dict[str, Any]:
     if not expression.strip():
         return {"empty": True}
     try:
-        return {"count": page.platform.persona.count(expression, _owner(viewer))}
+        return {"count": page.platform.persona.count(expression, _asker(page, viewer))}
     except InvalidInput as error:
         column = error.extensions.get("column")
         if not isinstance(column, int):
@@ -97,9 +104,9 @@ def segments(page: PageDep, expression: str = "", insights: str = "") -> Any:
     sized = _sized(page, viewer, expression)
     figures = None
     if insights and "count" in sized:
-        answer = page.platform.persona.insights(expression, _owner(viewer))
+        answer = page.platform.persona.insights(expression, _asker(page, viewer))
         figures = _tgi(answer, page.locale)
-    saved = page.platform.persona.saved_segments(_owner(viewer))
+    saved = page.platform.persona.saved_segments(_asker(page, viewer))
     return page.render(
         "segments.html",
         expression=expression,
@@ -124,7 +131,7 @@ async def save_segment(page: PageDep) -> Any:
     fields = await page.form()
     viewer, _memberships = _brand(page)
     expression = fields.get("expression", "")
-    page.platform.persona.save_segment(fields.get("name", ""), expression, _owner(viewer))
+    page.platform.persona.save_segment(fields.get("name", ""), expression, _asker(page, viewer))
     return page.redirect("/brand/segments?expression=" + _quote(expression))
 
 
@@ -357,7 +364,7 @@ def overlap(
     answer, problem = None, None
     if expressions:
         try:
-            answer = page.platform.persona.overlap(expressions, _owner(viewer))
+            answer = page.platform.persona.overlap(expressions, _asker(page, viewer))
         except InvalidInput as error:
             problem = error
     figure = None
@@ -397,7 +404,7 @@ async def lookalike(page: PageDep) -> Any:
         size,
         expression=expression or None,
         creator_id=creator_id,
-        owner=_owner(viewer),
+        asker=_asker(page, viewer),
         save_as=fields.get("name", ""),
     )
     return page.render("lookalike.html", about=about)
