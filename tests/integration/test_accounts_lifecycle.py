@@ -7,7 +7,6 @@ import time
 
 from click.testing import CliRunner
 from fastapi.testclient import TestClient
-from plaudit.ledger.audit import StoreCounts, audit
 from sqlalchemy import select
 
 from plaudit.api import create_app
@@ -16,6 +15,7 @@ from plaudit.config import Settings
 from plaudit.ledger.entries import Kind, account_commitment, account_opening, decode_entry
 from plaudit.ledger.sources import StoreLog
 from plaudit.ledger.verify import verify_log, verify_receipt
+from plaudit.ledgerstore.audit import StoreCounts, audit
 from plaudit.platform import Platform
 from plaudit.store import tables
 from tests.integration.conftest import Api, assert_problem

@@ -14,7 +14,6 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from click.testing import CliRunner
-from plaudit.ledger.audit import StoreCounts, audit
 
 from plaudit.cli.main import cli
 from plaudit.config import Settings
@@ -30,6 +29,7 @@ from plaudit.ledger.entries import (
 )
 from plaudit.ledger.sources import StoreLog
 from plaudit.ledger.verify import verify_log
+from plaudit.ledgerstore.audit import StoreCounts, audit
 from plaudit.platform import Platform
 
 OLD_WINDOW = TimeWindow(datetime(1900, 1, 1, tzinfo=UTC), timedelta(minutes=5))
