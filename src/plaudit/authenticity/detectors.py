@@ -13,13 +13,21 @@ spread over days leaves behind.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import partial
 
 import numpy as np
 from numpy.typing import NDArray
+from scipy import sparse
 
-from plaudit.authenticity.blocks import Block, BlockSettings, Graph, column_weights, find_blocks
+from plaudit.authenticity.blocks import (
+    Block,
+    BlockSettings,
+    Graph,
+    SlotNull,
+    column_weights,
+    find_blocks,
+)
 from plaudit.authenticity.table import Interactions
 from plaudit.authenticity.verdicts import Verdict
 
@@ -30,11 +38,20 @@ __all__ = ["DenseSettings", "LockstepSettings", "dense_blocks", "lockstep"]
 class LockstepSettings:
     window: int = 3600
     """Seconds in a time window; a lockstep burst is expected to fit in half of it."""
+    per_window: bool = True
+    """Test against Chung-Lu within each window (`blocks.SlotNull`): each account's own
+    activity in that window and each cell's likes; off, the whole-period degrees (the
+    model of the first rounds, which takes one account's session for lockstep)."""
     # Each like is an edge on both grids, so four edges are two likes at least: one organic
     # like that happens to fall in a farm's window must not make its author a member.
     blocks: BlockSettings = field(
         default_factory=lambda: BlockSettings(
-            min_edges=4, account_score=14.0, member_edges=2, member_score=7.0
+            min_edges=4,
+            account_score=14.0,
+            member_edges=2,
+            member_score=7.0,
+            min_ratio=10.0,
+            min_accounts=10,
         )
     )
 
@@ -55,20 +72,23 @@ class DenseSettings:
             member_edges=3,
         )
     )
+    capped: bool = True
+    """Floor every expectation by the capped Chung-Lu model of the full degrees (sum of
+    min(1, d_a d_v / m)): heavy users x popular videos is dense by degree alone."""
     creator_spread: float = 0.7
     """A block whose videos span fewer than this fraction of the creators that as many
     random videos would span is a creator's audience, not a farm (needs creator_id)."""
 
 
 def lockstep(table: Interactions, settings: LockstepSettings) -> list[Verdict]:
-    graph = _cell_graph(table, settings.window)
+    graph = _cell_graph(table, settings.window, settings.per_window)
     weights = column_weights(graph.col_degree)[graph.cols]
     blocks = find_blocks(graph, weights, settings.blocks)
     return [_verdict("lockstep", table, graph, block) for block in blocks]
 
 
 def dense_blocks(table: Interactions, settings: DenseSettings) -> list[Verdict]:
-    graph = _video_graph(table)
+    graph = replace(_video_graph(table), capped=settings.capped)
     weights = column_weights(graph.col_degree)[graph.cols]
     audience = None
     if table.creator is not None:
@@ -89,7 +109,7 @@ def _creator_audience(creator: NDArray[np.int32], least: float, block: Block) ->
     return len(np.unique(creator[block.cols])) < least * expected
 
 
-def _cell_graph(table: Interactions, window: int) -> Graph:
+def _cell_graph(table: Interactions, window: int, per_window: bool = True) -> Graph:
     n = len(table)
     origin = np.concatenate([np.arange(n, dtype=np.int64)] * 2)
     accounts = table.account.astype(np.int64)[origin % n]
@@ -110,6 +130,14 @@ def _cell_graph(table: Interactions, window: int) -> Graph:
     slots = 2 * buckets - grid
     cell_slot = np.zeros(len(cells), dtype=np.int64)
     cell_slot[cols] = slots
+    cell_video = np.zeros(len(cells), dtype=np.int64)
+    cell_video[cols] = videos
+    popularity = np.bincount(table.video, minlength=table.n_videos) / max(1, n)
+    slots_null = None
+    if per_window:
+        slots_null = _slot_null(
+            accounts, slots, cell_slot[kept], table.n_accounts, popularity[cell_video[kept]]
+        )
     return Graph(
         rows=accounts[shared],
         cols=new_index[cols[shared]].astype(np.int64),
@@ -118,6 +146,34 @@ def _cell_graph(table: Interactions, window: int) -> Graph:
         col_degree=col_degree[kept],
         total=float(len(origin)),
         col_group=cell_slot[kept],
+        slots=slots_null,
+    )
+
+
+def _slot_null(
+    accounts: NDArray[np.int64],
+    slots: NDArray[np.int64],
+    col_slot: NDArray[np.int64],
+    n: int,
+    popularity: NDArray[np.float64],
+) -> SlotNull:
+    """Each account's likes per time slot, over every like (single-like cells too)."""
+    first = int(slots.min())
+    index = (slots - first).astype(np.int32)
+    width = int(index.max()) + 1
+    counts = sparse.csr_matrix(
+        (np.ones(len(index), dtype=np.float32), (accounts.astype(np.int32), index)),
+        shape=(n, width),
+    )
+    counts.sum_duplicates()
+    total = np.bincount(index, minlength=width).astype(np.float64)
+    return SlotNull(
+        col_slot=(col_slot - first).astype(np.int64),
+        by_row=counts,
+        by_slot=counts.tocsc(),
+        total=total,
+        popularity=popularity,
+        likes=len(accounts) / 2,
     )
 
 
