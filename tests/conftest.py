@@ -16,6 +16,7 @@ import pytest
 from plaudit.config import Settings, load_settings
 from plaudit.platform import Platform
 
+
 def postgres_admin_url() -> str | None:
     url = os.environ.get("PLAUDIT_TEST_POSTGRES_URL")
     if not url:

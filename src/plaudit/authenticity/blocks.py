@@ -694,8 +694,10 @@ def _capped(degree: F64, other: F64, total: float) -> F64:
     Chung-Lu with each pair's probability capped at one: a heavy user who likes a third of
     the catalogue is expected to like most of its popular videos. Where the leave-out
     expectation above is small because a block holds most of its accounts' and items'
-    activity (a heavy core), this floor says what their degrees alone predict. Sorted
-    prefix sums make it O((n + k) log k).
+    activity (a heavy core), this floor says what their degrees alone predict. The callers
+    pass the items' popularity outside the block's accounts (and the total without the
+    block's edges): a farm's targets are popular only through the farm, a heavy core's
+    videos are popular with everyone. Sorted prefix sums make it O((n + k) log k).
     """
     ordered = np.sort(other)
     prefix = np.concatenate([[0.0], np.cumsum(ordered)])

@@ -42,12 +42,15 @@ class LockstepSettings:
     """Test against Chung-Lu within each window (`blocks.SlotNull`): each account's own
     activity in that window and each cell's likes; off, the whole-period degrees (the
     model of the first rounds, which takes one account's session for lockstep)."""
+    band: int = 86_400
+    """Seconds either side of a window over which a video's trending share is measured
+    (the window itself left out); the expected rate of a cell is that share."""
     # Each like is an edge on both grids, so four edges are two likes at least: one organic
     # like that happens to fall in a farm's window must not make its author a member.
     blocks: BlockSettings = field(
         default_factory=lambda: BlockSettings(
             min_edges=4,
-            account_score=14.0,
+            account_score=8.0,
             member_edges=2,
             member_score=7.0,
             min_ratio=10.0,
@@ -81,7 +84,7 @@ class DenseSettings:
 
 
 def lockstep(table: Interactions, settings: LockstepSettings) -> list[Verdict]:
-    graph = _cell_graph(table, settings.window, settings.per_window)
+    graph = _cell_graph(table, settings.window, settings.per_window, settings.band)
     weights = column_weights(graph.col_degree)[graph.cols]
     blocks = find_blocks(graph, weights, settings.blocks)
     return [_verdict("lockstep", table, graph, block) for block in blocks]
@@ -109,7 +112,60 @@ def _creator_audience(creator: NDArray[np.int32], least: float, block: Block) ->
     return len(np.unique(creator[block.cols])) < least * expected
 
 
-def _cell_graph(table: Interactions, window: int, per_window: bool = True) -> Graph:
+BAND_PRIOR = 50.0
+"""Weight, in likes, of a video's whole-period share in its trending share of a band."""
+
+
+def _band_share(
+    table: Interactions,
+    video: NDArray[np.int64],
+    slot: NDArray[np.int64],
+    window: int,
+    band: int,
+    prior: NDArray[np.float64],
+) -> NDArray[np.float64]:
+    """Per cell, its video's share of the likes in the `band` seconds either side of the
+    cell's window, the window and its two neighbours left out (shrunk towards `prior`).
+
+    This is what a video trending that day predicts: accounts online at once all like the
+    new popular video. Leaving the window itself out means a farm, however large, cannot
+    raise the rate its own likes are tested against.
+    """
+    half = window // 2
+    start = slot * half  # a cell of slot s covers [s * half, s * half + window)
+    inner_lo, inner_hi = start - window, start + 2 * window
+    outer_lo, outer_hi = start - band, start + window + band
+    order = np.lexsort((table.ts, table.video))
+    keys_video, keys_ts = table.video[order].astype(np.int64), table.ts[order]
+    span = int(keys_ts.max() - keys_ts.min()) + 4 * band + 4 * window + 1
+    base = int(keys_ts.min()) - 2 * band - 2 * window
+    keys = keys_video * span + (keys_ts - base)
+
+    def count_video(lo: NDArray[np.int64], hi: NDArray[np.int64]) -> NDArray[np.int64]:
+        left = np.searchsorted(keys, video * span + (lo - base), side="left")
+        right = np.searchsorted(keys, video * span + (hi - base), side="left")
+        counts: NDArray[np.int64] = right - left
+        return counts
+
+    times = np.sort(table.ts)
+
+    def count_all(lo: NDArray[np.int64], hi: NDArray[np.int64]) -> NDArray[np.int64]:
+        counts: NDArray[np.int64] = np.searchsorted(times, hi, "left") - np.searchsorted(
+            times, lo, "left"
+        )
+        return counts
+
+    mine = count_video(outer_lo, outer_hi) - count_video(inner_lo, inner_hi)
+    everyone = count_all(outer_lo, outer_hi) - count_all(inner_lo, inner_hi)
+    # Shrunk towards the video's share of the whole period by BAND_PRIOR likes' weight:
+    # a quiet band holds too few likes to say much about one video.
+    share: NDArray[np.float64] = (mine + BAND_PRIOR * prior) / (everyone + BAND_PRIOR)
+    return share
+
+
+def _cell_graph(
+    table: Interactions, window: int, per_window: bool = True, band: int = 86_400
+) -> Graph:
     n = len(table)
     origin = np.concatenate([np.arange(n, dtype=np.int64)] * 2)
     accounts = table.account.astype(np.int64)[origin % n]
@@ -132,12 +188,13 @@ def _cell_graph(table: Interactions, window: int, per_window: bool = True) -> Gr
     cell_slot[cols] = slots
     cell_video = np.zeros(len(cells), dtype=np.int64)
     cell_video[cols] = videos
-    popularity = np.bincount(table.video, minlength=table.n_videos) / max(1, n)
     slots_null = None
     if per_window:
-        slots_null = _slot_null(
-            accounts, slots, cell_slot[kept], table.n_accounts, popularity[cell_video[kept]]
+        whole = np.bincount(table.video, minlength=table.n_videos) / max(1, n)
+        popularity = _band_share(
+            table, cell_video[kept], cell_slot[kept], window, band, whole[cell_video[kept]]
         )
+        slots_null = _slot_null(accounts, slots, cell_slot[kept], table.n_accounts, popularity)
     return Graph(
         rows=accounts[shared],
         cols=new_index[cols[shared]].astype(np.int64),
