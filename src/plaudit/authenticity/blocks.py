@@ -29,7 +29,15 @@ from scipy.sparse import linalg as sparse_linalg
 
 from plaudit.authenticity.stats import poisson_score, poisson_scores
 
-__all__ = ["Block", "BlockSettings", "Graph", "SlotNull", "column_weights", "find_blocks"]
+__all__ = [
+    "Block",
+    "BlockSettings",
+    "Graph",
+    "SlotNull",
+    "column_weights",
+    "corrected",
+    "find_blocks",
+]
 
 I64 = NDArray[np.int64]
 F64 = NDArray[np.float64]
@@ -171,6 +179,7 @@ def find_blocks(
     refined and tested on its own. `organic`, when given, dismisses significant blocks that a
     second null model explains (the dense detector's creator audiences).
     """
+    settings = corrected(settings, len(graph.row_degree))
     alive = np.arange(len(graph.rows), dtype=np.int64)
     degree = graph.row_degree
     whole = graph
@@ -199,6 +208,27 @@ def find_blocks(
         graph = replace(graph, total=graph.total - len(removed))
         alive = alive[~inside]
     return [_final_members(whole, found, i, settings) for i in range(len(found))]
+
+
+FAMILY_ALPHA = 0.01
+"""Chance, over all accounts of a scan, of letting in one organic account by its own test."""
+
+
+def corrected(settings: BlockSettings, accounts: int) -> BlockSettings:
+    """The account thresholds raised to Bonferroni's over every account that is tested.
+
+    Each account is tested against each block; at -log10(alpha / n) for n accounts, the
+    chance that any organic account passes by chance is at most alpha. The settings stay
+    the floor (smaller graphs), large graphs get stricter (8 at a million accounts). The
+    block test (score 30 by default) is far beyond Bonferroni's bound for the few hundred
+    candidate blocks a search examines (-log10(0.01 / 400) = 4.6).
+    """
+    bound = float(np.log10(max(accounts, 1) / FAMILY_ALPHA))
+    return replace(
+        settings,
+        account_score=max(settings.account_score, bound),
+        member_score=max(settings.member_score, bound),
+    )
 
 
 def _final_members(graph: Graph, found: list[Block], i: int, settings: BlockSettings) -> Block:
