@@ -40,8 +40,9 @@ class LockstepSettings:
     """Seconds in a time window; a lockstep burst is expected to fit in half of it."""
     per_window: bool = True
     """Test against Chung-Lu within each window (`blocks.SlotNull`): each account's own
-    activity in that window and each cell's likes; off, the whole-period degrees (the
-    model of the first rounds, which takes one account's session for lockstep)."""
+    likes in that window times its videos' share of the likes around it; off, the
+    whole-period degrees (the model of the first rounds, which takes one account's session
+    for lockstep)."""
     band: int = 86_400
     """Seconds either side of a window over which a video's trending share is measured
     (the window itself left out); the expected rate of a cell is that share."""
@@ -76,8 +77,9 @@ class DenseSettings:
         )
     )
     capped: bool = True
-    """Floor every expectation by the capped Chung-Lu model of the full degrees (sum of
-    min(1, d_a d_v / m)): heavy users x popular videos is dense by degree alone."""
+    """Floor every expectation by the capped Chung-Lu model (sum of min(1, d_a d'_v / m'),
+    d'_v the video's likes from outside the block): heavy users x popular videos is dense
+    by degree alone (`blocks._capped`)."""
     creator_spread: float = 0.7
     """A block whose videos span fewer than this fraction of the creators that as many
     random videos would span is a creator's audience, not a farm (needs creator_id)."""
