@@ -22,21 +22,7 @@ def test_a_clean_community_is_not_flagged(clean: Likes, detector: str) -> None:
     assert result.verdicts == []
 
 
-# Issue 19: dense blocks are now tested against the capped Chung-Lu floor of the degrees, which
-# stops the dense detector from flagging heavy users x popular videos on real graphs (80% of
-# MovieLens-100k's accounts before). The same floor explains this slow drip with popularity
-# camouflage on the small test community (3.2x the floor, below the 15x a block needs), so
-# the dense case is a known miss until slow drip is found by what farms share
-# (docs/authenticity.md, "Known limits"); strict, so that it is noticed once it passes.
-FOUND = [
-    pytest.param(d, marks=pytest.mark.xfail(strict=True, reason="slow drip, issue 19"))
-    if d == "dense"
-    else d
-    for d in DETECTORS
-]
-
-
-@pytest.mark.parametrize("detector", FOUND)
+@pytest.mark.parametrize("detector", DETECTORS)
 def test_the_detector_finds_its_attack(clean: Likes, detector: str) -> None:
     likes, truth = inject(clean, ATTACKS[detector], seed=1)
     table = likes.table()
