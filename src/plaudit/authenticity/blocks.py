@@ -29,7 +29,15 @@ from scipy.sparse import linalg as sparse_linalg
 
 from plaudit.authenticity.stats import poisson_score, poisson_scores
 
-__all__ = ["Block", "BlockSettings", "Graph", "column_weights", "find_blocks"]
+__all__ = [
+    "Block",
+    "BlockSettings",
+    "Graph",
+    "SlotNull",
+    "column_weights",
+    "corrected",
+    "find_blocks",
+]
 
 I64 = NDArray[np.int64]
 F64 = NDArray[np.float64]
@@ -102,6 +110,43 @@ class Graph:
     """Optional time slot of each column (a lockstep cell's window start, in half windows;
     slots next to each other overlap): a core is also cut into pieces of three neighbouring
     slots, so that a farm sharing its hour with busy organic accounts is refined on its own."""
+    slots: SlotNull | None = None
+    """With time slots, the null model is Chung-Lu within each slot (see `SlotNull`)."""
+    capped: bool = False
+    """Without slots: floor every expectation by the capped Chung-Lu model of the full
+    degrees, sum of min(1, d_a d_v / m) over the pairs (see `_capped`)."""
+
+
+@dataclass(frozen=True)
+class SlotNull:
+    """The per-window null of lockstep: what accounts' own sessions and the videos'
+    popularity at that time predict.
+
+    Within a time slot s with m_s likes, an account that made d_as likes then is expected to
+    put d_as * D_Ts / m_s of them into the cells T of that slot (D_Ts their likes). One
+    account liking fifty videos in one evening session is then ordinary, as is a hundred
+    accounts all liking the evening's popular video; only accounts that share cells far
+    beyond their own activity in that slot stand out (synchrony between accounts, as in
+    CopyCatch and SynchroTrap). `col_slot` numbers the slot of each candidate column from 0.
+    """
+
+    col_slot: I64
+    by_row: sparse.csr_matrix
+    """Accounts x slots: the account's likes in each slot (all likes, single cells too)."""
+    by_slot: sparse.csc_matrix
+    """The same matrix, by column, to sum a few slots over every account."""
+    total: F64
+    """Likes per slot."""
+    popularity: F64
+    """Per candidate column, its video's share of all likes over the whole period: the
+    rate floor. A feed shows everyone the same popular videos, so accounts that happen to
+    be online together like them together; a farm's targets are not that popular."""
+    likes: float
+    """Likes in all (each like is an edge on both grids)."""
+    in_window: float = 0.0
+    """1 to also floor the rate by the cells' share of the slot's other likes (trending
+    videos); 0 leaves it out: a farm that is most of its window's activity, partly outside
+    the block under test, would explain its own cells (`LockstepSettings.in_window`)."""
 
 
 @dataclass(frozen=True)
@@ -134,6 +179,7 @@ def find_blocks(
     refined and tested on its own. `organic`, when given, dismisses significant blocks that a
     second null model explains (the dense detector's creator audiences).
     """
+    settings = corrected(settings, len(graph.row_degree))
     alive = np.arange(len(graph.rows), dtype=np.int64)
     degree = graph.row_degree
     whole = graph
@@ -162,6 +208,27 @@ def find_blocks(
         graph = replace(graph, total=graph.total - len(removed))
         alive = alive[~inside]
     return [_final_members(whole, found, i, settings) for i in range(len(found))]
+
+
+FAMILY_ALPHA = 0.01
+"""Chance, over all accounts of a scan, of letting in one organic account by its own test."""
+
+
+def corrected(settings: BlockSettings, accounts: int) -> BlockSettings:
+    """The account thresholds raised to Bonferroni's over every account that is tested.
+
+    Each account is tested against each block; at -log10(alpha / n) for n accounts, the
+    chance that any organic account passes by chance is at most alpha. The settings stay
+    the floor (smaller graphs), large graphs get stricter (8 at a million accounts). The
+    block test (score 30 by default) is far beyond Bonferroni's bound for the few hundred
+    candidate blocks a search examines (-log10(0.01 / 400) = 4.6).
+    """
+    bound = float(np.log10(max(accounts, 1) / FAMILY_ALPHA))
+    return replace(
+        settings,
+        account_score=max(settings.account_score, bound),
+        member_score=max(settings.member_score, bound),
+    )
 
 
 def _final_members(graph: Graph, found: list[Block], i: int, settings: BlockSettings) -> Block:
@@ -211,7 +278,9 @@ def _blocks_of_core(
     none, of its spectral seeds (a partial SVD, so only then)."""
     seeds: list[Callable[[], list[tuple[I64, I64]]]] = [
         lambda: (
-            _pieces(graph, alive, core_rows, core_cols, settings)
+            # Lockstep is synchrony: with time slots a block is searched only within runs
+            # of neighbouring slots, never as a union of co-likes over weeks.
+            (_pieces(graph, alive, core_rows, core_cols, settings) if graph.slots is None else [])
             + _group_pieces(graph, alive, core_rows, core_cols, settings)
         )
     ]
@@ -277,21 +346,22 @@ def _with_members(graph: Graph, alive: I64, block: Block, settings: BlockSetting
     from_rows = _mask(block.rows, n_rows)[r]
     per_col = np.bincount(c[from_rows], minlength=n_cols).astype(np.float64)
     # The rows' whole activity (not only outside the block): a conservative expectation.
-    activity = graph.row_degree[block.rows].sum()
-    col_scores = poisson_scores(per_col, graph.col_degree * activity / graph.total)
-    cols_mask = _mask(block.cols, n_cols) | (
-        (col_scores >= settings.member_score) & (per_col >= settings.member_edges)
-    )
+    rows_mask = _mask(block.rows, n_rows)
+    col_scores = poisson_scores(per_col, _col_expected(graph, rows_mask, None, per_col))
+    joining = (col_scores >= settings.member_score) & (per_col >= settings.member_edges)
+    if graph.slots is not None and graph.col_group is not None and len(block.cols):
+        # Cells join only from the block's own time span (one slot either side).
+        slot = graph.col_group
+        joining &= (slot >= slot[block.cols].min() - 1) & (slot <= slot[block.cols].max() + 1)
+    cols_mask = _mask(block.cols, n_cols) | joining
     to_block = cols_mask[c]
     per_row = np.bincount(r[to_block], minlength=n_rows).astype(np.float64)
-    inside = float(np.count_nonzero(from_rows & to_block))
-    outside_t = graph.col_degree[cols_mask].sum() - inside
-    rest = graph.total - inside
-    scores = poisson_scores(per_row, graph.row_degree * max(outside_t, 0.0) / rest)
+    inside_col = np.bincount(c[from_rows & to_block], minlength=n_cols).astype(np.float64)
+    scores = poisson_scores(per_row, _row_expected(graph, cols_mask, inside_col))
     joins = (scores >= settings.member_score) & (per_row >= settings.member_edges)
     joins &= per_row >= settings.min_share * graph.row_degree
     joins[block.rows] = False
-    rows_mask = _mask(block.rows, n_rows) | joins
+    rows_mask = rows_mask | joins
     scores[block.rows] = block.row_scores
     return _scored(graph, alive, rows_mask, cols_mask, scores)
 
@@ -479,11 +549,10 @@ def _keep_rows(
     settings: BlockSettings,
 ) -> tuple[F64, NDArray[np.bool_]]:
     per_row, per_col = _edges_into(graph, alive, rows_mask, cols_mask)
-    outside_t = graph.col_degree[cols_mask].sum() - per_col[cols_mask].sum()
-    rest = graph.total - per_col[cols_mask].sum()
-    if rest <= 0:  # the candidate holds every edge: no background to compare with, no evidence
+    if graph.total - per_col[cols_mask].sum() <= 0:  # every edge is the candidate's own:
+        # no background to compare with, so no evidence (a tiny platform, one proxy)
         return np.zeros(per_row.shape, dtype=np.float64), np.zeros(per_row.shape, dtype=bool)
-    row_scores = poisson_scores(per_row, graph.row_degree * outside_t / rest)
+    row_scores = poisson_scores(per_row, _row_expected(graph, cols_mask, per_col))
     return row_scores, (row_scores >= settings.account_score) & (per_row >= settings.min_edges)
 
 
@@ -495,12 +564,9 @@ def _keep_cols(
     settings: BlockSettings,
 ) -> NDArray[np.bool_]:
     per_row, per_col = _edges_into(graph, alive, rows_mask, cols_mask)
-    inside = per_row[rows_mask].sum()
-    rest = graph.total - inside
-    outside_s = graph.row_degree[rows_mask].sum() - inside
-    if rest <= 0:  # as in _keep_rows: a block of every edge is no evidence
+    if graph.total - per_row[rows_mask].sum() <= 0:  # as in _keep_rows: no evidence
         return np.zeros(per_col.shape, dtype=bool)
-    col_scores = poisson_scores(per_col, graph.col_degree * outside_s / rest)
+    col_scores = poisson_scores(per_col, _col_expected(graph, rows_mask, cols_mask, per_col))
     return cols_mask & (col_scores >= settings.item_score) & (per_col >= settings.min_edges)
 
 
@@ -545,10 +611,8 @@ def _scored(
     r, c = graph.rows[alive], graph.cols[alive]
     inside_edges = np.flatnonzero(rows_mask[r] & cols_mask[c])
     observed = float(len(inside_edges))
-    rest = graph.total - observed
-    outside_s = graph.row_degree[rows_mask].sum() - observed
-    outside_t = graph.col_degree[cols_mask].sum() - observed
-    expected = max(outside_s, 0.0) * max(outside_t, 0.0) / rest
+    per_col = np.bincount(c[inside_edges], minlength=len(cols_mask)).astype(np.float64)
+    expected = _block_expected(graph, rows_mask, cols_mask, per_col)
     rows = np.flatnonzero(rows_mask)
     return Block(
         rows=rows,
@@ -559,3 +623,120 @@ def _scored(
         expected=float(expected),
         score=poisson_score(observed, float(expected)),
     )
+
+
+def _popularity(null: SlotNull, inside: F64) -> F64:
+    """Per column, its video's share of the likes outside the block (whole period)."""
+    share: F64 = np.maximum(null.popularity - inside / null.likes, 0.0)
+    return share
+
+
+def _slot_sums(null: SlotNull, cols_mask: NDArray[np.bool_], values: F64) -> F64:
+    """Per slot, the sum of `values` over the chosen columns."""
+    cols = np.flatnonzero(cols_mask)
+    sums = np.bincount(null.col_slot[cols], values[cols], minlength=len(null.total))
+    return sums.astype(np.float64)
+
+
+def _row_expected(graph: Graph, cols_mask: NDArray[np.bool_], inside: F64) -> F64:
+    """Per account, the edges into the columns T the null expects, the block left out.
+
+    `inside[c]` counts the block's own edges into column c: they leave both T's popularity
+    and the total, or a farm that makes most of its targets' likes would explain itself.
+    """
+    if graph.slots is not None:
+        null = graph.slots
+        inside_s = _slot_sums(null, cols_mask, inside)
+        rate = np.maximum(_slot_sums(null, cols_mask, graph.col_degree) - inside_s, 0.0)
+        rate /= np.maximum(null.total - inside_s, 1.0)
+        rate = np.maximum(
+            rate * null.in_window, _slot_sums(null, cols_mask, _popularity(null, inside))
+        )
+        used = np.flatnonzero(rate)
+        expected: F64 = np.asarray(null.by_slot[:, used] @ rate[used], dtype=np.float64).ravel()
+        return expected
+    inner = float(inside[cols_mask].sum())
+    outside_t = max(float(graph.col_degree[cols_mask].sum()) - inner, 0.0)
+    expected = graph.row_degree * outside_t / max(graph.total - inner, 1.0)
+    if graph.capped:
+        expected = np.maximum(
+            expected, _capped(graph.row_degree, graph.col_degree[cols_mask], graph.total)
+        )
+    return expected
+
+
+def _col_expected(
+    graph: Graph, rows_mask: NDArray[np.bool_], cols_mask: NDArray[np.bool_] | None, per_col: F64
+) -> F64:
+    """Per column, the edges from the accounts S the null expects; with `cols_mask`, the
+    block's own edges (`per_col` over those columns) are left out of S's activity.
+
+    Per slot, a column c is expected to get (d_c - S's likes of c) * S's share of the rest
+    of the slot's likes: Chung-Lu in the slot with the block's own edges left out."""
+    inside = per_col if cols_mask is not None else np.zeros_like(per_col)
+    chosen = cols_mask if cols_mask is not None else np.zeros(len(per_col), dtype=bool)
+    if graph.slots is not None:
+        null = graph.slots
+        inside_s = _slot_sums(null, chosen, inside)
+        activity = np.asarray(null.by_row[np.flatnonzero(rows_mask)].sum(axis=0)).ravel()
+        rate = np.maximum(activity - inside_s, 0.0) / np.maximum(null.total - inside_s, 1.0)
+        # A column's own likes from S leave it too: a farm that is most of its window's
+        # activity must not predict its own cells (S's share of the slot is then near one).
+        others = np.maximum(graph.col_degree - per_col, 0.0)
+        outside = np.maximum(activity - inside_s, 0.0)[null.col_slot]
+        expected: F64 = np.maximum(
+            others * rate[null.col_slot] * null.in_window, outside * _popularity(null, per_col)
+        )
+        return expected
+    inner = float(inside[chosen].sum())
+    outside_s = max(float(graph.row_degree[rows_mask].sum()) - inner, 0.0)
+    expected = graph.col_degree * outside_s / max(graph.total - inner, 1.0)
+    if graph.capped:
+        expected = np.maximum(
+            expected, _capped(graph.col_degree, graph.row_degree[rows_mask], graph.total)
+        )
+    return expected
+
+
+def _block_expected(
+    graph: Graph, rows_mask: NDArray[np.bool_], cols_mask: NDArray[np.bool_], per_col: F64
+) -> float:
+    """The block's edges the null expects (per slot, or floored by the capped model)."""
+    if graph.slots is not None:
+        null = graph.slots
+        inside_s = _slot_sums(null, cols_mask, per_col)
+        activity = np.asarray(null.by_row[np.flatnonzero(rows_mask)].sum(axis=0)).ravel()
+        popularity = _slot_sums(null, cols_mask, graph.col_degree)
+        by_s = np.maximum(activity - inside_s, 0.0)
+        rate = np.maximum(popularity - inside_s, 0.0) / np.maximum(null.total - inside_s, 1.0)
+        rate = np.maximum(
+            rate * null.in_window, _slot_sums(null, cols_mask, _popularity(null, per_col))
+        )
+        return float((by_s * rate).sum())
+    inner = float(per_col[cols_mask].sum())
+    outside_s = max(float(graph.row_degree[rows_mask].sum()) - inner, 0.0)
+    outside_t = max(float(graph.col_degree[cols_mask].sum()) - inner, 0.0)
+    expected = outside_s * outside_t / max(graph.total - inner, 1.0)
+    if graph.capped:
+        floor = _capped(graph.row_degree[rows_mask], graph.col_degree[cols_mask], graph.total)
+        expected = max(expected, float(floor.sum()))
+    return expected
+
+
+def _capped(degree: F64, other: F64, total: float) -> F64:
+    """Per node of `degree`, the sum over `other` of min(1, d * d_o / m).
+
+    Chung-Lu with each pair's probability capped at one: a heavy user who likes a third of
+    the catalogue is expected to like most of its popular videos. Where the leave-out
+    expectation above is small because a block holds most of its accounts' and items'
+    activity (a heavy core), this floor says what their degrees alone predict. The callers
+    pass the items' popularity outside the block's accounts (and the total without the
+    block's edges): a farm's targets are popular only through the farm, a heavy core's
+    videos are popular with everyone. Sorted prefix sums make it O((n + k) log k).
+    """
+    ordered = np.sort(other)
+    prefix = np.concatenate([[0.0], np.cumsum(ordered)])
+    threshold = total / np.maximum(degree, 1e-9)
+    below = np.searchsorted(ordered, threshold, side="left")
+    capped: F64 = (len(ordered) - below) + degree * prefix[below] / max(total, 1.0)
+    return capped.astype(np.float64)

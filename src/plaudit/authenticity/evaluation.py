@@ -4,27 +4,36 @@ Accounts: positives are the fake accounts (ring members for rings). Likes: posit
 the payload likes; camouflage likes are left out of both sides of the likes metrics. The
 false-positive rate is over untouched accounts: organic accounts that took no part in the
 attack and are flagged, divided by all untouched accounts.
+
+Counts: for the attack's target videos, `count_error` is the mean absolute error of the
+authentic count after revocation (likes minus likes judged fake) against the organic count,
+divided by the mean count before revocation (so 0.05 is an error of 5% of what the videos
+showed); `removed_elsewhere` is the share of the organic likes on every other video that the
+verdicts judged fake (on the clean run: of all likes).
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
 from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
-from plaudit.authenticity.attacks import CAMOUFLAGES, Attack, Likes, Truth, inject
+from plaudit.authenticity.attacks import CAMOUFLAGES, DAY, LIMITS, Attack, Likes, Truth, inject
 from plaudit.authenticity.batch import DETECTORS, ScanSettings, all_flagged, scan
 
 __all__ = [
     "GRID",
     "QUICK_GRID",
+    "TARGETS",
     "Metrics",
     "Row",
     "evaluate",
+    "input_grid",
+    "missed_targets",
     "prf",
     "row_document",
     "score_run",
@@ -52,6 +61,13 @@ class Row:
     seconds: float
     injected: Attack | None = None
     """The attack of the run; None for the clean run."""
+    count_error: float | None = None
+    """Normalised MAE of the authentic count on the target videos (None on the clean run)."""
+    removed_elsewhere: float = 0.0
+    """Share of organic likes on the other videos judged fake."""
+    flagged_share: float = 0.0
+    """Organic accounts flagged / organic accounts."""
+    seed: int = 0
 
 
 def prf(predicted: NDArray[np.integer], actual: NDArray[np.integer]) -> Metrics:
@@ -72,6 +88,7 @@ def score_run(
     truth: Truth | None,
     settings: ScanSettings,
     injected: Attack | None = None,
+    seed: int = 0,
 ) -> Row:
     table = likes.table()
     started = time.perf_counter()
@@ -86,9 +103,10 @@ def score_run(
         accounts, rows = all_flagged(result.verdicts, None if detector == "all" else detector)
         per_accounts[detector] = prf(accounts, np.flatnonzero(is_fake))
         per_likes[detector] = prf(np.setdiff1d(rows, camouflage), payload)
-    flagged, _ = all_flagged(result.verdicts)
+    flagged, flagged_rows = all_flagged(result.verdicts)
     organic_flagged = int((~is_fake[flagged]).sum())
     untouched = int((~is_fake).sum())
+    count_error, elsewhere = _count_errors(likes, truth, flagged_rows)
     return Row(
         source=source,
         attack=attack,
@@ -98,7 +116,37 @@ def score_run(
         flagged_organic=organic_flagged,
         seconds=seconds,
         injected=injected,
+        count_error=count_error,
+        removed_elsewhere=elsewhere,
+        flagged_share=organic_flagged / max(1, untouched),
+        seed=seed,
     )
+
+
+def _count_errors(
+    likes: Likes, truth: Truth | None, flagged: NDArray[np.int64]
+) -> tuple[float | None, float]:
+    """(count error on the target videos, share of organic likes removed elsewhere)."""
+    injected = np.zeros(len(likes), dtype=bool)
+    if truth is not None:
+        injected[truth.payload] = True
+        injected[truth.camouflage] = True
+    judged = np.zeros(len(likes), dtype=bool)
+    judged[flagged] = True
+    targets = np.zeros(int(likes.video.max()) + 1, dtype=bool)
+    if truth is not None and len(truth.payload):
+        targets[likes.video[truth.payload]] = True
+    on_target = targets[likes.video]
+    elsewhere = ~on_target & ~injected
+    removed = float(judged[elsewhere].sum()) / max(1, int(elsewhere.sum()))
+    if not on_target.any():
+        return None, removed
+    n = len(targets)
+    organic = np.bincount(likes.video[on_target & ~injected], minlength=n)[targets]
+    shown = np.bincount(likes.video[on_target], minlength=n)[targets]
+    kept = np.bincount(likes.video[on_target & ~judged], minlength=n)[targets]
+    error = float(np.abs(kept - organic).mean()) / max(1.0, float(shown.mean()))
+    return error, removed
 
 
 MAX_PAYLOAD = 100_000
@@ -135,21 +183,56 @@ QUICK_GRID: list[Attack] = [
 """A few attacks, one of each kind, for tests and a first look."""
 
 
+SEED_STRIDE = 1000
+"""Seed s of a multi-seed evaluation injects attack i with seed + s * SEED_STRIDE + i."""
+
+
+def input_grid(organic: Likes) -> list[Attack]:
+    """The grid of `eval --input`: the targets of issue 19, on any graph.
+
+    Lockstep farms of 200 x 200 at densities 0.05, 0.1 and 0.2 with each camouflage; slow
+    drip 200 x 200 at 0.1 and 0.2 spread over the whole period of the file (at most a year);
+    hijacked accounts; an exchange ring when the file names creators, and a device farm when
+    it has devices or IP addresses.
+    """
+    span = int(organic.ts.max() - organic.ts.min()) // DAY
+    days = min(max(span, 1), LIMITS["days"][1])
+    attacks = [
+        Attack("farm", 200, 200, density, camouflage)
+        for density in (0.05, 0.1, 0.2)
+        for camouflage in CAMOUFLAGES
+    ]
+    attacks += [
+        Attack("slow_drip", 200, 200, density, "random", days=days) for density in (0.1, 0.2)
+    ]
+    attacks += [Attack("hijack", 100, 50, 0.2)]
+    if organic.creator_of_video is not None:
+        attacks += [Attack("ring", 20, 0, 0.3)]
+    if (organic.device >= 0).any() or (organic.ip >= 0).any():
+        attacks += [Attack("device_farm", 100, 50, 0.2)]
+    return attacks
+
+
 def evaluate(
     sources: dict[str, Likes],
-    attacks: list[Attack],
+    attacks: list[Attack] | None,
     settings: ScanSettings | None = None,
     seed: int = 0,
+    seeds: int = 1,
 ) -> Iterator[Row]:
-    """The clean run, then every attack, on every source; rows as they are scored."""
+    """The clean run, then every attack over `seeds` seeds, on every source; rows as they are
+    scored. `attacks=None` runs each source's own `input_grid`."""
     settings = settings or ScanSettings(detectors=DETECTORS)
     for name, organic in sources.items():
-        yield score_run(name, "clean (no attack)", organic, None, settings)
-        for i, attack in enumerate(attacks):
-            if attack.kind == "ring" and organic.creator_of_video is None:
-                continue
-            likes, truth = inject(organic, attack, seed + i)
-            yield score_run(name, attack.label, likes, truth, settings, attack)
+        yield score_run(name, "clean (no attack)", organic, None, settings, seed=seed)
+        grid = input_grid(organic) if attacks is None else attacks
+        for k in range(seeds):
+            for i, attack in enumerate(grid):
+                if attack.kind == "ring" and organic.creator_of_video is None:
+                    continue
+                run_seed = seed + k * SEED_STRIDE + i
+                likes, truth = inject(organic, attack, run_seed)
+                yield score_run(name, attack.label, likes, truth, settings, attack, run_seed)
 
 
 def row_document(row: Row) -> dict[str, Any]:
@@ -162,33 +245,95 @@ def row_document(row: Row) -> dict[str, Any]:
         "likes": {name: asdict(m) for name, m in row.likes.items()},
         "false_positive_rate": row.false_positive_rate,
         "flagged_organic": row.flagged_organic,
+        "flagged_share": row.flagged_share,
+        "count_error": row.count_error,
+        "removed_elsewhere": row.removed_elsewhere,
+        "seed": row.seed,
         "seconds": round(row.seconds, 3),
     }
 
 
-def summarise(rows: list[Row]) -> str:
-    """The detection targets the evaluation checks, each with how many runs meet it."""
-    lockstep = [
-        r for r in rows if r.injected and r.injected.kind == "farm" and r.injected.density >= 0.05
-    ]
-    drip = [
-        r
+@dataclass(frozen=True)
+class Target:
+    """One target of issue 19: which runs it applies to and what they must reach."""
+
+    name: str
+    applies: Callable[[Row], bool]
+    met: Callable[[Row], bool]
+
+
+def _attack(kind: str, least_density: float) -> Callable[[Row], bool]:
+    def applies(row: Row) -> bool:
+        a = row.injected
+        return (
+            a is not None
+            and a.kind == kind
+            and a.density >= least_density
+            and (kind == "hijack" or (a.accounts >= 200 and a.videos >= 200))
+        )
+
+    return applies
+
+
+def _counted(row: Row) -> bool:
+    return any(
+        _attack(kind, d)(row) for kind, d in (("farm", 0.05), ("slow_drip", 0.1), ("hijack", 0))
+    )
+
+
+TARGETS: list[Target] = [
+    Target(
+        "clean run flags <= 0.1% of accounts",
+        lambda r: r.injected is None,
+        lambda r: r.flagged_share <= 0.001,
+    ),
+    Target(
+        "lockstep 200x200 d>=0.05, account F1 >= 0.95",
+        _attack("farm", 0.05),
+        lambda r: r.accounts["all"].f1 >= 0.95,
+    ),
+    Target(
+        "slow drip 200x200 d>=0.1, account F1 >= 0.8",
+        _attack("slow_drip", 0.1),
+        lambda r: r.accounts["all"].f1 >= 0.8,
+    ),
+    Target(
+        "hijack, account F1 >= 0.9", _attack("hijack", 0.0), lambda r: r.accounts["all"].f1 >= 0.9
+    ),
+    Target(
+        "authentic-count error <= 0.05 on targets",
+        _counted,
+        lambda r: r.count_error is not None and r.count_error <= 0.05,
+    ),
+    Target(
+        "real likes removed elsewhere <= 0.5%", _counted, lambda r: r.removed_elsewhere <= 0.005
+    ),
+]
+"""The targets of issue 19 (account-level); `eval` exits non-zero when a run misses one."""
+
+
+def missed_targets(rows: list[Row]) -> list[str]:
+    """One line per run that misses a target: which target, which graph, attack and seed."""
+    return [
+        f"{t.name}: {r.source} {r.attack} seed {r.seed}"
+        for t in TARGETS
         for r in rows
-        if r.injected and r.injected.kind == "slow_drip" and r.injected.density >= 0.1
+        if t.applies(r) and not t.met(r)
     ]
-    clean = [r for r in rows if r.injected is None]
+
+
+def summarise(rows: list[Row]) -> str:
+    """Each target with how many runs meet it, then the worst false-positive rate."""
+    lines = []
+    for target in TARGETS:
+        runs = [r for r in rows if target.applies(r)]
+        met = [r for r in runs if target.met(r)]
+        if runs:
+            lines.append(f"{target.name}: {len(met)} of {len(runs)} runs")
     worst_fp = max((r.false_positive_rate for r in rows), default=0.0)
-    lines = [
-        _target("lockstep farms d>=0.05, account F1 >= 0.95", lockstep, 0.95),
-        _target("slow drip d>=0.1, account F1 >= 0.8", drip, 0.8),
-        f"FP on untouched accounts <= 0.1%: worst run {worst_fp:.4%}",
-        "clean graphs: " + ", ".join(f"{r.source} {r.flagged_organic} flagged" for r in clean),
-    ]
+    lines.append(f"FP on untouched accounts: worst run {worst_fp:.4%}")
+    lines.append(
+        "clean graphs: "
+        + ", ".join(f"{r.source} {r.flagged_organic} flagged" for r in rows if r.injected is None)
+    )
     return "\n".join(lines)
-
-
-def _target(name: str, rows: list[Row], least: float) -> str:
-    met = [r for r in rows if r.accounts["all"].f1 >= least]
-    missed = [f"{r.source} {r.attack} ({r.accounts['all'].f1:.2f})" for r in rows if r not in met]
-    tail = f"; missed: {'; '.join(missed)}" if missed else ""
-    return f"{name}: {len(met)} of {len(rows)}{tail}"

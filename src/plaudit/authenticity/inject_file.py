@@ -26,7 +26,7 @@ from plaudit.authenticity.table import read_interactions
 from plaudit.authenticity.truth import write_truth
 from plaudit.errors import InvalidInput
 
-__all__ = ["inject_file", "read_organic", "write_likes"]
+__all__ = ["headerless_pairs", "inject_file", "read_organic", "read_table", "write_likes"]
 
 
 def inject_file(
@@ -46,7 +46,7 @@ def read_organic(path: Path, seed: int) -> tuple[Likes, Keys]:
         raise InvalidInput(f"{path}: no such file", field="input")
     if path.suffix.lower() != ".parquet" and _headerless(path):
         return _pairs(path, seed)
-    table = _table(path)
+    table = read_table(path)
     for name in ("account_id", "video_id"):
         if name not in table.column_names:
             raise InvalidInput(
@@ -115,7 +115,12 @@ def _pairs(path: Path, seed: int) -> tuple[Likes, Keys]:
     return Likes(account, video, ts, none, none.copy()), Keys([], [])
 
 
-def _table(path: Path) -> pa.Table:
+def headerless_pairs(path: Path, seed: int) -> Likes | None:
+    """The likes of a headerless `user,video` CSV (with organic times), or None if headed."""
+    return _pairs(path, seed)[0] if _headerless(path) else None
+
+
+def read_table(path: Path) -> pa.Table:
     try:
         if path.suffix.lower() == ".parquet":
             return pq.read_table(path)

@@ -21,7 +21,7 @@ from numpy.typing import NDArray
 
 from plaudit.errors import InvalidInput
 
-__all__ = ["REQUIRED", "Interactions", "from_arrays", "read_interactions"]
+__all__ = ["REQUIRED", "Interactions", "encode", "from_arrays", "read_interactions"]
 
 REQUIRED = ("account_id", "video_id", "ts")
 OPTIONAL = ("device_id", "ip", "creator_id")
@@ -84,7 +84,7 @@ def from_arrays(
     if creator_of_video is not None:
         creators = creator_of_video[np.asarray(video)]
         columns["creator_id"] = pa.array(creators, mask=creators < 0)
-    return _encode(pa.table(columns))
+    return encode(pa.table(columns))
 
 
 def read_interactions(path: Path) -> Interactions:
@@ -102,7 +102,7 @@ def read_interactions(path: Path) -> Interactions:
     if table.num_rows == 0:
         raise InvalidInput(f"{path}: no interactions (the file has no data rows)", field="input")
     table = table.select([c for c in (*REQUIRED, *OPTIONAL) if c in table.column_names])
-    return _encode(table, source=str(path), csv=path.suffix.lower() != ".parquet")
+    return encode(table, source=str(path), csv=path.suffix.lower() != ".parquet")
 
 
 def _read_csv(path: Path) -> pa.Table:
@@ -182,7 +182,7 @@ def _ip_prefixes(column: pa.ChunkedArray) -> pa.ChunkedArray:
     return pc.replace_substring_regex(v4, r"^([0-9a-fA-F]*:[0-9a-fA-F]*:[0-9a-fA-F]*):.*$", r"\1")
 
 
-def _encode(table: pa.Table, source: str = "input", csv: bool = False) -> Interactions:
+def encode(table: pa.Table, source: str = "input", csv: bool = False) -> Interactions:
     account, account_ids = _codes(table.column("account_id"), "account_id", source)
     video, video_ids = _codes(table.column("video_id"), "video_id", source)
     ts = _seconds(table.column("ts"), source, csv)
