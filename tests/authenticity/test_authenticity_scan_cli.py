@@ -118,4 +118,6 @@ def test_the_shipped_sample_file_shows_its_farm(tmp_path: Path) -> None:
     with (tmp_path / "accounts.csv").open() as handle:
         flagged = {int(row["account_id"]) for row in csv.DictReader(handle)}
     assert flagged <= set(range(1501, 1541))
-    assert len(flagged) >= 36
+    # most of the 40-account farm: the degree-aware nulls trade some recall on a farm this
+    # small for flagging no real account (docs/authenticity.md, "Null models")
+    assert len(flagged) >= 30

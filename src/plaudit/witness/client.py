@@ -15,7 +15,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import httpx
 
@@ -40,8 +40,12 @@ class WitnessRefused(LedgerError):
     the answer as evidence.
     """
 
-    def __init__(self, detail: str, witness_status: int) -> None:
-        super().__init__(detail, witness_status=witness_status)
+    status = 502
+    type = "witness-refused"
+    title = "A witness refused the checkpoint"
+
+    def __init__(self, detail: str, witness_status: int = 0, **extensions: Any) -> None:
+        super().__init__(detail, **extensions)
         self.witness_status = witness_status
 
 
