@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import base64
 import json
-import os
-import shutil
 import subprocess
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -23,33 +21,12 @@ from plaudit.config import Settings
 from plaudit.interactions import BulkItem, ingest_op
 from plaudit.ledger import generate_key, parse_checkpoint
 from plaudit.platform import Platform
-
-HERE = Path(__file__).resolve().parent
-GOPATH = Path("/usr/share/gocode")
+from tests.interop.gobuild import build_go_tool
 
 
 @pytest.fixture(scope="module")
 def tlogcheck(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    if shutil.which("go") is None or not (GOPATH / "src/golang.org/x/mod/sumdb/note").exists():
-        if os.environ.get("PLAUDIT_REQUIRE_GO") == "1":
-            pytest.fail("PLAUDIT_REQUIRE_GO=1 but Go or golang-golang-x-mod-dev is missing")
-        pytest.skip("Go interop needs: apt-get install golang-go golang-golang-x-mod-dev")
-    out = tmp_path_factory.mktemp("go") / "tlogcheck"
-    env = {
-        **os.environ,
-        "GOPATH": str(GOPATH),
-        "GO111MODULE": "off",
-        "GOCACHE": str(out.parent / "cache"),
-        "GOFLAGS": "",
-    }
-    subprocess.run(
-        ["go", "build", "-o", str(out), "."],
-        cwd=HERE / "tlogcheck",
-        env=env,
-        check=True,
-        capture_output=True,
-    )
-    return out
+    return build_go_tool("tlogcheck", tmp_path_factory)
 
 
 def _b64(data: bytes) -> str:

@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import base64
 import json
-import os
-import shutil
 import subprocess
 from pathlib import Path
 
@@ -16,34 +14,14 @@ import pytest
 from plaudit.ledger import Checkpoint, Ed25519Signer, parse_note, sign_checkpoint
 from plaudit.witness import Witness
 from plaudit.witness.keystore import STATE_FILE, load_or_create_witness_key
+from tests.interop.gobuild import build_go_tool
 
-HERE = Path(__file__).resolve().parent
-GOPATH = Path("/usr/share/gocode")
 LOG = Ed25519Signer("interop.example/ledger", bytes(range(32)))
 
 
 @pytest.fixture(scope="module")
 def cosigcheck(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    if shutil.which("go") is None or not (GOPATH / "src/golang.org/x/mod/sumdb/note").exists():
-        if os.environ.get("PLAUDIT_REQUIRE_GO") == "1":
-            pytest.fail("PLAUDIT_REQUIRE_GO=1 but Go or golang-golang-x-mod-dev is missing")
-        pytest.skip("Go interop needs: apt-get install golang-go golang-golang-x-mod-dev")
-    out = tmp_path_factory.mktemp("go") / "cosigcheck"
-    env = {
-        **os.environ,
-        "GOPATH": str(GOPATH),
-        "GO111MODULE": "off",
-        "GOCACHE": str(out.parent / "cache"),
-        "GOFLAGS": "",
-    }
-    subprocess.run(
-        ["go", "build", "-o", str(out), "."],
-        cwd=HERE / "cosigcheck",
-        env=env,
-        check=True,
-        capture_output=True,
-    )
-    return out
+    return build_go_tool("cosigcheck", tmp_path_factory)
 
 
 def _check(binary: Path, note: str, witness_vkey: str) -> str:
