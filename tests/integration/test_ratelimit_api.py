@@ -58,3 +58,12 @@ def test_anonymous_callers_have_their_own_quota_and_healthz_is_free(client: Test
         probe = client.get("/healthz")
         assert probe.status_code == 200
         assert "ratelimit" not in probe.headers
+
+
+def test_the_logs_public_tiles_are_never_rate_limited(client: TestClient) -> None:
+    """Verifiers read the whole tile tree: `plaudit ledger verify --url` must never get 429."""
+    answers = [client.get("/ledger/checkpoint") for _ in range(5)]
+    answers += [client.get("/ledger/vkey") for _ in range(5)]
+    assert {a.status_code for a in answers} == {200}
+    assert all("ratelimit" not in a.headers for a in answers)
+    assert client.get("/v1/videos").status_code == 200  # the API still counts

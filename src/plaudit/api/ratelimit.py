@@ -26,6 +26,10 @@ from plaudit.errors import RateLimited
 __all__ = ["RateLimitMiddleware", "policy_fields"]
 
 _EXEMPT = ("/healthz",)
+# The log's public read side (C2SP tlog-tiles: tiles, entry bundles, checkpoint, key) and the
+# console's static files are immutable or cheap and fetched in bulk: verifying a 200,000-entry
+# log reads ~1,000 tiles, and production logs serve these from static storage or a CDN.
+_EXEMPT_PREFIXES = ("/ledger/", "/static/")
 
 
 @dataclass(frozen=True)
@@ -55,7 +59,8 @@ class RateLimitMiddleware:
         self._anonymous = _Policy("anonymous", limits.parse(settings.rate_limit_anonymous))
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["path"] in _EXEMPT:
+        path = scope.get("path", "")
+        if scope["type"] != "http" or path in _EXEMPT or path.startswith(_EXEMPT_PREFIXES):
             await self.app(scope, receive, send)
             return
         request = Request(scope)

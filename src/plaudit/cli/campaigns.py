@@ -104,14 +104,23 @@ def orgs() -> None:
 @orgs.command()
 @click.argument("name")
 @click.option("--owner", type=click.IntRange(min=1), required=True, help="A brand account id.")
+@click.option("--json", "as_json", is_flag=True, help='Print {"id", "name", "owner"} as JSON.')
 @settings_options
 def create(
-    name: str, owner: int, config_file: Path | None, data_dir: str | None, database_url: str | None
+    name: str,
+    owner: int,
+    as_json: bool,
+    config_file: Path | None,
+    data_dir: str | None,
+    database_url: str | None,
 ) -> None:
     """Create organisation NAME owned by a brand account; prints its id."""
     with open_platform(config_file, data_dir, database_url) as platform:
         org = platform.campaigns.create_organisation(owner, name)
-    click.echo(f"organisation {org.id} ({org.name}), owner {owner}")
+    if as_json:
+        print_json({"id": org.id, "name": org.name, "owner": owner})
+    else:
+        click.echo(f"organisation {org.id} ({org.name}), owner {owner}")
 
 
 @orgs.command(name="member")

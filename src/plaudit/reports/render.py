@@ -14,6 +14,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from plaudit.errors import MissingDependency
+
 __all__ = ["LANGUAGES", "render_html", "write_pdf"]
 
 LANGUAGES = ("zh", "en")
@@ -159,7 +161,12 @@ def _value_html(value: Any, unit: str, lang: str, key: str = "", inner: bool = F
 
 def _chart_svg(values: Mapping[str, Any], title: str, prefix: str) -> str:
     """A bar chart of the integer values of one figure, as inline SVG text."""
-    import matplotlib
+    try:
+        import matplotlib
+    except ImportError:
+        raise MissingDependency(
+            "the report's charts need matplotlib: pip install 'plaudit[report]'"
+        ) from None
 
     matplotlib.use("Agg")
     from matplotlib import pyplot
@@ -269,6 +276,12 @@ def render_html(report: Mapping[str, Any], lang: str) -> str:
 
 def write_pdf(page: str, path: Path) -> None:
     """Print an HTML page to PDF with WeasyPrint (needs pango; see README)."""
-    from weasyprint import HTML
-
+    try:
+        from weasyprint import HTML
+    except (ImportError, OSError) as exc:  # OSError: WeasyPrint found no pango library
+        raise MissingDependency(
+            f"the report's PDFs need WeasyPrint and pango ({exc}): pip install "
+            "'plaudit[report]' and, on Debian, apt-get install libpango-1.0-0 "
+            "libpangoft2-1.0-0 fonts-noto-cjk"
+        ) from None
     HTML(string=page).write_pdf(path)
