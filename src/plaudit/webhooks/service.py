@@ -312,27 +312,10 @@ class WebhookService:
                 _message(conn, endpoint.id, "verdict.issued", data)
 
     def _revocation(self, conn: Connection, row: Row[Any]) -> None:
-        # The video's creator hears that a like was revoked; never who had liked it.
-        data = {
-            "like_id": row.like_id,
-            "video_id": row.video_id,
-            "verdict_id": row.verdict_id,
-            "revoked_at": row.revoked_at,
-        }
-        for endpoint in sql.active_endpoints(conn, "like.revoked"):
-            if endpoint.account_id == row.creator_id:
-                _message(conn, endpoint.id, "like.revoked", data)
+        _to_creator(conn, "like.revoked", row, "revoked_at", row.revoked_at)
 
     def _reinstatement(self, conn: Connection, row: Row[Any]) -> None:
-        data = {
-            "like_id": row.like_id,
-            "video_id": row.video_id,
-            "verdict_id": row.verdict_id,
-            "reinstated_at": row.reinstated_at,
-        }
-        for endpoint in sql.active_endpoints(conn, "like.reinstated"):
-            if endpoint.account_id == row.creator_id:
-                _message(conn, endpoint.id, "like.reinstated", data)
+        _to_creator(conn, "like.reinstated", row, "reinstated_at", row.reinstated_at)
 
     def _release(self, conn: Connection, row: Row[Any]) -> None:
         # The organisation's members hear of releases; never which fan completed the task.
@@ -473,3 +456,12 @@ class WebhookService:
         sql.update_message(
             conn, message.id, attempts=attempts, next_attempt_at=at + timedelta(seconds=delay)
         )
+
+
+def _to_creator(conn: Connection, event: str, row: Row[Any], at_name: str, at: Any) -> None:
+    """A revocation or reinstatement goes to the video's creator; never who had liked it."""
+    data = {"like_id": row.like_id, "video_id": row.video_id, "verdict_id": row.verdict_id}
+    data[at_name] = at
+    for endpoint in sql.active_endpoints(conn, event):
+        if endpoint.account_id == row.creator_id:
+            _message(conn, endpoint.id, event, data)
