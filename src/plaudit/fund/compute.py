@@ -53,14 +53,14 @@ def read_interactions(conn: Connection, period: Period) -> tuple[list[Interactio
     last_seq: int | None = None
     for row in sql.like_rows(conn, start, end):
         status = _like_status(bool(row.revoked), bool(row.pending))
-        items.append(Interaction("like", row[0], row[1], row[2], row[3], status))
+        items.append(Interaction("like", row.fan_id, row.creator_id, row.at, row.source, status))
         last_seq = max(last_seq or 0, int(row.seq))
     for kind, rows in (
         ("comment", sql.comment_rows(conn, start, end)),
         ("share", sql.share_rows(conn, start, end)),
         ("follow", sql.follow_rows(conn, start, end)),
     ):
-        items.extend(Interaction(kind, r[0], r[1], r[2], r[3]) for r in rows)
+        items.extend(Interaction(kind, r.fan_id, r.creator_id, r.at, r.source) for r in rows)
     return items, last_seq
 
 

@@ -132,18 +132,25 @@ def _profiles(conn: Connection, build: _Builder, now: datetime) -> tuple[Bools, 
         "city": {},
         "spend": {band: np.zeros(n, dtype=bool) for _s, band, _l, _h in SPEND_BANDS},
     }
-    stmt = select(
-        a.c.id, a.c.kind, _epoch(conn, a.c.created_at), p.c.birth_year, p.c.gender,
-        p.c.province, p.c.city, p.c.city_tier, p.c.spending_band, p.c.consent_targeting,
-    ).select_from(a.join(p, p.c.account_id == a.c.id))  # fmt: skip
+    # Rows arrive as plain tuples (see _stream); positions come from these names, so a column
+    # added or moved here cannot silently feed one field into another's tags.
+    columns = {
+        "id": a.c.id, "kind": a.c.kind, "created": _epoch(conn, a.c.created_at),
+        "birth_year": p.c.birth_year, "gender": p.c.gender, "province": p.c.province,
+        "city": p.c.city, "city_tier": p.c.city_tier, "spend": p.c.spending_band,
+        "consent": p.c.consent_targeting,
+    }  # fmt: skip
+    at = {name: i for i, name in enumerate(columns)}
+    i_id, i_consent, i_created, i_year = at["id"], at["consent"], at["created"], at["birth_year"]
+    stmt = select(*columns.values()).select_from(a.join(p, p.c.account_id == a.c.id))
     for rows in (r for part in build.restrict(stmt, a.c.id) for r in _stream(conn, part)):
-        ids = build.pos(np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows)))
-        consent[ids] = np.fromiter((bool(r[9]) for r in rows), dtype=bool, count=len(rows))
-        created[ids] = np.fromiter((r[2] for r in rows), dtype=np.float64, count=len(rows))
-        years = np.fromiter((r[3] or -1 for r in rows), dtype=np.int64, count=len(rows))
+        ids = build.pos(np.fromiter((r[i_id] for r in rows), dtype=np.int64, count=len(rows)))
+        consent[ids] = np.fromiter((bool(r[i_consent]) for r in rows), dtype=bool, count=len(rows))
+        created[ids] = np.fromiter((r[i_created] for r in rows), dtype=np.float64, count=len(rows))
+        years = np.fromiter((r[i_year] or -1 for r in rows), dtype=np.int64, count=len(rows))
         age[ids] = np.where(years > 0, now.year - years, -1)
-        for field_index, name in ((1, "kind"), (4, "gender"), (5, "province"), (6, "city"),
-                                  (7, "city_tier"), (8, "spend")):  # fmt: skip
+        for name in ("kind", "gender", "province", "city", "city_tier", "spend"):
+            field_index = at[name]
             names: dict[str, int] = {}  # value -> code, so masks compare integers
             codes = np.fromiter(
                 (names.setdefault(r[field_index] or "", len(names)) for r in rows),

@@ -138,16 +138,17 @@ def cleared_through(conn: Connection) -> int | None:
 
 
 def like_rows(conn: Connection, start: datetime, end: datetime) -> Sequence[Any]:
-    """Active likes made in [start, end): fan, creator, time, source, seq, revoked, pending."""
+    """Active likes made in [start, end), as rows named fan_id, creator_id, at, source, seq,
+    revoked and pending (read by name: the fund's scoring must not shift with a column)."""
     revoked = exists().where(
         revocations.c.like_id == likes.c.id, revocations.c.reinstated_at.is_(None)
     )
     pending = exists().where(holds.c.like_id == likes.c.id, holds.c.released_at.is_(None))
     query = (
         select(
-            likes.c.account_id,
+            likes.c.account_id.label("fan_id"),
             videos.c.creator_id,
-            likes.c.created_at,
+            likes.c.created_at.label("at"),
             likes.c.source,
             events.c.seq,
             revoked.label("revoked"),
@@ -162,7 +163,12 @@ def like_rows(conn: Connection, start: datetime, end: datetime) -> Sequence[Any]
 
 def _video_rows(conn: Connection, table: Any, start: datetime, end: datetime) -> Sequence[Any]:
     query = (
-        select(table.c.account_id, videos.c.creator_id, table.c.created_at, table.c.source)
+        select(
+            table.c.account_id.label("fan_id"),
+            videos.c.creator_id,
+            table.c.created_at.label("at"),
+            table.c.source,
+        )
         .join(videos, videos.c.id == table.c.video_id)
         .where(table.c.created_at >= start, table.c.created_at < end)
     )
@@ -180,7 +186,10 @@ def share_rows(conn: Connection, start: datetime, end: datetime) -> Sequence[Any
 def follow_rows(conn: Connection, start: datetime, end: datetime) -> Sequence[Any]:
     """Follows made in [start, end) and still active."""
     query = select(
-        follows.c.follower_id, follows.c.creator_id, follows.c.created_at, follows.c.source
+        follows.c.follower_id.label("fan_id"),
+        follows.c.creator_id,
+        follows.c.created_at.label("at"),
+        follows.c.source,
     ).where(
         follows.c.created_at >= start, follows.c.created_at < end, follows.c.removed_at.is_(None)
     )
