@@ -5,11 +5,17 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from pyroaring import BitMap
 from sqlalchemy import select, update
 from sqlalchemy.engine import Connection
 
+from plaudit.catalog.categories import CATEGORIES
 from plaudit.persona import TAGS, TagIndex, compute_index
+from plaudit.persona.compute import _Builder, _interests
+from plaudit.persona.taxonomy import FAMILIES, family_tags, most_tags_per_account
 from plaudit.store import tables
 from tests.persona.conftest import AS_OF, Community
 
@@ -105,3 +111,35 @@ def test_withdrawing_consent_leaves_every_segment_at_the_next_refresh(
         assert len(reloaded.universe) == len(index.universe) - 1
     finally:
         db.write(consent(True))
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.integers(0, len(CATEGORIES) - 1), st.integers(1, 40)),
+        min_size=1,
+        max_size=len(CATEGORIES),
+    )
+)
+def test_no_account_carries_more_interests_than_the_privacy_bound(
+    likes_per_category: list[tuple[int, int]],
+) -> None:
+    """The insight noise is scaled to `most_tags_per_account`: an account with any mix of
+    liked categories must never carry more interest tags than that bound."""
+    now = AS_OF.timestamp()
+    rows = [(0.0, float(cat), now) for cat, n in likes_per_category for _ in range(n)]
+    events = {"likes": np.array(rows), "comments": np.zeros((0, 3))}
+    build = _Builder(0)
+    _interests(build, events, now)
+    carried = sum(int(mask[0]) for mask in build.columns.values())
+    assert carried <= most_tags_per_account("interest")
+
+
+def test_every_account_stays_within_each_familys_bound(community: Community) -> None:
+    """On a computed index, no account exceeds any family's bound (privacy sensitivity)."""
+    top = max(community.index.universe)
+    for family in FAMILIES:
+        per_account = np.zeros(top + 1, dtype=np.int64)
+        for tag in family_tags(family.id):
+            per_account[np.fromiter(community.index.tag(tag.id), dtype=np.int64)] += 1
+        assert per_account.max() <= most_tags_per_account(family.id), family.id

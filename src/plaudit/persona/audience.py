@@ -38,16 +38,17 @@ from plaudit.persona.language import Ages, And, Expr, Resolver, parse
 from plaudit.persona.lookalike import expand
 from plaudit.persona.privacy import Mechanism, canonical, index_version
 from plaudit.persona.saved import SavedSegments
-from plaudit.persona.taxonomy import FAMILIES, TAGS, family_tags
+from plaudit.persona.taxonomy import FAMILIES, family_tags, most_tags_per_account
 from plaudit.store import Database
 from plaudit.store import interactions as interactions_sql
 
 __all__ = ["Audience", "Pay", "Privacy", "SavedSegments"]
 
 MAX_OVERLAP = 5
-# One account carries at most every tag once, and is counted once in the profile's size:
-# the L1 sensitivity of an insight profile (a conservative bound that needs no data).
-PROFILE_SENSITIVITY = len(TAGS) + 1
+# The L1 sensitivity of an insight profile: one account moves the profile's size and, in each
+# family, at most the tags it can carry at once (one of an exclusive family such as gender,
+# at most 10 interests): 45 cells of the 218, a bound that needs no data.
+PROFILE_SENSITIVITY = sum(most_tags_per_account(family.id) for family in FAMILIES) + 1
 # A fan-base sentence compares gender x age windows; one account is in at most 3 windows.
 SENTENCE_SENSITIVITY = 3
 

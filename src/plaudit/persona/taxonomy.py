@@ -25,6 +25,7 @@ __all__ = [
     "Family",
     "Tag",
     "family_tags",
+    "most_tags_per_account",
 ]
 
 
@@ -321,3 +322,24 @@ TAGS_BY_ID: dict[str, Tag] = {tag.id: tag for tag in TAGS}
 def family_tags(family: str) -> tuple[Tag, ...]:
     """The tags of one family, in taxonomy order."""
     return tuple(tag for tag in TAGS if tag.family == family)
+
+
+# interest.X needs at least 10% of the account's weight and interest.X.strong at least 25%
+# (compute._interests), and a strong category is also a plain one. With p plain and s strong
+# tags the shares need 0.1 p + 0.15 s <= 1, so p + s <= 10 - s / 2: at most 10 in all.
+_INTEREST_MOST = 10
+
+
+def most_tags_per_account(family: str) -> int:
+    """How many tags of one family a single account can carry at once.
+
+    This is the family's share of an insight profile's sensitivity (privacy.py): adding or
+    removing one account moves at most this many of the family's cells. Exclusive families
+    give 1, interests follow from their share thresholds, any other family is bounded by its
+    size. A bound that no account can exceed by construction, so it needs no data.
+    """
+    if family in EXCLUSIVE_FAMILIES:
+        return 1
+    if family == "interest":
+        return _INTEREST_MOST
+    return len(family_tags(family))
