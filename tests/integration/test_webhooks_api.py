@@ -287,3 +287,35 @@ def test_a_brand_hears_of_releases_an_exhausted_budget_and_redemptions(
         assert event["data"]["reward_id"] == reward["id"]
         assert set(event["data"]) == {"campaign_id", "reward_id", "redeemed_at"}
         assert fan
+
+
+def test_two_api_processes_deliver_each_event_once(
+    backend_settings: Settings, receiver: Receiver
+) -> None:
+    """`serve --workers N` runs a dispatcher in every process: they must neither queue an
+    event twice (two readers of one cursor) nor send one message twice at once."""
+    settings = backend_settings.with_values(webhooks_allow_private=True)
+    first, second = Platform(settings), Platform(settings)
+    with (
+        TestClient(create_app(settings, first)) as one,
+        TestClient(create_app(settings, second)) as two,
+    ):
+        api = Api(one, first)
+        _, auth = api.account("auditor", "creator")
+        made = _endpoint(api, auth, receiver.url, ["ledger.checkpoint_signed"])
+        video = api.video(auth)
+        for n, client in enumerate((one, two, one, two, one, two)):
+            _, fan = api.account(f"fan{n}")
+            assert client.post(f"/v1/videos/{video}/likes", headers=fan).status_code == 201
+            time.sleep(0.6)  # a checkpoint per like, most of them
+        _until(lambda: not _pending(api, auth, made["id"]), timeout_s=30)
+        time.sleep(1.5)  # three more dispatcher rounds in each process
+        sizes = [_verified(made["secret"], h, b)["data"]["size"] for h, b in receiver.received]
+        ids = [h["webhook-id"] for h, _ in receiver.received]
+        assert len(sizes) >= 2
+        assert sorted(sizes) == sorted(set(sizes)), "a checkpoint was announced twice"
+        assert len(ids) == len(set(ids)), "a message was sent twice"
+
+
+def _pending(api: Api, auth: dict[str, str], endpoint: int) -> bool:
+    return any(entry["status"] == "pending" for entry in _log(api, auth, endpoint))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, insert, select, update
+from sqlalchemy import and_, insert, select, text, update
 from sqlalchemy.engine import Connection, Row
 
 from plaudit.store.tables import (
@@ -30,10 +30,10 @@ __all__ = [
     "advance_cursor",
     "attempts_of",
     "checkpoints_after",
+    "claim_due_messages",
     "closed_periods_after",
     "cursor",
     "disable_endpoint",
-    "due_messages",
     "get_endpoint",
     "get_message",
     "insert_attempt",
@@ -47,6 +47,7 @@ __all__ = [
     "releases_after",
     "revocations_after",
     "set_secret",
+    "take_collect_turn",
     "update_message",
     "verdicts_after",
 ]
@@ -97,14 +98,39 @@ def messages_of(conn: Connection, endpoint_id: int, limit: int) -> list[Row[Any]
     return list(conn.execute(stmt))
 
 
-def due_messages(conn: Connection, now: datetime, limit: int) -> list[Row[Any]]:
+# The advisory-lock key of event collection: "plaudit" then 0x02 (leader.py holds 0x01).
+_COLLECT_LOCK_KEY = int.from_bytes(b"plaudit\x02", "big")
+
+
+def take_collect_turn(conn: Connection) -> bool:
+    """Whether this transaction may move the source cursors. With several API processes on
+    PostgreSQL each runs a dispatcher; without this turn two would read one cursor and queue
+    the same events twice. A transaction-level advisory lock, released at commit; SQLite's
+    writers are already one at a time."""
+    if conn.dialect.name != "postgresql":
+        return True
+    taken = conn.execute(text("SELECT pg_try_advisory_xact_lock(:key)"), {"key": _COLLECT_LOCK_KEY})
+    return bool(taken.scalar())
+
+
+def claim_due_messages(
+    conn: Connection, now: datetime, lease_until: datetime, limit: int
+) -> list[Row[Any]]:
+    """Due messages, each leased to this dispatcher until `lease_until` (its attempt then
+    records the real next time): another process skips rows being claimed and sees the lease,
+    so one message is not sent twice at once; a dispatcher that dies lets its lease run out."""
     stmt = (
         select(M)
         .where(and_(M.c.status == "pending", M.c.next_attempt_at <= now))
         .order_by(M.c.next_attempt_at, M.c.id)
         .limit(limit)
+        .with_for_update(skip_locked=True)
     )
-    return list(conn.execute(stmt))
+    due = list(conn.execute(stmt))
+    if due:
+        ids = [m.id for m in due]
+        conn.execute(update(M).where(M.c.id.in_(ids)).values(next_attempt_at=lease_until))
+    return due
 
 
 def update_message(conn: Connection, message_id: int, **values: Any) -> None:

@@ -42,6 +42,8 @@ _KINDS = ("creator", "brand", "operator")
 _SLOW_DOWN = (429, 502, 504)
 _ROTATION_OVERLAP = timedelta(hours=24)
 _BATCH = 100
+_CLAIM = 20  # messages one dispatcher round leases and attempts
+_LEASE_MARGIN_S = 30
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
@@ -258,6 +260,8 @@ class WebhookService:
         return self._deliver_due()
 
     def _collect(self, conn: Connection) -> None:
+        if not sql.take_collect_turn(conn):
+            return  # another API process is collecting; its events reach everyone's outbox
         self._tail(conn, "checkpoints", sql.checkpoints_after, self._checkpoint)
         self._tail(conn, "verdicts", sql.verdicts_after, self._verdict)
         self._tail(conn, "revocations", sql.revocations_after, self._revocation)
@@ -361,8 +365,11 @@ class WebhookService:
             _message(conn, endpoint.id, "fund.period_closed", data)
 
     def _deliver_due(self) -> int:
+        now = utcnow()
+        # the lease outlasts the slowest round: every claimed message timing out in turn
+        lease = timedelta(seconds=_CLAIM * self._timeout_s + _LEASE_MARGIN_S)
+        due = self._db.write(lambda conn: sql.claim_due_messages(conn, now, now + lease, _CLAIM))
         with self._db.read() as conn:
-            due = sql.due_messages(conn, utcnow(), _BATCH)
             endpoints = {m.endpoint_id: sql.get_endpoint(conn, m.endpoint_id) for m in due}
         with httpx.Client(timeout=self._timeout_s, follow_redirects=False) as client:
             for message in due:
