@@ -23,7 +23,7 @@ from typing import Any
 import httpx
 from sqlalchemy.engine import Connection, Row
 
-from plaudit.errors import Forbidden, NotFound
+from plaudit.errors import Forbidden, NotFound, StorageUnavailable
 from plaudit.store import Database, utcnow
 from plaudit.store import catalog as account_sql
 from plaudit.store import webhooks as sql
@@ -250,6 +250,8 @@ class WebhookService:
         while not self._stop.is_set():
             try:
                 self.tick()
+            except StorageUnavailable as exc:  # a database restart: one line, not a traceback
+                log.warning("webhook dispatch waits for the database: %s", exc)
             except Exception:  # a bad tick is logged; the next one tries again
                 log.exception("webhook dispatch failed")
             self._stop.wait(interval_s)
