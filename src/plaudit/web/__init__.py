@@ -9,10 +9,10 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from plaudit.platform import Platform
-from plaudit.web.demo import DEMO_SIGNINS, create_demo_signins
+from plaudit.web.demo import DEMO_HANDLES, create_demo_signins, read_demo_signins
 from plaudit.web.signin import SignIns
 
-__all__ = ["DEMO_SIGNINS", "create_demo_signins", "install_console"]
+__all__ = ["DEMO_HANDLES", "create_demo_signins", "install_console", "read_demo_signins"]
 
 STATIC = Path(__file__).parent / "static"
 
