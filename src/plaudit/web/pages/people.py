@@ -92,7 +92,11 @@ async def signout(page: PageDep) -> Any:
 def settings(page: PageDep) -> Any:
     viewer = require(page.viewer)
     tokens = page.signins.tokens(viewer.account_id)
-    return page.render("settings.html", tokens=tokens, new_token=None)
+    passkeys = page.passkeys.of(viewer.account_id)
+    added = page.request.query_params.get("passkey") == "added"
+    return page.render(
+        "settings.html", tokens=tokens, new_token=None, passkeys=passkeys, added=added
+    )
 
 
 @router.post("/settings/tokens")
@@ -101,7 +105,8 @@ async def create_token(page: PageDep) -> Any:
     viewer = require(page.viewer)
     token = page.platform.accounts.issue_token(viewer.account_id)
     tokens = page.signins.tokens(viewer.account_id)
-    return page.render("settings.html", tokens=tokens, new_token=token)
+    passkeys = page.passkeys.of(viewer.account_id)
+    return page.render("settings.html", tokens=tokens, new_token=token, passkeys=passkeys)
 
 
 @router.post("/settings/tokens/{token_id}/revoke")
