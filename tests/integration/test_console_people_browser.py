@@ -121,7 +121,8 @@ def test_passkey_add_sign_in_clone_refused_and_remove(browser: Browser) -> None:
     assert never not in page.locator("tr[data-passkey]").first.inner_text()  # last used: now
     # a copy of the key whose counter lags the original's (a cloned authenticator) is refused
     found = cdp.send("WebAuthn.getCredentials", {"authenticatorId": authenticator})["credentials"]
-    assert len(found) == 1 and found[0]["signCount"] >= 1
+    assert len(found) == 1
+    assert found[0]["signCount"] >= 1
     clone = {**found[0], "signCount": found[0]["signCount"] - 1}
     cdp.send(
         "WebAuthn.removeCredential",
