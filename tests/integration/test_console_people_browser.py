@@ -187,3 +187,50 @@ def test_delete_my_account_after_typing_my_handle(browser: Browser) -> None:
     browser.sign_in(handle, password)
     assert "/signin" in page.url  # the password no longer opens anything
     browser.problems.clear()
+
+
+def test_creator_plan_quality_and_30_day_dashboard(browser: Browser) -> None:
+    browser.sign_in(*SIGNINS["creator"])
+    page = browser.page
+    assert page.url.endswith("/creator"), page.url
+    page.wait_for_selector("figure[data-chart] .chart svg", state="attached")
+    # the window is the last 30 days: 31 China days at most in the per-day table, ending today
+    days = page.locator("figure[data-chart=line]").first.locator("tbody tr")
+    assert 30 <= days.count() <= 31
+    likes = int(page.locator("[data-testid=window-likes]").inner_text().replace(",", ""))
+    per_day = sum(
+        int(days.nth(i).locator("td").nth(1).text_content() or "0") for i in range(days.count())
+    )
+    assert likes == per_day > 0
+    assert page.locator("[data-testid=top-videos] tbody tr").count() >= 1
+    browser.check("dashboard-30-days")
+    # the engagement plan: hours, fans with their reasons, what resonates, audiences
+    page.locator("main nav a[href='/creator/plan']").click()
+    page.wait_for_load_state("networkidle")
+    assert (
+        page.locator("h1").inner_text() == {"zh": "互动计划", "en": "Engagement plan"}[browser.lang]
+    )
+    assert page.locator("[data-testid=plan-fans] tbody tr").count() >= 1
+    hours = page.locator("[data-testid=posting-hours]").inner_text()
+    assert {"zh": "北京时间", "en": "China time"}[browser.lang] in hours
+    assert page.locator("figure[data-chart] .chart svg").count() >= 1
+    browser.check("plan")
+    # quality scores of my videos, highest first, as the public API computes them
+    page.locator("main nav a[href='/creator/quality']").click()
+    page.wait_for_load_state("networkidle")
+    rows = page.locator("[data-testid=quality] tbody tr[data-video]")
+    assert rows.count() >= 1
+    first = rows.first
+    video = first.get_attribute("data-video")
+    shown = float(first.locator("[data-score]").get_attribute("data-score") or "nan")
+    api = httpx.get(f"{browser.base}/v1/videos/{video}/quality").json()
+    assert shown == api["score"]
+    scores = [float(rows.nth(i).locator("[data-score]").get_attribute("data-score") or 0)
+              for i in range(rows.count())]  # fmt: skip
+    assert scores == sorted(scores, reverse=True)
+    assert page.locator("figure[data-chart=bar] .chart svg").count() == 1
+    browser.check("quality")
+    # the footer links the transparency reports from every page
+    page.locator("footer a[href='/transparency']").click()
+    page.wait_for_load_state("networkidle")
+    assert "/transparency" in page.url

@@ -151,18 +151,16 @@ def dashboard(page: PageDep) -> Any:
         raise Forbidden(f"the creator centre is for creator accounts; you are a {viewer.kind}")
     strategy = page.platform.strategy
     insights = strategy.insights(viewer.account_id)
-    videos = page.platform.videos.page(None, 500, creator_id=viewer.account_id)
-    top = sorted(videos, key=lambda v: v.authentic, reverse=True)[:10]
-    likes = sum(v.likes for v in videos)
-    rate = sum(v.authentic for v in videos) / likes if likes else 0.0
-    return page.render(
-        "dashboard.html",
-        insights=insights,
-        top=top,
-        likes=likes,
-        rate=rate,
-        figures=_figures(insights, page.locale),
-    )
+    window = strategy.last_days(viewer.account_id)  # the last 30 days, ending now
+    figures = _figures(insights, page.locale)
+    figures["days"] = {
+        "x": [d.day.isoformat()[5:] for d in window.per_day],
+        "values": [d.authentic for d in window.per_day],
+    }
+    figures["day_rows"] = [
+        (d.day.isoformat(), d.likes, d.authentic, d.revoked) for d in window.per_day
+    ]
+    return page.render("dashboard.html", insights=insights, window=window, figures=figures)
 
 
 def _figures(insights: dict[str, Any], locale: str) -> dict[str, Any]:
@@ -182,7 +180,6 @@ def _figures(insights: dict[str, Any], locale: str) -> dict[str, Any]:
                     (t[locale], t.get("count"), _share(t.get("share")), t["tgi"]) for t in shown
                 ],
             }
-    recent = growth[-4:]
     return {
         "growth": {
             "x": [w["week_start"][:10] for w in growth],
@@ -191,8 +188,6 @@ def _figures(insights: dict[str, Any], locale: str) -> dict[str, Any]:
         "growth_rows": [
             (w["week_start"][:10], w["follows"], w["unfollows"], w["followers"]) for w in growth
         ],
-        "gained": sum(w["follows"] for w in recent),
-        "lost": sum(w["unfollows"] for w in recent),
         "hours": {
             "x": [f"{h['hour']:02d}" for h in hours],
             "y": [""],
