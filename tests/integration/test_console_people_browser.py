@@ -9,7 +9,7 @@ The server is opened at http://localhost:PORT: a passkey belongs to a domain nam
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -42,26 +42,67 @@ def console(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Set
     settings = load_settings(flags={"data_dir": str(data / "data")}, env={}).with_values(
         privacy_k=10
     )
-    platform = Platform(settings).open()
+    # rewards released at once in the set-up (no scan), as a finished scan would release them
+    platform = Platform(settings.with_values(reward_hold="none")).open()
     try:
         load_community(platform.db, SMALL, seed=5, end=datetime.now(UTC), show_progress=False)
         from plaudit.persona.refresh import refresh_index
 
-        refresh_index(platform.db, settings.data_path)
-        path = create_demo_signins(platform)
-        SIGNINS.update({s.role: (s.handle, s.password) for s in read_demo_signins(path.parent)})
         signins = SignIns(platform.db)
         for lang in LANGS:
-            for purpose in ("passkey", "leaving"):
+            for purpose in ("passkey", "leaving", "reward"):
                 handle = f"{purpose}-{lang}"
                 account, token = platform.accounts.create(handle, "fan", f"{purpose} {lang}")
                 password = f"{handle}-password-1"
                 signins.set_password(account.id, password)
                 PEOPLE[handle] = (handle, password, token)
+                profile = {"gender": "female", "consent_targeting": True}
+                platform.accounts.update_profile(account.id, profile)
+        refresh_index(platform.db, settings.data_path)
+        path = create_demo_signins(platform)
+        SIGNINS.update({s.role: (s.handle, s.password) for s in read_demo_signins(path.parent)})
+        _released_coupons(platform, [f"reward-{lang}" for lang in LANGS])
     finally:
         platform.close()
     with running_server(settings, data / "server.log") as base:
         yield base.replace("127.0.0.1", "localhost"), settings
+
+
+def _released_coupons(platform: Platform, handles: list[str]) -> None:
+    """A coupon task (women, one like of a demo creator's video) that these fans completed,
+    with their rewards released."""
+    from plaudit.campaigns.model import CampaignSpec
+    from plaudit.store import catalog
+
+    def account_id(handle: str) -> int:
+        with platform.db.read() as conn:
+            row = catalog.account_by_handle(conn, handle)
+        assert row is not None
+        return int(row.id)
+
+    brand = platform.accounts.create("people-brand", "brand")[0].id
+    organisation = platform.campaigns.create_organisation(brand, "控制台测试品牌 People")
+    creator = account_id("demo-creator")
+    video = platform.videos.page(None, 1, creator_id=creator)[0].id
+    now = datetime.now(UTC)
+    spec = CampaignSpec(
+        name="点赞即领券 Coupon",
+        task="coupon",
+        segment="gender = female",
+        starts_at=now - timedelta(hours=1),
+        ends_at=now + timedelta(days=7),
+        budget_fen=100_000,
+        reward_fen=500,
+        video_ids=(video,),
+    )
+    campaign = platform.campaigns.create_campaign(brand, organisation.id, spec)
+    for handle in handles:
+        fan = account_id(handle)
+        platform.campaigns.opt_in(fan, campaign.id)
+        platform.interactions.like_sync(fan, video, f"campaign:{campaign.id}")
+    platform.campaigns.settle()
+    for handle in handles:
+        assert len(platform.campaigns.rewards_of(account_id(handle))) == 1
 
 
 @pytest.fixture(params=LANGS)
@@ -112,6 +153,8 @@ def test_passkey_add_sign_in_clone_refused_and_remove(browser: Browser) -> None:
     # signed out, the passkey alone signs in: no handle, no password
     browser.context.clear_cookies()
     page = browser.goto("/signin")
+    # a newcomer on this machine is told where the demo's passwords are
+    assert "demo-signins.txt" in page.locator("[data-testid=demo-hint]").inner_text()
     browser.check("signin")
     page.locator("#passkey-signin button").click()
     page.wait_for_url("**/me/likes")
@@ -234,3 +277,22 @@ def test_creator_plan_quality_and_30_day_dashboard(browser: Browser) -> None:
     page.locator("footer a[href='/transparency']").click()
     page.wait_for_load_state("networkidle")
     assert "/transparency" in page.url
+
+
+def test_fan_reveals_a_coupon_once(browser: Browser) -> None:
+    handle, password, _token = PEOPLE[f"reward-{browser.lang}"]
+    browser.sign_in(handle, password)
+    page = browser.goto("/me/rewards")
+    reveal = page.locator("form[action$='/reveal'] button")
+    assert reveal.count() == 1
+    browser.check("my-rewards-coupon")
+    reveal.click()
+    page.wait_for_load_state("networkidle")
+    code = page.locator("[data-testid=coupon]").inner_text()
+    assert len(code.replace("-", "")) == 20, code
+    browser.check("my-rewards-revealed")
+    # shown once: the page never shows it again, and the button is gone
+    page = browser.goto("/me/rewards")
+    assert page.locator("[data-testid=coupon]").count() == 0
+    assert page.locator("form[action$='/reveal']").count() == 0
+    assert code not in page.content()

@@ -14,6 +14,8 @@ import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
+from starlette.requests import Request
+
 from plaudit.errors import ConfigError
 from plaudit.platform import Platform
 from plaudit.store import catalog
@@ -47,6 +49,16 @@ class DemoSignIn:
 
 def signins_path(data_path: Path) -> Path:
     return data_path / FILE_NAME
+
+
+def demo_signins_hint(data_path: Path, request: Request) -> Path | None:
+    """Where the demo's passwords are, for the sign-in page of a newcomer on this machine:
+    only to a loopback client (the path says nothing to anyone else) and only when it exists."""
+    client = request.client.host if request.client else ""
+    if client not in ("127.0.0.1", "::1", "localhost"):
+        return None
+    path = signins_path(data_path)
+    return path.resolve() if path.exists() else None
 
 
 def read_demo_signins(data_path: Path) -> list[DemoSignIn]:

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, Response
 
 from plaudit.errors import Forbidden, InvalidInput, PlauditError
 from plaudit.persona.taxonomy import FAMILIES
+from plaudit.web.demo import demo_signins_hint
 from plaudit.web.i18n import LANG_COOKIE, LOCALES
 from plaudit.web.render import ConsoleRoute, Page, page_of
 from plaudit.web.signin import SESSION_COOKIE, Viewer, require
@@ -51,7 +52,8 @@ async def language(page: PageDep) -> Any:
 
 @router.get("/signin")
 def signin_form(page: PageDep, next: str | None = None) -> Any:
-    return page.render("signin.html", next=_local(next, ""), problem=None)
+    demo = demo_signins_hint(page.platform.settings.data_path, page.request)
+    return page.render("signin.html", next=_local(next, ""), problem=None, demo_file=demo)
 
 
 @router.post("/signin")
