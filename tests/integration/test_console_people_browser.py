@@ -296,3 +296,19 @@ def test_fan_reveals_a_coupon_once(browser: Browser) -> None:
     assert page.locator("[data-testid=coupon]").count() == 0
     assert page.locator("form[action$='/reveal']").count() == 0
     assert code not in page.content()
+
+
+def test_keyboard_only_sign_in(browser: Browser) -> None:
+    """The skip link comes first, and the sign-in form works from the keyboard alone."""
+    handle, password = SIGNINS["fan"]
+    page = browser.goto("/signin")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.className") == "skip"
+    page.focus("#handle")
+    page.keyboard.type(handle)
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.id") == "password"
+    page.keyboard.type(password)
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/me/likes")
+    browser.check("signed-in-by-keyboard")
