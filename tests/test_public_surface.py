@@ -74,7 +74,7 @@ PUBLIC = {
         "load_or_create_witness_key",
         "parse_submission",
     ],
-    "plaudit.web": ["DEMO_SIGNINS", "create_demo_signins", "install_console"],
+    "plaudit.web": ["DEMO_HANDLES", "create_demo_signins", "install_console", "read_demo_signins"],
     "plaudit.apikeys": [
         "KEY_PATTERN",
         "KEY_PREFIX",

@@ -432,6 +432,18 @@ class Settings:
         "revoked (DELETE /v1/me/tokens/{id}, `plaudit accounts revoke-token`).",
         _parse_non_negative_float,
     )
+    passkey_rp_id: str = _setting(
+        "localhost",
+        "The console's passkey (WebAuthn) relying party: the domain people open the console "
+        "on, such as plaudit.example.com. A passkey belongs to it; an IP address cannot be one.",
+        _parse_str,
+    )
+    passkey_origins: str = _setting(
+        "",
+        "Origins (scheme://host[:port], comma separated) passkeys may be used from. Empty: "
+        "http://localhost:PORT and https://localhost:PORT with this server's port.",
+        _parse_str,
+    )
     trusted_proxies: str = _setting(
         "",
         "Addresses or networks (CIDR, comma separated) of your reverse proxies: only a "
@@ -458,6 +470,12 @@ class Settings:
         if self.database_url:
             return self.database_url
         return f"sqlite:///{(self.data_path / 'plaudit.db').resolve()}"
+
+    @property
+    def passkey_origin_list(self) -> list[str]:
+        """The origins a passkey response may come from (`passkey_origins` or its default)."""
+        given = [o.strip().rstrip("/") for o in self.passkey_origins.split(",") if o.strip()]
+        return given or [f"http://localhost:{self.port}", f"https://localhost:{self.port}"]
 
     @property
     def witness_keys(self) -> tuple[str, ...]:

@@ -93,7 +93,7 @@ class Browser:
         self.goto("/signin")
         self.page.fill("#handle", handle)
         self.page.fill("#password", password)
-        self.page.locator("main form button").click()
+        self.page.locator("main form[action='/signin'] button").click()
         self.page.wait_for_load_state("networkidle")
 
 

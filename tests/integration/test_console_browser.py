@@ -20,14 +20,14 @@ from plaudit.config import Settings, load_settings
 from plaudit.platform import Platform
 from plaudit.sim import CommunitySize
 from plaudit.sim.load import load_community
-from plaudit.web import DEMO_SIGNINS
+from plaudit.web import read_demo_signins
 from tests.integration.browser import Browser, chromium_or_skip, open_browser
 from tests.integration.server import running_server
 
 pytestmark = pytest.mark.slow
 
 SMALL = CommunitySize("console", accounts=1500, creators=20, videos=80, interactions=12000, days=30)
-PASSWORD = {s.role: (s.handle, s.password) for s in DEMO_SIGNINS}
+PASSWORD: dict[str, tuple[str, str]] = {}  # role -> (handle, password), from the demo's file
 LANGS = ["zh", "en"]
 
 
@@ -48,6 +48,9 @@ def console(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Set
 
         refresh_index(platform.db, settings.data_path)
         create_demo_signins(platform)
+        PASSWORD.update(
+            {s.role: (s.handle, s.password) for s in read_demo_signins(settings.data_path)}
+        )
         _coupon_task_for_the_fan(platform)
         _revoke_a_like_of_the_fan(platform)
         _experiment_of_the_creator(platform)

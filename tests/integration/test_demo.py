@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import stat
 import subprocess
 import sys
 from datetime import UTC, datetime
@@ -17,6 +18,7 @@ from plaudit.platform import Platform
 from plaudit.sim import CommunitySize
 from plaudit.sim.load import load_community
 from plaudit.store import tables
+from plaudit.web import read_demo_signins
 
 TINY = CommunitySize("tiny", accounts=600, creators=30, videos=120, interactions=6000, days=30)
 END = datetime(2026, 11, 1, tzinfo=UTC)
@@ -74,9 +76,15 @@ def test_demo_command_small_loads_once(tmp_path: Path) -> None:
     first = _run("demo", "--size", "small", "--data-dir", data)
     assert first.returncode == 0, first.stderr
     assert "10,000 accounts" in first.stdout
-    assert "console sign-in (creator): demo-creator / plaudit-creator" in first.stdout
+    signins = Path(data) / "demo-signins.txt"
+    assert f"passwords in {signins}" in first.stdout
+    assert stat.S_IMODE(signins.stat().st_mode) == 0o600
+    made = {s.role: s for s in read_demo_signins(Path(data))}
+    assert made["creator"].handle == "demo-creator"
+    assert made["creator"].password not in first.stdout  # never printed
     again = _run("demo", "--size", "small", "--data-dir", data, "--if-empty")
     assert again.returncode == 0
+    assert {s.role: s for s in read_demo_signins(Path(data))} == made  # kept, not reset
     # the console's demo sign-ins add a brand and an operator to the 10,000 of the community
     assert "already has 10,002 accounts" in again.stdout
     refused = _run("demo", "--size", "small", "--data-dir", data)

@@ -110,3 +110,17 @@ def test_unknown_videos_and_campaigns_are_not_found(world: World) -> None:
         world.platform.quality.video(12345)
     with pytest.raises(CampaignNotFound, match="campaign 777 does not exist"):
         world.platform.quality.campaign(777)
+
+
+def test_several_videos_score_as_each_alone(world: World) -> None:
+    creator = world.account("creator")
+    quiet, busy = world.video(creator), world.video(creator)
+    fans = [world.account() for _ in range(3)]
+    for fan in fans:
+        world.like(fan, busy, day(1))
+    world.like(fans[0], quiet, day(1))
+    scores = world.platform.quality.videos([busy, quiet])
+    assert scores == [world.platform.quality.video(busy), world.platform.quality.video(quiet)]
+    assert [s.reach for s in scores] == [3, 1]
+    with pytest.raises(VideoNotFound):
+        world.platform.quality.videos([busy, 12345])

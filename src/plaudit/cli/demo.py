@@ -91,9 +91,10 @@ def demo(
 
         persona = refresh_index(platform.db, settings.data_path).index
         click.echo(f"persona index: {len(persona.universe):,} accounts with targeting consent")
-        from plaudit.web import create_demo_signins  # the console's ready sign-ins
+        from plaudit.web import DEMO_HANDLES, create_demo_signins  # the console's sign-ins
 
-        for signin in create_demo_signins(platform):
-            click.echo(f"console sign-in ({signin.role}): {signin.handle} / {signin.password}")
+        path = create_demo_signins(platform)
+        handles = ", ".join(DEMO_HANDLES.values())
+        click.echo(f"console sign-ins ({handles}): passwords in {path} (readable only by you)")
     finally:
         platform.close()

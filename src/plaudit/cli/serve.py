@@ -48,7 +48,9 @@ def serve(
         f"(data: {settings.data_path}, database: {settings.db_url.split('://')[0]}"
         + (f", {workers} workers)" if workers > 1 else ")")
     )
-    click.echo(f"Console (控制台): open http://{settings.host}:{settings.port}/ in a browser")
+    # a passkey belongs to a domain name, never an IP address: on loopback, say localhost
+    shown = "localhost" if settings.host in ("127.0.0.1", "::1", "localhost") else settings.host
+    click.echo(f"Console (控制台): open http://{shown}:{settings.port}/ in a browser")
     if workers > 1:
         _serve_workers(settings, config_file, workers)
     else:

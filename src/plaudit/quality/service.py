@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from plaudit.errors import CampaignNotFound, VideoNotFound
 from plaudit.quality.score import QualityScore, quality_of
 from plaudit.store import Database
@@ -25,6 +27,18 @@ class QualityService:
                 raise VideoNotFound(f"video {video_id} does not exist", video_id=video_id)
             records = sql.quality_rows(conn, video_id=video_id)
         return quality_of("video", video_id, records, 0)
+
+    def videos(self, video_ids: Sequence[int]) -> list[QualityScore]:
+        """The scores of several videos read in one transaction (a creator's quality page);
+        a missing video is an error, as for one."""
+        with self._db.read() as conn:
+            scores = []
+            for video_id in video_ids:
+                if catalog_sql.get_video(conn, video_id) is None:
+                    raise VideoNotFound(f"video {video_id} does not exist", video_id=video_id)
+                records = sql.quality_rows(conn, video_id=video_id)
+                scores.append(quality_of("video", video_id, records, 0))
+        return scores
 
     def campaign(self, campaign_id: int, account_id: int | None = None) -> QualityScore:
         """The campaign's score for `account_id`, a member of the campaign's organisation

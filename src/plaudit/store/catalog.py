@@ -6,24 +6,29 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, bindparam, func, insert, select, update
+from sqlalchemy import and_, bindparam, delete, func, insert, select, update
 from sqlalchemy.engine import Connection, Row
 
 from plaudit.store.prepared import Prepared
 from plaudit.store.secrets import new_secret
 from plaudit.store.sequence import inserted_id
 from plaudit.store.tables import (
+    account_passwords,
     account_secrets,
     account_tokens,
     accounts,
+    api_keys,
     comments,
     creator_counters,
     likes,
+    passkey_challenges,
+    passkeys,
     profiles,
     revocations,
     shares,
     video_counters,
     videos,
+    web_sessions,
 )
 
 __all__ = [
@@ -205,7 +210,9 @@ def erase_account(conn: Connection, account_id: int, at: datetime) -> None:
     The profile is emptied with consent withdrawn (the persona refresh drops the account
     from every bitmap), every token is revoked, the handle and name are replaced, IP
     prefixes and device links of its interactions are cleared, and the ledger secret is
-    destroyed (crypto-shredding: its commitments can no longer be opened or linked).
+    destroyed (crypto-shredding: its commitments can no longer be opened or linked). The
+    console's password, passkeys and sessions are deleted and its API keys revoked, so no
+    way in outlives the person.
     """
     conn.execute(
         update(accounts)
@@ -235,4 +242,12 @@ def erase_account(conn: Connection, account_id: int, at: datetime) -> None:
         update(account_secrets)
         .where(account_secrets.c.account_id == account_id)
         .values(secret=None, shredded_at=at)
+    )
+    # the console's ways in: password, passkeys and every open session go with the person
+    for table in (account_passwords, web_sessions, passkeys, passkey_challenges):
+        conn.execute(delete(table).where(table.c.account_id == account_id))
+    conn.execute(
+        update(api_keys)
+        .where(api_keys.c.account_id == account_id, api_keys.c.revoked_at.is_(None))
+        .values(revoked_at=at)
     )

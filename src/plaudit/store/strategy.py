@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import delete, exists, insert, select, update
 from sqlalchemy.engine import Connection, Row
 
 from plaudit.store.sequence import inserted_id
@@ -17,7 +17,9 @@ from plaudit.store.tables import (
     comments,
     creator_plans,
     follows,
+    holds,
     likes,
+    revocations,
     shares,
     video_counters,
     videos,
@@ -33,6 +35,7 @@ __all__ = [
     "follows_of",
     "insert_action",
     "likes_on",
+    "likes_with_status",
     "plan_of",
     "retry_action",
     "settled_targets",
@@ -81,6 +84,27 @@ def likes_on(conn: Connection, creator_id: int, since: datetime) -> Sequence[Any
         select(likes.c.account_id, likes.c.video_id, likes.c.created_at)
         .join(videos, videos.c.id == likes.c.video_id)
         .where(videos.c.creator_id == creator_id, likes.c.created_at >= since)
+    )
+    return conn.execute(stmt).all()
+
+
+def likes_with_status(conn: Connection, creator_id: int, since: datetime) -> Sequence[Any]:
+    """Standing likes given since `since` on the creator's videos, with their status:
+    (video_id, created_at, revoked, pending); an unliked like is not counted."""
+    revoked = exists().where(
+        revocations.c.like_id == likes.c.id, revocations.c.reinstated_at.is_(None)
+    )
+    pending = exists().where(holds.c.like_id == likes.c.id, holds.c.released_at.is_(None))
+    stmt = (
+        select(
+            likes.c.video_id, likes.c.created_at, revoked.label("revoked"), pending.label("pending")
+        )
+        .join(videos, videos.c.id == likes.c.video_id)
+        .where(
+            videos.c.creator_id == creator_id,
+            likes.c.created_at >= since,
+            likes.c.removed_at.is_(None),
+        )
     )
     return conn.execute(stmt).all()
 

@@ -649,6 +649,33 @@ web_sessions = Table(
     Column("expires_at", UTCDateTime(), nullable=False),
 )
 
+# Passkeys (WebAuthn, migration 0011): a credential's id and COSE public key as the browser
+# registered them, and the authenticator's signature counter (clone detection). A challenge is
+# kept until it is used once or expires: registration names its account, sign-in none.
+passkeys = Table(
+    "passkeys",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("account_id", ID, ForeignKey("accounts.id"), nullable=False, index=True),
+    Column("credential_id", LargeBinary(1023), nullable=False, unique=True),
+    Column("public_key", LargeBinary(2048), nullable=False),
+    Column("sign_count", BigInteger, nullable=False),
+    Column("name", String(64), nullable=False),
+    Column("aaguid", String(36), nullable=False),
+    Column("backed_up", Boolean, nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("last_used_at", UTCDateTime(), nullable=True),
+)
+
+passkey_challenges = Table(
+    "passkey_challenges",
+    metadata,
+    Column("challenge", LargeBinary(32), primary_key=True),
+    Column("purpose", String(16), nullable=False),
+    Column("account_id", ID, ForeignKey("accounts.id"), nullable=True),
+    Column("expires_at", UTCDateTime(), nullable=False, index=True),
+)
+
 # A scoped API key (issue 13): shown once, kept as a SHA-256 hash. It acts as the account that
 # made it; an organisation's key only while that account is still a member. `scopes` is the
 # space-separated list (`likes:read videos:write`); revoked and expired keys stay for the log.

@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import Callable, Mapping, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from pyroaring import BitMap
@@ -34,6 +34,7 @@ from plaudit.store import catalog as catalog_sql
 from plaudit.store import strategy as sql
 from plaudit.strategy import insights as figures
 from plaudit.strategy import plan as planning
+from plaudit.strategy import window
 from plaudit.strategy.activity import Activity, load_activity
 from plaudit.strategy.inbox import build_inbox, parse_action_id
 
@@ -134,6 +135,20 @@ class StrategyService:
     def insights(self, creator_id: int) -> dict[str, Any]:
         result: dict[str, Any] = json.loads(self.insights_json(creator_id))
         return result
+
+    def last_days(self, creator_id: int, days: int = window.DEFAULT_DAYS) -> window.Window:
+        """The dashboard's window: likes, authentic rate, followers gained and lost, likes
+        per day and top videos over the last `days` days, computed now (not stored)."""
+        if not 1 <= days <= 366:
+            raise InvalidInput(f"days must be from 1 to 366, got {days}", field="days")
+        now = utcnow()
+        since = now - timedelta(days=days)
+        with self._db.read() as conn:
+            require_creator(conn, creator_id, "the dashboard is for creator accounts")
+            likes = sql.likes_with_status(conn, creator_id, since)
+            follows = sql.follows_of(conn, creator_id)
+            titles = {int(v.id): str(v.title) for v in sql.videos_of(conn, creator_id)}
+        return window.last_days(likes, follows, titles, now, days)
 
     # ---- insights and plan from one activity snapshot ---------------------------------
 

@@ -9,22 +9,27 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from plaudit.platform import Platform
-from plaudit.web.demo import DEMO_SIGNINS, create_demo_signins
-from plaudit.web.signin import SignIns
+from plaudit.web.demo import DEMO_HANDLES, create_demo_signins, read_demo_signins
+from plaudit.web.signin import AttemptLimiter, SignIns
 
-__all__ = ["DEMO_SIGNINS", "create_demo_signins", "install_console"]
+__all__ = ["DEMO_HANDLES", "create_demo_signins", "install_console", "read_demo_signins"]
 
 STATIC = Path(__file__).parent / "static"
 
 
 def install_console(app: FastAPI, platform: Platform) -> None:
     """Add the console's pages and static files (after the API's routes)."""
-    from plaudit.web.pages import brand, creator, fan, operator, people, public
+    from plaudit.web.pages import account, brand, creator, fan, operator, people, public
+    from plaudit.web.passkeys import Passkeys
 
     app.state.signins = SignIns(platform.db)
+    # its own attempt counter: a refused passkey is no password guess, and must not use up
+    # the address's password attempts (nor the other way round)
+    app.state.passkeys = Passkeys(platform.db, platform.settings, AttemptLimiter())
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.include_router(public.router)
     app.include_router(people.router)
+    app.include_router(account.router)
     app.include_router(fan.router)
     app.include_router(creator.router)
     app.include_router(brand.router)

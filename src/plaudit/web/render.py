@@ -24,6 +24,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from plaudit.errors import InvalidInput, PlauditError
 from plaudit.platform import Platform
 from plaudit.web.i18n import LANG_COOKIE, Formats, choose_locale, translations
+from plaudit.web.passkeys import Passkeys
 from plaudit.web.signin import SESSION_COOKIE, SignIns, Viewer
 
 __all__ = ["ConsoleRoute", "Page", "page_of"]
@@ -53,6 +54,7 @@ class Page:
         self.request = request
         self.platform: Platform = request.app.state.platform
         self.signins: SignIns = request.app.state.signins
+        self.passkeys: Passkeys = request.app.state.passkeys
         self.locale = choose_locale(
             request.cookies.get(LANG_COOKIE), request.headers.get("accept-language")
         )

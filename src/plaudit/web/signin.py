@@ -113,7 +113,7 @@ class SignIns:
         if not self._verify(row.password_hash if row else self._dummy, password) or row is None:
             self.limiter.fail(*keys)
             raise NotAuthenticated("the handle or the password is not right")
-        return self._open_session(int(row.id))
+        return self.open_session(int(row.id))
 
     def _verify(self, hashed: str, password: str) -> bool:
         try:
@@ -121,7 +121,8 @@ class SignIns:
         except (VerificationError, InvalidHashError):
             return False
 
-    def _open_session(self, account_id: int) -> str:
+    def open_session(self, account_id: int) -> str:
+        """A new session for an account whose person proved who they are."""
         session_id = secrets.token_urlsafe(32)
         now = utcnow()
         values = {

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, Response
 
 from plaudit.errors import Forbidden, InvalidInput, PlauditError
 from plaudit.persona.taxonomy import FAMILIES
+from plaudit.web.demo import demo_signins_hint
 from plaudit.web.i18n import LANG_COOKIE, LOCALES
 from plaudit.web.render import ConsoleRoute, Page, page_of
 from plaudit.web.signin import SESSION_COOKIE, Viewer, require
@@ -51,7 +52,8 @@ async def language(page: PageDep) -> Any:
 
 @router.get("/signin")
 def signin_form(page: PageDep, next: str | None = None) -> Any:
-    return page.render("signin.html", next=_local(next, ""), problem=None)
+    demo = demo_signins_hint(page.platform.settings.data_path, page.request)
+    return page.render("signin.html", next=_local(next, ""), problem=None, demo_file=demo)
 
 
 @router.post("/signin")
@@ -92,7 +94,11 @@ async def signout(page: PageDep) -> Any:
 def settings(page: PageDep) -> Any:
     viewer = require(page.viewer)
     tokens = page.signins.tokens(viewer.account_id)
-    return page.render("settings.html", tokens=tokens, new_token=None)
+    passkeys = page.passkeys.of(viewer.account_id)
+    added = page.request.query_params.get("passkey") == "added"
+    return page.render(
+        "settings.html", tokens=tokens, new_token=None, passkeys=passkeys, added=added
+    )
 
 
 @router.post("/settings/tokens")
@@ -101,7 +107,8 @@ async def create_token(page: PageDep) -> Any:
     viewer = require(page.viewer)
     token = page.platform.accounts.issue_token(viewer.account_id)
     tokens = page.signins.tokens(viewer.account_id)
-    return page.render("settings.html", tokens=tokens, new_token=token)
+    passkeys = page.passkeys.of(viewer.account_id)
+    return page.render("settings.html", tokens=tokens, new_token=token, passkeys=passkeys)
 
 
 @router.post("/settings/tokens/{token_id}/revoke")
@@ -146,18 +153,16 @@ def dashboard(page: PageDep) -> Any:
         raise Forbidden(f"the creator centre is for creator accounts; you are a {viewer.kind}")
     strategy = page.platform.strategy
     insights = strategy.insights(viewer.account_id)
-    videos = page.platform.videos.page(None, 500, creator_id=viewer.account_id)
-    top = sorted(videos, key=lambda v: v.authentic, reverse=True)[:10]
-    likes = sum(v.likes for v in videos)
-    rate = sum(v.authentic for v in videos) / likes if likes else 0.0
-    return page.render(
-        "dashboard.html",
-        insights=insights,
-        top=top,
-        likes=likes,
-        rate=rate,
-        figures=_figures(insights, page.locale),
-    )
+    window = strategy.last_days(viewer.account_id)  # the last 30 days, ending now
+    figures = _figures(insights, page.locale)
+    figures["days"] = {
+        "x": [d.day.isoformat()[5:] for d in window.per_day],
+        "values": [d.authentic for d in window.per_day],
+    }
+    figures["day_rows"] = [
+        (d.day.isoformat(), d.likes, d.authentic, d.revoked) for d in window.per_day
+    ]
+    return page.render("dashboard.html", insights=insights, window=window, figures=figures)
 
 
 def _figures(insights: dict[str, Any], locale: str) -> dict[str, Any]:
@@ -177,7 +182,6 @@ def _figures(insights: dict[str, Any], locale: str) -> dict[str, Any]:
                     (t[locale], t.get("count"), _share(t.get("share")), t["tgi"]) for t in shown
                 ],
             }
-    recent = growth[-4:]
     return {
         "growth": {
             "x": [w["week_start"][:10] for w in growth],
@@ -186,8 +190,6 @@ def _figures(insights: dict[str, Any], locale: str) -> dict[str, Any]:
         "growth_rows": [
             (w["week_start"][:10], w["follows"], w["unfollows"], w["followers"]) for w in growth
         ],
-        "gained": sum(w["follows"] for w in recent),
-        "lost": sum(w["unfollows"] for w in recent),
         "hours": {
             "x": [f"{h['hour']:02d}" for h in hours],
             "y": [""],
