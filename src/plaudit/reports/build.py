@@ -15,13 +15,17 @@ from contextlib import suppress
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+from plaudit.authenticity.refusals import count_refusals_by_rule
 from plaudit.errors import Conflict
 from plaudit.ledger.sources import StoreLog
 from plaudit.ledger.verify import verify_log
+from plaudit.persona.accesslog import count_accesses
 from plaudit.reports.figures import DEFINITIONS, Figure
 from plaudit.reports.logfigures import LogFigures, nearest_rank
 from plaudit.reports.period import Period
 from plaudit.store import reports as sql
+from plaudit.store import subjects as subjects_sql
+from plaudit.subjects.export import CHANNELS
 
 if TYPE_CHECKING:
     from plaudit.platform import Platform
@@ -102,7 +106,11 @@ def _operator(platform: Platform, period: Period, verdict_ids: list[str]) -> dic
         rewards = sql.reward_totals(conn, start, end)
         fund = sql.fund_rows(conn, start, end)
         deletions = sql.shredded_accounts(conn, start, end)
-    prevented = sum(holds.values())
+        exports = subjects_sql.exports_by_channel(conn, start, end)
+    refusals = count_refusals_by_rule(platform.db, start, end)
+    accesses = count_accesses(platform.settings.data_path, start, end)
+    refused, held = sum(refusals.values()), sum(holds.values())
+    prevented = refused + held
     removed = sum(1 for _v, _like, was_held, _r in revoked if not was_held)
     decided = [
         (status, _seconds(at, filed))
@@ -121,6 +129,8 @@ def _operator(platform: Platform, period: Period, verdict_ids: list[str]) -> dic
         "recorded_campaign_likes": sum(recorded.values()),
         "figures": {
             "prevented_vs_removed": {
+                "refused": refused,
+                "held": held,
                 "prevented": prevented,
                 "removed": removed,
                 "proactive_rate_percent": percent(prevented, prevented + removed),
@@ -161,9 +171,12 @@ def _operator(platform: Platform, period: Period, verdict_ids: list[str]) -> dic
                 "total_payouts_fen": sum(row[4] for row in fund),
             },
             "account_deletions": deletions,
-            "rule_refusals": None,
-            "persona_exact_count_accesses": None,
-            "data_exports": None,
+            "data_exports": {
+                **{channel: exports.get(channel, 0) for channel in CHANNELS},
+                "total": sum(exports.values()),
+            },
+            "rule_refusals": refusals,
+            "persona_exact_count_accesses": accesses,
         },
     }
 
