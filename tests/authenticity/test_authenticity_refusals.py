@@ -9,13 +9,13 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
+from tests.campaigns.conftest import World, make_world
 
 from plaudit.authenticity import REFUSING_RULES, count_refusals_by_rule
 from plaudit.config import Settings
 from plaudit.errors import InvalidInput, RateLimited, RefusedByRule
 from plaudit.interactions import BulkItem, Device
 from plaudit.store import tables, utcnow
-from tests.campaigns.conftest import World, make_world
 
 
 @pytest.fixture
