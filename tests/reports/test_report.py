@@ -314,3 +314,54 @@ def test_the_folder_holds_every_file_and_is_listed(
     [listed] = list_reports(tmp_path / "reports")
     assert listed["folder"] == "test"
     assert len(listed["files"]) == 6
+
+
+def test_earlier_reports_of_other_periods_are_recomputed_for_corrections(world: World) -> None:
+    made = _populate(world)
+    now = utcnow()
+    wider = build_report(
+        world.platform, Period("wider", now - timedelta(days=2), now + timedelta(days=2))
+    )
+    authenticity = world.platform.authenticity
+    [verdict_id] = _values(wider)["revocations_by_verdict"]
+    authenticity.decide(authenticity.appeal(int(verdict_id), made["bea"], "me").id, "reinstate")
+    world.platform.integrator.catch_up()
+    report = build_report(world.platform, _now_period(), earlier=[wider])
+    changed = {(c["period"], c["key"]): c for c in report["corrections"]}
+    reinstated = changed[("wider", "reinstatements")]
+    assert (reinstated["before"], reinstated["after"]) == (0, 1)
+    assert "log grew" in reinstated["why"]["en"]
+    assert changed[("wider", "appeals")]["after"]["decided_reinstated"] == 1
+    assert "operator's records changed" in changed[("wider", "appeals")]["why"]["en"]
+    assert all(period == "wider" for period, _key in changed)
+    page = render_html(report, "en")
+    assert "<td>wider</td>" in page
+
+
+def test_report_build_compares_with_the_published_report_by_itself(
+    sqlite_settings: Settings,
+) -> None:
+    """Rebuilding a period lists what changed since the published one, without --previous."""
+    from click.testing import CliRunner
+
+    from plaudit.cli.main import cli
+
+    def like_once() -> None:
+        for world in make_world(sqlite_settings):
+            world.like(world.fan(), world.videos[0])
+
+    day = utcnow().date()
+    args = ["report", "build", "--from", str(day), "--to", str(day + timedelta(days=1))]
+    args += ["--no-pdf", "--data-dir", str(sqlite_settings.data_path)]
+    like_once()
+    first = CliRunner().invoke(cli, args)
+    assert first.exit_code == 0, first.output
+    assert "0 corrections" in first.output
+    like_once()
+    second = CliRunner().invoke(cli, args)
+    assert second.exit_code == 0, second.output
+    folder = sqlite_settings.data_path / "reports" / f"{day}..{day + timedelta(days=1)}"
+    rebuilt = json.loads((folder / "report.json").read_text())
+    likes = next(c for c in rebuilt["corrections"] if c["key"] == "interactions_by_kind")
+    assert likes["after"]["like"] == likes["before"]["like"] + 1
+    assert f"{len(rebuilt['corrections'])} corrections" in second.output

@@ -35,8 +35,9 @@ _TEXT = {
     "rule": {"zh": "计算规则", "en": "Rule"},
     "corrections": {"zh": "更正", "en": "Corrections"},
     "no_corrections": {
-        "zh": "与此前发布的同期报告相比，没有数字发生变化（或这是本期的第一份报告）。",
-        "en": "No figure changed against an earlier report of this period (or this is the first).",
+        "zh": "此前发布的报告（本期及其他各期）中没有数字发生变化（或尚无此前的报告）。",
+        "en": "No figure of an earlier report (of this period or another) changed, or there "
+        "is no earlier report.",
     },
     "before": {"zh": "原数值", "en": "Before"},
     "after": {"zh": "新数值", "en": "After"},
@@ -237,14 +238,16 @@ def render_html(report: Mapping[str, Any], lang: str) -> str:
     corrections = report.get("corrections") or []
     if corrections:
         body = "".join(
-            f"<tr><td>{html.escape(figures[c['key']]['title'][lang])}</td>"
+            f"<tr><td>{html.escape(c.get('period', period['label']))}</td>"
+            f"<td>{html.escape(figures[c['key']]['title'][lang])}</td>"
             f"<td>{_value_html(c['before'], figures[c['key']]['unit'], lang)}</td>"
             f"<td>{_value_html(c['after'], figures[c['key']]['unit'], lang)}</td>"
             f"<td class='rule'>{html.escape(c['why'][lang])}</td></tr>"
             for c in corrections
         )
         correction_html = (
-            f"<table><tr><th>{t['figure']}</th><th>{t['before']}</th><th>{t['after']}</th>"
+            f"<table><tr><th>{t['period']}</th><th>{t['figure']}</th><th>{t['before']}</th>"
+            f"<th>{t['after']}</th>"
             f"<th>{t['why']}</th></tr>{body}</table>"
         )
     else:
