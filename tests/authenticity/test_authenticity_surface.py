@@ -16,6 +16,7 @@ from plaudit.cli.main import cli
 PUBLIC = [
     "DETECTORS",
     "GRID",
+    "REFUSING_RULES",
     "Attack",
     "Interactions",
     "Likes",
@@ -25,6 +26,7 @@ PUBLIC = [
     "ScanSettings",
     "Truth",
     "Verdict",
+    "count_refusals_by_rule",
     "evaluate",
     "from_arrays",
     "inject",

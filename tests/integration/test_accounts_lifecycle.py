@@ -136,3 +136,23 @@ def test_deleting_an_account_erases_the_person_and_keeps_the_log(api: Api) -> No
     report = audit(StoreLog(api.platform.ledger), StoreCounts(api.platform.videos), vkey)
     assert report.ok, report.lines()
     assert api.likes(video) == 1
+
+
+def test_a_person_exports_their_data_and_the_export_is_counted_not_named(api: Api) -> None:
+    fan_id, headers = api.account("exporter")
+    _creator_id, creator = api.account("maker", kind="creator")
+    video = api.video(creator)
+    assert api.client.post(f"/v1/videos/{video}/likes", headers=headers).status_code in (200, 201)
+    answer = api.client.get("/v1/me/export", headers=headers)
+    assert answer.status_code == 200
+    exported = answer.json()
+    assert exported["account"]["id"] == fan_id
+    assert exported["account"]["handle"] == "exporter"
+    assert [like["video_id"] for like in exported["likes"]] == [video]
+    assert [t["revoked_at"] for t in exported["api_tokens"]] == [None]
+    assert "private" in answer.headers["cache-control"]
+    assert_problem(api.client.get("/v1/me/export"), 401, "not-authenticated")
+    with api.platform.db.read() as conn:
+        rows = conn.execute(select(tables.data_exports)).mappings().all()
+    # when and how, never whose
+    assert [(set(r), r["channel"]) for r in rows] == [({"id", "channel", "exported_at"}, "api")]

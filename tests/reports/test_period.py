@@ -67,12 +67,17 @@ def test_nearest_rank_has_the_share_at_or_below(values: list[int]) -> None:
 
 
 def test_every_figure_and_its_rule_is_in_the_docs() -> None:
+    """docs/transparency.md holds exactly the generated section (scripts/transparency-doc.py)."""
     from pathlib import Path
 
-    from plaudit.reports.figures import DEFINITIONS
+    from plaudit.reports.figures import DEFINITIONS, definitions_markdown
 
     text = (Path(__file__).parents[2] / "docs" / "transparency.md").read_text(encoding="utf-8")
+    heading = "## The figures, with their exact rules\n\n"
+    start = text.index(heading) + len(heading)
+    section = text[start : text.index("\n## ", start) + 1]
+    assert section == definitions_markdown() + "\n", "run scripts/transparency-doc.py"
     for key, definition in DEFINITIONS.items():
-        assert f"### `{key}`" in text, key
-        assert definition.rule_en in text, key
-        assert definition.rule_zh in text, key
+        assert f"### `{key}`" in section, key
+        assert definition.rule_en in section, key
+        assert definition.rule_zh in section, key

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
+from plaudit.errors import InvalidInput
 from plaudit.ledger import (
     Checkpoint,
     CosignatureSigner,
@@ -268,6 +269,17 @@ def test_a_checkpoint_without_the_required_cosignatures_is_refused(tmp_path: Pat
     log.note = one
     with pytest.raises(VerificationFailed, match="only 1 of the 3 witnesses cosigned"):
         verify_log(log, LOG.verifier().key_string, witnesses=keys, quorum=2)
+
+
+def test_one_witness_given_twice_cannot_make_a_quorum_of_two(tmp_path: Path) -> None:
+    """A fork cosigned by one witness must not pass a quorum of 2 by repeating its key."""
+    [witness] = [make_witness(tmp_path, "w.example/0")]
+    key = witness.signer.verifier().key_string
+    one = _cosigned(HONEST, 9, [witness])
+    log = MemoryLog(HONEST.entries[:9])
+    log.note = one
+    with pytest.raises(InvalidInput, match="given twice"):
+        verify_log(log, LOG.verifier().key_string, witnesses=[key, key], quorum=2)
 
 
 def test_a_witness_key_keeps_its_name(tmp_path: Path) -> None:

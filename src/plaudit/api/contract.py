@@ -189,8 +189,10 @@ OPERATIONS: dict[str, Operation] = {
     "GET /v1/me": _op(BEARER, "profile:read", AccountNotFound),
     "GET /v1/me/profile": _op(BEARER, "profile:read", AccountNotFound),
     "PATCH /v1/me/profile": _op(BEARER, "profile:write", AccountNotFound),
-    # the account's own tokens and its deletion: a person's bearer token only, never a key
+    # the account's own tokens, its export and its deletion: a person's bearer token only,
+    # never a key
     "DELETE /v1/me": _op(BEARER, None, AccountNotFound),
+    "GET /v1/me/export": _op(BEARER, None, AccountNotFound),
     "GET /v1/me/tokens": _op(BEARER, None),
     "DELETE /v1/me/tokens": _op(BEARER, None),
     "DELETE /v1/me/tokens/{token_id}": _op(BEARER, None),

@@ -5,6 +5,7 @@
     write_results(table, result, Path("out"))
 
 See docs/authenticity.md for the methods, the null models and the measured figures.
+`count_refusals_by_rule(db, start, end)` counts the likes the real-time rules refused.
 
 The batch stack (NumPy, SciPy, DuckDB) loads on first use of these names, so a server that
 imports only `plaudit.authenticity.rules` starts without it.
@@ -19,6 +20,7 @@ if TYPE_CHECKING:
     from plaudit.authenticity.attacks import Attack, Likes, Truth, inject, inject_all
     from plaudit.authenticity.batch import DETECTORS, ScanResult, ScanSettings, scan, write_results
     from plaudit.authenticity.evaluation import GRID, Metrics, Row, evaluate, prf
+    from plaudit.authenticity.refusals import REFUSING_RULES, count_refusals_by_rule
     from plaudit.authenticity.spec import parse_spec
     from plaudit.authenticity.table import Interactions, from_arrays, read_interactions
     from plaudit.authenticity.verdicts import Verdict
@@ -44,11 +46,14 @@ _HOME = {
     "from_arrays": "plaudit.authenticity.table",
     "read_interactions": "plaudit.authenticity.table",
     "Verdict": "plaudit.authenticity.verdicts",
+    "REFUSING_RULES": "plaudit.authenticity.refusals",
+    "count_refusals_by_rule": "plaudit.authenticity.refusals",
 }
 
 __all__ = [
     "DETECTORS",
     "GRID",
+    "REFUSING_RULES",
     "Attack",
     "Interactions",
     "Likes",
@@ -58,6 +63,7 @@ __all__ = [
     "ScanSettings",
     "Truth",
     "Verdict",
+    "count_refusals_by_rule",
     "evaluate",
     "from_arrays",
     "inject",

@@ -4,9 +4,7 @@ fans, save, list, export): a thin layer over `plaudit.persona`."""
 from __future__ import annotations
 
 import getpass
-import json
 from collections.abc import Callable
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -23,9 +21,10 @@ from plaudit.persona import (
     write_bitmap,
     write_parquet,
 )
+from plaudit.persona.accesslog import append_access
 from plaudit.persona.index import index_dir
 from plaudit.persona.refresh import refresh_index
-from plaudit.persona.service import ACCESS_LOG, privacy_of
+from plaudit.persona.service import privacy_of
 from plaudit.platform import Platform
 
 __all__ = ["persona", "segment"]
@@ -153,16 +152,7 @@ def count(expression: str, exact: bool, as_json: bool, **kwargs: Any) -> None:
 
 def _log_exact(settings: Settings, expression: str) -> None:
     """The same access log line the API writes, naming the operating-system user."""
-    line = {
-        "at": datetime.now(UTC).isoformat(),
-        "operator": f"cli:{getpass.getuser()}",
-        "action": "exact-count",
-        "expr": expression,
-    }
-    path = settings.data_path / ACCESS_LOG
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("a") as handle:
-        handle.write(json.dumps(line, ensure_ascii=False) + "\n")
+    append_access(settings.data_path, f"cli:{getpass.getuser()}", expression, "exact-count")
 
 
 @segment.command()

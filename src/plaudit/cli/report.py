@@ -51,7 +51,13 @@ def _load(path: Path) -> dict[str, Any]:
 @click.option(
     "--previous",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="An earlier report.json of the same period: changed figures are listed as corrections.",
+    help="An earlier report.json of the same period (default: the one published in "
+    "DATA_DIR/reports, if any): changed figures are listed as corrections.",
+)
+@click.option(
+    "--no-corrections",
+    is_flag=True,
+    help="Do not recompute the reports published in DATA_DIR/reports for corrections.",
 )
 @click.option("--no-pdf", is_flag=True, help="Skip the PDFs (HTML and JSON only).")
 @settings_options
@@ -61,24 +67,34 @@ def build(
     end: str | None,
     out: Path | None,
     previous: Path | None,
+    no_corrections: bool,
     no_pdf: bool,
     config_file: Path | None,
     data_dir: str | None,
     database_url: str | None,
 ) -> None:
-    """Compute the report at the current signed checkpoint and write JSON, HTML and PDF."""
+    """Compute the report at the current signed checkpoint and write JSON, HTML and PDF.
+
+    Every report already published in DATA_DIR/reports is recomputed in the same pass over
+    the log, and each of its figures that changed is listed in the corrections section
+    (period, before, after, why); the published one of the same period is replaced.
+    """
     from plaudit.reports.build import build_report
     from plaudit.reports.period import parse_period
-    from plaudit.reports.publish import report_folder_name, write_report
+    from plaudit.reports.publish import published_reports, report_folder_name, write_report
 
     try:
         chosen = parse_period(period, start, end)
     except InvalidInput as exc:
         raise click.UsageError(exc.detail) from None
-    earlier = _load(previous) if previous else None
+    same = _load(previous) if previous else None
     with open_platform(config_file, data_dir, database_url) as platform:
-        built = build_report(platform, chosen, earlier)
-        folder = out or platform.settings.data_path / "reports" / report_folder_name(chosen.label)
+        root = platform.settings.data_path / "reports"
+        published = [] if no_corrections else published_reports(root)
+        if same is None:
+            same = next((r for r in published if r["period"]["label"] == chosen.label), None)
+        built = build_report(platform, chosen, same, published)
+        folder = out or root / report_folder_name(chosen.label)
     for path in write_report(built, folder, pdf=not no_pdf):
         click.echo(str(path))
     click.echo(

@@ -6,7 +6,9 @@ event sequence, all or nothing. `x()` awaits it on the event loop (the API); `x_
 it from a plain thread (the CLI and library callers), so neither starts an event loop.
 
 A like passes the real-time rules first (plaudit.authenticity.rules: accept, hold or refuse)
-here, not in the routers, so every caller of the service gets the same rules.
+here, not in the routers, so every caller of the service gets the same rules. A refusal is
+recorded here too (`rule_refusals`: the rule, the video, the time; never who), so the
+transparency report can count the likes prevented at ingest.
 """
 
 from __future__ import annotations
@@ -27,6 +29,8 @@ from plaudit.errors import (
     NotFollowing,
     NotLiked,
     PlauditError,
+    RateLimited,
+    RefusedByRule,
     VideoNotFound,
 )
 from plaudit.interactions.bulk import DEFAULT_WINDOW, TimeWindow, ingest_op
@@ -45,6 +49,8 @@ from plaudit.store import Database, utcnow
 from plaudit.store import authenticity as holds_sql
 from plaudit.store import catalog as catalog_sql
 from plaudit.store import interactions as sql
+from plaudit.store import refusals as refusals_sql
+from plaudit.store.refusals import Refusal
 from plaudit.store.writer import WriteFn
 
 if TYPE_CHECKING:
@@ -400,6 +406,36 @@ def _kept_items(
     return kept, holds
 
 
+def _refusal(exc: PlauditError, video_id: int, at: datetime) -> Refusal | None:
+    """The record of a like a real-time rule refused; None for any other error."""
+    rule = exc.extensions.get("rule")
+    if not isinstance(exc, RateLimited | RefusedByRule) or not rule:
+        return None
+    return Refusal(str(rule), video_id, at)
+
+
+def _refusals_op(refusals: Sequence[Refusal]) -> WriteFn[None]:
+    def op(conn: Connection) -> None:
+        refusals_sql.insert_refusals(conn, refusals)
+
+    return op
+
+
+def _recording_refusals(
+    op: WriteFn[list[ItemResult]], refusals: Sequence[Refusal]
+) -> WriteFn[list[ItemResult]]:
+    """The batch's transaction, which also records the refusals of its items."""
+    if not refusals:
+        return op
+
+    def run(conn: Connection) -> list[ItemResult]:
+        results = op(conn)
+        refusals_sql.insert_refusals(conn, refusals)
+        return results
+
+    return run
+
+
 def _hold_of(admission: Admission | None) -> Hold | None:
     if admission is None or not admission.held:
         return None
@@ -430,10 +466,15 @@ class InteractionService:
         """Like a video; liking it again returns the stored like (its seq, its risk)."""
         source = validate_source(source)
         at = utcnow()
-        if self._rules is not None and self._rules.blocking:  # shared windows: a round trip
-            admission = await asyncio.to_thread(self._admit, account_id, device, at)
-        else:
-            admission = self._admit(account_id, device, at)
+        try:
+            if self._rules is not None and self._rules.blocking:  # shared windows: round trip
+                admission = await asyncio.to_thread(self._admit, account_id, device, at)
+            else:
+                admission = self._admit(account_id, device, at)
+        except PlauditError as exc:
+            if (refusal := _refusal(exc, video_id, at)) is not None:
+                await self._db.write_async(_refusals_op([refusal]))
+            raise
         op = self._like_op(account_id, video_id, source, device, at, admission)
         outcome = await self._guarded([admission], self._db.write_async(op))
         return self._settled(admission, outcome)
@@ -444,7 +485,12 @@ class InteractionService:
         """`like` from a plain thread."""
         source = validate_source(source)
         at = utcnow()
-        admission = self._admit(account_id, device, at)
+        try:
+            admission = self._admit(account_id, device, at)
+        except PlauditError as exc:
+            if (refusal := _refusal(exc, video_id, at)) is not None:
+                self._db.write(_refusals_op([refusal]))
+            raise
         op = self._like_op(account_id, video_id, source, device, at, admission)
         with self._cancelled_on_error([admission]):
             outcome = self._db.write(op)
@@ -562,11 +608,12 @@ class InteractionService:
         refused like is that item's error result; items dated outside `window` are refused
         one by one."""
         if self._rules is not None and self._rules.blocking:  # shared windows: round trips
-            admitted, refused = await asyncio.to_thread(self._screen, items)
+            admitted, refused, refusals = await asyncio.to_thread(self._screen, items)
         else:
-            admitted, refused = self._screen(items)
+            admitted, refused, refusals = self._screen(items)
         kept, holds = _kept_items(items, refused, admitted)
-        write = self._db.write_async(ingest_op(kept, holds, window))
+        op = _recording_refusals(ingest_op(kept, holds, window), refusals)
+        write = self._db.write_async(op)
         results = await self._guarded(admitted.values(), write)
         return self._merged(items, refused, admitted, results)
 
@@ -574,20 +621,24 @@ class InteractionService:
         self, items: Sequence[BulkItem], window: TimeWindow = DEFAULT_WINDOW
     ) -> list[ItemResult]:
         """`bulk` from a plain thread."""
-        admitted, refused = self._screen(items)
+        admitted, refused, refusals = self._screen(items)
         kept, holds = _kept_items(items, refused, admitted)
+        op = _recording_refusals(ingest_op(kept, holds, window), refusals)
         with self._cancelled_on_error(admitted.values()):
-            results = self._db.write(ingest_op(kept, holds, window))
+            results = self._db.write(op)
         return self._merged(items, refused, admitted, results)
 
     def _screen(
         self, items: Sequence[BulkItem]
-    ) -> tuple[dict[int, Admission], dict[int, ItemResult]]:
-        """The rules' admission of each like by its position, and the refused ones' errors."""
+    ) -> tuple[dict[int, Admission], dict[int, ItemResult], list[Refusal]]:
+        """The rules' admission of each like by its position, the refused ones' errors, and
+        the records of those refusals (written in the batch's transaction)."""
         admitted: dict[int, Admission] = {}
         refused: dict[int, ItemResult] = {}
+        refusals: list[Refusal] = []
         if self._rules is None:
-            return admitted, refused
+            return admitted, refused, refusals
+        now = utcnow()
         for index, item in enumerate(items):
             if item.kind != "like":
                 continue
@@ -597,7 +648,9 @@ class InteractionService:
                 )
             except PlauditError as exc:
                 refused[index] = ItemResult("error", error_type=exc.type, detail=exc.detail)
-        return admitted, refused
+                if (refusal := _refusal(exc, item.target_id, now)) is not None:
+                    refusals.append(refusal)
+        return admitted, refused, refusals
 
     def _merged(
         self,

@@ -132,6 +132,22 @@ def check_quorum(witnesses: int, quorum: int | None) -> int:
     return quorum
 
 
+def _witness_keys(witnesses: Sequence[str]) -> list[CosignatureVerifier]:
+    """The witnesses' keys, each witness once: a key given twice would count twice towards
+    the quorum, letting one witness stand for two."""
+    keys = [parse_cosignature_verifier_key(w.strip()) for w in witnesses]
+    seen: dict[bytes, CosignatureVerifier] = {}
+    for key in keys:
+        if key.public_key in seen:
+            raise InvalidInput(
+                f"witness key {_label(key)} is given twice (as {_label(seen[key.public_key])} "
+                "too): a quorum counts each witness once; give each witness's key once",
+                field="witness",
+            )
+        seen[key.public_key] = key
+    return keys
+
+
 def _witnessed(
     note: str, witnesses: Sequence[CosignatureVerifier], quorum: int | None
 ) -> tuple[list[str], tuple[str, ...]]:
@@ -253,7 +269,7 @@ def verify_receipt(
     that failed.
     """
     verifier = _log_key(vkey)
-    cosigners = [parse_cosignature_verifier_key(w.strip()) for w in witnesses]
+    cosigners = _witness_keys(witnesses)
     if cosigners or quorum is not None:
         check_quorum(len(cosigners), quorum)
     witnessed: tuple[str, ...] = ()
@@ -474,7 +490,7 @@ def verify_log(
     the checkpoint.
     """
     verifier = _log_key(vkey)
-    cosigners = [parse_cosignature_verifier_key(w.strip()) for w in witnesses]
+    cosigners = _witness_keys(witnesses)
     if cosigners or quorum is not None:
         check_quorum(len(cosigners), quorum)
     if isinstance(source, str):

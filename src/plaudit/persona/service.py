@@ -11,16 +11,14 @@ through `exact_count`, which appends each access to `DATA_DIR/persona-access.log
 
 from __future__ import annotations
 
-import json
 import threading
 from collections import OrderedDict
-from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 from pyroaring import BitMap
 
 from plaudit.config import Settings
+from plaudit.persona.accesslog import ACCESS_LOG, append_access
 from plaudit.persona.asker import Asker
 from plaudit.persona.audience import Audience, Privacy
 from plaudit.persona.budget import PrivacyBudget
@@ -33,7 +31,6 @@ from plaudit.store import Database
 
 __all__ = ["ACCESS_LOG", "Asker", "PersonaService", "privacy_of"]
 
-ACCESS_LOG = "persona-access.log"
 MEMBER_CACHE = 64  # campaign audiences kept as bitmaps, per index version
 
 
@@ -156,20 +153,8 @@ class PersonaService:
     def exact_count(self, expression: str, operator: str, asker: Asker | None = None) -> int:
         """An operator's exact count; the access is logged before the answer is given."""
         n = self.audience(Asker(asker.namespace if asker else None)).size(expression)
-        self._log_access("exact-count", expression, operator)
+        append_access(self.data_path, operator, expression, "exact-count")
         return n
-
-    def _log_access(self, action: str, expression: str, operator: str) -> None:
-        line = {
-            "at": datetime.now(UTC).isoformat(),
-            "operator": operator,
-            "action": action,
-            "expr": expression,
-        }
-        path: Path = self.data_path / ACCESS_LOG
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with self._lock, path.open("a", encoding="utf-8") as handle:
-            handle.write(json.dumps(line, ensure_ascii=False) + "\n")
 
     # ---- private aggregates ------------------------------------------------------------
 

@@ -10,18 +10,22 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from contextlib import suppress
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+from plaudit.authenticity.refusals import count_refusals_by_rule
 from plaudit.errors import Conflict
 from plaudit.ledger.sources import StoreLog
 from plaudit.ledger.verify import verify_log
+from plaudit.persona.accesslog import count_accesses
 from plaudit.reports.figures import DEFINITIONS, Figure
 from plaudit.reports.logfigures import LogFigures, nearest_rank
-from plaudit.reports.period import Period
+from plaudit.reports.period import Period, period_of
 from plaudit.store import reports as sql
+from plaudit.store import subjects as subjects_sql
+from plaudit.subjects.export import CHANNELS
 
 if TYPE_CHECKING:
     from plaudit.platform import Platform
@@ -102,7 +106,11 @@ def _operator(platform: Platform, period: Period, verdict_ids: list[str]) -> dic
         rewards = sql.reward_totals(conn, start, end)
         fund = sql.fund_rows(conn, start, end)
         deletions = sql.shredded_accounts(conn, start, end)
-    prevented = sum(holds.values())
+        exports = subjects_sql.exports_by_channel(conn, start, end)
+    refusals = count_refusals_by_rule(platform.db, start, end)
+    accesses = count_accesses(platform.settings.data_path, start, end)
+    refused, held = sum(refusals.values()), sum(holds.values())
+    prevented = refused + held
     removed = sum(1 for _v, _like, was_held, _r in revoked if not was_held)
     decided = [
         (status, _seconds(at, filed))
@@ -121,6 +129,8 @@ def _operator(platform: Platform, period: Period, verdict_ids: list[str]) -> dic
         "recorded_campaign_likes": sum(recorded.values()),
         "figures": {
             "prevented_vs_removed": {
+                "refused": refused,
+                "held": held,
                 "prevented": prevented,
                 "removed": removed,
                 "proactive_rate_percent": percent(prevented, prevented + removed),
@@ -161,9 +171,12 @@ def _operator(platform: Platform, period: Period, verdict_ids: list[str]) -> dic
                 "total_payouts_fen": sum(row[4] for row in fund),
             },
             "account_deletions": deletions,
-            "rule_refusals": None,
-            "persona_exact_count_accesses": None,
-            "data_exports": None,
+            "data_exports": {
+                **{channel: exports.get(channel, 0) for channel in CHANNELS},
+                "total": sum(exports.values()),
+            },
+            "rule_refusals": refusals,
+            "persona_exact_count_accesses": accesses,
         },
     }
 
@@ -175,16 +188,8 @@ def _checkpoint_now(platform: Platform) -> None:
         platform.integrator.ensure_checkpoint()
 
 
-def build_report(
-    platform: Platform, period: Period, previous: Mapping[str, Any] | None = None
-) -> dict[str, Any]:
-    """The report as the JSON document report.json holds."""
-    _checkpoint_now(platform)
-    tally = LogFigures(period)
-    vkey = platform.ledger.vkey
-    summary = verify_log(
-        StoreLog(platform.ledger), vkey, on_entries=lambda _first, entries: tally.add(entries)
-    )
+def _figures(platform: Platform, period: Period, tally: LogFigures) -> dict[str, Any]:
+    """Every figure of ``period`` (its log figures tallied), with the operator's inputs."""
     log = tally.figures()
     operator = _operator(platform, period, list(log["revocations_by_verdict"]))
     values: dict[str, Any] = {**log, **derived_figures(log, operator["inputs"])}
@@ -194,7 +199,35 @@ def build_report(
         "rate_percent": percent(log["incentivised_likes"], operator["recorded_campaign_likes"]),
     }
     values.update(operator["figures"])
-    figures = [Figure(key, values[key], DEFINITIONS[key]).as_json() for key in DEFINITIONS]
+    return {
+        "inputs": operator["inputs"],
+        "figures": [Figure(key, values[key], DEFINITIONS[key]).as_json() for key in DEFINITIONS],
+    }
+
+
+def build_report(
+    platform: Platform,
+    period: Period,
+    previous: Mapping[str, Any] | None = None,
+    earlier: Sequence[Mapping[str, Any]] = (),
+) -> dict[str, Any]:
+    """The report as the JSON document report.json holds.
+
+    ``previous``: an earlier report of this period; ``earlier``: reports of other periods.
+    Each is recomputed now, in the same pass over the log, and every figure of it that
+    changed is listed in ``corrections`` with its period, before, after and why.
+    """
+    _checkpoint_now(platform)
+    others = [r for r in earlier if r["period"]["label"] != period.label]
+    tallies = [LogFigures(period), *(LogFigures(period_of(r)) for r in others)]
+
+    def tally(_first: int, entries: list[bytes]) -> None:
+        for one in tallies:
+            one.add(entries)
+
+    vkey = platform.ledger.vkey
+    summary = verify_log(StoreLog(platform.ledger), vkey, on_entries=tally)
+    now = _figures(platform, period, tallies[0])
     report: dict[str, Any] = {
         "format": FORMAT,
         "period": {
@@ -209,12 +242,15 @@ def build_report(
             "size": summary.size,
             "checkpoint": summary.checkpoint,
         },
-        "inputs": operator["inputs"],
-        "figures": figures,
+        "inputs": now["inputs"],
+        "figures": now["figures"],
         "corrections": [],
     }
     if previous is not None:
         report["corrections"] = corrections(previous, report)
+    for other, other_tally in zip(others, tallies[1:], strict=True):
+        recomputed = _figures(platform, period_of(other), other_tally)["figures"]
+        report["corrections"] += _changed(other, recomputed, summary.size)
     return report
 
 
@@ -225,27 +261,45 @@ def corrections(previous: Mapping[str, Any], current: Mapping[str, Any]) -> list
             f"the earlier report is for {previous.get('period', {}).get('label')!r}, not "
             f"{current['period']['label']!r}: corrections compare reports of one period"
         )
+    return _changed(previous, current["figures"], current["log"]["size"])
+
+
+def _changed(
+    previous: Mapping[str, Any], figures: Sequence[Mapping[str, Any]], new_size: int
+) -> list[dict[str, Any]]:
+    """The figures of ``previous`` whose value is now different, with its period and why."""
     before = {f["key"]: f["value"] for f in previous.get("figures", [])}
-    old_size, new_size = previous["log"]["size"], current["log"]["size"]
+    old_size = previous["log"]["size"]
+    label = previous["period"]["label"]
     changed = []
-    for figure in current["figures"]:
+    for figure in figures:
         key = figure["key"]
         if key not in before or before[key] == figure["value"]:
             continue
-        if figure["basis"] == "log" or (figure["basis"] == "log+operator" and old_size != new_size):
-            why = {
-                "en": f"the log grew from {old_size} to {new_size} entries since the earlier "
-                "report, and entries timed in the period were integrated after it (late "
-                "revocations, reinstatements after appeal, unlikes)",
-                "zh": f"自上一份报告以来账本从 {old_size} 条增长到 {new_size} 条，"
-                "其中有时间落在本期的条目是之后才写入的（较晚的撤销、申诉后的恢复、取消点赞）",
+        changed.append(
+            {
+                "period": label,
+                "key": key,
+                "before": before[key],
+                "after": figure["value"],
+                "why": _why(figure["basis"], old_size, new_size),
             }
-        else:
-            why = {
-                "en": "the operator's records changed since the earlier report (appeals "
-                "decided, holds released, rewards settled, fund periods closed)",
-                "zh": "自上一份报告以来运营方的记录发生了变化"
-                "（申诉已决定、暂扣已释放、奖励已结算、基金周期已结束）",
-            }
-        changed.append({"key": key, "before": before[key], "after": figure["value"], "why": why})
+        )
     return changed
+
+
+def _why(basis: str, old_size: int, new_size: int) -> dict[str, str]:
+    if basis == "log" or (basis == "log+operator" and old_size != new_size):
+        return {
+            "en": f"the log grew from {old_size} to {new_size} entries since the earlier "
+            "report, and entries timed in the period were integrated after it (late "
+            "revocations, reinstatements after appeal, unlikes)",
+            "zh": f"自上一份报告以来账本从 {old_size} 条增长到 {new_size} 条，"
+            "其中有时间落在本期的条目是之后才写入的（较晚的撤销、申诉后的恢复、取消点赞）",
+        }
+    return {
+        "en": "the operator's records changed since the earlier report (appeals decided, "
+        "holds released, rewards settled, fund periods closed)",
+        "zh": "自上一份报告以来运营方的记录发生了变化"
+        "（申诉已决定、暂扣已释放、奖励已结算、基金周期已结束）",
+    }

@@ -6,9 +6,8 @@
 * ``log+operator``: counts from the log, grouped by a mapping the operator publishes in the
   report (campaign -> task, verdict -> detector, verdict -> attack shape); verify recomputes
   it from the log and the published mapping;
-* ``operator``: from the operator's database (holds, appeals, money): attested, not
-  verifiable from the log;
-* ``not-recorded``: this deployment keeps no record to count from (the value is null).
+* ``operator``: from the operator's records (holds, refusals, appeals, money, the persona
+  access log, data-subject requests): attested, not verifiable from the log.
 
 Titles and rules, in English and Chinese, are kept here once and written into report.json,
 both HTML pages and docs/transparency.md.
@@ -19,9 +18,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["BASES", "DEFINITIONS", "Definition", "Figure"]
+__all__ = ["BASES", "DEFINITIONS", "Definition", "Figure", "definitions_markdown"]
 
-BASES = ("log", "log+operator", "operator", "not-recorded")
+BASES = ("log", "log+operator", "operator")
 
 
 @dataclass(frozen=True, slots=True)
@@ -187,15 +186,16 @@ DEFINITIONS: dict[str, Definition] = {
         "likes",
         "Prevented versus removed, proactive rate",
         "拦截与移除、主动处置率",
-        "prevented = likes held by the real-time rules in the period; removed = likes revoked "
-        "in the period that had not been held; proactive_rate = prevented / (prevented + "
-        "removed), in percent with two decimals: the share of fake likes stopped when they "
-        "were made, before they counted publicly. Refusals by the rules are not recorded.",
-        "prevented = 本期被实时规则暂扣的点赞；removed = 本期被撤销且此前未被暂扣的点赞；主动处置率"
-        " = prevented / "
-        "(prevented + removed)，百分比保留两位小数：在点赞发生时即被拦下、尚未计入公开数字的虚假点"
-        "赞所占比例。"
-        "规则直接拒绝的点赞没有记录。",
+        "refused = likes refused by the real-time rules in the period (rule_refusals); held "
+        "= likes held by the real-time rules in the period (held_likes); prevented = refused "
+        "+ held; removed = likes revoked in the period that had not been held; "
+        "proactive_rate = prevented / (prevented + removed), in percent with two decimals "
+        "(100.00% when both are 0): the share of the likes acted on that were stopped when "
+        "they were made, before they counted publicly.",
+        "refused = 本期被实时规则拒绝的点赞（rule_refusals）；held = 本期被实时规则暂扣的点赞"
+        "（held_likes）；prevented = refused + held；removed = 本期被撤销且此前未被暂扣的点赞；"
+        "主动处置率 = prevented / (prevented + removed)，百分比保留两位小数（两者均为 0 时为 "
+        "100.00%）：被处置的点赞中，在发生时即被拦下、尚未计入公开数字的比例。",
     ),
     "held_likes": Definition(
         "operator",
@@ -267,32 +267,48 @@ DEFINITIONS: dict[str, Definition] = {
         "accounts",
         "Data-subject deletions",
         "个人信息删除请求",
-        "Accounts whose ledger secret was deleted (crypto-shredded) in the period.",
-        "本期账本密钥被删除（加密粉碎）的账户数。",
-    ),
-    "rule_refusals": Definition(
-        "not-recorded",
-        "likes",
-        "Likes refused by the real-time rules",
-        "被实时规则拒绝的点赞",
-        "Refused likes never become entries and this version keeps no count of them.",
-        "被拒绝的点赞不会成为账本条目，本版本不记录其数量。",
-    ),
-    "persona_exact_count_accesses": Definition(
-        "not-recorded",
-        "accesses",
-        "Operator exact-count accesses to persona data",
-        "运营方对画像数据的精确计数访问",
-        "Counted from the persona access log where one is kept; this deployment keeps none.",
-        "依据画像访问日志统计；本部署未保留该日志。",
+        "Accounts deleted in the period (DELETE /v1/me, the console, or plaudit accounts "
+        "delete): accounts whose ledger secret was deleted (crypto-shredded), by the time it "
+        "was deleted.",
+        "本期删除的账户（DELETE /v1/me、控制台或 plaudit accounts delete）：按删除时间统计账本密钥"
+        "被删除（加密粉碎）的账户数。",
     ),
     "data_exports": Definition(
-        "not-recorded",
+        "operator",
         "requests",
         "Data-subject export requests",
         "个人信息导出请求",
-        "Counted from the export log where one is kept; this deployment keeps none.",
-        "依据导出日志统计；本部署未保留该日志。",
+        "Exports of a person's own data in the period, by channel (api = GET /v1/me/export, "
+        "console = /me/export.json) and in total; each export is recorded when it is made "
+        "with its time and channel only, never whose.",
+        "本期个人导出自己数据的次数，按渠道（api = GET /v1/me/export，console = /me/export.json）"
+        "及合计统计；每次导出在发生时记录，只记时间与渠道，不记是谁。",
+    ),
+    "rule_refusals": Definition(
+        "operator",
+        "likes",
+        "Likes refused by the real-time rules",
+        "被实时规则拒绝的点赞",
+        "Likes refused by a real-time rule in the period (a 429 or 403 answer to a like, or "
+        "a refused item of a bulk batch), by rule: each refusal is recorded when it is made, "
+        "with its rule, video and time only. Refused likes never become entries, so the log "
+        "cannot confirm this count.",
+        "本期被实时规则拒绝的点赞（对点赞返回 429 或 403，或批量导入中被拒绝的条目），按规则统计"
+        "：每次拒绝在发生时记录，只记规则、视频与时间。被拒绝的点赞不会成为账本条目，因此账本无法"
+        "核实该数字。",
+    ),
+    "persona_exact_count_accesses": Definition(
+        "operator",
+        "accesses",
+        "Operator exact-count accesses to persona data",
+        "运营方对画像数据的精确计数访问",
+        "Lines of the access log DATA_DIR/persona-access.log whose time lies in the period, "
+        "by action (exact-count: an operator's exact segment count through the API or the "
+        "CLI, logged before the answer is shown); unreadable = lines of the log that are not "
+        "an access (any time), listed rather than skipped.",
+        "访问日志 DATA_DIR/persona-access.log 中时间落在本期的行，按动作统计（exact-count：运营方"
+        "通过 API 或命令行进行的精确人群计数，在给出答案前记录）；unreadable = 日志中无法识别为访问"
+        "记录的行（不限时间），列出而不跳过。",
     ),
     "malformed_entries": Definition(
         "log",
@@ -303,3 +319,15 @@ DEFINITIONS: dict[str, Definition] = {
         "检查点之前无法按第 1 版格式解码的条目数（应为 0）。",
     ),
 }
+
+
+def definitions_markdown() -> str:
+    """The figures' section of docs/transparency.md, generated from DEFINITIONS
+    (``python scripts/transparency-doc.py`` writes it; a test keeps the page in step)."""
+    parts = []
+    for key, d in DEFINITIONS.items():
+        parts.append(
+            f"### `{key}`: {d.title_en} ({d.title_zh})\n\n"
+            f"Basis: **{d.basis}**; unit: {d.unit}.\n\n{d.rule_en}\n\n{d.rule_zh}\n"
+        )
+    return "\n".join(parts)

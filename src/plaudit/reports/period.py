@@ -7,12 +7,14 @@ at the end belongs to the next period, so consecutive periods never count one tw
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from typing import Any
 
 from plaudit.errors import InvalidInput
 
-__all__ = ["Period", "parse_period"]
+__all__ = ["Period", "parse_period", "period_of"]
 
 _QUARTER = re.compile(r"(\d{4})-Q([1-4])")
 _MONTH = re.compile(r"(\d{4})-(0[1-9]|1[0-2])")
@@ -82,4 +84,14 @@ def parse_period(
     raise InvalidInput(
         f"period {period!r} is neither a quarter like 2026-Q4 nor a month like 2026-11",
         field="period",
+    )
+
+
+def period_of(report: Mapping[str, Any]) -> Period:
+    """The period a report.json was built for."""
+    period = report["period"]
+    return Period(
+        period["label"],
+        datetime.fromisoformat(period["start"]),
+        datetime.fromisoformat(period["end"]),
     )

@@ -17,7 +17,13 @@ from typing import Any
 
 from plaudit.reports.render import LANGUAGES, render_html, write_pdf
 
-__all__ = ["REPORT_FILES", "list_reports", "report_folder_name", "write_report"]
+__all__ = [
+    "REPORT_FILES",
+    "list_reports",
+    "published_reports",
+    "report_folder_name",
+    "write_report",
+]
 
 REPORT_FILES = (
     "report.json",
@@ -59,6 +65,16 @@ def write_report(report: Mapping[str, Any], folder: Path, *, pdf: bool = True) -
             os.replace(partial, folder / f"report.{lang}.pdf")
             written.append(folder / f"report.{lang}.pdf")
     return written
+
+
+def published_reports(root: Path) -> list[dict[str, Any]]:
+    """Every report.json under ``root`` (one folder each), oldest period first; folders
+    without a readable report of ours are left out, as ``list_reports`` leaves them."""
+    loaded = []
+    for item in reversed(list_reports(root)):
+        path = root / item["folder"] / "report.json"
+        loaded.append(json.loads(path.read_text(encoding="utf-8")))
+    return loaded
 
 
 def list_reports(root: Path) -> list[dict[str, Any]]:

@@ -33,11 +33,11 @@ _TEXT = {
     "value": {"zh": "数值", "en": "Value"},
     "basis": {"zh": "依据", "en": "Basis"},
     "rule": {"zh": "计算规则", "en": "Rule"},
-    "not_recorded": {"zh": "未记录", "en": "not recorded"},
     "corrections": {"zh": "更正", "en": "Corrections"},
     "no_corrections": {
-        "zh": "与此前发布的同期报告相比，没有数字发生变化（或这是本期的第一份报告）。",
-        "en": "No figure changed against an earlier report of this period (or this is the first).",
+        "zh": "此前发布的报告（本期及其他各期）中没有数字发生变化（或尚无此前的报告）。",
+        "en": "No figure of an earlier report (of this period or another) changed, or there "
+        "is no earlier report.",
     },
     "before": {"zh": "原数值", "en": "Before"},
     "after": {"zh": "新数值", "en": "After"},
@@ -49,7 +49,6 @@ _BASIS = {
     "log": {"zh": "账本可验证", "en": "log-verified"},
     "log+operator": {"zh": "账本 + 运营方映射", "en": "log + operator mapping"},
     "operator": {"zh": "运营方声明", "en": "operator-attested"},
-    "not-recorded": {"zh": "未记录", "en": "not recorded"},
 }
 _SECTIONS = [
     (
@@ -113,7 +112,7 @@ th, td { border: 1px solid #ccc; padding: 3pt 5pt; vertical-align: top; text-ali
 th { background: #f0f0f0; } td.num { text-align: right; font-variant-numeric: tabular-nums; }
 table.inner td, table.inner th { border: none; padding: 0 6pt 0 0; }
 .basis-log { color: #0a6b2d; } .basis-operator { color: #8a5a00; }
-.basis-not-recorded { color: #777; } .rule { font-size: 8pt; color: #444; }
+.rule { font-size: 8pt; color: #444; }
 pre { font-size: 7.5pt; white-space: pre-wrap; word-break: break-all; background: #f6f6f6;
       padding: 6pt; }
 .charts svg { width: 48%; height: auto; display: inline-block; }
@@ -135,8 +134,8 @@ def _duration(seconds: int) -> str:
 
 
 def _value_html(value: Any, unit: str, lang: str, key: str = "", inner: bool = False) -> str:
-    if value is None:
-        return "—" if inner else f"<em>{_TEXT['not_recorded'][lang]}</em>"
+    if value is None:  # a median of nothing, say
+        return "—"
     if isinstance(value, int) and unit == "seconds" and key != "count":
         return f"{value:,} s ({_duration(value)})"
     if isinstance(value, bool):
@@ -239,14 +238,16 @@ def render_html(report: Mapping[str, Any], lang: str) -> str:
     corrections = report.get("corrections") or []
     if corrections:
         body = "".join(
-            f"<tr><td>{html.escape(figures[c['key']]['title'][lang])}</td>"
+            f"<tr><td>{html.escape(c.get('period', period['label']))}</td>"
+            f"<td>{html.escape(figures[c['key']]['title'][lang])}</td>"
             f"<td>{_value_html(c['before'], figures[c['key']]['unit'], lang)}</td>"
             f"<td>{_value_html(c['after'], figures[c['key']]['unit'], lang)}</td>"
             f"<td class='rule'>{html.escape(c['why'][lang])}</td></tr>"
             for c in corrections
         )
         correction_html = (
-            f"<table><tr><th>{t['figure']}</th><th>{t['before']}</th><th>{t['after']}</th>"
+            f"<table><tr><th>{t['period']}</th><th>{t['figure']}</th><th>{t['before']}</th>"
+            f"<th>{t['after']}</th>"
             f"<th>{t['why']}</th></tr>{body}</table>"
         )
     else:

@@ -19,7 +19,6 @@ from __future__ import annotations
 import base64
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any
 
 from plaudit.ledger.checkpoint import Checkpoint, open_checkpoint
@@ -30,7 +29,7 @@ from plaudit.ledger.sources import LogSource
 from plaudit.ledger.verify import VerificationFailed, verify_log
 from plaudit.reports.build import derived_figures, percent
 from plaudit.reports.logfigures import LogFigures
-from plaudit.reports.period import Period
+from plaudit.reports.period import period_of
 
 __all__ = ["ReportCheck", "verify_report"]
 
@@ -63,15 +62,6 @@ class _Prefix:
         if wanted:
             self.figures.add(wanted)
             self.builder.append(leaf_hashes(wanted))
-
-
-def _period(report: Mapping[str, Any]) -> Period:
-    period = report["period"]
-    return Period(
-        period["label"],
-        datetime.fromisoformat(period["start"]),
-        datetime.fromisoformat(period["end"]),
-    )
 
 
 def _report_checkpoint(report: Mapping[str, Any], vkey: str) -> Checkpoint:
@@ -120,7 +110,7 @@ def verify_report(
     """
     key = vkey or report["log"]["vkey"]
     checkpoint = _report_checkpoint(report, key)
-    prefix = _Prefix(checkpoint.size, LogFigures(_period(report)))
+    prefix = _Prefix(checkpoint.size, LogFigures(period_of(report)))
     summary = verify_log(
         source, key, trusted, witnesses=witnesses, quorum=quorum, on_entries=prefix
     )

@@ -260,6 +260,16 @@ account_secrets = Table(
     Column("shredded_at", UTCDateTime(), nullable=True),
 )
 
+# A data-subject export (a person downloaded their data): when and through which channel
+# (api or console), never whose; the transparency report counts them.
+data_exports = Table(
+    "data_exports",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("channel", String(16), nullable=False),
+    Column("exported_at", UTCDateTime(), nullable=False, index=True),
+)
+
 # The integrated tree: one row, advanced in the same transaction as its tiles and checkpoint.
 ledger_state = Table(
     "ledger_state",
@@ -371,6 +381,19 @@ holds = Table(
     Column("held_at", UTCDateTime(), nullable=False),
     Column("released_at", UTCDateTime(), nullable=True),
     Column("outcome", String(16), nullable=True),
+)
+
+# A like a real-time rule refused (429 or 403): which rule, when, on which video. Kept so the
+# transparency report can count likes prevented at ingest; no account, device or address
+# (the holds table keeps no more), and no foreign key on the video (a refused like may name
+# one that does not exist: the rules judge before the like's transaction).
+rule_refusals = Table(
+    "rule_refusals",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("rule", String(64), nullable=False),
+    Column("video_id", BigInteger, nullable=False),
+    Column("refused_at", UTCDateTime(), nullable=False, index=True),
 )
 
 # An account's appeal against a verdict; an operator decides: reinstated | upheld.

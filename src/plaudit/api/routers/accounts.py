@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from fastapi import APIRouter, Query, Response, status
 from pydantic import BaseModel
@@ -11,6 +12,7 @@ from plaudit.accounts import Account, Profile
 from plaudit.accounts.erasure import erase_account
 from plaudit.api.deps import CurrentAccount, PlatformDep
 from plaudit.api.schemas import AccountCreate, AccountCreated, AccountOut, ProfileOut, ProfilePatch
+from plaudit.subjects import export_data
 
 __all__ = ["router"]
 
@@ -64,6 +66,18 @@ def update_profile(
 ) -> ProfileOut:
     values = body.model_dump(exclude_unset=True)
     return profile_out(platform.accounts.update_profile(account_id, values))
+
+
+@router.get(
+    "/me/export",
+    summary="Export your data: account, profile, likes, rewards and tokens (ids and dates)",
+)
+def export_me(
+    account_id: CurrentAccount, platform: PlatformDep, response: Response
+) -> dict[str, Any]:
+    """The data-subject export; it is counted in the transparency report, not who asked."""
+    response.headers["Cache-Control"] = "private, no-store"
+    return export_data(platform, account_id, "api")
 
 
 class TokenOut(BaseModel):

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import json
-from dataclasses import asdict
-from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Response
 
+from plaudit.subjects import export_data
 from plaudit.web.queries import ConsoleQueries
 from plaudit.web.render import ConsoleRoute, Page, page_of
 from plaudit.web.signin import require
@@ -18,7 +17,6 @@ __all__ = ["router"]
 router = APIRouter(route_class=ConsoleRoute, include_in_schema=False)
 PageDep = Annotated[Page, Depends(page_of)]
 CONSENTS = ("consent_personalisation", "consent_targeting")
-EXPORT_PAGE = 500
 
 
 @router.get("/me/tasks")
@@ -87,29 +85,13 @@ async def save_privacy(page: PageDep) -> Any:
     return page.render("privacy.html", profile=profile, saved=True)
 
 
-def _plain(value: Any) -> Any:
-    return value.isoformat() if isinstance(value, datetime) else value
-
-
 @router.get("/me/export.json")
 def export(page: PageDep) -> Response:
-    """Everything the platform keeps about me that the services can tell, as JSON."""
+    """Everything the platform keeps about me that the services can tell, as JSON (the
+    export is recorded for the transparency report, without saying whose)."""
     viewer = require(page.viewer)
-    platform = page.platform
-    likes = platform.interactions.likes_of(viewer.account_id, None, EXPORT_PAGE)
-    while len(likes) % EXPORT_PAGE == 0 and likes:
-        more = platform.interactions.likes_of(viewer.account_id, likes[-1].id, EXPORT_PAGE)
-        if not more:
-            break
-        likes = [*likes, *more]
-    document = {
-        "account": asdict(platform.accounts.get(viewer.account_id)),
-        "profile": asdict(platform.accounts.get_profile(viewer.account_id)),
-        "likes": [asdict(like) for like in likes],
-        "rewards": [asdict(r) for r in platform.campaigns.rewards_of(viewer.account_id)],
-        "api_tokens": page.signins.tokens(viewer.account_id),
-    }
-    body = json.dumps(document, default=_plain, ensure_ascii=False, indent=1)
+    document = export_data(page.platform, viewer.account_id, "console")
+    body = json.dumps(document, ensure_ascii=False, indent=1)
     disposition = f'attachment; filename="plaudit-{viewer.handle}.json"'
     return Response(
         body,

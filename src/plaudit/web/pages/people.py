@@ -143,7 +143,13 @@ def receipt_file(like_id: int, page: PageDep) -> Response:
 def verify(like_id: int, page: PageDep) -> Any:
     viewer = require(page.viewer)
     text = page.platform.ledger.receipt(like_id, viewer.account_id)
-    return page.render("verify.html", like_id=like_id, receipt=text, vkey=page.platform.ledger.vkey)
+    return page.render(
+        "verify.html",
+        like_id=like_id,
+        receipt=text,
+        vkey=page.platform.ledger.vkey,
+        witnesses=page.platform.settings.witness_keys,
+    )
 
 
 @router.get("/creator")

@@ -58,6 +58,7 @@ def audit(page: PageDep, before: Annotated[int | None, Query(ge=1)] = None) -> A
         newer=max(sizes, default=1),
         latest=_latest_checkpoint(page),
         vkey=page.platform.ledger.vkey,
+        witnesses=page.platform.settings.witness_keys,
         base=str(page.request.base_url).rstrip("/"),
     )
 

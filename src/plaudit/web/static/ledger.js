@@ -1,6 +1,8 @@
 // Checks on the ledger (快链) done by this page alone, with the browser's WebCrypto:
-// SHA-256 Merkle hashing and proofs per RFC 9162 (sections 2.1.1, 2.1.3.2, 2.1.4.2) and
-// Ed25519 signed notes per c2sp.org/signed-note and c2sp.org/tlog-checkpoint.
+// SHA-256 Merkle hashing and proofs per RFC 9162 (sections 2.1.1, 2.1.3.2, 2.1.4.2),
+// Ed25519 signed notes per c2sp.org/signed-note and c2sp.org/tlog-checkpoint, and witness
+// cosignatures with a quorum per c2sp.org/tlog-cosignature (as `plaudit ledger verify
+// --witness KEY --quorum N` does).
 // Nothing here asks the server whether something is valid.
 
 const te = new TextEncoder();
@@ -102,6 +104,74 @@ export async function verifyNote(note, vkey) {
   return { ok: false, checkpoint };
 }
 
+// c2sp.org/tlog-cosignature: a witness key is `<name>+<hex key ID>+<base64(0x04 || key)>`
+// with key ID = SHA-256(name || "\n" || 0x04 || key)[:4]; a cosignature is a big-endian
+// uint64 timestamp then an Ed25519 signature over "cosignature/v1\ntime <timestamp>\n"
+// followed by the checkpoint's text.
+const COSIGNATURE_V1 = 0x04;
+const MAX_TIMESTAMP = (1n << 63n) - 1n;
+
+async function parseWitnessKey(vkey) {
+  const [name, idHex, ...rest] = vkey.trim().split("+");
+  let typed;
+  try { typed = b64(rest.join("+")); } catch { typed = new Uint8Array(); }
+  if (!idHex || typed[0] !== COSIGNATURE_V1 || typed.length !== 33) {
+    throw new Error(`${name}: not a witness cosignature key (name+id+base64 of type 0x04)`);
+  }
+  const keyId = (await sha256(concat(te.encode(name), Uint8Array.of(0x0a), typed))).slice(0, 4);
+  if (hex(keyId) !== idHex) throw new Error(`${name}: the key ID does not match its key`);
+  const key = await crypto.subtle.importKey("raw", typed.slice(1), { name: "Ed25519" }, false, ["verify"]);
+  return { name, keyId, publicKey: hex(typed.slice(1)), key };
+}
+
+// The witness keys of a text field: one per line (or separated by commas or spaces).
+export function witnessKeys(text) {
+  return text.split(/[\s,]+/).filter((k) => k.length > 0);
+}
+
+// How many cosignatures are required: `quorum`, or every witness when it is empty (the
+// CLI's rule); each witness counts once, so the same key given twice is refused.
+function required(witnesses, quorum) {
+  const keys = new Set(witnesses.map((w) => w.publicKey));
+  if (keys.size !== witnesses.length) {
+    throw new Error("a witness key is given twice: a quorum counts each witness once");
+  }
+  if (quorum === null) return witnesses.length;
+  if (!(quorum >= 1 && quorum <= witnesses.length)) {
+    throw new Error(`a quorum of ${quorum} needs between 1 and ${witnesses.length} witnesses: give at least ${Math.max(quorum, 1)} witness keys, or a smaller quorum`);
+  }
+  return quorum;
+}
+
+async function cosignedBy(witness, checkpoint) {
+  for (const line of checkpoint.signatures) {
+    const [, signer, sigB64] = line.split(" ");
+    if (signer !== witness.name) continue;
+    let sig;
+    try { sig = b64(sigB64); } catch { continue; } // a malformed line is no cosignature
+    if (sig.length !== 4 + 8 + 64 || !equal(sig.slice(0, 4), witness.keyId)) continue;
+    const time = new DataView(sig.buffer, sig.byteOffset + 4, 8).getBigUint64(0);
+    if (time > MAX_TIMESTAMP) continue;
+    const message = concat(te.encode(`cosignature/v1\ntime ${time}\n`), te.encode(checkpoint.text));
+    if (await crypto.subtle.verify({ name: "Ed25519" }, witness.key, sig.slice(12), message)) return true;
+  }
+  return false;
+}
+
+// At least `quorum` (null: all) of the witnesses must have cosigned the checkpoint `note`.
+// Lines by other keys are ignored (c2sp.org/tlog-witness); a log showing a fork cannot get
+// honest witnesses to cosign it, so a quorum of them defeats a split view.
+export async function verifyCosignatures(note, keys, quorum) {
+  const witnesses = await Promise.all(keys.map(parseWitnessKey));
+  const need = required(witnesses, quorum);
+  const checkpoint = parseCheckpoint(note);
+  const cosigned = [];
+  for (const witness of witnesses) {
+    if (await cosignedBy(witness, checkpoint)) cosigned.push(witness.name);
+  }
+  return { ok: cosigned.length >= need, cosigned, need, of: witnesses.length };
+}
+
 function u64(n) {
   const out = new Uint8Array(8);
   new DataView(out.buffer).setBigUint64(0, BigInt(n));
@@ -134,6 +204,26 @@ export function parseReceipt(text) {
     entry: b64(extra.entry),
     openings: extra.openings,
   };
+}
+
+// The witness check a form asks for (fields `witnesses` and `quorum`), or null when it
+// names no witness and no quorum.
+export async function witnessCheck(form, note) {
+  const keys = witnessKeys(form.witnesses.value);
+  const quorum = form.quorum.value.trim() === "" ? null : Number(form.quorum.value);
+  if (keys.length === 0 && quorum === null) return null;
+  return verifyCosignatures(note, keys, quorum);
+}
+
+// A result line: ✓ or ✗ and its label.
+export function resultLine(label, ok) {
+  return Object.assign(document.createElement("li"), { className: ok ? "ok" : "bad", textContent: `${ok ? "✓" : "✗"} ${label}` });
+}
+
+// "Cosigned by {n} of {of} witnesses (quorum {need})" filled in, with who cosigned.
+export function witnessLabel(template, w) {
+  const text = template.replace("{n}", w.cosigned.length).replace("{of}", w.of).replace("{need}", w.need);
+  return w.cosigned.length ? `${text}: ${w.cosigned.join(", ")}` : text;
 }
 
 export async function verifyReceipt(text, vkey) {

@@ -1,4 +1,4 @@
-import { verifyReceipt } from "./ledger.js";
+import { parseReceipt, resultLine, verifyReceipt, witnessCheck, witnessLabel } from "./ledger.js";
 
 const form = document.getElementById("verify-form");
 const out = document.getElementById("verify-result");
@@ -7,23 +7,17 @@ form.addEventListener("submit", async (event) => {
   const says = form.dataset;
   try {
     const r = await verifyReceipt(form.receipt.value, form.vkey.value);
+    const witnessed = await witnessCheck(form, parseReceipt(form.receipt.value).checkpoint);
     const rows = [
       [says.signature, r.signature], [says.included, r.included], [says.mine, r.mine],
     ];
-    out.replaceChildren(...rows.map(([label, ok]) => {
-      const li = document.createElement("li");
-      li.className = ok ? "ok" : "bad";
-      li.textContent = `${ok ? "✓" : "✗"} ${label}`;
-      return li;
-    }));
-    const all = r.signature && r.included && r.mine;
+    if (witnessed) rows.push([witnessLabel(says.witnessed, witnessed), witnessed.ok]);
+    out.replaceChildren(...rows.map(([label, ok]) => resultLine(label, ok)));
+    const all = rows.every(([, ok]) => ok);
     out.dataset.verdict = all ? "valid" : "invalid";
-    const summary = document.createElement("li");
-    summary.className = all ? "ok" : "bad";
-    summary.textContent = `${all ? says.valid : says.invalid} (#${r.index} / ${r.size}, leaf ${r.leaf.slice(0, 16)}…)`;
-    out.append(summary);
+    out.append(resultLine(`${all ? says.valid : says.invalid} (#${r.index} / ${r.size}, leaf ${r.leaf.slice(0, 16)}…)`, all));
   } catch (error) {
     out.dataset.verdict = "invalid";
-    out.replaceChildren(Object.assign(document.createElement("li"), { className: "bad", textContent: `${says.invalid}: ${error.message}` }));
+    out.replaceChildren(resultLine(`${says.invalid}: ${error.message}`, false));
   }
 });
