@@ -73,7 +73,7 @@ def _statements(engine: str, events: int) -> list[str]:
         )
         source = "FROM n"
     else:
-        numbers, source = "", f"FROM generate_series(0, {events - 1}) AS n(i)"
+        numbers, source = "", f"FROM generate_series(0::bigint, {events - 1}) AS n(i)"
     device_at = "'2025-11-24 00:00:00.000000'" if engine == "sqlite" else "now()"
     device_numbers = numbers.replace(str(events - 1), str(DEVICES - 1))
     device_source = source.replace(str(events - 1), str(DEVICES - 1))
