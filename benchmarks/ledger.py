@@ -507,13 +507,13 @@ def measure_end_to_end(args: argparse.Namespace, workdir: Path) -> EndToEnd:
         print(f"\n== end to end on {dialect}: a store of {events:,} events and their rows")
         for run in range(args.e2e_runs):
             floor = floor_rate(entries)
-            size, seconds = end_to_end(platform, entries, args.batch)
+            size, seconds, cpu = end_to_end(platform, entries, args.batch)
             rates.append(size / seconds)
             shares.append(size / seconds / floor)
             print(
                 f"  run {run + 1}: {size:,} entries in {seconds:.2f} s = {rates[-1]:,.0f} "
                 f"entries/s = {shares[-1]:.3f} x the hashing floor just before ({floor:,.0f}/s); "
-                f"load {os.getloadavg()[0]:.2f}"
+                f"CPU {1e6 * cpu / size:.1f} us per entry; load {os.getloadavg()[0]:.2f}"
             )
     finally:
         platform.close()

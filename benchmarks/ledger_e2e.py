@@ -24,6 +24,7 @@ import argparse
 import inspect
 import io
 import os
+import resource
 import statistics
 import sys
 import tempfile
@@ -75,23 +76,36 @@ def open_store(workdir: Path, events: int, database_url: str | None) -> Platform
     return platform
 
 
-def end_to_end(platform: Platform, entries: int, batch: int) -> tuple[int, float]:
-    """(entries integrated, seconds) for the platform's integrator from an empty log."""
+def cpu_seconds() -> float:
+    """CPU time of this process and its reaped children (the integrator's workers)."""
+    own, children = (
+        resource.getrusage(resource.RUSAGE_SELF),
+        resource.getrusage(resource.RUSAGE_CHILDREN),
+    )
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
+def end_to_end(platform: Platform, entries: int, batch: int) -> tuple[int, float, float]:
+    """(entries integrated, wall seconds, CPU seconds) for the platform's integrator from an
+    empty log. CPU seconds (this process and the workers, reaped by `stop`) barely depend on
+    what else the machine runs, so they compare runs on a shared machine."""
     reset_ledger(platform)
     signer = platform.ledger.signer
     integrator = Integrator(platform.db, signer, platform.settings.ledger_origin, batch=batch)
     reached: Callable[[], bool] = lambda: platform.ledger.size() >= entries  # noqa: E731
-    started = time.perf_counter()
+    cpu, started = cpu_seconds(), time.perf_counter()
     if "stop" in inspect.signature(integrator.catch_up).parameters:
         integrator.catch_up(stop=reached)
     else:  # the integrator before issue 18: one round at a time
         while not reached() and integrator.integrate_once():
             pass
     elapsed = time.perf_counter() - started
+    integrator.stop()  # reaps the worker processes, so their CPU time is counted
+    cpu = cpu_seconds() - cpu
     size = platform.ledger.size()
     checkpoint = open_checkpoint(platform.ledger.checkpoint(), [signer.verifier()])
     assert checkpoint.size == size >= entries, (checkpoint.size, size, entries)
-    return size, elapsed
+    return size, elapsed, cpu
 
 
 def floor_rate(entries: int, entry_bytes: int = 110) -> float:
@@ -129,13 +143,14 @@ def main() -> None:
             rates, ratios = [], []
             for run in range(args.runs):
                 floor = floor_rate(entries)
-                size, seconds = end_to_end(platform, entries, args.batch)
+                size, seconds, cpu = end_to_end(platform, entries, args.batch)
                 rates.append(size / seconds)
                 ratios.append(size / seconds / floor)
                 print(
                     f"  run {run + 1}: {size:,} entries in {seconds:.2f} s = "
                     f"{size / seconds:,.0f} entries/s = {ratios[-1]:.3f} x the hashing floor "
-                    f"measured just before ({floor:,.0f}/s); load {os.getloadavg()[0]:.2f}"
+                    f"measured just before ({floor:,.0f}/s); CPU {cpu:.1f} s = "
+                    f"{1e6 * cpu / size:.1f} us per entry; load {os.getloadavg()[0]:.2f}"
                 )
         finally:
             platform.close()
