@@ -85,13 +85,18 @@ def cpu_seconds() -> float:
     return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
-def end_to_end(platform: Platform, entries: int, batch: int) -> tuple[int, float, float]:
+def end_to_end(
+    platform: Platform, entries: int, batch: int, workers: int | None = None
+) -> tuple[int, float, float]:
     """(entries integrated, wall seconds, CPU seconds) for the platform's integrator from an
     empty log. CPU seconds (this process and the workers, reaped by `stop`) barely depend on
     what else the machine runs, so they compare runs on a shared machine."""
     reset_ledger(platform)
     signer = platform.ledger.signer
-    integrator = Integrator(platform.db, signer, platform.settings.ledger_origin, batch=batch)
+    options = {} if workers is None else {"workers": workers}  # issue 18's integrator only
+    integrator = Integrator(
+        platform.db, signer, platform.settings.ledger_origin, batch=batch, **options
+    )
     reached: Callable[[], bool] = lambda: platform.ledger.size() >= entries  # noqa: E731
     cpu, started = cpu_seconds(), time.perf_counter()
     if "stop" in inspect.signature(integrator.catch_up).parameters:
@@ -124,6 +129,9 @@ def main() -> None:
     parser.add_argument("--entries", default="2M", help="entries integrated per run")
     parser.add_argument("--batch", type=int, default=8192, help="the integrator's round")
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument(
+        "--workers", type=int, help="the integrator's worker processes (default: one per CPU)"
+    )
     parser.add_argument("--database-url", help="PostgreSQL URL (default: SQLite under --keep)")
     parser.add_argument("--keep", type=Path, help="keep the store here (reused when present)")
     args = parser.parse_args()
@@ -143,7 +151,7 @@ def main() -> None:
             rates, ratios = [], []
             for run in range(args.runs):
                 floor = floor_rate(entries)
-                size, seconds, cpu = end_to_end(platform, entries, args.batch)
+                size, seconds, cpu = end_to_end(platform, entries, args.batch, args.workers)
                 rates.append(size / seconds)
                 ratios.append(size / seconds / floor)
                 print(
