@@ -1,20 +1,31 @@
-"""Ledger benchmark: integration throughput, inclusion-proof latency, bytes stored per entry.
+"""Ledger benchmark: end to end (the headline), then the tree part, proofs and storage.
 
-    python benchmarks/ledger.py [--sizes 1M,10M] [--batch 8192] [--entry-bytes 110]
+    python benchmarks/ledger.py [--store-events 20M] [--e2e-entries 2M] [--e2e-runs 3]
+                                [--database-url URL] [--skip-e2e]
+                                [--sizes 1M,10M] [--batch 8192] [--entry-bytes 110]
                                 [--pymerkle-max 1M] [--proofs 1000] [--keep DIR]
 
-For each size N, on one core, in one process, on a fresh SQLite store (the settings
-`plaudit serve` uses: WAL, synchronous=full) in a temporary directory:
+0. End to end, the headline (``ledger_e2e.py``): on a store of `--store-events` events and
+   their rows (``ledger_store.py`` makes it in the database: 20M events, 15M interaction rows
+   and 1M accounts in a few minutes; kept and reused under `--keep`), the platform's own
+   ``Integrator.catch_up`` from an empty log until `--e2e-entries` entries are covered by a
+   signed checkpoint: reading the events and rows, building the entries, the tree, tiles,
+   bundles, checkpoints, writes. Each run is anchored on the hashing floor measured just
+   before it (a machine shared with other jobs gives different speeds from minute to
+   minute; the ratio is what compares). SQLite unless `--database-url` names PostgreSQL.
 
-1. Integration: what `Integrator.integrate_once` and `_commit` do in each round, driven
-   directly on batches of `--batch` synthetic entries of `--entry-bytes` random bytes (a v1
-   like with a device commitment is 87 bytes, a comment 119): leaf hashes and
-   `TreeBuilder.append`, the root, `_Frontier.tile_updates` and `bundle_updates`, a signed
-   checkpoint, and one write transaction through `LedgerSQL` (state check, `put_tiles`,
-   `put_bundles`, `add_checkpoint`, `set_state`). Not included: reading the events and their
-   rows and building the entries (HMAC openings, commitments, encoding); that is measured
-   on its own, as context, under "entry building".
-2. The floor, on the same batches: N leaf hashes and N - 1 node hashes of the same input
+For each size N, on a fresh SQLite store (the settings `plaudit serve` uses: WAL,
+synchronous=full) in a temporary directory:
+
+1. Integration, the tree part: what the integrator does with a round once its entries are
+   built, driven directly on synthetic entries of `--entry-bytes` random bytes (a v1 like
+   with a device commitment is 87 bytes, a comment 119), in the integrator's catch-up rounds
+   (`--batch`, doubling up to ``CATCH_UP_BATCH``): leaf hashes and `TreeBuilder.append`,
+   the root, `_Frontier.tile_updates` and `bundle_updates`, a signed checkpoint, and one
+   write transaction through `LedgerSQL` per round, written on a thread while the next
+   round is hashed (as `Integrator.catch_up` does). Entry building alone is measured as
+   context under "entry building".
+2. The floor, on the same entries: N leaf hashes and N - 1 node hashes of the same input
    sizes in the tightest CPython loops (`ledger_floor.floor_of_batches`).
 3. pymerkle: `InmemoryTree.append_entry` of the same entries, then `get_root`. Its appends
    rehash the path to the root (O(log n) hashes each), so above `--pymerkle-max` it is
@@ -26,9 +37,8 @@ For each size N, on one core, in one process, on a fresh SQLite store (the setti
 5. Storage: the database file after a WAL checkpoint, per table when SQLite has `dbstat`,
    and the payload of the rows (tile hashes, bundle bytes, checkpoint notes and roots).
 
-Targets (issue 3): 200,000 entries/s or more on one core and at least half of the hashing
-floor; at least 10x pymerkle; inclusion proof under 1 ms at 10M entries. The default run
-(1M and 10M) takes about two minutes on 2 cores; the stores need about 1.7 GB of disk.
+Targets (issue 18, item 3): end to end 200,000 entries/s or more; the tree part at least
+half of the hashing floor and 10x pymerkle; inclusion proof under 1 ms at 10M entries.
 """
 
 from __future__ import annotations
@@ -47,11 +57,13 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pymerkle
+from ledger_e2e import end_to_end, floor_rate, open_store
 from ledger_floor import floor_of_batches
 from sqlalchemy.engine import Connection
 
@@ -68,10 +80,10 @@ from plaudit.ledger import (
     tile_node_reader,
     verify_inclusion,
 )
-from plaudit.ledgerstore.integration import Sources, _Frontier, build_entries
+from plaudit.ledgerstore.integration import CATCH_UP_BATCH, Sources, _Frontier, build_entries
 from plaudit.ledgerstore.service import LedgerService
 from plaudit.platform import Platform
-from plaudit.store.ledger import LedgerSQL
+from plaudit.store.ledger import EventSource, LedgerSQL
 
 SEED = 9162
 WARM_UP_PROOFS = 20
@@ -150,35 +162,71 @@ def _store_round(
     return write
 
 
-def integrate(platform: Platform, batches: Iterable[list[bytes]]) -> Phases:
-    """Integrate every batch as one round of the integrator; time each step."""
+def catch_up_rounds(
+    batches: Iterable[list[bytes]], first: int, largest: int
+) -> Iterator[list[bytes]]:
+    """The same entries regrouped as the integrator's catch-up rounds: `first` entries,
+    then twice as many each round up to `largest` (`Integrator.catch_up`)."""
+    limit, pending = first, []
+    for batch in batches:
+        pending += batch
+        while len(pending) >= limit:
+            yield pending[:limit]
+            pending = pending[limit:]
+            limit = min(2 * limit, largest)
+    if pending:
+        yield pending
+
+
+def integrate(platform: Platform, rounds: Iterable[list[bytes]]) -> Phases:
+    """Integrate every round as the integrator does while catching up; time each step.
+
+    As in `Integrator.catch_up`, round k's write runs on a writer thread while round k+1 is
+    hashed; "store" is the time spent waiting for that write. Making the synthetic entries
+    of the next round is not timed, and no write is in flight while it happens.
+    """
     db, signer = platform.db, platform.ledger.signer
     origin = platform.settings.ledger_origin
     builder, frontier, phases, size = TreeBuilder(), _Frontier(), Phases(), 0
     clock = time.perf_counter
-    for entries in batches:
-        started = clock()
-        with db.read() as conn:
-            sql = LedgerSQL(conn)
-            runs = builder.append(leaf_hashes(entries))
-            root = builder.root()
-            hashed = clock()
-            tiles = frontier.tile_updates(runs, sql)
-            tiled = clock()
-            bundles = frontier.bundle_updates(size, entries, sql)
-            sql.close()
-        bundled = clock()
-        note = sign_checkpoint(Checkpoint(origin, builder.size, root), [signer])
-        signed = clock()
-        db.write(_store_round(size, builder.size, root, note, tiles, bundles))
-        stored = clock()
-        phases.tree += hashed - started
-        phases.tiles += tiled - hashed
-        phases.bundles += bundled - tiled
-        phases.sign += signed - bundled
-        phases.store += stored - signed
-        phases.rounds += 1
-        size = builder.size
+    source = iter(rounds)
+    entries = next(source, None)
+    with ThreadPoolExecutor(1) as writer:
+        writing: Future[None] | None = None
+        while entries is not None:
+            started = clock()
+            with db.read() as conn:
+                sql = LedgerSQL(conn)
+                runs = builder.append(leaf_hashes(entries))
+                root = builder.root()
+                hashed = clock()
+                tiles = frontier.tile_updates(runs, sql)
+                tiled = clock()
+                bundles = frontier.bundle_updates(size, entries, sql)
+                sql.close()
+            bundled = clock()
+            note = sign_checkpoint(Checkpoint(origin, builder.size, root), [signer])
+            signed = clock()
+            if writing is not None:
+                writing.result()
+            waited = clock()
+            entries = next(source, None)  # untimed, with no write in flight
+            resumed = clock()
+            writing = writer.submit(
+                db.write, _store_round(size, builder.size, root, note, tiles, bundles)
+            )
+            stored = clock()
+            phases.tree += hashed - started
+            phases.tiles += tiled - hashed
+            phases.bundles += bundled - tiled
+            phases.sign += signed - bundled
+            phases.store += (waited - signed) + (stored - resumed)
+            phases.rounds += 1
+            size = builder.size
+        if writing is not None:
+            started = clock()
+            writing.result()
+            phases.store += clock() - started
     phases.root = builder.root()
     return phases
 
@@ -187,26 +235,19 @@ def entry_building_rate(count: int) -> tuple[float, float]:
     """(entries/s, mean bytes) of `build_entries` on synthetic rows: 60% likes with a device,
     25% unlikes, 15% comments, like the crash test's mix."""
     at = datetime(2026, 11, 29, tzinfo=UTC)
-    events: list[tuple[int, str, int]] = []
-    likes: dict[int, tuple[object, ...]] = {}
-    comments: dict[int, tuple[object, ...]] = {}
+    rows: list[EventSource] = []
     rng = random.Random(SEED)
+    agent = "Mozilla/5.0 (Linux; Android 14)"
     for seq in range(count):
         account, video, when = 1 + seq % 5000, 1 + seq % 700, at + timedelta(seconds=seq)
-        roll = rng.random()
-        if roll < 0.75:
-            likes[seq] = (seq, account, video, "app", 1 + seq % 50, "203.0.113.0/24", when)
-            likes[seq] += (when, "app") if roll >= 0.6 else (None, None)
-            events.append((seq, "unlike" if roll >= 0.6 else "like", seq))
-        else:
-            comments[seq] = (seq, account, video, "app", 1 + seq % 50, "203.0.113.0/24", when)
-            comments[seq] += (f"comment number {seq}",)
-            events.append((seq, "comment", seq))
-    devices = {d: (f"device-{d}", "Mozilla/5.0 (Linux; Android 14)") for d in range(1, 51)}
-    secrets: dict[int, bytes | None] = {
-        a: hmac.digest(b"bench", a.to_bytes(8, "big"), "sha256") for a in range(1, 5001)
-    }
-    sources = Sources(events, {"likes": likes, "comments": comments}, devices, secrets)
+        secret = hmac.digest(b"bench", account.to_bytes(8, "big"), "sha256")
+        device, roll = 1 + seq % 50, rng.random()
+        kind = "like" if roll < 0.6 else "unlike" if roll < 0.75 else "comment"
+        removed = when if kind == "unlike" else None
+        detail = f"comment number {seq}" if kind == "comment" else "app" if removed else None
+        row = (seq, kind, seq, account, video, "app", device, "203.0.113.0/24", when, removed)
+        rows.append(EventSource(*row, detail, f"device-{device}", agent, True, secret))
+    sources = Sources(0, rows)
     started = time.perf_counter()
     entries = build_entries(sources)
     elapsed = time.perf_counter() - started
@@ -379,7 +420,10 @@ def run_size(n: int, args: argparse.Namespace, workdir: Path) -> Result:
     platform = Platform(settings).open()
     try:
         gc.collect()
-        phases = integrate(platform, synthetic_batches(n, args.batch, args.entry_bytes))
+        rounds = catch_up_rounds(
+            synthetic_batches(n, args.batch, args.entry_bytes), args.batch, CATCH_UP_BATCH
+        )
+        phases = integrate(platform, rounds)
         print_phases("integration", n, phases)
         figure = pymerkle_figure(n, args.pymerkle_max, args.batch, args.entry_bytes, platform)
         if figure.note:
@@ -444,8 +488,50 @@ def print_storage(n: int, entry_bytes: int, storage: Storage) -> None:
         print(f"    on disk with index (dbstat, B/entry): {text}")
 
 
-def print_summary(results: list[Result], building: tuple[float, float]) -> None:
+@dataclass
+class EndToEnd:
+    dialect: str
+    events: int
+    rates: list[float]
+    floor_shares: list[float]
+
+
+def measure_end_to_end(args: argparse.Namespace, workdir: Path) -> EndToEnd:
+    """The headline: the platform's Integrator from committed events to signed checkpoints
+    on a store of `--store-events` events (ledger_e2e.py), median of `--e2e-runs`."""
+    events, entries = parse_count(args.store_events), parse_count(args.e2e_entries)
+    platform = open_store(args.keep or workdir, events, args.database_url)
+    rates, shares = [], []
+    try:
+        dialect = platform.db.dialect
+        print(f"\n== end to end on {dialect}: a store of {events:,} events and their rows")
+        for run in range(args.e2e_runs):
+            floor = floor_rate(entries)
+            size, seconds, cpu = end_to_end(platform, entries, args.batch)
+            rates.append(size / seconds)
+            shares.append(size / seconds / floor)
+            print(
+                f"  run {run + 1}: {size:,} entries in {seconds:.2f} s = {rates[-1]:,.0f} "
+                f"entries/s = {shares[-1]:.3f} x the hashing floor just before ({floor:,.0f}/s); "
+                f"CPU {1e6 * cpu / size:.1f} us per entry; load {os.getloadavg()[0]:.2f}"
+            )
+    finally:
+        platform.close()
+    return EndToEnd(dialect, events, rates, shares)
+
+
+def print_summary(
+    results: list[Result], building: tuple[float, float], e2e: EndToEnd | None
+) -> None:
     print("\n== summary (targets from issue 3)")
+    if e2e is not None:
+        median = statistics.median(e2e.rates)
+        verdict = "MET" if median >= TARGET_RATE else "MISSED"
+        print(
+            f"  HEADLINE end to end ({e2e.dialect}, store of {human(e2e.events)} events) "
+            f">= 200,000 entries/s: median {median:,.0f}  {verdict}"
+            f"  ({statistics.median(e2e.floor_shares):.3f} x the in-run hashing floor)"
+        )
     for r in results:
         pm = r.pymerkle
         label = "extrapolated" if pm.extrapolated else "measured"
@@ -491,6 +577,11 @@ def main() -> None:
     )
     parser.add_argument("--proofs", type=int, default=1000, help="inclusion proofs timed")
     parser.add_argument("--keep", type=Path, help="build the stores here and keep them")
+    parser.add_argument("--store-events", default="20M", help="events in the end-to-end store")
+    parser.add_argument("--e2e-entries", default="2M", help="entries integrated per e2e run")
+    parser.add_argument("--e2e-runs", type=int, default=3)
+    parser.add_argument("--database-url", help="run the end to end on this PostgreSQL URL")
+    parser.add_argument("--skip-e2e", action="store_true", help="only the tree part")
     args = parser.parse_args()
     if isinstance(sys.stdout, io.TextIOWrapper):
         sys.stdout.reconfigure(line_buffering=True)  # show each figure as it is measured
@@ -502,15 +593,21 @@ def main() -> None:
         f"on {os.cpu_count()} CPUs"
     )
     print(
-        "integration = TreeBuilder + _Frontier tiles/bundles + signed checkpoint + one "
-        "LedgerSQL transaction per batch, driven directly (no event reads, no entry building)"
+        "end to end = the platform's Integrator.catch_up from committed events to signed "
+        "checkpoints (reads, entry building, tree, tiles, bundles, writes)"
+    )
+    print(
+        "integration (the tree part) = TreeBuilder + _Frontier tiles/bundles + signed "
+        "checkpoint + one LedgerSQL transaction per catch-up round, written while the next "
+        "round is hashed, driven directly (no event reads, no entry building)"
     )
     building = max(entry_building_rate(ENTRY_BUILDING_SAMPLE) for _ in range(REPEATS))
     with tempfile.TemporaryDirectory(prefix="plaudit-ledger-bench-") as tmp:
         workdir = args.keep or Path(tmp)
         workdir.mkdir(parents=True, exist_ok=True)
+        e2e = None if args.skip_e2e else measure_end_to_end(args, workdir)
         results = [run_size(n, args, workdir) for n in sizes]
-    print_summary(results, building)
+    print_summary(results, building, e2e)
     print(f"  load average at the end: {os.getloadavg()[0]:.2f}")
 
 

@@ -10,20 +10,28 @@ previous tree (its tiles are never rewritten, only extended).
 
 from __future__ import annotations
 
+import gc
 import logging
+import multiprocessing
 import os
 import struct
 import threading
-from collections.abc import Sequence
+from array import array
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy.engine import Connection
 
+from plaudit.config import Settings
 from plaudit.errors import Conflict
 from plaudit.ledger.checkpoint import Checkpoint, sign_checkpoint
 from plaudit.ledger.entries import (
     Entry,
+    EntryEncoder,
     EntryFormatError,
     Kind,
     account_commitment,
@@ -47,92 +55,100 @@ from plaudit.ledger.tiles import (
 )
 from plaudit.store import Database, utcnow
 from plaudit.store.leader import Leadership
-from plaudit.store.ledger import LedgerSQL, Quarantined, time_us
+from plaudit.store.ledger import EventSource, LedgerSQL, Quarantined, time_us
 
 __all__ = ["Integrator", "Sources", "build_entries"]
 
 log = logging.getLogger(__name__)
-_TABLE_OF = {
-    "like": "likes",
-    "unlike": "likes",
-    "comment": "comments",
-    "share": "shares",
-    "follow": "follows",
-    "unfollow": "follows",
-    "revoke": "revocations",
-    "reinstate": "revocations",
-}
+_KIND = {kind.name.lower(): kind for kind in Kind}
+# the kinds whose entry is dated by the row's removal (revocations: its reinstatement)
+_AT_REMOVAL = frozenset({"unlike", "unfollow", "reinstate"})
+_WITH_DEVICE = frozenset({"like", "comment", "share"})
+_US = timedelta(microseconds=1)
+_NAIVE_EPOCH = datetime(1970, 1, 1)
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 @dataclass
 class Sources:
-    """The rows behind a run of events, looked up once per round."""
+    """The events of one round, each joined with its row, device and secret (typed rows).
 
-    events: list[tuple[int, str, int]]
-    rows: dict[str, dict[int, tuple[Any, ...]]]
-    devices: dict[int, tuple[str, str]]
-    secrets: dict[int, bytes | None]
+    `pending` holds the secrets made by rounds not yet committed (this one included): a
+    round read before the previous round's write committed must use the same secrets.
+    """
+
+    start: int
+    rows: list[EventSource]
+    pending: dict[int, bytes] = field(default_factory=dict)
     new_secrets: list[tuple[int, bytes]] = field(default_factory=list)
     quarantined: list[Quarantined] = field(default_factory=list)
 
     @classmethod
-    def load(cls, sql: LedgerSQL, events: list[tuple[int, str, int]]) -> Sources:
-        refs: dict[str, list[int]] = {}
-        for _, kind, ref in events:
-            refs.setdefault(_TABLE_OF[kind], []).append(ref)
-        rows = {table: sql.rows_by_id(table, ids) for table, ids in refs.items()}
-        device_ids = [
-            r[4]
-            for t in ("likes", "comments", "shares")
-            for r in rows.get(t, {}).values()
-            if r[4] is not None
-        ]
-        accounts = [r[1] for table_rows in rows.values() for r in table_rows.values()]
-        return cls(
-            events, rows, sql.devices(device_ids) if device_ids else {}, sql.secrets(accounts)
-        )
+    def load(cls, sql: LedgerSQL, start: int, count: int, pending: dict[int, bytes]) -> Sources:
+        rows = sql.event_sources(start, start + count)
+        if len(rows) != count:
+            found = {row.seq for row in rows}
+            missing = [seq for seq in range(start, start + count) if seq not in found][:10]
+            raise Conflict(f"events {missing} point at rows that are not in the store")
+        return cls(start, rows, pending)
 
-    def secret(self, account_id: int) -> bytes:
+    def secret(self, row: EventSource) -> bytes:
         """The account's secret; made now when missing, random when shredded (unlinkable)."""
-        if account_id not in self.secrets:
-            made = os.urandom(32)
-            self.secrets[account_id] = made
-            self.new_secrets.append((account_id, made))
-        secret = self.secrets[account_id]
-        return secret if secret is not None else os.urandom(32)
+        if row.has_secret:
+            return bytes(row.secret) if row.secret is not None else _random32()
+        made = self.pending.get(row.account_id)
+        if made is None:
+            made = _random32()
+            self.pending[row.account_id] = made
+            self.new_secrets.append((row.account_id, made))
+        return made
 
 
-def _device(sources: Sources, secret: bytes, seq: int, device_id: Any, ip: Any) -> bytes | None:
-    if device_id is None and ip is None:
+_RANDOM = threading.local()
+
+
+def _random32() -> bytes:
+    """32 bytes from os.urandom, drawn 4 KiB at a time (one system call per 128 secrets)."""
+    pool: list[bytes] | None = getattr(_RANDOM, "pool", None)
+    if not pool:
+        block = os.urandom(4096)
+        pool = _RANDOM.pool = [block[i : i + 32] for i in range(0, 4096, 32)]
+    return pool.pop()
+
+
+def _device(row: EventSource, secret: bytes) -> bytes | None:
+    if row.device_id is None and row.ip_prefix is None:
         return None
-    key, agent = sources.devices.get(device_id, ("", "")) if device_id is not None else ("", "")
-    return device_commitment(device_opening(secret, seq), key, agent, ip or "")
+    return device_commitment(
+        device_opening(secret, row.seq),
+        row.device_key or "",
+        row.user_agent or "",
+        row.ip_prefix or "",
+    )
 
 
-def _entry(sources: Sources, seq: int, kind_name: str, ref: int) -> Entry:
-    row = sources.rows[_TABLE_OF[kind_name]][ref]
-    kind = Kind[kind_name.upper()]
-    account_id, target_id = row[1], row[2]
-    secret = sources.secret(account_id)
+def _entry(sources: Sources, row: EventSource) -> Entry:
+    """The entry of one event, built field by field (the reference for EntryEncoder)."""
+    kind = _KIND[row.kind]
+    target_id, at = row.target_id, row.removed_at if row.kind in _AT_REMOVAL else row.created_at
+    secret = sources.secret(row)
     account = account_commitment(
-        account_id, kind, target_id, account_opening(secret, kind, target_id)
+        row.account_id, kind, target_id, account_opening(secret, kind, target_id)
     )
     if kind in (Kind.FOLLOW, Kind.UNFOLLOW):
-        at = row[4] if kind == Kind.FOLLOW else row[5]
-        return Entry(kind, time_us(at), target_id, row[3], account)
+        return Entry(kind, time_us(at), target_id, row.source, account)
     if kind in (Kind.REVOKE, Kind.REINSTATE):
         # the like's own per-(account, video) commitment, so a verifier pairs them
-        at = row[4] if kind == Kind.REVOKE else row[5]
-        return Entry(kind, time_us(at), target_id, f"verdict:{row[3]}", account)
+        return Entry(kind, time_us(at), target_id, f"verdict:{row.detail}", account)
     if kind == Kind.UNLIKE:
-        return Entry(kind, time_us(row[7]), target_id, row[8] or row[3], account)
-    device = _device(sources, secret, seq, row[4], row[5])
+        return Entry(kind, time_us(at), target_id, row.detail or row.source, account)
+    device = _device(row, secret)
     if kind == Kind.COMMENT:
-        body = body_commitment(body_opening(secret, seq), row[7])
-        return Entry(kind, time_us(row[6]), target_id, row[3], account, device, body=body)
+        body = body_commitment(body_opening(secret, row.seq), row.detail)
+        return Entry(kind, time_us(at), target_id, row.source, account, device, body=body)
     if kind == Kind.SHARE:
-        return Entry(kind, time_us(row[6]), target_id, row[3], account, device, channel=row[7])
-    return Entry(kind, time_us(row[6]), target_id, row[3], account, device)
+        return Entry(kind, time_us(at), target_id, row.source, account, device, channel=row.detail)
+    return Entry(kind, time_us(at), target_id, row.source, account, device)
 
 
 # What a stored row can do to the encoder: a time before 1970 or past the format's range
@@ -141,7 +157,7 @@ def _entry(sources: Sources, seq: int, kind_name: str, ref: int) -> Entry:
 _UNENCODABLE = (EntryFormatError, ValueError, OverflowError, struct.error)
 
 
-def _encoded(sources: Sources, seq: int, kind: str, ref: int) -> bytes:
+def _encoded(sources: Sources, row: EventSource) -> bytes:
     """The entry of one event, or its quarantine placeholder when it cannot be encoded.
 
     The placeholder keeps the dense index (leaf i is event i), so every later event is still
@@ -149,26 +165,72 @@ def _encoded(sources: Sources, seq: int, kind: str, ref: int) -> bytes:
     operator and logged as an error (docs/ledger-format.md, "Quarantined events").
     """
     try:
-        return encode_entry(_entry(sources, seq, kind, ref))
+        return encode_entry(_entry(sources, row))
     except _UNENCODABLE as exc:
         reason = f"{type(exc).__name__}: {exc}"
         log.error(
             "LEDGER QUARANTINE: event %d (%s %d) cannot be encoded (%s); a placeholder holds "
             "its place; see `plaudit ledger quarantine`",
-            seq,
-            kind,
-            ref,
+            row.seq,
+            row.kind,
+            row.ref_id,
             reason,
         )
         now = utcnow()
-        sources.quarantined.append(Quarantined(seq, kind, ref, reason[:500], now))
-        return encode_entry(quarantine_entry(time_us(now), kind))
+        sources.quarantined.append(Quarantined(row.seq, row.kind, row.ref_id, reason[:500], now))
+        return encode_entry(quarantine_entry(time_us(now), row.kind))
+
+
+def _fast_time_us(value: Any) -> int:
+    """`time_us` for the two shapes the drivers return, without building a timedelta by hand
+    (SQLite: naive UTC text; PostgreSQL: an aware datetime). Anything else raises."""
+    if type(value) is str:
+        return (datetime.fromisoformat(value) - _NAIVE_EPOCH) // _US
+    return (value - _EPOCH) // _US  # type: ignore[no-any-return]
 
 
 def build_entries(sources: Sources) -> list[bytes]:
     """The encoded entries of the loaded events, in sequence order (quarantining any event
-    that cannot be encoded: `sources.quarantined` lists them)."""
-    return [_encoded(sources, seq, kind, ref) for seq, kind, ref in sources.events]
+    that cannot be encoded: `sources.quarantined` lists them).
+
+    Each entry goes through `EntryEncoder` without an `Entry` object; an event it cannot
+    encode (or whose time is not in a driver's usual shape) is built again by `_encoded`,
+    the field-by-field reference, which quarantines it when it truly cannot be encoded.
+    """
+    out: list[bytes] = [b""] * len(sources.rows)
+    encode, kinds, base = EntryEncoder().encode, _KIND, sources.start
+    secret_of = sources.secret
+    for row in sources.rows:
+        name = row.kind
+        try:
+            secret = row.secret if row.has_secret and row.secret is not None else secret_of(row)
+            if name in _AT_REMOVAL:
+                at, extra = _fast_time_us(row.removed_at), None
+                source = row.detail or row.source if name == "unlike" else row.source
+            else:
+                at, extra, source = _fast_time_us(row.created_at), row.detail, row.source
+            device = None
+            if name in _WITH_DEVICE:
+                if row.device_id is not None or row.ip_prefix is not None:
+                    device = (row.device_key or "", row.user_agent or "", row.ip_prefix or "")
+                if name == "like":
+                    extra = None
+            elif name == "revoke" or name == "reinstate":
+                source, extra = f"verdict:{row.detail}", None
+            out[row.seq - base] = encode(
+                kinds[name],
+                row.seq,
+                at,
+                row.target_id,
+                source,
+                row.account_id,
+                secret,
+                device,
+                extra,
+            )
+        except Exception:  # the reference path decides: quarantine, or raise as before
+            out[row.seq - base] = _encoded(sources, row)
+    return out
 
 
 class _Frontier:
@@ -231,8 +293,143 @@ class _Frontier:
         return decode_entry_bundle(stored[1], stored[0])
 
 
+@contextmanager
+def _without_collection() -> Iterator[None]:
+    """Automatic garbage collection paused while a round builds its rows and entries.
+
+    A round makes hundreds of thousands of tuples and bytes that all survive it, which
+    triggers full collections over everything the process holds, again and again (a third
+    of a round's time in the profile); nothing a round makes is a reference cycle. The
+    collector runs as usual again when the round is built.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+PARALLEL_MIN = 32_768
+"""Rounds of at least this many events are built by the worker processes (smaller ones, the
+steady state of a live server, in the integrator's thread: a process round trip costs more
+than building a few thousand entries)."""
+
+CATCH_UP_BATCH = 1 << 18
+"""The largest round while catching up a backlog: rounds double from `batch` up to this,
+so a few large write transactions replace hundreds of small ones."""
+
+
+@dataclass
+class _Built:
+    """A round's entries, built, with what its write must store besides them."""
+
+    size: int
+    entries: list[bytes]
+    new_secrets: list[tuple[int, bytes]]
+    quarantined: list[Quarantined]
+
+
+@dataclass
+class _Round:
+    """One round hashed and signed, waiting to be written in one transaction."""
+
+    built: _Built
+    tiles: dict[tuple[int, int], bytes]
+    bundles: dict[int, tuple[int, bytes]]
+    new_size: int
+    new_root: bytes
+    note: str
+
+    @property
+    def count(self) -> int:
+        return self.new_size - self.built.size
+
+
+# -- worker processes ------------------------------------------------------------------------
+
+_WORKER_DB: Database | None = None
+
+
+def _worker_start(settings: Settings) -> None:
+    global _WORKER_DB  # one store connection pool per worker process, for its lifetime
+    _WORKER_DB = Database(settings)
+
+
+def _worker_build(
+    start: int, count: int, accounts: bytes, secrets: bytes
+) -> tuple[bytes, bytes, list[Quarantined]]:
+    """In a worker: read and build the entries of events [start, start + count).
+
+    `accounts`/`secrets` are the secrets the integrator made for this round's accounts that
+    have none stored (int64 ids and 32-byte secrets, packed: cheap to send). Returns the
+    entries concatenated, their lengths (uint16) and the quarantined events.
+    """
+    assert _WORKER_DB is not None
+    ids = array("q", accounts)
+    made = {account: secrets[32 * i : 32 * i + 32] for i, account in enumerate(ids)}
+    with _WORKER_DB.read() as conn, _without_collection():
+        sql = LedgerSQL(conn)
+        try:
+            sources = Sources.load(sql, start, count, made)
+        finally:
+            sql.close()
+        entries = build_entries(sources)
+    if sources.new_secrets:  # the integrator makes every missing secret before a round
+        raise Conflict(f"accounts {sources.new_secrets[0][0]}... had no secret; retrying")
+    return b"".join(entries), array("H", map(len, entries)).tobytes(), sources.quarantined
+
+
+class _Pending:
+    """A round dispatched: built already (in this process) or being built by workers.
+
+    Either way its accounts' secrets were settled when it was dispatched, so a round
+    dispatched while an earlier one is still being written uses the same secrets.
+    """
+
+    def __init__(
+        self,
+        size: int,
+        count: int,
+        new_secrets: list[tuple[int, bytes]],
+        parts: list[Future[tuple[bytes, bytes, list[Quarantined]]]] | None = None,
+        built: _Built | None = None,
+    ) -> None:
+        self.size, self.count, self.new_secrets = size, count, new_secrets
+        self._parts, self._built = parts, built
+
+    def result(self) -> _Built:
+        if self._built is not None:
+            return self._built
+        entries: list[bytes] = []
+        quarantined: list[Quarantined] = []
+        for part in self._parts or []:
+            blob, lengths, stopped = part.result()
+            at = 0
+            for length in array("H", lengths):
+                entries.append(blob[at : at + length])
+                at += length
+            quarantined += stopped
+        return _Built(self.size, entries, self.new_secrets, quarantined)
+
+    def cancel(self) -> None:
+        """Wait for the parts still running (after a failure nothing of them is kept)."""
+        for part in self._parts or []:
+            part.cancel() or part.exception()
+
+
 class Integrator:
-    """Extends the log from the event sequence; `run` loops until `stop` is called."""
+    """Extends the log from the event sequence; `run` loops until `stop` is called.
+
+    While catching up, three things overlap: worker processes read and build the entries
+    of round k+1 (HMAC openings and commitments are CPU work that a thread cannot share:
+    hashlib keeps the GIL for small inputs), this process hashes and signs round k, and a
+    writer thread writes round k-1 (SQLite and PostgreSQL release the GIL while they
+    write). Rounds grow from `batch` to `catch_up_batch` entries. Each round still commits
+    alone and checks that the stored size is the one it extends, so a crash or a failed
+    write leaves the old state or the new one, exactly as with one round at a time.
+    """
 
     def __init__(
         self,
@@ -242,16 +439,24 @@ class Integrator:
         batch: int = 8192,
         interval_s: float = 1.0,
         leader: Leadership | None = None,
+        catch_up_batch: int = CATCH_UP_BATCH,
+        workers: int | None = None,
     ) -> None:
         self._db = db
         self._signer = signer
         self._origin = origin
         self._batch = batch
+        self._catch_up_batch = max(batch, catch_up_batch)
+        # None: one per CPU; 0: build every round in this process
+        self._workers = min(os.cpu_count() or 1, 4) if workers is None else workers
+        self._pool: ProcessPoolExecutor | None = None
         self._interval_s = interval_s
         # None: this is the only process (tests, CLI); else only the lock's holder integrates
         self._leader = leader
         self._builder: TreeBuilder | None = None
         self._frontier = _Frontier()
+        # secrets made by rounds built but not yet committed (account id -> secret)
+        self._pending: dict[int, bytes] = {}
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -263,68 +468,160 @@ class Integrator:
             return data
 
         self._frontier = _Frontier()
+        self._pending = {}
         return TreeBuilder.resume(size, tile_node_reader(fetch, size))
+
+    def _forget(self) -> None:
+        """After a failure: re-read the stored state next round."""
+        self._builder = None
+        self._pending = {}
 
     def integrate_once(self) -> int:
         """Integrate up to one batch of pending events; returns how many were integrated."""
+        try:
+            pending = self._dispatch(self._batch, None)
+            if pending is None:
+                return 0
+            prepared = self._hash(pending.result())
+            self._write(prepared)
+        except BaseException:
+            self._forget()
+            raise
+        return prepared.count
+
+    def _dispatch(self, limit: int, start: int | None) -> _Pending | None:
+        """Start the next round of up to `limit` events.
+
+        `start` is None when nothing is in flight: the tree is then checked against the
+        stored state (resumed from it when another integrator moved it). Otherwise rounds
+        before it are still being built or written and the round starts where they end.
+        """
         with self._db.read() as conn:
             sql = LedgerSQL(conn)
-            size, _root = sql.state()
-            events = [e for i, e in enumerate(sql.events(size, self._batch)) if e[0] == size + i]
-            if not events:
-                return 0
-            sources = Sources.load(sql, events)
-            if self._builder is None or self._builder.size != size:
-                self._builder = self._resume(sql, size)
-            entries = build_entries(sources)
             try:
-                runs = self._builder.append(leaf_hashes(entries))
-                tiles = self._frontier.tile_updates(runs, sql)
-                bundles = self._frontier.bundle_updates(size, entries, sql)
-            except BaseException:
-                self._builder = None
-                raise
-        return self._commit(size, sources, tiles, bundles, len(entries))
+                if start is None:
+                    size, _root = sql.state()
+                    if self._builder is None or self._builder.size != size:
+                        self._builder = self._resume(sql, size)
+                    start = size
+                count = sql.dense_events(start, limit)
+                if not count:
+                    return None
+                if count < PARALLEL_MIN or self._workers <= 0:
+                    with _without_collection():
+                        sources = Sources.load(sql, start, count, self._pending)
+                        entries = build_entries(sources)
+                    built = _Built(start, entries, sources.new_secrets, sources.quarantined)
+                    return _Pending(start, count, sources.new_secrets, built=built)
+                without = sql.accounts_without_secret(start, start + count)
+            finally:
+                sql.close()
+        return self._to_workers(start, count, without)
 
-    def _commit(
-        self,
-        size: int,
-        sources: Sources,
-        tiles: dict[tuple[int, int], bytes],
-        bundles: dict[int, tuple[int, bytes]],
-        count: int,
-    ) -> int:
-        assert self._builder is not None
+    def _to_workers(self, start: int, count: int, without: set[int]) -> _Pending:
+        new_secrets: list[tuple[int, bytes]] = []
+        ids, secrets = array("q"), []
+        for account in sorted(without):
+            secret = self._pending.get(account)
+            if secret is None:
+                secret = self._pending[account] = _random32()
+                new_secrets.append((account, secret))
+            ids.append(account)
+            secrets.append(secret)
+        packed_ids, packed = ids.tobytes(), b"".join(secrets)
+        if self._pool is None:
+            self._pool = ProcessPoolExecutor(
+                self._workers,
+                mp_context=multiprocessing.get_context("spawn"),
+                initializer=_worker_start,
+                initargs=(self._db.settings,),
+            )
+        step = -(-count // self._workers)
+        parts = [
+            self._pool.submit(_worker_build, at, min(step, start + count - at), packed_ids, packed)
+            for at in range(start, start + count, step)
+        ]
+        return _Pending(start, count, new_secrets, parts)
+
+    def _hash(self, built: _Built) -> _Round:
+        """Extend the tree with a built round; its tiles, bundles and signed checkpoint."""
+        if self._builder is None or self._builder.size != built.size:
+            raise Conflict(f"a round built from {built.size} does not extend the tree")
+        with self._db.read() as conn, _without_collection():
+            sql = LedgerSQL(conn)
+            try:
+                runs = self._builder.append(leaf_hashes(built.entries))
+                tiles = self._frontier.tile_updates(runs, sql)
+                bundles = self._frontier.bundle_updates(built.size, built.entries, sql)
+            finally:
+                sql.close()
         new_size, new_root = self._builder.size, self._builder.root()
         note = sign_checkpoint(Checkpoint(self._origin, new_size, new_root), [self._signer])
+        return _Round(built, tiles, bundles, new_size, new_root, note)
+
+    def _write(self, prepared: _Round) -> None:
+        """The round's one write transaction (the caller forgets the tree when it fails)."""
+        built = prepared.built
 
         def write(conn: Connection) -> None:
             sql = LedgerSQL(conn)
             try:
-                if sql.state()[0] != size:
+                if sql.state()[0] != built.size:
                     raise Conflict("another integrator advanced the ledger; resuming from it")
-                sql.put_secrets(sources.new_secrets)
-                sql.put_quarantined(sources.quarantined)
-                sql.put_tiles(tiles)
-                sql.put_bundles(bundles)
-                sql.add_checkpoint(new_size, new_root, note, utcnow())
-                sql.set_state(new_size, new_root)
+                sql.put_secrets(built.new_secrets)
+                sql.put_quarantined(built.quarantined)
+                sql.put_tiles(prepared.tiles)
+                sql.put_bundles(prepared.bundles)
+                sql.add_checkpoint(prepared.new_size, prepared.new_root, prepared.note, utcnow())
+                sql.set_state(prepared.new_size, prepared.new_root)
             finally:
                 sql.close()
 
-        try:
-            self._db.write(write)
-        except BaseException:
-            self._builder = None  # re-read the stored state next round
-            raise
-        return count
+        self._db.write(write)
 
-    def catch_up(self) -> int:
-        """Integrate everything pending now (used at start and by tests); returns the count."""
-        total = 0
-        while (done := self.integrate_once()) > 0:
-            total += done
-        return total
+    def catch_up(self, stop: Callable[[], bool] | None = None) -> int:
+        """Integrate everything pending now (at start, by tests, and by the loop); returns
+        the count. Round k+1 is built while round k is hashed and round k-1 written.
+
+        `stop` is asked between rounds. A failure is raised once the rounds in flight have
+        finished; nothing after a failed round is kept (the next call resumes from the store).
+        """
+        total, limit = 0, self._batch
+        with ThreadPoolExecutor(1, thread_name_prefix="plaudit-ledger-write") as writer:
+            building: _Pending | None = None
+            writing: tuple[_Round, Future[None]] | None = None
+            try:
+                building = self._dispatch(limit, None)
+                while building is not None:
+                    built = building.result()
+                    if len(built.entries) == limit:
+                        limit = min(2 * limit, self._catch_up_batch)  # a backlog: larger rounds
+                    following, building = building, None
+                    if stop is None or not stop():
+                        building = self._dispatch(limit, following.size + following.count)
+                    prepared = self._hash(built)
+                    if writing is not None:
+                        total += self._settle(*writing)
+                        writing = None
+                    writing = (prepared, writer.submit(self._write, prepared))
+                if writing is not None:
+                    total += self._settle(*writing)
+                    writing = None
+                return total
+            except BaseException:
+                self._forget()
+                if building is not None:
+                    building.cancel()
+                if writing is not None:  # let the write in flight finish (or fail) first
+                    writing[1].exception()
+                raise
+
+    def _settle(self, prepared: _Round, written: Future[None]) -> int:
+        """Wait for a round's write; its new secrets are then stored, no longer pending."""
+        written.result()
+        for account_id, _ in prepared.built.new_secrets:
+            self._pending.pop(account_id, None)
+        return prepared.count
 
     def ensure_checkpoint(self) -> None:
         """Sign the current tree when no checkpoint of its size is stored (a new, empty log).
@@ -361,6 +658,9 @@ class Integrator:
             self._stop.set()
             self._thread.join()
             self._thread = None
+        if self._pool is not None:
+            self._pool.shutdown(cancel_futures=True)
+            self._pool = None
         if self._leader is not None:
             self._leader.release()
 
@@ -378,9 +678,7 @@ class Integrator:
                 self._stop.wait(poll)
                 continue
             try:
-                done = self.integrate_once()
+                self.catch_up(stop=lambda: self._stop.is_set() or not self._leading())
             except Exception:
                 log.exception("ledger integration failed; retrying")
-                done = 0
-            if done < self._batch:
-                self._stop.wait(poll)
+            self._stop.wait(poll)

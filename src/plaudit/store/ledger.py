@@ -21,6 +21,7 @@ from plaudit.store.tables import (
 )
 
 __all__ = [
+    "EventSource",
     "LedgerSQL",
     "Quarantined",
     "time_us",
@@ -48,6 +49,114 @@ class Quarantined(NamedTuple):
     reason: str
     quarantined_at: datetime
 
+
+class EventSource(NamedTuple):
+    """One event joined with everything its entry needs, read by name, never by position.
+
+    The columns of the five interaction tables are mapped onto these names (`_EVENT_SOURCES`),
+    so the SELECT list is generated from this tuple's fields and a reordered column cannot
+    change an entry. `detail` is the comment's body, the share's channel, the unlike's
+    `removed_source` or the revocation's verdict id; `created_at`/`removed_at` are a
+    revocation's `revoked_at`/`reinstated_at`. `has_secret` tells a shredded secret (a row
+    whose secret is NULL) from an account that has none yet.
+    """
+
+    seq: int
+    kind: str
+    ref_id: int
+    account_id: int
+    target_id: int
+    source: str
+    device_id: int | None
+    ip_prefix: str | None
+    created_at: Any
+    removed_at: Any
+    detail: Any
+    device_key: str | None
+    user_agent: str | None
+    has_secret: bool
+    secret: bytes | None
+
+
+class _SourceTable(NamedTuple):
+    table: str
+    kinds: tuple[str, ...]
+    columns: dict[str, str]  # EventSource field -> this table's column
+
+    @property
+    def joins(self) -> str:
+        joins = f"JOIN {self.table} t ON t.id = e.ref_id "
+        if "device_id" in self.columns:
+            joins += "LEFT JOIN devices d ON d.id = t.device_id "
+        return (
+            joins + f"LEFT JOIN account_secrets s ON s.account_id = {self.columns['account_id']} "
+        )
+
+    @property
+    def where(self) -> str:
+        kinds = ", ".join(f"'{kind}'" for kind in self.kinds)
+        return f"WHERE e.seq >= {{m}} AND e.seq < {{m}} AND e.kind IN ({kinds})"
+
+    def sources_sql(self) -> str:
+        """The keyset-paginated read of the table's events (a seq range), rows joined."""
+        device = "d.device_key, d.user_agent" if "device_id" in self.columns else "NULL, NULL"
+        select_list = ", ".join(
+            ["e.seq", "e.kind", "e.ref_id"]
+            + [self.columns.get(name, "NULL") for name in EventSource._fields[3:11]]
+            + [device, "s.account_id IS NOT NULL", "s.secret"]
+        )
+        return f"SELECT {select_list} FROM events e {self.joins}{self.where}"
+
+    def without_secret_sql(self) -> str:
+        """The accounts of the table's events in a seq range that have no secret row yet."""
+        account = self.columns["account_id"]
+        return (
+            f"SELECT DISTINCT {account} FROM events e {self.joins}{self.where} "
+            "AND s.account_id IS NULL"
+        )
+
+
+_WITH_DEVICE = {
+    "account_id": "t.account_id",
+    "target_id": "t.video_id",
+    "source": "t.source",
+    "device_id": "t.device_id",
+    "ip_prefix": "t.ip_prefix",
+    "created_at": "t.created_at",
+}
+_SOURCE_TABLES = [
+    _SourceTable(
+        "likes",
+        ("like", "unlike"),
+        _WITH_DEVICE | {"removed_at": "t.removed_at", "detail": "t.removed_source"},
+    ),
+    _SourceTable("comments", ("comment",), _WITH_DEVICE | {"detail": "t.body"}),
+    _SourceTable("shares", ("share",), _WITH_DEVICE | {"detail": "t.channel"}),
+    _SourceTable(
+        "follows",
+        ("follow", "unfollow"),
+        {
+            "account_id": "t.follower_id",
+            "target_id": "t.creator_id",
+            "source": "t.source",
+            "created_at": "t.created_at",
+            "removed_at": "t.removed_at",
+        },
+    ),
+    _SourceTable(
+        "revocations",
+        ("revoke", "reinstate"),
+        {
+            "account_id": "t.account_id",
+            "target_id": "t.video_id",
+            "created_at": "t.revoked_at",
+            "removed_at": "t.reinstated_at",
+            "detail": "t.verdict_id",
+        },
+    ),
+]
+_EVENT_SOURCES = [spec.sources_sql() for spec in _SOURCE_TABLES]
+_WITHOUT_SECRET = [spec.without_secret_sql() for spec in _SOURCE_TABLES]
 
 _SOURCES = {
     "likes": "id, account_id, video_id, source, device_id, ip_prefix, created_at, removed_at, "
@@ -79,6 +188,39 @@ class LedgerSQL(BulkSQL):
             (start, start + limit),
         )
         return [(int(r[0]), str(r[1]), int(r[2])) for r in self._cursor.fetchall()]
+
+    def dense_events(self, start: int, limit: int) -> int:
+        """How many events follow `start` without a gap, up to `limit` (an index probe)."""
+        m = self._mark
+        self._cursor.execute(
+            f"SELECT count(*), max(seq) FROM events WHERE seq >= {m} AND seq < {m}",
+            (start, start + limit),
+        )
+        [(count, last)] = self._cursor.fetchall()  # an aggregate has exactly one row
+        if not count or int(last) - start + 1 == count:
+            return int(count or 0)
+        return len([e for i, e in enumerate(self.events(start, limit)) if e[0] == start + i])
+
+    def event_sources(self, start: int, stop: int) -> list[EventSource]:
+        """Every event with seq in [start, stop), joined with its row, device and secret.
+
+        One query per interaction table over the seq range (the primary key), only the
+        columns an entry needs; rows come back in no particular order.
+        """
+        found: list[EventSource] = []
+        make = EventSource._make
+        for template in _EVENT_SOURCES:
+            self._cursor.execute(template.format(m=self._mark), (start, stop))
+            found.extend(map(make, self._cursor.fetchall()))
+        return found
+
+    def accounts_without_secret(self, start: int, stop: int) -> set[int]:
+        """The accounts of the events with seq in [start, stop) that have no secret yet."""
+        found: set[int] = set()
+        for template in _WITHOUT_SECRET:
+            self._cursor.execute(template.format(m=self._mark), (start, stop))
+            found.update(int(row[0]) for row in self._cursor.fetchall())
+        return found
 
     def event_count(self) -> int:
         self._cursor.execute("SELECT COALESCE(MAX(seq) + 1, 0) FROM events")

@@ -1,0 +1,219 @@
+"""The integrator's fast paths (issue 18): the batch encoder, worker-built rounds, pipelined
+writes. Each must give exactly the bytes of the field-by-field reference, and a failed write
+in the middle of a catch-up must leave a log that verifies and resumes."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from sqlalchemy import update
+from sqlalchemy.engine import Connection
+
+from plaudit.config import Settings
+from plaudit.interactions import BulkItem, ingest_op
+from plaudit.interactions.bulk import TimeWindow
+from plaudit.ledger.entries import (
+    Entry,
+    EntryEncoder,
+    Kind,
+    account_commitment,
+    account_opening,
+    body_commitment,
+    body_opening,
+    decode_entry,
+    device_commitment,
+    device_opening,
+    encode_entry,
+)
+from plaudit.ledger.merkle import EMPTY_ROOT
+from plaudit.ledger.sources import StoreLog
+from plaudit.ledger.verify import verify_log
+from plaudit.ledgerstore import integration
+from plaudit.ledgerstore.integration import Integrator
+from plaudit.platform import Platform
+from plaudit.store.ledger import LedgerSQL
+from plaudit.store.tables import (
+    ledger_bundles,
+    ledger_checkpoints,
+    ledger_quarantine,
+    ledger_state,
+    ledger_tiles,
+)
+
+ENCODED_KINDS = [k for k in Kind if k != Kind.QUARANTINED]
+texts = st.text(max_size=40)
+
+
+def _reference(
+    kind: Kind,
+    seq: int,
+    time_us: int,
+    target: int,
+    source: str,
+    account_id: int,
+    secret: bytes,
+    device: tuple[str, str, str] | None,
+    extra: str | None,
+) -> bytes:
+    account = account_commitment(account_id, kind, target, account_opening(secret, kind, target))
+    committed = None if device is None else device_commitment(device_opening(secret, seq), *device)
+    body = None
+    if kind == Kind.COMMENT:
+        body = body_commitment(body_opening(secret, seq), extra or "")
+    channel = extra if kind == Kind.SHARE else None
+    return encode_entry(Entry(kind, time_us, target, source, account, committed, body, channel))
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    kind=st.sampled_from(ENCODED_KINDS),
+    seq=st.integers(0, 2**63 - 1),
+    time_us=st.integers(-(2**10), 2**64 + 2**10),
+    target=st.integers(0, 2**64 - 1),
+    source=texts,
+    account_id=st.integers(0, 2**63 - 1),
+    secret=st.binary(min_size=32, max_size=32),
+    device=st.none() | st.tuples(texts, texts, texts),
+    extra=texts,
+)
+def test_the_batch_encoder_gives_the_reference_bytes_or_refuses(
+    kind: Kind,
+    seq: int,
+    time_us: int,
+    target: int,
+    source: str,
+    account_id: int,
+    secret: bytes,
+    device: tuple[str, str, str] | None,
+    extra: str,
+) -> None:
+    args = (kind, seq, time_us, target, source, account_id, secret, device, extra)
+    try:
+        expected = _reference(*args)
+    except Exception:  # the reference refuses: the encoder must refuse too, never wrap
+        with pytest.raises(Exception):  # noqa: B017, PT011 - any refusal sends it to the reference
+            EntryEncoder().encode(*args)
+        return
+    encoder = EntryEncoder()
+    assert encoder.encode(*args) == expected
+    assert encoder.encode(*args) == expected  # again, from its caches
+
+
+def test_a_long_source_is_refused_by_the_encoder() -> None:
+    with pytest.raises(ValueError, match="must be in range"):
+        EntryEncoder().encode(Kind.LIKE, 0, 0, 1, "x" * 256, 1, bytes(32))
+
+
+OLD_WINDOW = TimeWindow(datetime(1900, 1, 1, tzinfo=UTC), timedelta(minutes=5))
+
+
+@pytest.fixture
+def opened(backend_settings: Settings) -> Iterator[Platform]:
+    platform = Platform(backend_settings).open()
+    yield platform
+    platform.close()
+
+
+def _busy_world(platform: Platform) -> int:
+    """Every kind of event, devices and IPs, a campaign source and one unencodable like."""
+    creator = platform.accounts.create("creator1", "creator")[0].id
+    videos = [platform.videos.publish(creator, f"clip {i}", "food").id for i in range(3)]
+    fans = [platform.accounts.create(f"fan{i}")[0].id for i in range(12)]
+    now = datetime.now(UTC).replace(microsecond=123456)
+    items = []
+    for i, fan in enumerate(fans):
+        video = videos[i % 3]
+        device = {"device_key": f"dev-{i % 4}", "user_agent": "Mozilla/5.0 test"} if i % 2 else {}
+        ip = {"ip_prefix": f"198.51.{i}.0/24"} if i % 3 else {}
+        source = "campaign:1" if i == 5 else "app"
+        items += [
+            BulkItem("like", fan, video, now, source, **device, **ip),  # type: ignore[arg-type]
+            BulkItem("comment", fan, video, now, body=f"comment {i}", **device),  # type: ignore[arg-type]
+            BulkItem("share", fan, video, now, channel="wechat", **ip),  # type: ignore[arg-type]
+            BulkItem("follow", fan, creator, now),
+        ]
+        if i % 4 == 0:
+            items += [BulkItem("unlike", fan, video, now), BulkItem("unfollow", fan, creator, now)]
+    platform.db.write(ingest_op(items))
+    old = datetime(1969, 12, 31, 23, 59, 59, tzinfo=UTC)
+    platform.db.write(ingest_op([BulkItem("like", fans[0], videos[2], old)], window=OLD_WINDOW))
+    platform.db.write(ingest_op([BulkItem("like", fans[1], videos[2], now)]))
+    with platform.db.read() as conn:
+        return LedgerSQL(conn).event_count()
+
+
+def _entries(platform: Platform) -> list[bytes]:
+    return [platform.ledger.entry(i) for i in range(platform.ledger.size())]
+
+
+def _empty_log_keeping_secrets(platform: Platform) -> None:
+    def empty(conn: Connection) -> None:
+        for table in (ledger_tiles, ledger_bundles, ledger_checkpoints, ledger_quarantine):
+            conn.execute(table.delete())
+        conn.execute(update(ledger_state).values(size=0, root=EMPTY_ROOT))
+
+    platform.db.write(empty)
+
+
+def test_worker_rounds_give_the_same_log_as_rounds_built_here(
+    opened: Platform, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    events = _busy_world(opened)
+    monkeypatch.setattr(integration, "PARALLEL_MIN", 1)  # every round goes to the workers
+    signer, origin = opened.ledger.signer, opened.settings.ledger_origin
+    workers = Integrator(opened.db, signer, origin, batch=5, catch_up_batch=20, workers=2)
+    try:
+        assert workers.catch_up() == events
+    finally:
+        workers.stop()
+    by_workers = _entries(opened)
+    assert verify_log(StoreLog(opened.ledger), opened.ledger.vkey).size == events
+    [quarantined] = opened.ledger.quarantined()
+    assert decode_entry(by_workers[quarantined.seq]).kind == Kind.QUARANTINED
+    kinds = {decode_entry(e).kind for e in by_workers}
+    assert kinds == {*ENCODED_KINDS[:6], Kind.QUARANTINED}  # no verdicts in this world
+
+    _empty_log_keeping_secrets(opened)  # the secrets the workers' rounds stored stay
+    here = Integrator(opened.db, signer, origin, batch=7, workers=0)
+    assert here.catch_up() == events
+    rebuilt = _entries(opened)
+    differ = [i for i, (a, b) in enumerate(zip(by_workers, rebuilt, strict=True)) if a != b]
+    assert differ == [quarantined.seq]  # only the placeholder's time (when it was made)
+
+
+def test_a_failed_write_in_a_catch_up_leaves_a_log_that_verifies_and_resumes(
+    opened: Platform, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    events = _busy_world(opened)
+    signer, origin = opened.ledger.signer, opened.settings.ledger_origin
+    real_put = LedgerSQL.put_bundles
+    calls = {"n": 0}
+
+    def failing_third(self: LedgerSQL, bundles: dict[int, tuple[int, bytes]]) -> None:
+        calls["n"] += 1
+        if calls["n"] == 3:
+            raise OSError("disk full (injected)")
+        real_put(self, bundles)
+
+    monkeypatch.setattr(LedgerSQL, "put_bundles", failing_third)
+    integrator = Integrator(opened.db, signer, origin, batch=4, catch_up_batch=4, workers=0)
+    with pytest.raises(OSError, match="injected"):
+        integrator.catch_up()
+    assert opened.ledger.size() == 8  # two rounds of 4 written, nothing after the failure
+    assert verify_log(StoreLog(opened.ledger), opened.ledger.vkey).size == 8
+
+    monkeypatch.setattr(LedgerSQL, "put_bundles", real_put)
+    assert integrator.catch_up() == events - 8
+    assert verify_log(StoreLog(opened.ledger), opened.ledger.vkey).size == events
+    resumed = _entries(opened)
+    [quarantined] = opened.ledger.quarantined()
+
+    # the same log again from the stored secrets: the resumed rounds made no second secret
+    _empty_log_keeping_secrets(opened)
+    assert Integrator(opened.db, signer, origin, batch=64, workers=0).catch_up() == events
+    differ = [i for i, (a, b) in enumerate(zip(resumed, _entries(opened), strict=True)) if a != b]
+    assert differ == [quarantined.seq]
