@@ -16,7 +16,7 @@ import threading
 from collections import OrderedDict
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pyroaring import BitMap
 
@@ -30,6 +30,10 @@ from plaudit.persona.language import parse
 from plaudit.persona.privacy import index_version, load_or_create_key
 from plaudit.persona.saved import SavedSegment, SavedSegments
 from plaudit.store import Database
+
+if TYPE_CHECKING:
+    from plaudit.persona.compute import Progress
+    from plaudit.persona.refresh import Freshness, RefreshResult
 
 __all__ = ["ACCESS_LOG", "Asker", "PersonaService", "privacy_of"]
 
@@ -170,6 +174,36 @@ class PersonaService:
         path.parent.mkdir(parents=True, exist_ok=True)
         with self._lock, path.open("a", encoding="utf-8") as handle:
             handle.write(json.dumps(line, ensure_ascii=False) + "\n")
+
+    def refresh(self, *, full: bool = False, progress: Progress | None = None) -> RefreshResult:
+        """`plaudit persona refresh` for a server (the next question loads the new index)."""
+        from plaudit.persona.refresh import refresh_index
+
+        return refresh_index(self.db, self.data_path, full=full, progress=progress)
+
+    def freshness(self) -> Freshness | None:
+        """How current the index is (None before the first refresh)."""
+        from plaudit.persona.refresh import freshness
+
+        return freshness(self.db, self.data_path)
+
+    def access_log(self, limit: int = 100) -> tuple[int, list[dict[str, str]]]:
+        """The exact-count access log, newest first: (accesses in all, the last `limit`).
+
+        Each line is what `_log_access` wrote: at (UTC), operator, action, expr."""
+        path = self.data_path / ACCESS_LOG
+        try:
+            with self._lock, path.open(encoding="utf-8") as handle:
+                lines = handle.read().splitlines()
+        except FileNotFoundError:
+            return 0, []
+        entries = []
+        for line in reversed(lines[-limit:] if limit else []):
+            try:
+                entries.append({k: str(v) for k, v in json.loads(line).items()})
+            except ValueError:  # a line cut short by a crash mid-write: shown as it is
+                entries.append({"at": "", "operator": "", "action": "unreadable", "expr": line})
+        return len(lines), entries
 
     # ---- private aggregates ------------------------------------------------------------
 

@@ -19,9 +19,21 @@ STATIC = Path(__file__).parent / "static"
 
 def install_console(app: FastAPI, platform: Platform) -> None:
     """Add the console's pages and static files (after the API's routes)."""
-    from plaudit.web.pages import brand, creator, fan, operator, people, public
+    from plaudit.web.jobs import Jobs
+    from plaudit.web.pages import (
+        brand,
+        creator,
+        fan,
+        operations,
+        operator,
+        organisation_keys,
+        oversight,
+        people,
+        public,
+    )
 
     app.state.signins = SignIns(platform.db)
+    app.state.jobs = Jobs(platform.settings.data_path)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.include_router(public.router)
     app.include_router(people.router)
@@ -29,3 +41,6 @@ def install_console(app: FastAPI, platform: Platform) -> None:
     app.include_router(creator.router)
     app.include_router(brand.router)
     app.include_router(operator.router)
+    app.include_router(oversight.router)
+    app.include_router(operations.router)
+    app.include_router(organisation_keys.router)
