@@ -69,8 +69,9 @@ class Jobs:
 
     def state(self, kind: str) -> Job | None:
         """The latest job of `kind` (running or finished), None when none ever ran."""
+        path = self._path(kind)
         try:
-            raw = json.loads(self._path(kind).read_text(encoding="utf-8"))
+            raw = json.loads(path.read_text(encoding="utf-8"))
         except (FileNotFoundError, ValueError):
             return None
         return Job(**raw)
