@@ -84,3 +84,16 @@ def test_the_range_must_be_aware_and_in_order(world: World) -> None:
         count_refusals_by_rule(
             db, datetime(2026, 12, 2, tzinfo=UTC), datetime(2026, 12, 1, tzinfo=UTC)
         )
+
+
+def test_the_operators_rules_table_counts_refusals_beside_holds(world: World) -> None:
+    fan = world.fan()
+    world.like(fan, world.videos[0])
+    assert world.like(fan, world.videos[1]).held
+    with pytest.raises(RateLimited):
+        world.like(fan, world.videos[2])
+    platform = world.platform
+    activity = platform.authenticity.oversight.rule_activity(platform.rules.settings, 1)
+    velocity = next(a for a in activity if a.limit.rule == "account_velocity").counts
+    assert (velocity["refused"], velocity["held"]) == (1, 1)
+    assert all(a.counts["refused"] == 0 for a in activity if a.limit.rule != "account_velocity")

@@ -370,6 +370,9 @@ def test_cosignatures_of_configured_witnesses_are_stored_and_served(ledger_api: 
             WITNESS.name,
         ]
         open_checkpoint(served, [parse_verifier_key(_vkey(api))])
+    # the operator's page lists each witness with the newest checkpoint it cosigned
+    (seen,) = api.platform.ledger.witnesses()
+    assert (seen.witness, seen.size) == (f"{WITNESS.name}+{WITNESS.key_id.hex()}", size)
 
 
 def test_unknown_or_bad_cosignatures_are_refused(ledger_api: Api) -> None:

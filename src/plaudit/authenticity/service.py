@@ -36,6 +36,7 @@ from plaudit.store import catalog as catalog_sql
 
 if TYPE_CHECKING:  # the scan needs NumPy and the detectors; the API does not
     from plaudit.authenticity.batch import ScanSettings
+    from plaudit.authenticity.oversight import Oversight
     from plaudit.authenticity.platform_scan import ScanReport
 
 __all__ = [
@@ -188,3 +189,10 @@ class AuthenticityService:
             decide_op(appeal_id, decision, text, operator_id, utcnow())
         )
         return result
+
+    @property
+    def oversight(self) -> Oversight:
+        """The operators' read-only views: scans, verdict blocks, revocations, rule activity."""
+        from plaudit.authenticity.oversight import Oversight
+
+        return Oversight(self._db)

@@ -22,7 +22,7 @@ from __future__ import annotations
 import base64
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from plaudit.catalog import Video, VideoService
 from plaudit.errors import VideoNotFound
@@ -35,6 +35,9 @@ from plaudit.ledger.entries import (
 from plaudit.ledger.sources import HttpLog, LogSource, LogUnavailable, NotServed
 from plaudit.ledger.verify import LogSummary, ProgressHook, verify_log
 
+if TYPE_CHECKING:
+    from plaudit.ledgerstore.service import LedgerService
+
 __all__ = [
     "AuditReport",
     "HttpCounts",
@@ -44,6 +47,7 @@ __all__ = [
     "Tally",
     "VideoCounts",
     "audit",
+    "audit_store",
 ]
 
 CAMPAIGN_PREFIX = "campaign:"
@@ -363,3 +367,13 @@ def audit(
         if _differences(video_id, ours, published.get(video_id), where):
             mismatches += _differences(video_id, ours, counts.one(video_id), where)
     return AuditReport(summary, videos, mismatches, tally.anomalies, tally.quarantined)
+
+
+def audit_store(
+    ledger: LedgerService, videos: VideoService, *, on_progress: ProgressHook | None = None
+) -> AuditReport:
+    """The audit of this platform's own log against its own counters, as
+    `plaudit ledger audit` without --url runs it (the console's operator page runs it too)."""
+    from plaudit.ledger.sources import StoreLog
+
+    return audit(StoreLog(ledger), StoreCounts(videos), ledger.vkey, on_progress=on_progress)

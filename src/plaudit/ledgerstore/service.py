@@ -10,6 +10,7 @@ import base64
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Generic, TypeVar
 
 from sqlalchemy.engine import Connection
@@ -43,7 +44,7 @@ from plaudit.ledger.tiles import (
 from plaudit.store import Database, utcnow
 from plaudit.store.ledger import LedgerSQL, Quarantined
 
-__all__ = ["Cosigned", "LedgerService", "Proof"]
+__all__ = ["Cosigned", "LedgerService", "Proof", "WitnessSeen"]
 
 K = TypeVar("K")
 V = TypeVar("V")
@@ -70,6 +71,15 @@ class Cosigned:
     size: int
     witnesses: list[str]
     ignored: list[str]
+
+
+@dataclass(frozen=True)
+class WitnessSeen:
+    """A witness's newest cosignature: the largest checkpoint size it cosigned, and when."""
+
+    witness: str
+    size: int
+    at: datetime
 
 
 class _Recent(Generic[K, V]):
@@ -133,6 +143,12 @@ class LedgerService:
         """Events the integrator could not encode (placeholders hold their indexes)."""
         with self._db.read() as conn:
             return LedgerSQL(conn).quarantined()
+
+    def witnesses(self) -> list[WitnessSeen]:
+        """Every witness that cosigned a checkpoint of this log, with its newest cosignature."""
+        with self._db.read() as conn:
+            rows = LedgerSQL(conn).latest_cosignatures()
+        return [WitnessSeen(witness, size, at) for witness, size, at in rows]
 
     def checkpoint(self, size: int | None = None) -> str:
         """The signed checkpoint (latest, or at `size`) with the witnesses' cosignatures."""

@@ -15,7 +15,7 @@ import threading
 from datetime import UTC, datetime
 from pathlib import Path
 
-__all__ = ["ACCESS_LOG", "append_access", "count_accesses"]
+__all__ = ["ACCESS_LOG", "append_access", "count_accesses", "read_accesses"]
 
 ACCESS_LOG = "persona-access.log"
 _LOCK = threading.Lock()
@@ -72,3 +72,21 @@ def count_accesses(data_path: Path, start: datetime, end: datetime) -> dict[str,
             elif start <= access[0].astimezone(UTC) < end:
                 counts[access[1]] = counts.get(access[1], 0) + 1
     return counts
+
+
+def read_accesses(data_path: Path, limit: int = 100) -> tuple[int, list[dict[str, str]]]:
+    """The log newest first, for the operator's page: (accesses in all, the last `limit`).
+    A line cut short by a crash mid-write is shown as it is, never dropped."""
+    path = data_path / ACCESS_LOG
+    try:
+        with _LOCK, path.open(encoding="utf-8") as handle:
+            lines = handle.read().splitlines()
+    except FileNotFoundError:
+        return 0, []
+    entries = []
+    for line in reversed(lines[-limit:] if limit else []):
+        try:
+            entries.append({k: str(v) for k, v in json.loads(line).items()})
+        except ValueError:
+            entries.append({"at": "", "operator": "", "action": "unreadable", "expr": line})
+    return len(lines), entries

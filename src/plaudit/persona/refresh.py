@@ -20,6 +20,7 @@ whole platform moves), or when the calendar year changed (ages come from birth y
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -33,12 +34,12 @@ from sqlalchemy.engine import Connection
 
 from plaudit.errors import PersonaIndexMissing
 from plaudit.persona.compute import Progress, compute_index
-from plaudit.persona.index import TagIndex, bitmap_of
+from plaudit.persona.index import TagIndex, bitmap_of, index_dir
 from plaudit.persona.taxonomy import TAGS
 from plaudit.store import Database, tables
 from plaudit.store.types import utcnow
 
-__all__ = ["FULL_EVERY", "RefreshResult", "refresh_index"]
+__all__ = ["FULL_EVERY", "Freshness", "RefreshResult", "freshness", "refresh_index"]
 
 FULL_EVERY = timedelta(days=7)
 _TIME_WINDOWS = (timedelta(days=30), timedelta(days=90))  # activity, active hours
@@ -51,6 +52,47 @@ class RefreshResult:
     full: bool
     reason: str  # why a full rebuild, or what an incremental one recomputed
     recomputed: int  # accounts whose tags were computed
+
+
+@dataclass(frozen=True)
+class Freshness:
+    """How current the index is: when it was computed, and what happened since."""
+
+    as_of: datetime
+    mode: str  # full | incremental
+    last_full: datetime | None
+    accounts: int  # with targeting consent, in the index
+    events_behind: int  # interactions sequenced after the index's watermark
+    accounts_since: int  # accounts created after it
+    full_due: str  # why the next refresh will be a full one ("" when incremental)
+
+
+def freshness(db: Database, data_path: Path, now: datetime | None = None) -> Freshness | None:
+    """The index's freshness from its manifest alone (no bitmap is read); None without one."""
+    try:
+        meta = json.loads((index_dir(data_path) / "manifest.json").read_text())
+    except FileNotFoundError:
+        return None
+    now = now or utcnow()
+    marks = _watermarks(db)
+    last_full = meta.get("last_full")
+    due = _full_reason(_Manifest(meta), now)
+    return Freshness(
+        as_of=datetime.fromisoformat(meta["as_of"]),
+        mode=str(meta.get("mode", "full")),
+        last_full=datetime.fromisoformat(last_full) if last_full else None,
+        accounts=int(meta.get("accounts", 0)),
+        events_behind=max(0, marks["events_seq"] - int(meta.get("events_seq", -1))),
+        accounts_since=max(0, marks["accounts_top"] - int(meta.get("accounts_top", 0))),
+        full_due=due,
+    )
+
+
+@dataclass(frozen=True)
+class _Manifest:
+    """Just the manifest's meta, where `_full_reason` reads an index's."""
+
+    meta: dict[str, Any]
 
 
 def refresh_index(
@@ -102,7 +144,7 @@ def _previous(data_path: Path) -> TagIndex | None:
         return None
 
 
-def _full_reason(previous: TagIndex | None, now: datetime) -> str:
+def _full_reason(previous: TagIndex | _Manifest | None, now: datetime) -> str:
     if previous is None:
         return "no index yet"
     meta = previous.meta

@@ -13,12 +13,12 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pyroaring import BitMap
 
 from plaudit.config import Settings
-from plaudit.persona.accesslog import ACCESS_LOG, append_access
+from plaudit.persona.accesslog import ACCESS_LOG, append_access, read_accesses
 from plaudit.persona.asker import Asker
 from plaudit.persona.audience import Audience, Privacy
 from plaudit.persona.budget import PrivacyBudget
@@ -28,6 +28,10 @@ from plaudit.persona.language import parse
 from plaudit.persona.privacy import index_version, load_or_create_key
 from plaudit.persona.saved import SavedSegment, SavedSegments
 from plaudit.store import Database
+
+if TYPE_CHECKING:
+    from plaudit.persona.compute import Progress
+    from plaudit.persona.refresh import Freshness, RefreshResult
 
 __all__ = ["ACCESS_LOG", "Asker", "PersonaService", "privacy_of"]
 
@@ -155,6 +159,22 @@ class PersonaService:
         n = self.audience(Asker(asker.namespace if asker else None)).size(expression)
         append_access(self.data_path, operator, expression, "exact-count")
         return n
+
+    def refresh(self, *, full: bool = False, progress: Progress | None = None) -> RefreshResult:
+        """`plaudit persona refresh` for a server (the next question loads the new index)."""
+        from plaudit.persona.refresh import refresh_index
+
+        return refresh_index(self.db, self.data_path, full=full, progress=progress)
+
+    def freshness(self) -> Freshness | None:
+        """How current the index is (None before the first refresh)."""
+        from plaudit.persona.refresh import freshness
+
+        return freshness(self.db, self.data_path)
+
+    def access_log(self, limit: int = 100) -> tuple[int, list[dict[str, str]]]:
+        """The exact-count access log, newest first: (accesses in all, the last `limit`)."""
+        return read_accesses(self.data_path, limit)
 
     # ---- private aggregates ------------------------------------------------------------
 

@@ -13,7 +13,7 @@ from collections.abc import Iterator, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, func, insert, select, update
+from sqlalchemy import and_, case, func, insert, select, update
 from sqlalchemy.engine import Connection, Row
 
 from plaudit.store.bulk import BulkSQL
@@ -40,6 +40,7 @@ __all__ = [
     "close_holds",
     "decide_appeal",
     "finish_scan",
+    "hold_counts",
     "hold_risk",
     "in_force_revocations",
     "insert_appeal",
@@ -51,15 +52,19 @@ __all__ = [
     "max_seq",
     "open_hold",
     "open_holds_through",
+    "recent_revocations",
     "reinstate",
     "reinstated_like_ids",
     "release_removed_likes",
     "revocations_of_verdict",
     "revocations_of_video",
     "revoke",
+    "scans",
     "still_revocable",
     "verdict",
+    "verdict_cells",
     "verdict_involves",
+    "verdicts_of_scan",
 ]
 
 ScanLike = tuple[int, int, int, int, int | None, str | None, int]
@@ -486,3 +491,59 @@ def decide_appeal(
         .values(status=status, decided_by=by, decision=note, decided_at=at)
     )
     return bool(result.rowcount)
+
+
+# --- the operator's views: scans, verdicts, revocations, holds per rule ---
+
+
+def scans(conn: Connection, limit: int) -> list[Row[Any]]:
+    """The newest scans first, with their figures."""
+    stmt = select(authenticity_scans).order_by(authenticity_scans.c.id.desc()).limit(limit)
+    return list(conn.execute(stmt))
+
+
+def verdicts_of_scan(conn: Connection, scan_id: int | None, limit: int) -> list[Row[Any]]:
+    """A scan's verdicts (None: those an operator made by hand), highest score first."""
+    where = verdicts.c.scan_id.is_(None) if scan_id is None else verdicts.c.scan_id == scan_id
+    stmt = select(verdicts).where(where).order_by(verdicts.c.score.desc(), verdicts.c.id)
+    return list(conn.execute(stmt.limit(limit)))
+
+
+def recent_revocations(conn: Connection, before_id: int | None, limit: int) -> list[Row[Any]]:
+    """Every revocation, newest first, with its verdict's detector and score."""
+    stmt = select(
+        revocations,
+        likes.c.created_at.label("liked_at"),
+        verdicts.c.detector,
+        verdicts.c.score,
+    ).join(likes, likes.c.id == revocations.c.like_id)
+    stmt = stmt.join(verdicts, verdicts.c.id == revocations.c.verdict_id)
+    if before_id is not None:
+        stmt = stmt.where(revocations.c.id < before_id)
+    return list(conn.execute(stmt.order_by(revocations.c.id.desc()).limit(limit)))
+
+
+def verdict_cells(conn: Connection, verdict_id: int) -> list[tuple[int, int]]:
+    """(account id, video id) of every like the verdict revoked: its block's filled cells."""
+    stmt = select(revocations.c.account_id, revocations.c.video_id).where(
+        revocations.c.verdict_id == verdict_id
+    )
+    return [(int(a), int(v)) for a, v in conn.execute(stmt.distinct())]
+
+
+def hold_counts(conn: Connection, since: datetime) -> list[Row[Any]]:
+    """Per rule: likes held since `since`, how many of those are still open, released and
+    revoked; and every hold open now, whenever it was made."""
+    held_recently = holds.c.held_at >= since
+    stmt = select(
+        holds.c.rule,
+        func.sum(case((held_recently, 1), else_=0)).label("held"),
+        func.sum(case((and_(held_recently, holds.c.outcome == "released"), 1), else_=0)).label(
+            "released"
+        ),
+        func.sum(case((and_(held_recently, holds.c.outcome == "revoked"), 1), else_=0)).label(
+            "revoked"
+        ),
+        func.sum(case((holds.c.released_at.is_(None), 1), else_=0)).label("open_now"),
+    ).group_by(holds.c.rule)
+    return list(conn.execute(stmt))

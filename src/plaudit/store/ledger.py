@@ -10,7 +10,7 @@ from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any, NamedTuple
 
-from sqlalchemy import and_, insert, select, update
+from sqlalchemy import and_, func, insert, select, update
 
 from plaudit.store.bulk import BulkSQL
 from plaudit.store.tables import (
@@ -294,6 +294,12 @@ class LedgerSQL(BulkSQL):
         return [
             str(row[0]) for row in self._conn.execute(stmt.order_by(ledger_cosignatures.c.witness))
         ]
+
+    def latest_cosignatures(self) -> list[tuple[str, int, datetime]]:
+        """(witness, largest size it cosigned, when its newest cosignature came), per witness."""
+        c = ledger_cosignatures.c
+        stmt = select(c.witness, func.max(c.size), func.max(c.created_at)).group_by(c.witness)
+        return [(str(w), int(s), at) for w, s, at in self._conn.execute(stmt.order_by(c.witness))]
 
     def add_cosignature(self, size: int, witness: str, line: str, at: datetime) -> None:
         self._conn.execute(

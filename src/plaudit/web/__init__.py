@@ -19,13 +19,26 @@ STATIC = Path(__file__).parent / "static"
 
 def install_console(app: FastAPI, platform: Platform) -> None:
     """Add the console's pages and static files (after the API's routes)."""
-    from plaudit.web.pages import account, brand, creator, fan, operator, people, public
+    from plaudit.web.jobs import Jobs
+    from plaudit.web.pages import (
+        account,
+        brand,
+        creator,
+        fan,
+        operations,
+        operator,
+        organisation_keys,
+        oversight,
+        people,
+        public,
+    )
     from plaudit.web.passkeys import Passkeys
 
     app.state.signins = SignIns(platform.db)
     # its own attempt counter: a refused passkey is no password guess, and must not use up
     # the address's password attempts (nor the other way round)
     app.state.passkeys = Passkeys(platform.db, platform.settings, AttemptLimiter())
+    app.state.jobs = Jobs(platform.settings.data_path)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.include_router(public.router)
     app.include_router(people.router)
@@ -34,3 +47,6 @@ def install_console(app: FastAPI, platform: Platform) -> None:
     app.include_router(creator.router)
     app.include_router(brand.router)
     app.include_router(operator.router)
+    app.include_router(oversight.router)
+    app.include_router(operations.router)
+    app.include_router(organisation_keys.router)

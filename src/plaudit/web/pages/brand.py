@@ -9,6 +9,7 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal, InvalidOperation
+from functools import cache
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Response
@@ -19,6 +20,7 @@ from plaudit.errors import (
     CouponNotFound,
     Forbidden,
     InvalidInput,
+    OrganisationNotFound,
     PlauditError,
 )
 from plaudit.persona.asker import Asker
@@ -27,7 +29,7 @@ from plaudit.web.queries import ConsoleQueries
 from plaudit.web.render import ConsoleRoute, Page, page_of
 from plaudit.web.signin import Viewer, require
 
-__all__ = ["router"]
+__all__ = ["brand_member", "router"]
 
 router = APIRouter(route_class=ConsoleRoute, include_in_schema=False)
 PageDep = Annotated[Page, Depends(page_of)]
@@ -54,6 +56,16 @@ def _brand(page: Page) -> tuple[Viewer, list[Membership]]:
         raise Forbidden(f"the brand pages are for brand accounts; you are a {viewer.kind}")
     found = ConsoleQueries(page.platform.db).organisations_of(viewer.account_id)
     return viewer, [Membership(*row) for row in found]
+
+
+def brand_member(page: Page, organisation_id: int) -> tuple[Viewer, str]:
+    """The signed-in brand account and its role in the organisation; 404 for a
+    non-member, as the campaigns service answers another organisation's pages."""
+    viewer, memberships = _brand(page)
+    mine = next((m for m in memberships if m.id == organisation_id), None)
+    if mine is None:
+        raise OrganisationNotFound(f"organisation {organisation_id} does not exist")
+    return viewer, mine.role
 
 
 def _asker(page: Page, viewer: Viewer) -> Asker | None:
@@ -115,8 +127,21 @@ def segments(page: PageDep, expression: str = "", insights: str = "") -> Any:
         figures=figures,
         saved=saved,
         pickers=_pickers(page.locale),
+        completion=_completion(),
         memberships=memberships,
     )
+
+
+@cache
+def _completion() -> dict[str, list[tuple[str, str, str]]]:
+    """What the expression box completes as the brand types: families and tags, each
+    with its zh and en names (matched in either language, whatever the page's)."""
+    from plaudit.persona.taxonomy import TAGS
+
+    return {
+        "families": [(f.id, f.zh, f.en) for f in FAMILIES],
+        "tags": [(t.id, t.zh, t.en) for t in TAGS],
+    }
 
 
 @router.get("/brand/segments/size")
@@ -271,6 +296,7 @@ def _spec(fields: dict[str, str], step: int) -> CampaignSpec | None:
         raise InvalidInput("days: a whole number of days, 1 to 365", field="days")
     now = datetime.now(UTC).replace(microsecond=0)
     streak = fields.get("task") == "streak"
+    streak_days = _streak_days(fields.get("streak_days", ""), days) if streak else None
     spec = CampaignSpec(
         name=name,
         task=fields["task"],
@@ -281,19 +307,45 @@ def _spec(fields: dict[str, str], step: int) -> CampaignSpec | None:
         reward_fen=_yuan(fields.get("reward", ""), "reward"),
         video_ids=videos,
         charity=fields.get("charity") or None if fields.get("task") == "donate" else None,
-        streak_days=min(days, 7) if streak else None,
-        streak_miss="reset" if streak else None,
+        streak_days=streak_days,
+        streak_miss=fields.get("streak_miss") or None if streak else None,
     )
     return validate_spec(spec)
 
 
-WIZARD_FIELDS = ("name", "task", "segment", "video_ids", "days", "budget", "reward", "charity")
+def _streak_days(text: str, days: int) -> int:
+    """Days in a row a streak asks for: 2 or more, and no more than the campaign runs."""
+    try:
+        wanted = int(text)
+    except ValueError:
+        wanted = 0
+    if not 2 <= wanted <= days:
+        raise InvalidInput(
+            f"streak days: a whole number from 2 to the {days} days the campaign runs",
+            field="streak_days",
+        )
+    return wanted
+
+
+WIZARD_FIELDS = (
+    "name",
+    "task",
+    "segment",
+    "video_ids",
+    "days",
+    "budget",
+    "reward",
+    "charity",
+    "streak_days",
+    "streak_miss",
+)
 
 
 @router.get("/brand/campaigns/new")
 def wizard(page: PageDep, segment: str = "") -> Any:
     _viewer, memberships = _brand(page)
-    fields = {"task": "coupon", "segment": segment, "days": "7"}
+    fields = {"task": "coupon", "segment": segment, "days": "7", "streak_days": "5"}
+    fields["streak_miss"] = "reset"
     return _wizard_page(page, memberships, fields, 0, None, None)
 
 

@@ -13,18 +13,20 @@ from fastapi import APIRouter, Depends
 
 from plaudit.errors import Forbidden, InvalidInput, PlauditError
 from plaudit.fund.rules import Rule
+from plaudit.ledgerstore.service import WitnessSeen
 from plaudit.web.queries import ConsoleQueries
 from plaudit.web.render import ConsoleRoute, Page, page_of
 from plaudit.web.signin import Viewer, require
 
-__all__ = ["router"]
+__all__ = ["operator_only", "router"]
 
 router = APIRouter(route_class=ConsoleRoute, include_in_schema=False)
 PageDep = Annotated[Page, Depends(page_of)]
 QUEUE = 100
 
 
-def _operator(page: Page) -> Viewer:
+def operator_only(page: Page) -> Viewer:
+    """The signed-in operator; 401 without one, 403 for any other kind of account."""
     viewer = require(page.viewer)
     if viewer.kind != "operator":
         raise Forbidden(f"the operator pages are for operator accounts; you are a {viewer.kind}")
@@ -40,7 +42,7 @@ def _videos_of(page: Page, account_id: int, verdict_id: int) -> list[Any]:
 
 @router.get("/operator/appeals")
 def appeals(page: PageDep, status: str = "open") -> Any:
-    viewer = _operator(page)
+    viewer = operator_only(page)
     found = page.platform.authenticity.appeals(status or None, QUEUE)
     rows = [
         (
@@ -56,7 +58,7 @@ def appeals(page: PageDep, status: str = "open") -> Any:
 @router.post("/operator/appeals/{appeal_id:int}/decide")
 async def decide(appeal_id: int, page: PageDep) -> Any:
     fields = await page.form()
-    viewer = _operator(page)
+    viewer = operator_only(page)
     appeal = next(
         (a for a in page.platform.authenticity.appeals(None, 10_000) if a.id == appeal_id), None
     )
@@ -82,14 +84,6 @@ async def decide(appeal_id: int, page: PageDep) -> Any:
     )
 
 
-@router.get("/operator/verdicts/{verdict_id:int}")
-def verdict(verdict_id: int, page: PageDep) -> Any:
-    """A verdict with its full evidence (operators only see it whole)."""
-    viewer = _operator(page)
-    found = page.platform.authenticity.verdict(verdict_id, viewer.account_id)
-    return page.render("operator_verdict.html", verdict=found)
-
-
 def _hub(page: Page, **done: Any) -> Any:
     ledger = page.platform.ledger
     try:
@@ -102,23 +96,34 @@ def _hub(page: Page, **done: Any) -> Any:
         size=ledger.size(),
         pending=ledger.pending(),
         checkpoint=checkpoint,
+        witnesses=_witnesses(page),
+        audit_job=page.request.app.state.jobs.state("ledger-audit"),
         periods=periods,
         now=datetime.now(UTC),
         **{"settled": None, "closed": None, **done},
     )
 
 
+def _witnesses(page: Page) -> list[tuple[str, WitnessSeen | None]]:
+    """Each configured witness (ledger_witnesses) and any other that cosigned, with its
+    newest cosignature (None: none yet)."""
+    seen = {w.witness: w for w in page.platform.ledger.witnesses()}
+    configured = ["+".join(key.split("+")[:2]) for key in page.platform.settings.witness_keys]
+    names = dict.fromkeys([*configured, *seen])
+    return [(name, seen.get(name)) for name in names]
+
+
 @router.get("/operator")
 def hub(page: PageDep) -> Any:
     """Ledger health, campaign settlement and the creator fund's periods."""
-    _operator(page)
+    operator_only(page)
     return _hub(page)
 
 
 @router.post("/operator/campaigns/settle")
 async def settle(page: PageDep) -> Any:
     await page.form()
-    _operator(page)
+    operator_only(page)
     summary = page.platform.campaigns.settle()
     return _hub(page, settled=summary.counts)
 
@@ -126,7 +131,7 @@ async def settle(page: PageDep) -> Any:
 @router.post("/operator/fund/periods")
 async def create_period(page: PageDep) -> Any:
     fields = await page.form()
-    _operator(page)
+    operator_only(page)
     starts = _date(fields.get("starts", ""), "starts")
     ends = _date(fields.get("ends", ""), "ends")
     pool = _fen(fields.get("pool", ""))
@@ -137,7 +142,7 @@ async def create_period(page: PageDep) -> Any:
 @router.post("/operator/fund/periods/{period_id:int}/close")
 async def close_period(period_id: int, page: PageDep) -> Any:
     await page.form()
-    _operator(page)
+    operator_only(page)
     computation = page.platform.fund.close(period_id)
     return _hub(page, closed=(computation.period.name, len(computation.statements)))
 

@@ -4,6 +4,9 @@ for (const figure of document.querySelectorAll("figure[data-chart]")) {
   const spec = JSON.parse(figure.querySelector("script[type='application/json']").textContent);
   const box = figure.querySelector(".chart");
   box.hidden = false;
+  if (figure.dataset.chart === "heatmap" && spec.y.length > 20) {  // one readable row each
+    box.style.height = `${spec.y.length * 12 + 80}px`;
+  }
   const chart = echarts.init(box, null, { renderer: "svg" });
   const base = { animation: false, tooltip: {}, grid: { containLabel: true, left: 8, right: 8 } };
   if (figure.dataset.chart === "heatmap") {
