@@ -20,6 +20,7 @@ from plaudit.api.routers import coupons as coupon_routes
 from plaudit.api.routers import creators as creator_routes
 from plaudit.api.routers import experiments as experiment_routes
 from plaudit.api.routers import fund as fund_routes
+from plaudit.api.routers import oauth as oauth_routes
 from plaudit.api.routers import organisations as organisation_routes
 from plaudit.api.routers import quality as quality_routes
 from plaudit.api.routers import recommendations as recommendation_routes
@@ -78,6 +79,7 @@ def create_app(settings: Settings, platform: Platform | None = None) -> FastAPI:
     app.include_router(transparency_routes.router)
     app.include_router(apikey_routes.router)
     app.include_router(webhook_routes.router)
+    app.include_router(oauth_routes.router)
     from plaudit.web import install_console  # the console's pages at / (docs/console.md)
 
     install_console(app, platform)

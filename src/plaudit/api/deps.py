@@ -9,6 +9,7 @@ from fastapi import Depends, Request
 from plaudit.api.contract import scope_of
 from plaudit.apikeys.model import KEY_PREFIX
 from plaudit.errors import Forbidden, NotAuthenticated
+from plaudit.oauth.model import ACCESS_PREFIX
 from plaudit.platform import Platform
 
 __all__ = [
@@ -52,6 +53,8 @@ def authenticate(request: Request, platform: Platform) -> int:
         raise NotAuthenticated("the Authorization header must be `Bearer <token>`")
     if token.strip().startswith(KEY_PREFIX):
         return platform.apikeys.authenticate(token.strip(), scope_of(request))
+    if token.strip().startswith(ACCESS_PREFIX):  # a third-party app's, for a creator
+        return platform.oauth.authenticate(token.strip(), scope_of(request))
     return platform.accounts.authenticate(token.strip())
 
 

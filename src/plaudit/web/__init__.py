@@ -19,12 +19,13 @@ STATIC = Path(__file__).parent / "static"
 
 def install_console(app: FastAPI, platform: Platform) -> None:
     """Add the console's pages and static files (after the API's routes)."""
-    from plaudit.web.pages import brand, creator, fan, operator, people, public
+    from plaudit.web.pages import brand, consent, creator, fan, operator, people, public
 
     app.state.signins = SignIns(platform.db)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.include_router(public.router)
     app.include_router(people.router)
+    app.include_router(consent.router)
     app.include_router(fan.router)
     app.include_router(creator.router)
     app.include_router(brand.router)
