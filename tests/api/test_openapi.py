@@ -152,7 +152,9 @@ def test_the_oauth2_scheme_names_the_flow_and_every_app_scope(document: dict[str
     assert {"grant_type", "code", "redirect_uri", "code_verifier", "refresh_token"} <= set(
         form["properties"]
     )
-    assert not any(p.get("$ref", "").endswith("IdempotencyKey") for p in token.get("parameters", []))
+    assert not any(
+        p.get("$ref", "").endswith("IdempotencyKey") for p in token.get("parameters", [])
+    )
     revoke = document["paths"]["/v1/oauth/revoke"]["post"]["responses"]
     assert "content" not in revoke["200"]  # RFC 7009 2.2: an empty 200
 
