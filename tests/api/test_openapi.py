@@ -165,7 +165,7 @@ def test_every_json_success_answer_has_an_example_that_fits_its_schema(
     import jsonschema_rs  # schemathesis' validator
 
     checked = 0
-    for key, op in operations(document):
+    for _, op in operations(document):
         for code, response in op["responses"].items():
             media = response.get("content", {}).get("application/json")
             if not code.startswith("2") or media is None or "schema" not in media:

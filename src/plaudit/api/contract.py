@@ -181,8 +181,16 @@ OPERATIONS: dict[str, Operation] = {
     "POST /v1/oauth/token": Operation(ANYONE, oauth=True),
     "POST /v1/oauth/revoke": Operation(ANYONE, oauth=True),
     # webhooks
-    "POST /v1/webhooks/endpoints": _op(("creator", "brand", "operator"), "webhooks:write"),
-    "GET /v1/webhooks/endpoints": _op(("creator", "brand", "operator"), "webhooks:read"),
+    "POST /v1/webhooks/endpoints": _op(
+        ("creator", "brand", "operator", "organisation owner"),
+        "webhooks:write",
+        OrganisationNotFound,
+    ),
+    "GET /v1/webhooks/endpoints": _op(
+        ("creator", "brand", "operator", "organisation owner"),
+        "webhooks:read",
+        OrganisationNotFound,
+    ),
     "DELETE /v1/webhooks/endpoints/{endpoint_id}": _op(("the endpoint's owner",), "webhooks:write"),
     "POST /v1/webhooks/endpoints/{endpoint_id}/secret": _op(
         ("the endpoint's owner",), "webhooks:write"
