@@ -7,18 +7,18 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import secrets
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
 from typing import Any, ClassVar
-from urllib.parse import parse_qs, urlencode, urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
 
+from plaudit.client import ApiError, Client, authorization_url
 from plaudit.config import Settings, load_settings
 from plaudit.platform import Platform
 from plaudit.web.signin import SignIns
@@ -54,6 +54,7 @@ class Live:
     client_id: str
     redirect_uri: str
     video_id: int
+    creator_id: int
 
 
 @pytest.fixture(scope="module")
@@ -79,7 +80,7 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
     thread.start()
     try:
         with running_server(settings, data / "server.log") as base:
-            yield Live(base, app.client_id, redirect_uri, video)
+            yield Live(base, app.client_id, redirect_uri, video, creator)
     finally:
         receiver.shutdown()
         receiver.server_close()
@@ -94,20 +95,12 @@ def _challenge(verifier: str) -> str:
 def test_an_app_gets_a_creators_consent_in_the_browser(
     live: Live, lang: str, tmp_path: Path
 ) -> None:
-    verifier = secrets.token_urlsafe(48)
-    state = secrets.token_urlsafe(12)
-    query = {
-        "response_type": "code",
-        "client_id": live.client_id,
-        "redirect_uri": live.redirect_uri,
-        "scope": "likes:write videos:read",
-        "state": state,
-        "code_challenge": _challenge(verifier),
-        "code_challenge_method": "S256",
-    }
+    start = authorization_url(
+        live.base, live.client_id, live.redirect_uri, ["likes:write", "videos:read"]
+    )
     _Callback.received.clear()
     with open_browser(live.base, lang, tmp_path / "profile") as browser:
-        page = browser.goto("/oauth/authorize?" + urlencode(query))
+        page = browser.goto(start.url.removeprefix(live.base))
         page.wait_for_url("**/signin?next=**")  # not signed in: sign in, then come back
         page.fill("#handle", "oauth-creator")
         page.fill("#password", PASSWORD)
@@ -127,23 +120,27 @@ def test_an_app_gets_a_creators_consent_in_the_browser(
         page.wait_for_url(live.redirect_uri + "?**")
         assert page.locator("h1").inner_text() == "Connected"
     (sent,) = _Callback.received
-    assert sent["state"] == [state]
-    form = {
-        "grant_type": "authorization_code",
-        "code": sent["code"][0],
-        "redirect_uri": live.redirect_uri,
-        "code_verifier": verifier,
-        "client_id": live.client_id,
-    }
-    tokens = httpx.post(live.base + "/v1/oauth/token", data=form).json()
-    bearer = {"Authorization": f"Bearer {tokens['access_token']}"}
-    liked = httpx.post(f"{live.base}/v1/videos/{live.video_id}/likes", headers=bearer)
-    assert liked.status_code in (200, 201), liked.text
-    assert liked.headers["ratelimit"].startswith('"credential"')
-    me = httpx.get(live.base + "/v1/me", headers=bearer)
-    assert me.status_code == 403
-    assert me.json()["scope"] == "profile:read"
-    revoke = {"token": tokens["refresh_token"], "client_id": live.client_id}
-    assert httpx.post(live.base + "/v1/oauth/revoke", data=revoke).status_code == 200
-    after = httpx.post(f"{live.base}/v1/videos/{live.video_id}/likes", headers=bearer)
+    assert sent["state"] == [start.state]
+    exchange = (live.client_id, sent["code"][0], live.redirect_uri, start.code_verifier)
+    with Client(live.base) as app:  # the app's side, through plaudit.client
+        tokens = app.exchange_code(*exchange)
+    assert tokens.scope == "likes:write videos:read"
+    with Client(live.base, tokens.access_token) as acting:
+        liked = acting.like(live.video_id)
+        assert liked.account_id == live.creator_id  # the app acts for the creator
+        assert acting.rate_limit is not None
+        with pytest.raises(ApiError) as outside:
+            acting.me()
+        assert outside.value.type == "missing-scope"
+        assert outside.value.problem["scope"] == "profile:read"
+    with Client(live.base) as app:
+        fresh = app.refresh_tokens(live.client_id, tokens.refresh_token)
+        app.revoke_token(live.client_id, fresh.refresh_token)
+        with pytest.raises(ApiError) as replayed:  # a code works once
+            app.exchange_code(*exchange)
+        assert replayed.value.type == "invalid_grant"
+    after = httpx.post(
+        f"{live.base}/v1/videos/{live.video_id}/likes",
+        headers={"Authorization": f"Bearer {fresh.access_token}"},
+    )
     assert after.status_code == 401

@@ -28,8 +28,9 @@ class ApiError(Exception):
     def __init__(self, status: int, problem: dict[str, Any]) -> None:
         self.status = status
         self.problem = problem
-        self.type = str(problem.get("type", "")).rsplit("/", 1)[-1]
-        self.detail = str(problem.get("detail", ""))
+        # a problem's `type`, or an OAuth error's `error` (RFC 6749 5.2) from /v1/oauth/...
+        self.type = str(problem.get("type") or problem.get("error", "")).rsplit("/", 1)[-1]
+        self.detail = str(problem.get("detail") or problem.get("error_description", ""))
         super().__init__(f"{status} {self.type}: {self.detail}")
 
 
