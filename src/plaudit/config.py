@@ -347,6 +347,12 @@ class Settings:
         "more are 429 with Retry-After.",
         _parse_rate,
     )
+    rate_limit_account: str = _setting(
+        "30000/minute",
+        "Requests one account may make with all its tokens, API keys and apps' access tokens "
+        "together in a moving window; more are 429 with Retry-After.",
+        _parse_rate,
+    )
     rate_limit_anonymous: str = _setting(
         "1000/minute",
         "Requests without a credential one client address may make in a moving window.",

@@ -12,7 +12,7 @@ from plaudit.api.guard import RequestGuard
 from plaudit.api.idempotency import IdempotencyMiddleware
 from plaudit.api.openapi import install_openapi
 from plaudit.api.problems import install_problem_handlers
-from plaudit.api.ratelimit import RateLimitMiddleware
+from plaudit.api.ratelimit import AccountQuota, RateLimitMiddleware
 from plaudit.api.routers import accounts, bulk, ledger, likes, social, videos
 from plaudit.api.routers import apikeys as apikey_routes
 from plaudit.api.routers import campaigns as campaign_routes
@@ -57,6 +57,7 @@ def create_app(settings: Settings, platform: Platform | None = None) -> FastAPI:
 
     app = FastAPI(title="Plaudit", version=__version__, description=DESCRIPTION, lifespan=lifespan)
     app.state.platform = platform
+    app.state.account_quota = AccountQuota(platform.settings)
     install_problem_handlers(app)
 
     # Starlette tries routes in order: the no-op probe and the like, the hottest request,
