@@ -374,3 +374,21 @@ def test_codes_are_single_use_under_concurrent_exchanges(flow: Flow) -> None:
     with concurrent.futures.ThreadPoolExecutor(4) as pool:
         answers = list(pool.map(lambda _: flow.exchange(code).status_code, range(4)))
     assert sorted(answers) == [200, 400, 400, 400]
+
+
+def test_control_characters_are_refused_before_any_lookup(flow: Flow) -> None:
+    answer = flow.client.post("/v1/oauth/token", data={"grant_type": "x", "client_id": "a\x00b"})
+    assert answer.status_code == 400
+    assert answer.json() == {
+        "error": "invalid_request",
+        "error_description": "client_id holds a control character",
+    }
+    page = flow.client.get("/oauth/authorize", params={**flow.params(), "state": "s\x00"})
+    assert assert_problem(page, 422, "invalid-input")["field"] == "state"  # the request guard
+    shown = flow.client.get("/oauth/authorize", params=flow.params())
+    csrf = re.search(r'name="csrf" value="([^"]+)"', shown.text)
+    assert csrf is not None
+    form = {**flow.params(), "client_id": "a\x00b", "csrf": csrf.group(1), "decision": "allow"}
+    sent = flow.client.post("/oauth/authorize", data=form, follow_redirects=False)
+    assert sent.status_code == 422
+    assert "control character" in sent.text

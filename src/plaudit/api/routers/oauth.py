@@ -133,9 +133,24 @@ def _form_body(*names: str) -> dict[str, Any]:
     }
 
 
-async def _oauth(request: Request) -> Any:
+def _invalid_request(description: str) -> Response:
+    body = json.dumps({"error": "invalid_request", "error_description": description})
+    headers = {"Cache-Control": "no-store", "Pragma": "no-cache"}
+    return Response(body, 400, headers=headers, media_type="application/json")
+
+
+def _unprintable(fields: dict[str, str]) -> str | None:
+    """The first parameter holding a control character (no OAuth value has one, and the
+    databases refuse NUL), or None."""
+    return next((k for k, v in fields.items() if not v.isprintable()), None)
+
+
+async def _fields(request: Request) -> dict[str, str]:
     form = await request.form()
-    fields = {k: v for k, v in form.items() if isinstance(v, str)}
+    return {k: v for k, v in form.items() if isinstance(v, str)}
+
+
+def _oauth(request: Request, fields: dict[str, str]) -> Any:
     platform = platform_of(request)
     return oauth_request(
         request.method,
@@ -181,8 +196,10 @@ def to_response(answer: OAuthResponse) -> Response:
     response_model=None,
 )
 async def token(request: Request) -> Response:
-    platform = platform_of(request)
-    return to_response(await platform.oauth.token(await _oauth(request)))
+    fields = await _fields(request)
+    if bad := _unprintable(fields):
+        return _invalid_request(f"{bad} holds a control character")
+    return to_response(await platform_of(request).oauth.token(_oauth(request, fields)))
 
 
 @router.post(
@@ -192,5 +209,7 @@ async def token(request: Request) -> Response:
     response_model=None,
 )
 async def revoke(request: Request) -> Response:
-    platform = platform_of(request)
-    return to_response(await platform.oauth.revoke(await _oauth(request)))
+    fields = await _fields(request)
+    if bad := _unprintable(fields):
+        return _invalid_request(f"{bad} holds a control character")
+    return to_response(await platform_of(request).oauth.revoke(_oauth(request, fields)))

@@ -36,6 +36,9 @@ _CARRIED = (
 
 
 def _request(page: Page, params: dict[str, str]) -> OAuthRequest:
+    bad = next((k for k, v in params.items() if not v.isprintable()), None)
+    if bad is not None:
+        raise InvalidInput(f"{bad} holds a control character; tell the app's developer", field=bad)
     oauth = page.platform.oauth
     return oauth_request(
         "GET",
