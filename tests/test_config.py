@@ -59,6 +59,13 @@ def test_every_setting_is_declared_with_help_and_an_env_var() -> None:
         "rate_limit_anonymous",
         "rate_limit_storage",
         "webhooks_allow_private",
+        # third-party apps and per-account quota (issue 13, OAuth)
+        "rate_limit_account",
+        "oauth_code_ttl_s",
+        "oauth_access_ttl_s",
+        "oauth_refresh_ttl_s",
+        "oauth_app_rate_limit",
+        "oauth_allow_http",
         # privacy of audience answers (issue 17)
         "dp_epsilon_insights",
         "dp_epsilon_overlap",

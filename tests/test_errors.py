@@ -69,6 +69,7 @@ EXPECTED_STATUS = {
     "CouponAlreadyShown": 409,
     "CouponAlreadyRedeemed": 409,
     "ApiKeyNotFound": 404,
+    "AppNotFound": 404,
     "MissingScope": 403,
     "IdempotencyKeyInUse": 409,
     "IdempotencyKeyReused": 422,

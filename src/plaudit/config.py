@@ -347,6 +347,12 @@ class Settings:
         "more are 429 with Retry-After.",
         _parse_rate,
     )
+    rate_limit_account: str = _setting(
+        "30000/minute",
+        "Requests one account may make with all its tokens, API keys and apps' access tokens "
+        "together in a moving window; more are 429 with Retry-After.",
+        _parse_rate,
+    )
     rate_limit_anonymous: str = _setting(
         "1000/minute",
         "Requests without a credential one client address may make in a moving window.",
@@ -357,6 +363,34 @@ class Settings:
         "Where rate-limit counters live: memory:// counts per process; redis://HOST:PORT "
         "shares them between API processes (PostgreSQL deployments with several servers).",
         _parse_limits_storage,
+    )
+    oauth_code_ttl_s: int = _setting(
+        60,
+        "Seconds an OAuth authorization code may wait for its exchange (RFC 6749 4.1.2 asks "
+        "for a short life; it works once).",
+        _parse_positive_int,
+    )
+    oauth_access_ttl_s: int = _setting(
+        3600,
+        "Seconds a third-party app's access token works; then the app uses its refresh token.",
+        _parse_positive_int,
+    )
+    oauth_refresh_ttl_s: int = _setting(
+        30 * 86_400,
+        "Seconds a refresh token works; each use replaces it with a new one (rotation).",
+        _parse_positive_int,
+    )
+    oauth_app_rate_limit: str = _setting(
+        "20000/minute",
+        "Requests one third-party app may make with all its access tokens together in a "
+        "moving window (on top of each token's own `rate_limit`); more are 429.",
+        _parse_rate,
+    )
+    oauth_allow_http: bool = _setting(
+        False,
+        "Serve the OAuth endpoints over plain http from any host (tests behind a proxy); "
+        "https is required otherwise, except on loopback addresses.",
+        _parse_bool,
     )
     webhooks_allow_private: bool = _setting(
         False,

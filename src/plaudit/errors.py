@@ -31,7 +31,8 @@
     ├── PendingIntegration (503)      the interaction is not yet in a signed checkpoint; retry
     ├── StorageError (500)            the database failed in a way retrying will not fix
     ├── open API (issue 13): MalformedBody (400, a body that is not JSON), ApiKeyNotFound
-    │   (404), MissingScope (403, an API key without the scope an operation needs),
+    │   (404), AppNotFound (404, a third-party app), MissingScope (403, an API key or an
+    │   app's token without the scope an operation needs),
     │   IdempotencyKeyInUse (409), IdempotencyKeyReused (422)
     └── LedgerError (500)             the like ledger's own tree (plaudit.ledger.errors): a tile
                                       path 404 not-found, a size out of range 422 invalid-input
@@ -52,6 +53,7 @@ __all__ = [
     "AlreadyCheckedIn",
     "AlreadyDecided",
     "ApiKeyNotFound",
+    "AppNotFound",
     "AppealNotFound",
     "BudgetExhausted",
     "CampaignNotActive",
@@ -400,6 +402,13 @@ class ApiKeyNotFound(NotFound):
 
     type = "api-key-not-found"
     title = "API key not found"
+
+
+class AppNotFound(NotFound):
+    """No third-party app has this id, or it is not one the caller registered."""
+
+    type = "app-not-found"
+    title = "App not found"
 
 
 class MissingScope(Forbidden):

@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from plaudit.apikeys import ApiKeyService
     from plaudit.experiments import ExperimentService
     from plaudit.fund import FundService
+    from plaudit.oauth import OAuthService
     from plaudit.persona.service import PersonaService
     from plaudit.quality import QualityService
     from plaudit.recommend import RecommenderService
@@ -175,6 +176,13 @@ class Platform:
         from plaudit.apikeys import ApiKeyService
 
         return ApiKeyService(self.db)
+
+    @cached_property
+    def oauth(self) -> OAuthService:
+        """Third-party apps acting for creators (docs/api.md, "Third-party apps (OAuth)")."""
+        from plaudit.oauth import OAuthService
+
+        return OAuthService(self.db, self.settings)
 
     @cached_property
     def webhooks(self) -> WebhookService:

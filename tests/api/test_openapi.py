@@ -10,9 +10,10 @@ import pytest
 from plaudit import errors
 from plaudit.api import create_app
 from plaudit.api.contract import OPERATIONS, RESOURCES
-from plaudit.api.openapi import API_KEY_SCHEME, TOKEN_SCHEME, complete_openapi
+from plaudit.api.openapi import API_KEY_SCHEME, OAUTH_SCHEME, TOKEN_SCHEME, complete_openapi
 from plaudit.api.problems import PROBLEM_JSON
 from plaudit.config import Settings
+from plaudit.oauth import APP_RESOURCES
 
 METHODS = ("get", "put", "post", "delete", "patch")
 
@@ -51,6 +52,10 @@ def test_every_error_is_a_problem_of_the_shared_schema(document: dict[str, Any])
         assert {"500", "503"} <= set(errors_), key
         for code, response in errors_.items():
             content = response["content"]
+            if OPERATIONS[key].oauth and code in ("400", "401"):  # RFC 6749 5.2's own shape
+                ref = {"$ref": "#/components/schemas/OAuthError"}
+                assert content == {"application/json": {"schema": ref}}, key
+                continue
             assert list(content) == [PROBLEM_JSON], (key, code)
             schema = content[PROBLEM_JSON]["schema"]
             assert schema["allOf"][0] == {"$ref": "#/components/schemas/Problem"}
@@ -70,12 +75,13 @@ def test_operations_with_input_document_invalid_input(document: dict[str, Any]) 
 
 def test_security_names_roles_and_scopes(document: dict[str, Any]) -> None:
     schemes = document["components"]["securitySchemes"]
-    assert set(schemes) == {TOKEN_SCHEME, API_KEY_SCHEME}
+    assert set(schemes) == {TOKEN_SCHEME, API_KEY_SCHEME, OAUTH_SCHEME}
     for key, op in operations(document):
         contract = OPERATIONS[key]
         if contract.public:
             assert "security" not in op, key
-            assert "401" not in op["responses"], key
+            # the OAuth endpoints authenticate the app in the form: 401 invalid_client
+            assert ("401" in op["responses"]) == contract.oauth, key
             continue
         assert op["security"][0] == {TOKEN_SCHEME: list(contract.who)}, key
         assert {"401", "403"} <= set(op["responses"]), key
@@ -84,6 +90,8 @@ def test_security_names_roles_and_scopes(document: dict[str, Any]) -> None:
             assert resource in RESOURCES, key
             assert access in ("read", "write"), key
             assert op["security"][1] == {API_KEY_SCHEME: [contract.scope]}
+            apps_may = resource in APP_RESOURCES
+            assert ({OAUTH_SCHEME: [contract.scope]} in op["security"]) == apps_may, key
 
 
 def test_writes_need_write_scopes(document: dict[str, Any]) -> None:
@@ -112,7 +120,7 @@ def test_every_problem_type_of_the_hierarchy_is_documented(document: dict[str, A
         t
         for _, op in operations(document)
         for code, response in op["responses"].items()
-        if code[0] in "45"
+        if code[0] in "45" and PROBLEM_JSON in response["content"]
         for t in response["content"][PROBLEM_JSON]["schema"]["allOf"][1]["properties"]["type"][
             "enum"
         ]
@@ -132,3 +140,37 @@ def test_non_json_answers_say_their_media_type(document: dict[str, Any]) -> None
     assert list(ok["content"]) == ["text/csv"]
     tile = document["paths"]["/ledger/tile/{tile_path}"]["get"]["responses"]["200"]
     assert list(tile["content"]) == ["application/octet-stream"]
+
+
+def test_the_oauth2_scheme_names_the_flow_and_every_app_scope(document: dict[str, Any]) -> None:
+    flow = document["components"]["securitySchemes"][OAUTH_SCHEME]["flows"]["authorizationCode"]
+    assert flow["authorizationUrl"] == "/oauth/authorize"
+    assert flow["tokenUrl"] == flow["refreshUrl"] == "/v1/oauth/token"
+    assert set(flow["scopes"]) == {f"{r}:{a}" for r in APP_RESOURCES for a in ("read", "write")}
+    token = document["paths"]["/v1/oauth/token"]["post"]
+    form = token["requestBody"]["content"]["application/x-www-form-urlencoded"]["schema"]
+    assert {"grant_type", "code", "redirect_uri", "code_verifier", "refresh_token"} <= set(
+        form["properties"]
+    )
+    assert not any(
+        p.get("$ref", "").endswith("IdempotencyKey") for p in token.get("parameters", [])
+    )
+    revoke = document["paths"]["/v1/oauth/revoke"]["post"]["responses"]
+    assert "content" not in revoke["200"]  # RFC 7009 2.2: an empty 200
+
+
+def test_every_json_success_answer_has_an_example_that_fits_its_schema(
+    document: dict[str, Any],
+) -> None:
+    import jsonschema_rs  # schemathesis' validator
+
+    checked = 0
+    for _, op in operations(document):
+        for code, response in op["responses"].items():
+            media = response.get("content", {}).get("application/json")
+            if not code.startswith("2") or media is None or "schema" not in media:
+                continue
+            schema = {**media["schema"], "components": document["components"]}
+            jsonschema_rs.Draft202012Validator(schema).validate(media["example"])
+            checked += 1
+    assert checked > 80

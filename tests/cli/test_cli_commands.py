@@ -17,6 +17,7 @@ from click.testing import CliRunner, Result
 from plaudit import __version__
 from plaudit.cli.main import cli, main
 from plaudit.config import ENV_PREFIX, SETTINGS, load_settings
+from plaudit.errors import InvalidInput
 from plaudit.platform import Platform
 from plaudit.store import head_revision
 
@@ -376,3 +377,30 @@ def test_installed_command_exit_codes(tmp_path: Path) -> None:
     assert len(errors) == 1
     assert "--bogus" in errors[0]
     assert "Traceback" not in unknown.stderr
+
+
+def test_apps_register_list_and_retire(runner: CliRunner, data_dir: str) -> None:
+    made = run(runner, "accounts", "create", "--handle", "dev", "--kind", "creator",
+               "--data-dir", data_dir, "--json")  # fmt: skip
+    developer = str(json.loads(made.stdout)["id"])
+    registered = run(
+        runner, "apps", "register", "--developer", developer, "--name", "Scheduler",
+        "--redirect-uri", "https://app.example/cb", "--scope", "likes:write",
+        "--confidential", "--data-dir", data_dir,
+    )  # fmt: skip
+    assert registered.exit_code == 0, registered.output
+    app = json.loads(registered.stdout)
+    assert app["client_id"].startswith("plaudit_app_")
+    assert app["client_secret"].startswith("plaudit_cs_")
+    listed = run(runner, "apps", "list", "--developer", developer, "--data-dir", data_dir)
+    assert [json.loads(line)["id"] for line in listed.stdout.splitlines()] == [app["id"]]
+    assert "client_secret" not in listed.stdout
+    with pytest.raises(InvalidInput, match="redirect URI"):  # plain http off loopback
+        run(
+            runner, "apps", "register", "--developer", developer, "--name", "Spy",
+            "--redirect-uri", "http://app.example/cb", "--scope", "likes:read",
+            "--data-dir", data_dir,
+        )  # fmt: skip
+    retired = run(runner, "apps", "retire", str(app["id"]), "--developer", developer,
+                  "--data-dir", data_dir)  # fmt: skip
+    assert json.loads(retired.stdout)["revoked_at"] is not None

@@ -84,3 +84,30 @@ def test_the_webhook_helper_accepts_plaudits_signatures_only() -> None:
     assert verify_webhook(secret, body, headers)["type"] == "webhook.test"
     with pytest.raises(Exception, match="signature"):
         verify_webhook(new_secret(), body, headers)
+
+
+def test_typed_webhook_and_social_methods(
+    sqlite_settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PLAUDIT_WEBHOOKS_ALLOW_PRIVATE", "1")
+    with running_server(sqlite_settings, tmp_path / "server.log") as base:
+        with Client(base) as anonymous:
+            creator, token = anonymous.create_account("hooked", "creator")
+            _, fan_token = anonymous.create_account("chatty")
+        with Client(base, token) as studio:
+            video = studio.publish_video("clip", "food")
+            endpoint, key = studio.create_webhook_endpoint(
+                "http://127.0.0.1:9/hook", ["webhook.test"], signature="v1a"
+            )
+            assert key.startswith("whpk_")
+            assert endpoint.signature == "v1a"
+            assert studio.webhook_endpoints() == [endpoint]
+            message = studio.send_test_webhook(endpoint.id)
+            (delivery,) = studio.webhook_deliveries(endpoint.id)
+            assert (delivery.id, delivery.event_type) == (message, "webhook.test")
+        with Client(base, fan_token) as fan:
+            assert fan.follow(creator.id)["creator_id"] == creator.id
+            assert fan.comment(video.id, "好看!")["body"] == "好看!"
+            with pytest.raises(ApiError) as info:
+                fan.create_webhook_endpoint("http://127.0.0.1:9/hook", ["webhook.test"])
+            assert info.value.type == "forbidden"

@@ -67,3 +67,20 @@ def test_the_logs_public_tiles_are_never_rate_limited(client: TestClient) -> Non
     assert {a.status_code for a in answers} == {200}
     assert all("ratelimit" not in a.headers for a in answers)
     assert client.get("/v1/videos").status_code == 200  # the API still counts
+
+
+def test_an_account_has_one_quota_over_all_its_credentials(sqlite_settings: Settings) -> None:
+    settings = sqlite_settings.with_values(rate_limit="100/minute", rate_limit_account="3/minute")
+    platform = Platform(settings)
+    with TestClient(create_app(settings, platform)) as client:
+        account, first = platform.accounts.create("many_keys", "creator")
+        second = platform.accounts.issue_token(account.id)
+        other = platform.accounts.create("neighbour", "creator")[1]
+        tokens = [first, second, first]
+        answers = [client.get("/v1/me", headers={"Authorization": f"Bearer {t}"}) for t in tokens]
+        assert [a.status_code for a in answers] == [200, 200, 200]
+        fourth = client.get("/v1/me", headers={"Authorization": f"Bearer {second}"})
+        problem = assert_problem(fourth, 429, "rate-limited")
+        assert problem["rule"] == "account"
+        assert int(fourth.headers["retry-after"]) >= 1
+        assert client.get("/v1/me", headers={"Authorization": f"Bearer {other}"}).status_code == 200

@@ -5,6 +5,8 @@ targets refused unless the operator allows them."""
 
 from __future__ import annotations
 
+import base64
+import json
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -14,6 +16,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from fastapi.testclient import TestClient
 from standardwebhooks.webhooks import Webhook
 
@@ -88,8 +92,28 @@ def _endpoint(api: Api, auth: dict[str, str], url: str, events: list[str]) -> di
 
 
 def _verified(secret: str, headers: dict[str, str], body: bytes) -> dict[str, Any]:
+    if secret.startswith("whpk_"):
+        return _verified_v1a(secret, headers, body)
     payload: dict[str, Any] = Webhook(secret).verify(body, headers)
     return payload
+
+
+def _verified_v1a(public: str, headers: dict[str, str], body: bytes) -> dict[str, Any]:
+    """Standard Webhooks' asymmetric check, written from the spec with `cryptography`: one
+    `v1a,<base64 Ed25519>` of "id.timestamp.body" must verify with the `whpk_` key."""
+    key = Ed25519PublicKey.from_public_bytes(base64.b64decode(public.removeprefix("whpk_")))
+    content = f"{headers['webhook-id']}.{headers['webhook-timestamp']}.".encode() + body
+    for signature in headers["webhook-signature"].split():
+        version, _, value = signature.partition(",")
+        if version != "v1a":
+            continue
+        try:
+            key.verify(base64.b64decode(value), content)
+        except InvalidSignature:
+            continue
+        event: dict[str, Any] = json.loads(body)
+        return event
+    raise AssertionError("no v1a signature verifies with this public key")
 
 
 def _log(api: Api, auth: dict[str, str], endpoint: int) -> list[dict[str, Any]]:
@@ -253,6 +277,18 @@ def test_a_brand_hears_of_releases_an_exhausted_budget_and_redemptions(
         fan, fan_auth = _fan(api, "tea_fan")
         compute_index(platform.db).save(settings.data_path)
         org = client.post("/v1/organisations", json={"name": "Tea"}, headers=brand).json()
+        owned = client.post(  # the organisation's own endpoint, signed with Ed25519 (v1a)
+            "/v1/webhooks/endpoints",
+            json={
+                "url": receiver.url,
+                "events": ["campaign.completion_released", "coupon.redeemed"],
+                "organisation_id": org["id"],
+                "signature": "v1a",
+            },
+            headers=brand,
+        ).json()
+        assert owned["secret"].startswith("whpk_")
+        assert owned["organisation_id"] == org["id"]
         body = _campaign_body([video], budget_fen=2_000, reward_fen=2_000)
         campaign = client.post(
             f"/v1/organisations/{org['id']}/campaigns", json=body, headers=brand
@@ -268,9 +304,17 @@ def test_a_brand_hears_of_releases_an_exhausted_budget_and_redemptions(
             "/v1/campaigns/settle", headers={"Authorization": f"Bearer {operator_token}"}
         )
         assert settled.status_code == 200, settled.text
-        received = receiver.wait(2)
-        events = [_verified(made["secret"], h, b) for h, b in received[:2]]
+        received = receiver.wait(3)
+        personal = [(h, b) for h, b in received if "v1," in h["webhook-signature"]]
+        events = [_verified(made["secret"], h, b) for h, b in personal]
         by_type = {e["type"]: e["data"] for e in events}
+        (org_release,) = [
+            _verified(owned["secret"], h, b)
+            for h, b in received
+            if "v1a," in h["webhook-signature"]
+        ]
+        assert org_release["type"] == "campaign.completion_released"
+        assert org_release["data"] == by_type["campaign.completion_released"]
         released = by_type["campaign.completion_released"]
         assert released["campaign_id"] == campaign["id"]
         assert released["amount_fen"] == 2_000
@@ -281,9 +325,14 @@ def test_a_brand_hears_of_releases_an_exhausted_budget_and_redemptions(
         code = client.post(f"/v1/rewards/{reward['id']}/coupon", headers=fan_auth).json()["code"]
         redeemed = client.post("/v1/coupons/redeem", json={"code": code}, headers=brand)
         assert redeemed.status_code == 200, redeemed.text
-        headers, raw = receiver.wait(3)[2]
+        later = receiver.wait(5)[3:]
+        (headers, raw) = next((h, b) for h, b in later if "v1," in h["webhook-signature"])
         event = _verified(made["secret"], headers, raw)
         assert event["type"] == "coupon.redeemed"
+        org_event = next(
+            _verified(owned["secret"], h, b) for h, b in later if "v1a," in h["webhook-signature"]
+        )
+        assert (org_event["type"], org_event["data"]) == (event["type"], event["data"])
         assert event["data"]["reward_id"] == reward["id"]
         assert set(event["data"]) == {"campaign_id", "reward_id", "redeemed_at"}
         assert fan
@@ -319,3 +368,63 @@ def test_two_api_processes_deliver_each_event_once(
 
 def _pending(api: Api, auth: dict[str, str], endpoint: int) -> bool:
     return any(entry["status"] == "pending" for entry in _log(api, auth, endpoint))
+
+
+def test_v1a_endpoints_sign_with_ed25519_and_rotate_keys(hooks: Api, receiver: Receiver) -> None:
+    _, auth = hooks.account("asym", "creator")
+    made = hooks.client.post(
+        "/v1/webhooks/endpoints",
+        json={"url": receiver.url, "events": ["webhook.test"], "signature": "v1a"},
+        headers=auth,
+    ).json()
+    assert made["signature"] == "v1a"
+    assert made["secret"].startswith("whpk_")
+    hooks.client.post(f"/v1/webhooks/endpoints/{made['id']}/test", headers=auth)
+    headers, body = receiver.wait(1)[0]
+    assert headers["webhook-signature"].startswith("v1a,")
+    assert _verified(made["secret"], headers, body)["type"] == "webhook.test"
+    from plaudit.client import verify_webhook
+
+    assert verify_webhook(made["secret"], body, headers)["type"] == "webhook.test"
+    rotated = hooks.client.post(f"/v1/webhooks/endpoints/{made['id']}/secret", headers=auth)
+    new_key = rotated.json()["secret"]
+    assert new_key.startswith("whpk_")
+    assert new_key != made["secret"]
+    hooks.client.post(f"/v1/webhooks/endpoints/{made['id']}/test", headers=auth)
+    headers, body = receiver.wait(2)[1]
+    assert _verified(new_key, headers, body)["type"] == "webhook.test"
+    assert _verified(made["secret"], headers, body)["type"] == "webhook.test"  # 24 h overlap
+    tampered = body.replace(b"webhook.test", b"webhook.tesT")
+    with pytest.raises(AssertionError, match="no v1a signature"):
+        _verified(new_key, headers, tampered)
+    with pytest.raises(ValueError, match="signature"):
+        verify_webhook(new_key, tampered, headers)
+
+
+def test_an_organisations_endpoint_belongs_to_its_owners(hooks: Api, receiver: Receiver) -> None:
+    _, first = hooks.platform.accounts.create("org_owner", "brand")
+    second_id, second = hooks.platform.accounts.create("org_other", "brand")
+    _, outsider = hooks.platform.accounts.create("org_outsider", "brand")
+    owner = {"Authorization": f"Bearer {first}"}
+    org = hooks.client.post("/v1/organisations", json={"name": "Owned"}, headers=owner).json()
+    body = {"url": receiver.url, "events": ["coupon.redeemed"], "organisation_id": org["id"]}
+    outsider_auth = {"Authorization": f"Bearer {outsider}"}
+    refused = hooks.client.post("/v1/webhooks/endpoints", json=body, headers=outsider_auth)
+    assert_problem(refused, 403, "forbidden")
+    made = hooks.client.post("/v1/webhooks/endpoints", json=body, headers=owner).json()
+    assert hooks.client.get("/v1/webhooks/endpoints", headers=owner).json() == []  # personal
+    listed = hooks.client.get(
+        "/v1/webhooks/endpoints", params={"organisation_id": org["id"]}, headers=owner
+    ).json()
+    assert [e["id"] for e in listed] == [made["id"]]
+    hooks.client.put(
+        f"/v1/organisations/{org['id']}/members/{second_id.id}",
+        json={"role": "owner"},
+        headers=owner,
+    )
+    other = {"Authorization": f"Bearer {second}"}
+    stranger = hooks.client.post(f"/v1/webhooks/endpoints/{made['id']}/test", headers=outsider_auth)
+    assert_problem(stranger, 404, "not-found")
+    disabled = hooks.client.delete(f"/v1/webhooks/endpoints/{made['id']}", headers=other)
+    assert disabled.status_code == 200, disabled.text
+    assert disabled.json()["disabled_at"] is not None

@@ -12,7 +12,7 @@ from plaudit.api.guard import RequestGuard
 from plaudit.api.idempotency import IdempotencyMiddleware
 from plaudit.api.openapi import install_openapi
 from plaudit.api.problems import install_problem_handlers
-from plaudit.api.ratelimit import RateLimitMiddleware
+from plaudit.api.ratelimit import AccountQuota, RateLimitMiddleware
 from plaudit.api.routers import accounts, bulk, ledger, likes, social, videos
 from plaudit.api.routers import apikeys as apikey_routes
 from plaudit.api.routers import campaigns as campaign_routes
@@ -20,6 +20,7 @@ from plaudit.api.routers import coupons as coupon_routes
 from plaudit.api.routers import creators as creator_routes
 from plaudit.api.routers import experiments as experiment_routes
 from plaudit.api.routers import fund as fund_routes
+from plaudit.api.routers import oauth as oauth_routes
 from plaudit.api.routers import organisations as organisation_routes
 from plaudit.api.routers import quality as quality_routes
 from plaudit.api.routers import recommendations as recommendation_routes
@@ -56,6 +57,7 @@ def create_app(settings: Settings, platform: Platform | None = None) -> FastAPI:
 
     app = FastAPI(title="Plaudit", version=__version__, description=DESCRIPTION, lifespan=lifespan)
     app.state.platform = platform
+    app.state.account_quota = AccountQuota(platform.settings)
     install_problem_handlers(app)
 
     # Starlette tries routes in order: the no-op probe and the like, the hottest request,
@@ -78,6 +80,7 @@ def create_app(settings: Settings, platform: Platform | None = None) -> FastAPI:
     app.include_router(transparency_routes.router)
     app.include_router(apikey_routes.router)
     app.include_router(webhook_routes.router)
+    app.include_router(oauth_routes.router)
     from plaudit.web import install_console  # the console's pages at / (docs/console.md)
 
     install_console(app, platform)

@@ -24,6 +24,7 @@ from plaudit.errors import (
     AlreadyDecided,
     ApiKeyNotFound,
     AppealNotFound,
+    AppNotFound,
     BudgetExhausted,
     CampaignNotActive,
     CampaignNotFound,
@@ -84,6 +85,7 @@ PATH_NOT_FOUND: dict[str, tuple[Error, ...]] = {
     "organisation_id": (OrganisationNotFound,),
     "like_id": (LikeNotFound,),
     "key_id": (ApiKeyNotFound,),
+    "app_id": (AppNotFound,),
 }
 
 _CAMPAIGN_LIKE: tuple[Error, ...] = (
@@ -106,7 +108,8 @@ class Operation:
     `who` is "anyone" (no token needed) or the account kinds or roles that may call it
     ("bearer" = any account); `scope` the API key scope it needs (None: keys cannot call it);
     `raises` the problems beyond the baseline; `also` other success statuses it answers;
-    `media` the success media type when it is not JSON.
+    `media` the success media type when it is not JSON; `oauth` marks the OAuth 2.0
+    endpoints, whose errors are RFC 6749 5.2 JSON (`error`, `error_description`), not problems.
     """
 
     who: tuple[str, ...]
@@ -114,6 +117,7 @@ class Operation:
     raises: tuple[Error, ...] = ()
     also: dict[int, str] = field(default_factory=dict)
     media: str = "application/json"
+    oauth: bool = False
 
     @property
     def public(self) -> bool:
@@ -168,9 +172,25 @@ OPERATIONS: dict[str, Operation] = {
     ),
     "GET /v1/api-keys/{key_id}": _op(("the key's maker", "organisation owner"), None),
     "DELETE /v1/api-keys/{key_id}": _op(("the key's maker", "organisation owner"), None),
+    # third-party apps: registered and retired with the developer's own token, never a key
+    # or an app's token; the token and revocation endpoints authenticate the app itself
+    "POST /v1/apps": _op(("creator", "brand", "operator"), None),
+    "GET /v1/apps": _op(("creator", "brand", "operator"), None),
+    "GET /v1/apps/{app_id}": _op(("the app's developer",), None),
+    "DELETE /v1/apps/{app_id}": _op(("the app's developer",), None),
+    "POST /v1/oauth/token": Operation(ANYONE, oauth=True),
+    "POST /v1/oauth/revoke": Operation(ANYONE, oauth=True),
     # webhooks
-    "POST /v1/webhooks/endpoints": _op(("creator", "brand", "operator"), "webhooks:write"),
-    "GET /v1/webhooks/endpoints": _op(("creator", "brand", "operator"), "webhooks:read"),
+    "POST /v1/webhooks/endpoints": _op(
+        ("creator", "brand", "operator", "organisation owner"),
+        "webhooks:write",
+        OrganisationNotFound,
+    ),
+    "GET /v1/webhooks/endpoints": _op(
+        ("creator", "brand", "operator", "organisation owner"),
+        "webhooks:read",
+        OrganisationNotFound,
+    ),
     "DELETE /v1/webhooks/endpoints/{endpoint_id}": _op(("the endpoint's owner",), "webhooks:write"),
     "POST /v1/webhooks/endpoints/{endpoint_id}/secret": _op(
         ("the endpoint's owner",), "webhooks:write"
@@ -364,7 +384,7 @@ def problems_of(
     found: list[Error] = list(_EVERYWHERE)
     if operation is not OPERATIONS["GET /healthz"]:  # api/ratelimit.py counts all but it
         found.append(RateLimited)
-    if post:  # every POST takes an Idempotency-Key (api/idempotency.py)
+    if post and not operation.oauth:  # every other POST takes an Idempotency-Key
         found += [IdempotencyKeyInUse, IdempotencyKeyReused, InvalidInput]
     if has_input:
         found.append(InvalidInput)

@@ -7,8 +7,10 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from plaudit.api.contract import scope_of
+from plaudit.api.ratelimit import AccountQuota
 from plaudit.apikeys.model import KEY_PREFIX
 from plaudit.errors import Forbidden, NotAuthenticated
+from plaudit.oauth.model import ACCESS_PREFIX
 from plaudit.platform import Platform
 
 __all__ = [
@@ -50,9 +52,17 @@ def authenticate(request: Request, platform: Platform) -> int:
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise NotAuthenticated("the Authorization header must be `Bearer <token>`")
-    if token.strip().startswith(KEY_PREFIX):
-        return platform.apikeys.authenticate(token.strip(), scope_of(request))
-    return platform.accounts.authenticate(token.strip())
+    token = token.strip()
+    if token.startswith(KEY_PREFIX):
+        account_id = platform.apikeys.authenticate(token, scope_of(request))
+    elif token.startswith(ACCESS_PREFIX):  # a third-party app's, for a creator
+        account_id = platform.oauth.authenticate(token, scope_of(request))
+    else:
+        account_id = platform.accounts.authenticate(token)
+    quota: AccountQuota | None = getattr(request.app.state, "account_quota", None)
+    if quota is not None:
+        quota.count(account_id)
+    return account_id
 
 
 CurrentAccount = Annotated[int, Depends(current_account)]

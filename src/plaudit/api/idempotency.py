@@ -60,6 +60,11 @@ def _fingerprint(method: str, path: str, query: bytes, body: bytes) -> bytes:
     return digest.digest()
 
 
+def _oauth(scope: Scope) -> bool:
+    path: str = scope["path"]
+    return path.startswith("/v1/oauth/")
+
+
 class IdempotencyMiddleware:
     """Stores and replays POST answers by Idempotency-Key (see the module docstring)."""
 
@@ -67,7 +72,8 @@ class IdempotencyMiddleware:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["method"] != "POST":
+        # OAuth token answers hold fresh secrets: never stored (RFC 6749 5.1 no-store)
+        if scope["type"] != "http" or scope["method"] != "POST" or _oauth(scope):
             await self.app(scope, receive, send)
             return
         request = Request(scope, receive)

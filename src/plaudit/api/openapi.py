@@ -16,13 +16,22 @@ from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
 from plaudit.api.contract import OPERATIONS, Operation, problems_of
+from plaudit.api.examples import success_examples
 from plaudit.api.problems import PROBLEM_JSON
 from plaudit.errors import PROBLEM_BASE, PlauditError
+from plaudit.oauth import APP_RESOURCES
 
-__all__ = ["API_KEY_SCHEME", "TOKEN_SCHEME", "complete_openapi", "install_openapi"]
+__all__ = [
+    "API_KEY_SCHEME",
+    "OAUTH_SCHEME",
+    "TOKEN_SCHEME",
+    "complete_openapi",
+    "install_openapi",
+]
 
 TOKEN_SCHEME = "accountToken"
 API_KEY_SCHEME = "apiKey"
+OAUTH_SCHEME = "oauth2"
 _METHODS = ("get", "put", "post", "delete", "patch")
 
 PROBLEM_SCHEMA: dict[str, Any] = {
@@ -84,6 +93,57 @@ RATE_LIMIT_HEADERS: dict[str, Any] = {
     },
 }
 
+OAUTH_ERROR_SCHEMA: dict[str, Any] = {
+    "title": "OAuthError",
+    "description": "An OAuth 2.0 error (RFC 6749 section 5.2): branch on `error`.",
+    "type": "object",
+    "required": ["error"],
+    "properties": {
+        "error": {
+            "type": "string",
+            "enum": [
+                "invalid_request",
+                "invalid_client",
+                "invalid_grant",
+                "unauthorized_client",
+                "unsupported_grant_type",
+                "unsupported_token_type",
+                "invalid_scope",
+                "insecure_transport",
+                "method_is_not_allowed",
+                "temporarily_unavailable",
+                "server_error",
+            ],
+        },
+        "error_description": {"type": "string"},
+    },
+}
+
+TOKEN_RESPONSE_SCHEMA: dict[str, Any] = {
+    "title": "TokenResponse",
+    "description": "RFC 6749 section 5.1; the refresh token replaces the one sent (rotation).",
+    "type": "object",
+    "required": ["access_token", "token_type", "expires_in", "scope", "refresh_token"],
+    "properties": {
+        "access_token": {"type": "string", "pattern": "^plaudit_at_"},
+        "token_type": {"type": "string", "enum": ["Bearer"]},
+        "expires_in": {"type": "integer"},
+        "refresh_token": {"type": "string", "pattern": "^plaudit_rt_"},
+        "refresh_token_expires_in": {"type": "integer"},
+        "scope": {"type": "string"},
+    },
+    "example": {
+        "access_token": "plaudit_at_" + "A" * 43,
+        "token_type": "Bearer",
+        "expires_in": 3600,
+        "refresh_token": "plaudit_rt_" + "B" * 43,
+        "refresh_token_expires_in": 2592000,
+        "scope": "likes:read videos:write",
+    },
+}
+
+_NO_STORE = {"Cache-Control": {"schema": {"type": "string"}, "description": "no-store"}}
+
 _LIMIT = "Items per page (at most the maximum shown); fewer means this is the last page."
 _NEXT_CURSOR = "Pass it as `cursor` to get the next page; null on the last page."
 
@@ -118,6 +178,8 @@ def complete_openapi(document: dict[str, Any]) -> dict[str, Any]:
     schemas = components.setdefault("schemas", {})
     schemas["Problem"] = PROBLEM_SCHEMA
     components["securitySchemes"] = _security_schemes()
+    schemas["OAuthError"] = OAUTH_ERROR_SCHEMA
+    schemas["TokenResponse"] = TOKEN_RESPONSE_SCHEMA
     components.setdefault("parameters", {})["Cursor"] = CURSOR_PARAMETER
     components["parameters"]["IdempotencyKey"] = IDEMPOTENCY_PARAMETER
     missing = []
@@ -135,6 +197,7 @@ def complete_openapi(document: dict[str, Any]) -> dict[str, Any]:
     for name in ("HTTPValidationError", "ValidationError"):
         schemas.pop(name, None)
     _describe_pages(schemas)
+    success_examples(document)
     return document
 
 
@@ -158,11 +221,34 @@ def _security_schemes() -> dict[str, Any]:
                 "scope it needs (`RESOURCE:read` or `RESOURCE:write`; write implies read)."
             ),
         },
+        OAUTH_SCHEME: {
+            "type": "oauth2",
+            "description": (
+                "A third-party app acting for a creator (`POST /v1/apps`): the authorization "
+                "code flow with PKCE S256 (RFC 6749, RFC 7636); access tokens `plaudit_at_...`, "
+                "rotating refresh tokens `plaudit_rt_...`; revoke at `/v1/oauth/revoke`."
+            ),
+            "flows": {
+                "authorizationCode": {
+                    "authorizationUrl": "/oauth/authorize",
+                    "tokenUrl": "/v1/oauth/token",
+                    "refreshUrl": "/v1/oauth/token",
+                    "scopes": {
+                        f"{resource}:{access}": f"{access} {resource}"
+                        for resource in APP_RESOURCES
+                        for access in ("read", "write")
+                    },
+                }
+            },
+        },
     }
 
 
 def _complete_operation(op: dict[str, Any], contract: Operation, post: bool) -> None:
     params = op.get("parameters", [])
+    if contract.oauth:
+        _oauth_responses(op)
+        post = False  # answers with fresh tokens are never stored for replay
     if post:
         op["parameters"] = params = [*params, {"$ref": "#/components/parameters/IdempotencyKey"}]
     path_params = [p["name"] for p in params if p.get("in") == "path"]
@@ -180,10 +266,36 @@ def _complete_operation(op: dict[str, Any], contract: Operation, post: bool) -> 
         security: list[dict[str, list[str]]] = [{TOKEN_SCHEME: list(contract.who)}]
         if contract.scope:
             security.append({API_KEY_SCHEME: [contract.scope]})
+            if contract.scope.partition(":")[0] in APP_RESOURCES:
+                security.append({OAUTH_SCHEME: [contract.scope]})
         op["security"] = security
     op["description"] = _access_text(op.get("description", ""), contract)
     if any(p.get("name") == "cursor" for p in params):
         _paginate(op)
+
+
+def _oauth_responses(op: dict[str, Any]) -> None:
+    """RFC 6749's answers: the token (or RFC 7009's empty 200) and its JSON errors."""
+    responses = op.setdefault("responses", {})
+    error = {"application/json": {"schema": {"$ref": "#/components/schemas/OAuthError"}}}
+    if op.get("operationId", "").startswith("token"):
+        responses["200"] = {
+            "description": "The tokens.",
+            "content": {
+                "application/json": {"schema": {"$ref": "#/components/schemas/TokenResponse"}}
+            },
+        }
+        described = "The request, grant or scope is not valid; `error` says which."
+    else:
+        responses["200"] = {"description": "Revoked, or the token was not valid (RFC 7009 2.2)."}
+        described = "The request is not valid; `error` says which."
+    responses["200"]["headers"] = _NO_STORE
+    responses["400"] = {"description": described, "content": error}
+    responses["401"] = {
+        "description": "`invalid_client`: unknown app, or a wrong or missing client_secret.",
+        "content": error,
+        "headers": {"WWW-Authenticate": {"schema": {"type": "string"}}},
+    }
 
 
 def _success_media(responses: dict[str, Any], contract: Operation) -> None:
@@ -197,7 +309,7 @@ def _success_media(responses: dict[str, Any], contract: Operation) -> None:
             schema["contentMediaType"] = "application/octet-stream"
         first["content"] = {contract.media: {"schema": schema}}
     if contract is not OPERATIONS["GET /healthz"]:
-        first["headers"] = RATE_LIMIT_HEADERS
+        first["headers"] = {**first.get("headers", {}), **RATE_LIMIT_HEADERS}
     for code, description in contract.also.items():
         responses.setdefault(str(code), {**first, "description": description})
 

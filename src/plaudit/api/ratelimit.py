@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import limits
 from limits.aio.strategies import MovingWindowRateLimiter
 from limits.storage import storage_from_string
+from limits.strategies import MovingWindowRateLimiter as SyncMovingWindowRateLimiter
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -23,7 +24,7 @@ from plaudit.api.problems import problem_response
 from plaudit.config import Settings
 from plaudit.errors import RateLimited
 
-__all__ = ["RateLimitMiddleware", "policy_fields"]
+__all__ = ["AccountQuota", "RateLimitMiddleware", "policy_fields"]
 
 _EXEMPT = ("/healthz",)
 # The log's public read side (C2SP tlog-tiles: tiles, entry bundles, checkpoint, key) and the
@@ -99,3 +100,31 @@ class RateLimitMiddleware:
             return self._credential, hashlib.sha256(credential.encode()).hexdigest()[:32]
         host = request.client.host if request.client else "unknown"
         return self._anonymous, f"address:{host}"
+
+
+class AccountQuota:
+    """The quota of one account over all its credentials (tokens, API keys, apps' tokens),
+    counted once the credential is resolved to its account (`api/deps.authenticate`); the
+    middleware above counts per credential before anything runs."""
+
+    def __init__(self, settings: Settings) -> None:
+        self._limiter = SyncMovingWindowRateLimiter(
+            storage_from_string(settings.rate_limit_storage)
+        )
+        self._item = limits.parse(settings.rate_limit_account)
+
+    def count(self, account_id: int) -> None:
+        """RateLimited (429, Retry-After) when the account is over its quota."""
+        key = str(account_id)
+        if self._limiter.hit(self._item, "account", key):
+            return
+        stats = self._limiter.get_window_stats(self._item, "account", key)
+        wait = max(1, math.ceil(stats.reset_time - time.time()))
+        raise RateLimited(
+            f"this account made more than {self._item.amount} requests in "
+            f"{self._item.get_expiry()} s with all its credentials; retry after {wait} s",
+            rule="account",
+            limit=self._item.amount,
+            window_s=self._item.get_expiry(),
+            retry_after=wait,
+        )

@@ -38,6 +38,7 @@ COMMANDS = {
     "lake": "plaudit.cli.lake:lake",
     "witness": "plaudit.cli.witness:witness",
     "report": "plaudit.cli.report:report",
+    "apps": "plaudit.cli.apps:apps",
 }
 
 

@@ -12,16 +12,22 @@ so a retried payment-like request never happens twice; lists page through `next_
 
 from plaudit.client.clients import AsyncClient, Client
 from plaudit.client.core import ApiError, RateLimit, verify_webhook
-from plaudit.client.models import Account, ApiKey, Like, Video
+from plaudit.client.models import Account, ApiKey, Delivery, Like, Tokens, Video, WebhookEndpoint
+from plaudit.client.oauth import Authorization, authorization_url
 
 __all__ = [
     "Account",
     "ApiError",
     "ApiKey",
     "AsyncClient",
+    "Authorization",
     "Client",
+    "Delivery",
     "Like",
     "RateLimit",
+    "Tokens",
     "Video",
+    "WebhookEndpoint",
+    "authorization_url",
     "verify_webhook",
 ]

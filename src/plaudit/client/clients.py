@@ -12,7 +12,16 @@ from typing import Any
 import httpx
 
 from plaudit.client.core import RateLimit, Retry, result
-from plaudit.client.models import Account, ApiKey, Like, Video, from_json
+from plaudit.client.models import (
+    Account,
+    ApiKey,
+    Delivery,
+    Like,
+    Tokens,
+    Video,
+    WebhookEndpoint,
+    from_json,
+)
 
 __all__ = ["AsyncClient", "Client"]
 
@@ -56,13 +65,14 @@ class Client:
         json: Any = None,
         params: dict[str, Any] | None = None,
         idempotency_key: str | None = None,
+        form: dict[str, str] | None = None,
     ) -> Any:
         """One operation, retried on 429/503/network errors after Retry-After."""
         retry = Retry.start(method.upper(), self._retries, idempotency_key)
         while True:
             try:
                 response = self._http.request(
-                    method, path, json=json, params=params, headers=retry.headers()
+                    method, path, json=json, params=params, data=form, headers=retry.headers()
                 )
             except httpx.TransportError:
                 wait = retry.wait_after(None)
@@ -125,6 +135,66 @@ class Client:
         made = self.request("POST", "/v1/api-keys", json={"name": name, "scopes": scopes})
         return from_json(ApiKey, made), str(made["key"])
 
+    def follow(self, creator_id: int) -> dict[str, Any]:
+        follow: dict[str, Any] = self.request("POST", f"/v1/creators/{creator_id}/follows")
+        return follow
+
+    def comment(self, video_id: int, body: str) -> dict[str, Any]:
+        path = f"/v1/videos/{video_id}/comments"
+        comment: dict[str, Any] = self.request("POST", path, json={"body": body})
+        return comment
+
+    def create_webhook_endpoint(
+        self,
+        url: str,
+        events: list[str],
+        organisation_id: int | None = None,
+        signature: str = "v1",
+    ) -> tuple[WebhookEndpoint, str]:
+        """A new endpoint and what to verify its webhooks with (`verify_webhook`)."""
+        body: dict[str, Any] = {"url": url, "events": events, "signature": signature}
+        if organisation_id is not None:
+            body["organisation_id"] = organisation_id
+        made = self.request("POST", "/v1/webhooks/endpoints", json=body)
+        return from_json(WebhookEndpoint, made), str(made["secret"])
+
+    def webhook_endpoints(self, organisation_id: int | None = None) -> list[WebhookEndpoint]:
+        params = {"organisation_id": organisation_id} if organisation_id else None
+        found = self.request("GET", "/v1/webhooks/endpoints", params=params)
+        return [from_json(WebhookEndpoint, item) for item in found]
+
+    def send_test_webhook(self, endpoint_id: int) -> int:
+        queued = self.request("POST", f"/v1/webhooks/endpoints/{endpoint_id}/test")
+        return int(queued["message_id"])
+
+    def webhook_deliveries(self, endpoint_id: int) -> list[Delivery]:
+        log = self.request("GET", f"/v1/webhooks/endpoints/{endpoint_id}/deliveries")
+        return [from_json(Delivery, item) for item in log]
+
+    def exchange_code(
+        self,
+        client_id: str,
+        code: str,
+        redirect_uri: str,
+        code_verifier: str,
+        client_secret: str | None = None,
+    ) -> Tokens:
+        """An app's tokens for the code its redirect URI received (OAuth 2.0 with PKCE)."""
+        form = _code_form(client_id, code, redirect_uri, code_verifier, client_secret)
+        return from_json(Tokens, self.request("POST", "/v1/oauth/token", form=form))
+
+    def refresh_tokens(
+        self, client_id: str, refresh_token: str, client_secret: str | None = None
+    ) -> Tokens:
+        """New tokens; the refresh token sent stops working (rotation): keep the new one."""
+        form = _refresh_form(client_id, refresh_token, client_secret)
+        return from_json(Tokens, self.request("POST", "/v1/oauth/token", form=form))
+
+    def revoke_token(self, client_id: str, token: str, client_secret: str | None = None) -> None:
+        """Revoke an access or refresh token (a refresh token ends the whole grant)."""
+        form = _with_secret({"client_id": client_id, "token": token}, client_secret)
+        self.request("POST", "/v1/oauth/revoke", form=form)
+
 
 class AsyncClient:
     """The same as `Client` for asyncio; `async with AsyncClient(...) as plaudit:`."""
@@ -161,12 +231,13 @@ class AsyncClient:
         json: Any = None,
         params: dict[str, Any] | None = None,
         idempotency_key: str | None = None,
+        form: dict[str, str] | None = None,
     ) -> Any:
         retry = Retry.start(method.upper(), self._retries, idempotency_key)
         while True:
             try:
                 response = await self._http.request(
-                    method, path, json=json, params=params, headers=retry.headers()
+                    method, path, json=json, params=params, data=form, headers=retry.headers()
                 )
             except httpx.TransportError:
                 wait = retry.wait_after(None)
@@ -231,3 +302,87 @@ class AsyncClient:
     async def create_api_key(self, name: str, scopes: list[str]) -> tuple[ApiKey, str]:
         made = await self.request("POST", "/v1/api-keys", json={"name": name, "scopes": scopes})
         return from_json(ApiKey, made), str(made["key"])
+
+    async def follow(self, creator_id: int) -> dict[str, Any]:
+        follow: dict[str, Any] = await self.request("POST", f"/v1/creators/{creator_id}/follows")
+        return follow
+
+    async def comment(self, video_id: int, body: str) -> dict[str, Any]:
+        path = f"/v1/videos/{video_id}/comments"
+        comment: dict[str, Any] = await self.request("POST", path, json={"body": body})
+        return comment
+
+    async def create_webhook_endpoint(
+        self,
+        url: str,
+        events: list[str],
+        organisation_id: int | None = None,
+        signature: str = "v1",
+    ) -> tuple[WebhookEndpoint, str]:
+        """A new endpoint and what to verify its webhooks with (`verify_webhook`)."""
+        body: dict[str, Any] = {"url": url, "events": events, "signature": signature}
+        if organisation_id is not None:
+            body["organisation_id"] = organisation_id
+        made = await self.request("POST", "/v1/webhooks/endpoints", json=body)
+        return from_json(WebhookEndpoint, made), str(made["secret"])
+
+    async def webhook_endpoints(self, organisation_id: int | None = None) -> list[WebhookEndpoint]:
+        params = {"organisation_id": organisation_id} if organisation_id else None
+        found = await self.request("GET", "/v1/webhooks/endpoints", params=params)
+        return [from_json(WebhookEndpoint, item) for item in found]
+
+    async def send_test_webhook(self, endpoint_id: int) -> int:
+        queued = await self.request("POST", f"/v1/webhooks/endpoints/{endpoint_id}/test")
+        return int(queued["message_id"])
+
+    async def webhook_deliveries(self, endpoint_id: int) -> list[Delivery]:
+        log = await self.request("GET", f"/v1/webhooks/endpoints/{endpoint_id}/deliveries")
+        return [from_json(Delivery, item) for item in log]
+
+    async def exchange_code(
+        self,
+        client_id: str,
+        code: str,
+        redirect_uri: str,
+        code_verifier: str,
+        client_secret: str | None = None,
+    ) -> Tokens:
+        """An app's tokens for the code its redirect URI received (OAuth 2.0 with PKCE)."""
+        form = _code_form(client_id, code, redirect_uri, code_verifier, client_secret)
+        return from_json(Tokens, await self.request("POST", "/v1/oauth/token", form=form))
+
+    async def refresh_tokens(
+        self, client_id: str, refresh_token: str, client_secret: str | None = None
+    ) -> Tokens:
+        """New tokens; the refresh token sent stops working (rotation): keep the new one."""
+        form = _refresh_form(client_id, refresh_token, client_secret)
+        return from_json(Tokens, await self.request("POST", "/v1/oauth/token", form=form))
+
+    async def revoke_token(
+        self, client_id: str, token: str, client_secret: str | None = None
+    ) -> None:
+        """Revoke an access or refresh token (a refresh token ends the whole grant)."""
+        form = _with_secret({"client_id": client_id, "token": token}, client_secret)
+        await self.request("POST", "/v1/oauth/revoke", form=form)
+
+
+def _with_secret(form: dict[str, str], client_secret: str | None) -> dict[str, str]:
+    return {**form, "client_secret": client_secret} if client_secret else form
+
+
+def _code_form(
+    client_id: str, code: str, redirect_uri: str, verifier: str, client_secret: str | None
+) -> dict[str, str]:
+    form = {
+        "grant_type": "authorization_code",
+        "client_id": client_id,
+        "code": code,
+        "redirect_uri": redirect_uri,
+        "code_verifier": verifier,
+    }
+    return _with_secret(form, client_secret)
+
+
+def _refresh_form(client_id: str, refresh_token: str, client_secret: str | None) -> dict[str, str]:
+    form = {"grant_type": "refresh_token", "client_id": client_id, "refresh_token": refresh_token}
+    return _with_secret(form, client_secret)

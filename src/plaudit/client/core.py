@@ -3,12 +3,17 @@ rate-limit fields, and verifying a webhook."""
 
 from __future__ import annotations
 
+import base64
+import json
 import re
+import time
 import uuid
 from dataclasses import dataclass
 from typing import Any
 
 import httpx
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from standardwebhooks.webhooks import Webhook
 
 __all__ = ["ApiError", "RateLimit", "Retry", "verify_webhook"]
@@ -23,8 +28,9 @@ class ApiError(Exception):
     def __init__(self, status: int, problem: dict[str, Any]) -> None:
         self.status = status
         self.problem = problem
-        self.type = str(problem.get("type", "")).rsplit("/", 1)[-1]
-        self.detail = str(problem.get("detail", ""))
+        # a problem's `type`, or an OAuth error's `error` (RFC 6749 5.2) from /v1/oauth/...
+        self.type = str(problem.get("type") or problem.get("error", "")).rsplit("/", 1)[-1]
+        self.detail = str(problem.get("detail") or problem.get("error_description", ""))
         super().__init__(f"{status} {self.type}: {self.detail}")
 
 
@@ -94,8 +100,35 @@ def result(response: httpx.Response) -> Any:
     return response.text
 
 
+_TOLERANCE_S = 5 * 60  # the spec's window against replays, as the `standardwebhooks` package
+
+
 def verify_webhook(secret: str, body: bytes | str, headers: dict[str, str]) -> dict[str, Any]:
     """The event of a webhook request after checking its Standard Webhooks signature (and
-    timestamp); raises when it was not signed with `secret` (or the previous secret)."""
-    event: dict[str, Any] = Webhook(secret).verify(body, {k.lower(): v for k, v in headers.items()})
+    timestamp); raises when it was not signed with `secret` (or the previous secret).
+
+    `secret` is the endpoint's `whsec_...` (`v1`, HMAC-SHA256) or `whpk_...` public key (`v1a`,
+    Ed25519); a `v1a` failure is a ValueError naming the signature."""
+    lowered = {k.lower(): v for k, v in headers.items()}
+    if secret.startswith("whpk_"):
+        return _verify_v1a(secret, body.encode() if isinstance(body, str) else body, lowered)
+    event: dict[str, Any] = Webhook(secret).verify(body, lowered)
     return event
+
+
+def _verify_v1a(public: str, body: bytes, headers: dict[str, str]) -> dict[str, Any]:
+    msg_id, stamp = headers.get("webhook-id", ""), headers.get("webhook-timestamp", "")
+    if not stamp.isdigit() or abs(time.time() - int(stamp)) > _TOLERANCE_S:
+        raise ValueError("the webhook-timestamp is missing or more than 5 minutes off")
+    key = Ed25519PublicKey.from_public_bytes(base64.b64decode(public.removeprefix("whpk_")))
+    content = f"{msg_id}.{stamp}.".encode() + body
+    for signature in headers.get("webhook-signature", "").split():
+        version, _, value = signature.partition(",")
+        try:
+            if version == "v1a":
+                key.verify(base64.b64decode(value), content)
+                event: dict[str, Any] = json.loads(body)
+                return event
+        except (InvalidSignature, ValueError):
+            continue
+    raise ValueError("no v1a signature of this webhook verifies with the public key")

@@ -6,7 +6,16 @@ from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import Any, TypeVar
 
-__all__ = ["Account", "ApiKey", "Like", "Video", "from_json"]
+__all__ = [
+    "Account",
+    "ApiKey",
+    "Delivery",
+    "Like",
+    "Tokens",
+    "Video",
+    "WebhookEndpoint",
+    "from_json",
+]
 
 T = TypeVar("T")
 
@@ -65,3 +74,39 @@ class ApiKey:
     expires_at: datetime | None
     revoked_at: datetime | None
     last_used_at: datetime | None
+
+
+@dataclass(frozen=True)
+class WebhookEndpoint:
+    id: int
+    account_id: int
+    organisation_id: int | None
+    signature: str
+    url: str
+    events: list[str]
+    created_at: datetime
+    disabled_at: datetime | None
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """One message of an endpoint's delivery log; `attempts` as the API gives them."""
+
+    id: int
+    msg_id: str
+    event_type: str
+    status: str
+    payload: dict[str, Any]
+    attempts: list[dict[str, Any]]
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class Tokens:
+    """An OAuth token answer (RFC 6749 5.1): keep `refresh_token`, it replaces the last one."""
+
+    access_token: str
+    refresh_token: str
+    scope: str
+    expires_in: int
+    token_type: str

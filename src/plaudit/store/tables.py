@@ -59,6 +59,9 @@ __all__ = [
     "ledger_tiles",
     "likes",
     "metadata",
+    "oauth_apps",
+    "oauth_codes",
+    "oauth_tokens",
     "organisation_members",
     "organisations",
     "participations",
@@ -825,4 +828,57 @@ ledger_quarantine = Table(
     Column("ref_id", BigInteger, nullable=False),
     Column("reason", String(500), nullable=False),
     Column("quarantined_at", UTCDateTime(), nullable=False),
+)
+
+# Third-party apps (OAuth 2.0 clients, issue 13): `client_id` is public; a confidential app's
+# secret is kept as its SHA-256 only, a public app (PKCE alone) has none.
+oauth_apps = Table(
+    "oauth_apps",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("client_id", String(64), nullable=False, unique=True),
+    Column("secret_hash", LargeBinary(32), nullable=True),
+    Column("account_id", ID, ForeignKey("accounts.id"), nullable=False, index=True),
+    Column("name", String(64), nullable=False),
+    Column("redirect_uris", Text, nullable=False),
+    Column("scopes", String(1024), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("revoked_at", UTCDateTime(), nullable=True),
+)
+
+# Authorization codes (RFC 6749 4.1): the SHA-256 of the code, the person who consented, the
+# PKCE challenge (RFC 7636); `used_at` is set by the first exchange, so a code works once.
+oauth_codes = Table(
+    "oauth_codes",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("code_hash", LargeBinary(32), nullable=False, unique=True),
+    Column("app_id", ID, ForeignKey("oauth_apps.id"), nullable=False, index=True),
+    Column("account_id", ID, ForeignKey("accounts.id"), nullable=False),
+    Column("redirect_uri", Text, nullable=False),
+    Column("scopes", String(1024), nullable=False),
+    Column("code_challenge", String(128), nullable=False),
+    Column("code_challenge_method", String(8), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("expires_at", UTCDateTime(), nullable=False),
+    Column("used_at", UTCDateTime(), nullable=True),
+)
+
+# Access and refresh tokens, hashed. `grant_id` is the code they descend from: rotating a
+# refresh token makes a new row of the same grant, and a replayed code or refresh token
+# revokes the whole grant (RFC 6749 4.1.2, RFC 9700 4.14.2).
+oauth_tokens = Table(
+    "oauth_tokens",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("app_id", ID, ForeignKey("oauth_apps.id"), nullable=False, index=True),
+    Column("account_id", ID, ForeignKey("accounts.id"), nullable=False, index=True),
+    Column("grant_id", ID, ForeignKey("oauth_codes.id"), nullable=False, index=True),
+    Column("access_hash", LargeBinary(32), nullable=False, unique=True),
+    Column("refresh_hash", LargeBinary(32), nullable=False, unique=True),
+    Column("scopes", String(1024), nullable=False),
+    Column("issued_at", UTCDateTime(), nullable=False),
+    Column("expires_at", UTCDateTime(), nullable=False),
+    Column("refresh_expires_at", UTCDateTime(), nullable=False),
+    Column("revoked_at", UTCDateTime(), nullable=True),
 )

@@ -63,8 +63,15 @@ def get_endpoint(conn: Connection, endpoint_id: int) -> Row[Any] | None:
     return conn.execute(select(E).where(E.c.id == endpoint_id)).first()
 
 
-def list_endpoints(conn: Connection, account_id: int) -> list[Row[Any]]:
-    return list(conn.execute(select(E).where(E.c.account_id == account_id).order_by(E.c.id)))
+def list_endpoints(
+    conn: Connection, account_id: int, organisation_id: int | None = None
+) -> list[Row[Any]]:
+    """An organisation's endpoints, or the personal ones an account made, oldest first."""
+    if organisation_id is not None:
+        where = E.c.organisation_id == organisation_id
+    else:
+        where = (E.c.account_id == account_id) & E.c.organisation_id.is_(None)
+    return list(conn.execute(select(E).where(where).order_by(E.c.id)))
 
 
 def active_endpoints(conn: Connection, event_type: str) -> list[Row[Any]]:

@@ -23,6 +23,7 @@ def install_console(app: FastAPI, platform: Platform) -> None:
     from plaudit.web.pages import (
         account,
         brand,
+        consent,
         creator,
         fan,
         operations,
@@ -43,6 +44,7 @@ def install_console(app: FastAPI, platform: Platform) -> None:
     app.include_router(public.router)
     app.include_router(people.router)
     app.include_router(account.router)
+    app.include_router(consent.router)
     app.include_router(fan.router)
     app.include_router(creator.router)
     app.include_router(brand.router)

@@ -10,6 +10,8 @@ import socket
 from datetime import datetime
 from urllib.parse import urlsplit
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from standardwebhooks.webhooks import Webhook
 
 from plaudit.errors import InvalidInput
@@ -17,11 +19,20 @@ from plaudit.errors import InvalidInput
 __all__ = [
     "EVENT_TYPES",
     "RETRY_SCHEDULE_S",
+    "SCHEMES",
     "check_target",
     "new_secret",
     "parse_events",
+    "public_secret",
     "sign",
 ]
+
+#: Signature schemes of the Standard Webhooks specification: `v1` (HMAC-SHA256 with a shared
+#: `whsec_` secret) and `v1a` (Ed25519: Plaudit keeps the `whsk_` signing key, the receiver
+#: verifies with the `whpk_` public key, so a leak at the receiver cannot forge events).
+SCHEMES = ("v1", "v1a")
+_SIGNING_KEY = "whsk_"
+_PUBLIC_KEY = "whpk_"
 
 #: Events an endpoint can ask for; `webhook.test` is sent by hand to one endpoint.
 EVENT_TYPES = (
@@ -42,15 +53,38 @@ EVENT_TYPES = (
 RETRY_SCHEDULE_S = (5, 300, 1800, 7200, 18000, 36000, 36000)
 
 
-def new_secret() -> str:
-    """A signing secret in the spec's format: `whsec_` and base64 of 24 random bytes."""
+def new_secret(scheme: str = "v1") -> str:
+    """What Plaudit keeps to sign: for `v1` the shared `whsec_` secret (base64 of 24 random
+    bytes), for `v1a` the `whsk_` Ed25519 signing key (base64 of its 32-byte seed)."""
+    if scheme == "v1a":
+        return _SIGNING_KEY + base64.b64encode(secrets.token_bytes(32)).decode()
     return "whsec_" + base64.b64encode(secrets.token_bytes(24)).decode()
 
 
+def _ed25519(secret: str) -> Ed25519PrivateKey:
+    return Ed25519PrivateKey.from_private_bytes(base64.b64decode(secret[len(_SIGNING_KEY) :]))
+
+
+def public_secret(secret: str) -> str:
+    """What the receiver is given: the `whsec_` secret itself, or a `whsk_` key's `whpk_`
+    public key (base64 of the raw 32 bytes)."""
+    if not secret.startswith(_SIGNING_KEY):
+        return secret
+    raw = _ed25519(secret).public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
+    return _PUBLIC_KEY + base64.b64encode(raw).decode()
+
+
+def _sign_one(secret: str, msg_id: str, at: datetime, body: bytes) -> str:
+    if not secret.startswith(_SIGNING_KEY):
+        return str(Webhook(secret).sign(msg_id, at, body))
+    content = f"{msg_id}.{int(at.timestamp())}.".encode() + body  # the spec's signed content
+    return "v1a," + base64.b64encode(_ed25519(secret).sign(content)).decode()
+
+
 def sign(secrets_: list[str], msg_id: str, at: datetime, body: bytes) -> str:
-    """`webhook-signature`: one `v1,<base64 HMAC-SHA256>` per valid secret, space-separated
-    (two during a rotation, so receivers holding either secret verify)."""
-    return " ".join(Webhook(secret).sign(msg_id, at, body) for secret in secrets_)
+    """`webhook-signature`: one `v1,<base64 HMAC-SHA256>` or `v1a,<base64 Ed25519>` per valid
+    secret, space-separated (two during a rotation, so receivers holding either verify)."""
+    return " ".join(_sign_one(secret, msg_id, at, body) for secret in secrets_)
 
 
 def parse_events(events: list[str]) -> tuple[str, ...]:

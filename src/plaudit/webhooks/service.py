@@ -23,15 +23,24 @@ from typing import Any
 import httpx
 from sqlalchemy.engine import Connection, Row
 
-from plaudit.errors import Forbidden, NotFound, StorageUnavailable
+from plaudit.errors import (
+    Forbidden,
+    InvalidInput,
+    NotFound,
+    OrganisationNotFound,
+    StorageUnavailable,
+)
 from plaudit.store import Database, utcnow
+from plaudit.store import campaigns as campaign_sql
 from plaudit.store import catalog as account_sql
 from plaudit.store import webhooks as sql
 from plaudit.webhooks.model import (
     RETRY_SCHEDULE_S,
+    SCHEMES,
     check_target,
     new_secret,
     parse_events,
+    public_secret,
     sign,
 )
 
@@ -51,6 +60,8 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 class Endpoint:
     id: int
     account_id: int
+    organisation_id: int | None
+    signature: str
     url: str
     events: tuple[str, ...]
     created_at: datetime
@@ -76,6 +87,8 @@ def _endpoint(row: Row[Any]) -> Endpoint:
     return Endpoint(
         row.id,
         row.account_id,
+        row.organisation_id,
+        "v1a" if row.secret.startswith("whsk_") else "v1",
         row.url,
         tuple(row.events.split()),
         row.created_at,
@@ -131,18 +144,33 @@ class WebhookService:
 
     # --- endpoints ---
 
-    def create(self, account_id: int, url: str, events: list[str]) -> tuple[Endpoint, str]:
-        """A new endpoint and its signing secret (shown here; rotate to get a new one)."""
+    def create(
+        self,
+        account_id: int,
+        url: str,
+        events: list[str],
+        organisation_id: int | None = None,
+        signature: str = "v1",
+    ) -> tuple[Endpoint, str]:
+        """A new endpoint and what its receiver verifies with: the `whsec_` secret (`v1`) or
+        the `whpk_` public key (`v1a`). An organisation's endpoint (made by one of its
+        owners) belongs to the organisation: it outlives its maker's membership."""
         parsed = parse_events(events)
+        if signature not in SCHEMES:
+            raise InvalidInput(f"signature must be one of {', '.join(SCHEMES)}", field="signature")
         check_target(url, self._allow_private)
-        secret = new_secret()
+        secret = new_secret(signature)
 
         def create(conn: Connection) -> tuple[Endpoint, str]:
-            account = account_sql.get_account(conn, account_id)
-            if account is None or account.kind not in _KINDS:
-                raise Forbidden("webhook endpoints are for creators, brands and operators")
+            if organisation_id is not None:
+                _check_owner(conn, account_id, organisation_id)
+            else:
+                account = account_sql.get_account(conn, account_id)
+                if account is None or account.kind not in _KINDS:
+                    raise Forbidden("webhook endpoints are for creators, brands and operators")
             values = {
                 "account_id": account_id,
+                "organisation_id": organisation_id,
                 "url": url,
                 "events": " ".join(parsed),
                 "secret": secret,
@@ -150,13 +178,17 @@ class WebhookService:
             }
             row = sql.get_endpoint(conn, sql.insert_endpoint(conn, values))
             assert row is not None
-            return _endpoint(row), secret
+            return _endpoint(row), public_secret(secret)
 
         return self._db.write(create)
 
-    def endpoints(self, account_id: int) -> list[Endpoint]:
+    def endpoints(self, account_id: int, organisation_id: int | None = None) -> list[Endpoint]:
+        """The caller's own endpoints, or (for its owners) an organisation's."""
         with self._db.read() as conn:
-            return [_endpoint(row) for row in sql.list_endpoints(conn, account_id)]
+            if organisation_id is not None:
+                _check_owner(conn, account_id, organisation_id)
+            rows = sql.list_endpoints(conn, account_id, organisation_id)
+            return [_endpoint(row) for row in rows]
 
     def disable(self, account_id: int, endpoint_id: int) -> Endpoint:
         def disable(conn: Connection) -> Endpoint:
@@ -171,9 +203,9 @@ class WebhookService:
 
         def rotate(conn: Connection) -> str:
             row = self._own(conn, account_id, endpoint_id)
-            secret = new_secret()
+            secret = new_secret("v1a" if row.secret.startswith("whsk_") else "v1")
             sql.set_secret(conn, endpoint_id, secret, row.secret, utcnow() + _ROTATION_OVERLAP)
-            return secret
+            return public_secret(secret)
 
         return self._db.write(rotate)
 
@@ -224,10 +256,15 @@ class WebhookService:
         self._db.write(redeliver)
 
     def _own(self, conn: Connection, account_id: int, endpoint_id: int) -> Row[Any]:
+        """The endpoint when the caller made it (a personal one) or owns its organisation."""
         row = sql.get_endpoint(conn, endpoint_id)
-        if row is None or row.account_id != account_id:
-            raise NotFound(f"webhook endpoint {endpoint_id} does not exist or is not yours")
-        return row
+        if row is not None:
+            org = row.organisation_id
+            if org is None and row.account_id == account_id:
+                return row
+            if org is not None and campaign_sql.role_of(conn, org, account_id) == "owner":
+                return row
+        raise NotFound(f"webhook endpoint {endpoint_id} does not exist or is not yours")
 
     # --- the dispatcher ---
 
@@ -314,7 +351,8 @@ class WebhookService:
             "created_at": row.created_at,
         }
         for endpoint in sql.active_endpoints(conn, "verdict.issued"):
-            if endpoint.kind == "operator":  # a verdict's evidence is for operators
+            # a verdict's evidence is for operators, never an organisation's endpoint
+            if endpoint.kind == "operator" and endpoint.organisation_id is None:
                 _message(conn, endpoint.id, "verdict.issued", data)
 
     def _revocation(self, conn: Connection, row: Row[Any]) -> None:
@@ -335,7 +373,7 @@ class WebhookService:
             "released_at": row.released_at,
         }
         for endpoint in sql.active_endpoints(conn, "campaign.completion_released"):
-            if endpoint.account_id in members:
+            if _hears(endpoint, row.organisation_id, members):
                 _message(conn, endpoint.id, "campaign.completion_released", data)
         if row.spent_fen + row.reward_fen <= row.budget_fen:
             return
@@ -345,14 +383,14 @@ class WebhookService:
             "spent_fen": row.spent_fen,
         }
         for endpoint in sql.active_endpoints(conn, "campaign.budget_exhausted"):
-            if endpoint.account_id in members:
+            if _hears(endpoint, row.organisation_id, members):
                 _message(conn, endpoint.id, "campaign.budget_exhausted", exhausted)
 
     def _redemption(self, conn: Connection, row: Row[Any]) -> None:
         members = sql.members_of(conn, row.organisation_id)
         data = {"campaign_id": row.campaign_id, "reward_id": row.id, "redeemed_at": row.moment}
         for endpoint in sql.active_endpoints(conn, "coupon.redeemed"):
-            if endpoint.account_id in members:
+            if _hears(endpoint, row.organisation_id, members):
                 _message(conn, endpoint.id, "coupon.redeemed", data)
 
     def _closing(self, conn: Connection, row: Row[Any]) -> None:
@@ -472,5 +510,20 @@ def _to_creator(conn: Connection, event: str, row: Row[Any], at_name: str, at: A
     data = {"like_id": row.like_id, "video_id": row.video_id, "verdict_id": row.verdict_id}
     data[at_name] = at
     for endpoint in sql.active_endpoints(conn, event):
-        if endpoint.account_id == row.creator_id:
+        if endpoint.account_id == row.creator_id and endpoint.organisation_id is None:
             _message(conn, endpoint.id, event, data)
+
+
+def _hears(endpoint: Row[Any], organisation_id: int, members: set[int]) -> bool:
+    """Whether an endpoint hears an organisation's event: the organisation's own endpoints,
+    and its members' personal ones; never another organisation's."""
+    if endpoint.organisation_id is not None:
+        return bool(endpoint.organisation_id == organisation_id)
+    return endpoint.account_id in members
+
+
+def _check_owner(conn: Connection, account_id: int, organisation_id: int) -> None:
+    if campaign_sql.get_organisation(conn, organisation_id) is None:
+        raise OrganisationNotFound(f"organisation {organisation_id} does not exist")
+    if campaign_sql.role_of(conn, organisation_id, account_id) != "owner":
+        raise Forbidden(f"only owners of organisation {organisation_id} manage its endpoints")

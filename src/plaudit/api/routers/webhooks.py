@@ -4,7 +4,7 @@ redelivery by hand, a test event and secret rotation."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from fastapi import APIRouter, Query, status
 from pydantic import BaseModel, ConfigDict, Field
@@ -24,11 +24,21 @@ class EndpointIn(BaseModel):
     events: list[str] = Field(
         ..., min_length=1, max_length=16, description=f"Some of: {', '.join(EVENT_TYPES)}."
     )
+    organisation_id: int | None = Field(
+        None, ge=1, description="Make the organisation's endpoint (you must be an owner)."
+    )
+    signature: Literal["v1", "v1a"] = Field(
+        "v1",
+        description="Standard Webhooks scheme: `v1` HMAC-SHA256 with a shared `whsec_` "
+        "secret, or `v1a` Ed25519 verified with a `whpk_` public key.",
+    )
 
 
 class EndpointOut(BaseModel):
     id: int
-    account_id: int
+    account_id: int = Field(..., description="Who made it.")
+    organisation_id: int | None = Field(..., description="The owning organisation, if any.")
+    signature: str = Field(..., description="`v1` or `v1a`.")
     url: str
     events: list[str]
     created_at: datetime
@@ -37,11 +47,15 @@ class EndpointOut(BaseModel):
 
 
 class EndpointCreated(EndpointOut):
-    secret: str = Field(..., description="`whsec_...`: verify signatures with it.")
+    secret: str = Field(
+        ..., description="Verify signatures with it: `whsec_...` (v1) or `whpk_...` (v1a)."
+    )
 
 
 class SecretOut(BaseModel):
-    secret: str = Field(..., description="The new secret; the old one also signs for 24 h.")
+    secret: str = Field(
+        ..., description="The new secret or public key; the old one also signs for 24 h."
+    )
 
 
 class QueuedOut(BaseModel):
@@ -83,13 +97,21 @@ def delivery_out(delivery: Delivery) -> DeliveryOut:
 def create_endpoint(
     body: EndpointIn, account_id: CurrentAccount, platform: PlatformDep
 ) -> EndpointCreated:
-    endpoint, secret = platform.webhooks.create(account_id, body.url, body.events)
+    endpoint, secret = platform.webhooks.create(
+        account_id, body.url, body.events, body.organisation_id, body.signature
+    )
     return EndpointCreated(**endpoint_out(endpoint).model_dump(), secret=secret)
 
 
-@router.get("/endpoints", response_model=list[EndpointOut], summary="Your endpoints")
-def list_endpoints(account_id: CurrentAccount, platform: PlatformDep) -> list[EndpointOut]:
-    return [endpoint_out(e) for e in platform.webhooks.endpoints(account_id)]
+@router.get(
+    "/endpoints", response_model=list[EndpointOut], summary="Your endpoints, or an organisation's"
+)
+def list_endpoints(
+    account_id: CurrentAccount,
+    platform: PlatformDep,
+    organisation_id: int | None = Query(None, ge=1, description="An organisation you own."),
+) -> list[EndpointOut]:
+    return [endpoint_out(e) for e in platform.webhooks.endpoints(account_id, organisation_id)]
 
 
 @router.delete(
