@@ -430,7 +430,8 @@ class InteractionService:
         """Like a video; liking it again returns the stored like (its seq, its risk)."""
         source = validate_source(source)
         at = utcnow()
-        if self._rules is not None and self._rules.blocking:  # shared windows: a round trip
+        if self._rules is not None and not self._rules.admits_without_io(account_id):
+            # shared windows, or an account whose age is not known yet: a database round trip
             admission = await asyncio.to_thread(self._admit, account_id, device, at)
         else:
             admission = self._admit(account_id, device, at)

@@ -364,6 +364,8 @@ class WebhookService:
         with self._db.read() as conn:
             due = sql.due_messages(conn, utcnow(), _BATCH)
             endpoints = {m.endpoint_id: sql.get_endpoint(conn, m.endpoint_id) for m in due}
+        if not due:  # a client loads the CA bundle (~10 ms of CPU): not twice a second for nothing
+            return 0
         with httpx.Client(timeout=self._timeout_s, follow_redirects=False) as client:
             for message in due:
                 endpoint = endpoints[message.endpoint_id]
