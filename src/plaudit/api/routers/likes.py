@@ -92,8 +92,12 @@ async def like_video(video_id: int, request: Request) -> Response:
     return await _like(video_id, request)
 
 
+_DOCUMENTED = next(r for r in router.routes if getattr(r, "endpoint", None) is like_video)
+
+
 async def like_fast_path(request: Request) -> Response:
     """`like_video` as a Starlette endpoint (route `/v1/videos/{video_id:int}/likes`)."""
+    request.scope["route"] = _DOCUMENTED  # the operation it serves: API key scopes, telemetry
     video_id: int = request.path_params["video_id"]
     return await _like(video_id, request)
 
