@@ -68,8 +68,9 @@ class Platform:
         # real-time rules: windows in this process, or shared by all on PostgreSQL (rules.py)
         self.rules = RuleEngine(
             RuleSettings.from_settings(settings),
-            lambda a: self.accounts.get(a).created_at,
+            self.accounts.created_at,
             shared=_shared_windows(settings, self.db),
+            knows_created_at=self.accounts.knows_created_at,
         )
         # incentivised likes (source campaign:<id>) are checked and recorded in the like's
         # transaction by the campaigns policy; plain likes never call it. Every like passes

@@ -246,3 +246,31 @@ def test_write_async_needs_the_writer_thread(sqlite_settings: Settings) -> None:
             asyncio.run(database.write_async(insert_account("x")))
     finally:
         database.close()
+
+
+def test_the_writer_replaces_its_kept_connection_when_it_died_while_idle(
+    backend_settings: Settings,
+) -> None:
+    """The writer keeps one connection between batches; when the database drops it (a
+    restart), the next batch runs again on a new connection instead of failing."""
+    database = Database(backend_settings.with_values(sqlite_synchronous="normal"))
+    database.migrate()
+    database.start_writer()
+    try:
+        database.write(insert_account("before"))
+        if database.write_engine.dialect.name == "postgresql":
+            pid = database.write(
+                lambda conn: conn.exec_driver_sql("SELECT pg_backend_pid()").scalar()
+            )
+            with database.read() as conn:
+                conn.exec_driver_sql(f"SELECT pg_terminate_backend({int(pid)})")
+        else:
+            kept = database._writer._conn
+            assert kept is not None
+            kept.connection.dbapi_connection.close()  # type: ignore[union-attr]
+        database.write(insert_account("after"))
+        with database.read() as conn:
+            handles = set(conn.execute(select(tables.accounts.c.handle)).scalars())
+        assert handles == {"before", "after"}
+    finally:
+        database.close()

@@ -42,6 +42,17 @@ def require_creator(conn: Connection, account_id: int, purpose: str) -> None:
         )
 
 
+_CREATED_MAX = 200_000
+"""Most account creation times kept in memory (about 30 MB at most)."""
+
+
+def _check_token_shape(token: str) -> None:
+    if not token.startswith(TOKEN_PREFIX) or len(token) > 128:
+        raise NotAuthenticated(
+            "the bearer token is malformed; get one from `plaudit accounts token ID`"
+        )
+
+
 def _account(row: Row[Any]) -> Account:
     return Account(row.id, row.handle, row.kind, row.display_name, row.created_at)
 
@@ -55,6 +66,7 @@ class AccountService:
         # an expiring token must not outlive its expiry in the cache either
         cache_s = min(token_cache_s, token_ttl_s) if token_ttl_s > 0 else token_cache_s
         self._token_cache = TokenCache(cache_s)
+        self._created: dict[int, datetime] = {}
 
     def create(self, handle: str, kind: str = "fan", display_name: str = "") -> tuple[Account, str]:
         """Create an account and its first token; the token is returned only this once."""
@@ -92,32 +104,50 @@ class AccountService:
 
     def authenticate(self, token: str) -> int:
         """The account id a bearer token belongs to; NotAuthenticated when it is not valid."""
-        if not token.startswith(TOKEN_PREFIX) or len(token) > 128:
-            raise NotAuthenticated(
-                "the bearer token is malformed; get one from `plaudit accounts token ID`"
-            )
-        token_hash = hash_token(token)
-        cached = self._token_cache.get(token_hash)
+        cached = self.cached_account(token)
         if cached is not None:
             return cached
+        _check_token_shape(token)
+        token_hash = hash_token(token)
         with self._db.read() as conn:
-            account_id = sql.account_for_token(conn, token_hash)
-            issued = None
-            if account_id is not None and self._token_ttl is not None:
-                issued = sql.token_created_at(conn, token_hash)
-        if account_id is None:
+            owner = sql.token_owner(conn, token_hash)
+        if owner is None:
             raise NotAuthenticated("the bearer token is not valid or was revoked")
-        if (
-            issued is not None
-            and self._token_ttl is not None
-            and utcnow() >= issued + self._token_ttl
-        ):
+        if self._token_ttl is not None and utcnow() >= owner.token_created_at + self._token_ttl:
             raise NotAuthenticated(
                 "the bearer token has expired; get a new one with "
                 "`plaudit accounts token ID` (tokens live `token_ttl_s` seconds)"
             )
-        self._token_cache.put(token_hash, account_id)
-        return account_id
+        self._token_cache.put(token_hash, owner.account_id)
+        self._remember_created(owner.account_id, owner.account_created_at)
+        return owner.account_id
+
+    def cached_account(self, token: str) -> int | None:
+        """The account of a token validated lately (within the token cache's lifetime), or
+        None when `authenticate` must ask the database. Never blocks: an event loop can call
+        it and send only the misses to a thread."""
+        if not token.startswith(TOKEN_PREFIX) or len(token) > 128:
+            return None
+        return self._token_cache.get(hash_token(token))
+
+    def created_at(self, account_id: int) -> datetime:
+        """When the account was created. It never changes, so it is kept once read; reading
+        a token's owner reads it too, so an authenticated caller's first like reads nothing
+        more (the real-time rules' new-account test asks)."""
+        found = self._created.get(account_id)
+        if found is None:
+            found = self.get(account_id).created_at
+            self._remember_created(account_id, found)
+        return found
+
+    def knows_created_at(self, account_id: int) -> bool:
+        """True when `created_at(account_id)` answers without reading the database."""
+        return account_id in self._created
+
+    def _remember_created(self, account_id: int, created_at: datetime) -> None:
+        if len(self._created) >= _CREATED_MAX:
+            self._created.clear()  # bounded; the next token lookups refill it
+        self._created[account_id] = created_at
 
     def _expires(self, created_at: datetime) -> datetime | None:
         return None if self._token_ttl is None else created_at + self._token_ttl

@@ -66,6 +66,8 @@ def create_app(settings: Settings, platform: Platform | None = None) -> FastAPI:
     async def healthz() -> dict[str, str]:
         return {"status": "ok"}
 
+    fast_like = likes.LIKE_PATH.replace("{video_id}", "{video_id:int}")
+    app.router.add_route(fast_like, likes.like_fast_path, ["POST"], include_in_schema=False)
     for module in (likes, videos, social, accounts, bulk, ledger):
         app.include_router(module.router)
     app.include_router(verdict_routes.router)

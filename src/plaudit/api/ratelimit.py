@@ -1,17 +1,26 @@
 """Rate limits per credential (account token or API key) and per client address, with the
 IETF httpapi draft's `RateLimit-Policy` and `RateLimit` fields on every answer.
 
-Counting is the `limits` library's moving window, in memory per process by default or in a
-store shared by every API process (`rate_limit_storage = redis://...`). Over the limit a
-request is a `429 rate-limited` problem with `Retry-After`; nothing behind it runs.
+Counting is a moving window: a request is allowed while fewer than the quota were allowed in
+the window before it. In one process (`rate_limit_storage = memory://`, the default) the
+window is a deque of times per caller, O(1) per request; in a store shared by every API
+process (`redis://...`) it is the `limits` library's moving window. Over the limit a request
+is a `429 rate-limited` problem with `Retry-After`; nothing behind it runs.
+
+The `limits` library's own memory storage is not used: it inserts at the front of a list per
+caller (10,000 entries at the default quota) and sweeps every caller through a worker thread
+in a task started again on every hit, which cost more per request than the like itself.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import math
 import time
+from collections import deque
 from dataclasses import dataclass
+from typing import Protocol
 
 import limits
 from limits.aio.strategies import MovingWindowRateLimiter
@@ -43,10 +52,71 @@ class _Policy:
         """`RateLimit-Policy`: the quota `q` per window `w` seconds."""
         return f'"{self.name}";q={self.item.amount};w={self.item.get_expiry()}'
 
+    @functools.cached_property
+    def field_bytes(self) -> bytes:
+        return self.field.encode()
+
 
 def policy_fields(name: str, remaining: int, reset_s: int) -> str:
     """`RateLimit`: the quota units `r` left in the window that resets in `t` seconds."""
     return f'"{name}";r={remaining};t={reset_s}'
+
+
+class _Counter(Protocol):
+    async def hit(self, item: limits.RateLimitItem, who: str) -> tuple[bool, int, float]:
+        """(allowed, quota left, when the window resets as a Unix time) after one request."""
+
+
+class _MemoryWindows:
+    """Moving windows of one process: each caller's allowed request times, oldest first."""
+
+    _SWEEP_EVERY = 10_000
+
+    def __init__(self) -> None:
+        self._times: dict[str, deque[float]] = {}
+        self._hits = 0
+        self._longest = 0  # the longest window seen: no caller idle for it can still count
+
+    async def hit(self, item: limits.RateLimitItem, who: str) -> tuple[bool, int, float]:
+        return self.hit_now(item, who, time.time())
+
+    def hit_now(self, item: limits.RateLimitItem, who: str, now: float) -> tuple[bool, int, float]:
+        """`hit` at the Unix time `now` (never waits; tests give the time)."""
+        expiry = item.get_expiry()
+        self._longest = max(self._longest, expiry)
+        key = item.key_for(who)
+        times = self._times.get(key)
+        if times is None:
+            times = self._times[key] = deque()
+        cutoff = now - expiry
+        while times and times[0] <= cutoff:
+            times.popleft()
+        allowed = len(times) < item.amount
+        if allowed:
+            times.append(now)
+        self._hits += 1
+        if self._hits % self._SWEEP_EVERY == 0:
+            self._sweep(now)
+        return allowed, item.amount - len(times), (times[0] if times else now) + expiry
+
+    def _sweep(self, now: float) -> None:
+        """Forget callers idle for a whole window (their deques would only be emptied)."""
+        cutoff = now - self._longest
+        idle = [key for key, times in self._times.items() if not times or times[-1] <= cutoff]
+        for key in idle:
+            del self._times[key]
+
+
+class _SharedWindows:
+    """The `limits` moving window in a store every API process shares (redis://...)."""
+
+    def __init__(self, uri: str) -> None:
+        self._limiter = MovingWindowRateLimiter(storage_from_string("async+" + uri))
+
+    async def hit(self, item: limits.RateLimitItem, who: str) -> tuple[bool, int, float]:
+        allowed = await self._limiter.hit(item, who)
+        stats = await self._limiter.get_window_stats(item, who)
+        return allowed, stats.remaining, stats.reset_time
 
 
 class RateLimitMiddleware:
@@ -54,8 +124,10 @@ class RateLimitMiddleware:
 
     def __init__(self, app: ASGIApp, settings: Settings) -> None:
         self.app = app
-        storage = storage_from_string("async+" + settings.rate_limit_storage)
-        self._limiter = MovingWindowRateLimiter(storage)
+        storage = settings.rate_limit_storage
+        self._counter: _Counter = (
+            _MemoryWindows() if storage.startswith("memory://") else _SharedWindows(storage)
+        )
         self._credential = _Policy("credential", limits.parse(settings.rate_limit))
         self._anonymous = _Policy("anonymous", limits.parse(settings.rate_limit_anonymous))
 
@@ -66,12 +138,11 @@ class RateLimitMiddleware:
             return
         request = Request(scope)
         policy, who = self._caller(request)
-        allowed = await self._limiter.hit(policy.item, who)
-        stats = await self._limiter.get_window_stats(policy.item, who)
-        reset_s = max(0, math.ceil(stats.reset_time - time.time()))
+        allowed, remaining, reset_time = await self._counter.hit(policy.item, who)
+        reset_s = max(0, math.ceil(reset_time - time.time()))
         headers = [
-            (b"ratelimit-policy", policy.field.encode()),
-            (b"ratelimit", policy_fields(policy.name, stats.remaining, reset_s).encode()),
+            (b"ratelimit-policy", policy.field_bytes),
+            (b"ratelimit", policy_fields(policy.name, remaining, reset_s).encode()),
         ]
         if not allowed:
             error = RateLimited(

@@ -327,12 +327,14 @@ class RuleEngine:
         settings: RuleSettings,
         created_at: Callable[[int], datetime],
         shared: SharedWindows | None = None,
+        knows_created_at: Callable[[int], bool] = lambda _account_id: False,
     ) -> None:
         self.settings = settings
         self._shared = shared
         self.blocking = shared is not None
-        """True when admitting a like waits on the database (async callers use a thread)."""
+        """True when admitting any like waits on the database (see `admits_without_io`)."""
         self._created_at = created_at
+        self._knows_created_at = knows_created_at
         self._ages: dict[int, float] = {}
         self._accounts = SlidingCounter(MINUTE)
         self._devices = SlidingCounter(MINUTE)
@@ -346,6 +348,17 @@ class RuleEngine:
         """Close the shared windows' connections (memory windows hold none)."""
         if self._shared is not None:
             self._shared.close()
+
+    def admits_without_io(self, account_id: int) -> bool:
+        """True when `admit` for this account waits on nothing (an event loop may call it);
+        False when it reads the account's age or shared windows (call it from a thread)."""
+        if self.blocking:
+            return False
+        return (
+            not self.settings.enabled
+            or account_id in self._ages
+            or self._knows_created_at(account_id)
+        )
 
     def admit(
         self, account_id: int, device_key: str | None, ip_prefix: str | None, at: datetime

@@ -467,7 +467,8 @@ class InteractionService:
         source = validate_source(source)
         at = utcnow()
         try:
-            if self._rules is not None and self._rules.blocking:  # shared windows: round trip
+            if self._rules is not None and not self._rules.admits_without_io(account_id):
+                # shared windows, or an account whose age is not known yet: a round trip
                 admission = await asyncio.to_thread(self._admit, account_id, device, at)
             else:
                 admission = self._admit(account_id, device, at)

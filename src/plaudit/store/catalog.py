@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import and_, bindparam, delete, func, insert, select, update
 from sqlalchemy.engine import Connection, Row
 
-from plaudit.store.prepared import Prepared
+from plaudit.store.prepared import Prepared, stored_time
 from plaudit.store.secrets import new_secret
 from plaudit.store.sequence import inserted_id
 from plaudit.store.tables import (
@@ -32,8 +32,8 @@ from plaudit.store.tables import (
 )
 
 __all__ = [
+    "TokenOwner",
     "account_by_handle",
-    "account_for_token",
     "count_accounts",
     "erase_account",
     "get_account",
@@ -45,7 +45,7 @@ __all__ = [
     "list_tokens",
     "list_videos",
     "revoke_tokens",
-    "token_created_at",
+    "token_owner",
     "upsert_profile",
 ]
 
@@ -91,8 +91,18 @@ def insert_token(conn: Connection, account_id: int, token_hash: bytes, at: datet
     )
 
 
-_ACCOUNT_FOR_TOKEN = Prepared(
-    select(account_tokens.c.account_id).where(
+class TokenOwner(NamedTuple):
+    """Who a valid token belongs to: the account, when it was created, when the token was."""
+
+    account_id: int
+    account_created_at: datetime
+    token_created_at: datetime
+
+
+_TOKEN_OWNER = Prepared(
+    select(account_tokens.c.account_id, accounts.c.created_at, account_tokens.c.created_at)
+    .select_from(account_tokens.join(accounts, accounts.c.id == account_tokens.c.account_id))
+    .where(
         and_(
             account_tokens.c.token_hash == bindparam("p_hash"),
             account_tokens.c.revoked_at.is_(None),
@@ -101,10 +111,14 @@ _ACCOUNT_FOR_TOKEN = Prepared(
 )
 
 
-def account_for_token(conn: Connection, token_hash: bytes) -> int | None:
-    """The account a token belongs to, or None when unknown or revoked (every request asks)."""
-    found = _ACCOUNT_FOR_TOKEN.scalar(conn, {"p_hash": token_hash})
-    return None if found is None else int(found)
+def token_owner(conn: Connection, token_hash: bytes) -> TokenOwner | None:
+    """The owner of a valid (unrevoked) token, or None. One read answers authentication, the
+    token's expiry and the account's age (the real-time rules' new-account test)."""
+    found = _TOKEN_OWNER.first(conn, {"p_hash": token_hash})
+    if found is None:
+        return None
+    account_id, account_created, token_created = found
+    return TokenOwner(int(account_id), stored_time(account_created), stored_time(token_created))
 
 
 def insert_video(conn: Connection, values: dict[str, Any]) -> int:
@@ -193,15 +207,6 @@ def revoke_tokens(
     if token_id is not None:
         where = and_(where, account_tokens.c.id == token_id)
     return int(conn.execute(update(account_tokens).where(where).values(revoked_at=at)).rowcount)
-
-
-def token_created_at(conn: Connection, token_hash: bytes) -> datetime | None:
-    """When a valid (unrevoked) token was issued, for the expiry check."""
-    stmt = select(account_tokens.c.created_at).where(
-        and_(account_tokens.c.token_hash == token_hash, account_tokens.c.revoked_at.is_(None))
-    )
-    found: datetime | None = conn.execute(stmt).scalar()
-    return found
 
 
 def erase_account(conn: Connection, account_id: int, at: datetime) -> None:

@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy.engine import Connection, Dialect
 from sqlalchemy.sql import ClauseElement
 
-__all__ = ["SQLITE_TIME", "Prepared"]
+__all__ = ["SQLITE_TIME", "Prepared", "stored_time"]
 
 SQLITE_TIME = "%Y-%m-%d %H:%M:%S.%f"  # what SQLAlchemy's SQLite DATETIME stores and parses
 
@@ -26,6 +26,16 @@ def _sqlite_value(value: Any) -> Any:
             raise ValueError("naive datetime given; Plaudit stores only aware UTC times")
         return value.astimezone(UTC).strftime(SQLITE_TIME)
     return value
+
+
+def stored_time(value: datetime | str) -> datetime:
+    """A time as the driver returns it (SQLite text, a PostgreSQL datetime), aware and UTC:
+    what UTCDateTime gives SQLAlchemy's readers, for statements run on the driver cursor."""
+    if isinstance(value, str):
+        return datetime.fromisoformat(value).replace(tzinfo=UTC)
+    if value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    return value.astimezone(UTC)
 
 
 class Prepared:

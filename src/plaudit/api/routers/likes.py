@@ -6,6 +6,7 @@ import orjson
 from fastapi import APIRouter, Query, Request, Response, status
 from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
+from starlette.concurrency import run_in_threadpool
 
 from plaudit.api.clients import device_of
 from plaudit.api.deps import CurrentAccount, PlatformDep, authenticate, platform_of
@@ -13,8 +14,9 @@ from plaudit.api.pagination import decode_cursor, encode_cursor
 from plaudit.api.schemas import LikeIn, LikeOut, LikePage
 from plaudit.errors import Forbidden
 from plaudit.interactions import Like
+from plaudit.platform import Platform
 
-__all__ = ["router"]
+__all__ = ["LIKE_PATH", "like_fast_path", "router"]
 
 router = APIRouter(prefix="/v1", tags=["likes"])
 
@@ -37,6 +39,17 @@ def _like_json(like: Like, seq: int | None) -> dict[str, object]:
     }
 
 
+async def _caller(request: Request, platform: Platform) -> int:
+    """`authenticate` without reading the database on the event loop: a token validated
+    lately is answered from the cache, any other credential is checked in a thread."""
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() == "bearer":
+        account_id = platform.accounts.cached_account(token.strip())
+        if account_id is not None:
+            return account_id
+    return await run_in_threadpool(authenticate, request, platform)
+
+
 async def _like_body(request: Request) -> LikeIn | None:
     raw = await request.body()
     if not raw.strip():
@@ -49,8 +62,12 @@ async def _like_body(request: Request) -> LikeIn | None:
 
 
 # The hottest endpoint of the platform does by hand what dependency injection and response
-# models would do (authenticate, parse the optional body, serialise once): that halves the
-# framework's cost per like. The OpenAPI document still describes the body.
+# models would do (authenticate, parse the optional body, serialise once), and the app serves
+# it through `like_fast_path`, a plain Starlette route placed before every other: FastAPI's
+# per-request dependency resolution and validation of `video_id` cost more than the rest of
+# the like's work on the event loop. The operation below is what the OpenAPI document
+# describes, and what answers a path the fast route does not match (`/v1/videos/x/likes` is
+# its 422); both run `_like`.
 _LIKE_BODY_DOC = {
     "requestBody": {
         "required": False,
@@ -61,6 +78,7 @@ _LIKE_BODY_DOC = {
         },
     }
 }
+LIKE_PATH = "/v1/videos/{video_id}/likes"
 
 
 @router.post(
@@ -71,8 +89,22 @@ _LIKE_BODY_DOC = {
     openapi_extra=_LIKE_BODY_DOC,
 )
 async def like_video(video_id: int, request: Request) -> Response:
+    return await _like(video_id, request)
+
+
+_DOCUMENTED = next(r for r in router.routes if getattr(r, "endpoint", None) is like_video)
+
+
+async def like_fast_path(request: Request) -> Response:
+    """`like_video` as a Starlette endpoint (route `/v1/videos/{video_id:int}/likes`)."""
+    request.scope["route"] = _DOCUMENTED  # the operation it serves: API key scopes, telemetry
+    video_id: int = request.path_params["video_id"]
+    return await _like(video_id, request)
+
+
+async def _like(video_id: int, request: Request) -> Response:
     platform = platform_of(request)
-    account_id = authenticate(request, platform)
+    account_id = await _caller(request, platform)
     body = await _like_body(request)
     source = body.source if body else "app"
     device = device_of(request, body.device if body else None)
