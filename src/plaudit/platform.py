@@ -69,6 +69,7 @@ class Platform:
             RuleSettings.from_settings(settings),
             lambda a: self.accounts.get(a).created_at,
             shared=_shared_windows(settings, self.db),
+            created_at_many=self.accounts.created_times,
         )
         # incentivised likes (source campaign:<id>) are checked and recorded in the like's
         # transaction by the campaigns policy; plain likes never call it. Every like passes
