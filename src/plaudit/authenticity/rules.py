@@ -55,6 +55,9 @@ HOLD_RISK = 50
 """The risk of a like exactly at a hold limit; held likes score above it."""
 NEW_ACCOUNT_RISK = 10
 _PRUNE_EVERY = 4096
+_PRUNE_AFTER_S = 10.0
+"""Pruning walks every key, so it waits for 4,096 likes and 10 s of like time: a bulk batch
+of likes one second apart no longer walks the keys twice a batch for nothing to forget."""
 _AGES_KEPT = 200_000
 """Most account creation times remembered (an account's age only grows; forgetting them all
 at once costs one read per account seen afterwards)."""
@@ -357,6 +360,7 @@ class RuleEngine:
         self._device_accounts = DistinctCounter(DAY)
         self._lock = threading.Lock()
         self._admitted = 0
+        self._pruned_at = 0.0
 
     def close(self) -> None:
         """Close the shared windows' connections (memory windows hold none)."""
@@ -581,7 +585,8 @@ class RuleEngine:
         if admission.ip_prefix:  # public prefixes only (admit filters them)
             self._ips.add(admission.ip_prefix, at)
         self._admitted += 1
-        if self._admitted % _PRUNE_EVERY == 0:
+        if self._admitted % _PRUNE_EVERY == 0 and at - self._pruned_at >= _PRUNE_AFTER_S:
+            self._pruned_at = at
             self._prune(at)
         return before
 
