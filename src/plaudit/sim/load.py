@@ -17,6 +17,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
+from functools import partial
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -35,7 +36,8 @@ from plaudit.sim.records import (
 from plaudit.store import Database
 from plaudit.store import catalog as catalog_sql
 from plaudit.store.bulk import ACCOUNT_COLUMNS, PROFILE_COLUMNS, VIDEO_COLUMNS, BulkSQL
-from plaudit.store.bulkload import build_deferrable_indexes, drop_deferrable_indexes, widen_cache
+from plaudit.store.bulkload import build_deferrable_indexes, drop_deferrable_indexes, set_cache
+from plaudit.store.engine import WRITER_CACHE_KIB
 
 __all__ = ["TRANSACTION_ROWS", "default_end", "load_community"]
 
@@ -211,7 +213,7 @@ class _Writer:
 
     def write_some(self, conn: Connection) -> None:
         """Write chunks until a transaction's worth (or the last chunk) is written."""
-        widen_cache(conn, self._cache_mib)
+        set_cache(conn, self._cache_mib)
         written = 0
         for chunk in self._chunks:
             done = self._write(conn, chunk)
@@ -275,6 +277,7 @@ def load_community(
     finally:
         reporter.close()
         db.write(build_deferrable_indexes)  # also after a failure: never left without them
+        db.write(partial(set_cache, mib=WRITER_CACHE_KIB // 1024))  # the writer's usual cache
     reporter.log("indexed")
     db.write(_sync_sequences)
     totals = writer.totals

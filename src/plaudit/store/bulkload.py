@@ -24,7 +24,7 @@ __all__ = [
     "build_deferrable_indexes",
     "drop_deferrable_indexes",
     "missing_indexes",
-    "widen_cache",
+    "set_cache",
 ]
 
 DEFERRABLE_INDEXES: tuple[Index, ...] = tuple(
@@ -57,8 +57,8 @@ def build_deferrable_indexes(conn: Connection) -> None:
         index.create(conn, checkfirst=True)
 
 
-def widen_cache(conn: Connection, mib: int) -> None:
-    """SQLite: let this connection cache `mib` MiB of pages (no-op on PostgreSQL, whose
+def set_cache(conn: Connection, mib: int) -> None:
+    """SQLite: let this connection cache up to `mib` MiB of pages (no-op on PostgreSQL, whose
     buffers are the server's)."""
     if conn.dialect.name == "sqlite":
         conn.exec_driver_sql(f"PRAGMA cache_size=-{mib * 1024:d}")
