@@ -1,7 +1,8 @@
 """Ingest benchmark: HTTP like throughput against the framework's floor, and bulk ingest rate.
 
     python benchmarks/ingest.py [--database-url URL] [--duration 10] [--rounds 3]
-                                [--bulk 200000] [--profile DIR]
+        [--profile DIR] [--bulk 200000] [--existing 0,10M,50M] [--repeat 3] [--cache-dir DIR]
+        [--skip-http]
 
 1. Serves the API (`plaudit serve`, one process) on SQLite (or --database-url) and drives it
    with wrk (Debian package `wrk`) from a second process: `GET /healthz`, a no-op endpoint of
@@ -11,17 +12,21 @@
    of the rounds' ratios, the server's CPU time per request, and the load average. Target:
    likes at 50% or more of the floor. `--profile DIR` also records the server with py-spy
    (`pip install py-spy`; needs ptrace) during the like runs and prints its top frames.
-2. Bulk ingest in-process through the same code path as the gateway endpoint
-   (`plaudit.interactions.ingest`), batches of 10,000 new likes, against the anchor of raw
-   sqlite3 `executemany` inserting the same number of rows into a bare two-column table in the
-   same run. Target: 100,000 likes/s or more into SQLite on one core.
+2. Bulk ingest in-process through the gateway endpoint's service call
+   (`InteractionService.bulk_sync`: the real-time rules, then `plaudit.interactions.ingest`),
+   10,000 new likes a call, with each of --existing likes already stored (databases prefilled
+   by raw inserts, kept in --cache-dir), against the anchor of raw sqlite3 `executemany`
+   inserting as many rows into a bare table right after each run. Prints the median of
+   --repeat runs per size (wall rate, rate per CPU second of the process, anchor, ratio) and
+   the load average. Target: 100,000 likes/s or more into SQLite on one core at every size.
+   With --database-url, one run into an empty PostgreSQL database instead.
 """
 
 from __future__ import annotations
 
 import argparse
+import math
 import os
-import random
 import re
 import shutil
 import sqlite3
@@ -34,12 +39,13 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import NamedTuple
 
 import httpx
 from sqlalchemy.engine import Connection
 
 from plaudit.config import Settings, load_settings
-from plaudit.interactions import BulkItem, ingest_op
+from plaudit.interactions import BulkItem
 from plaudit.platform import Platform
 from plaudit.store import tables
 from plaudit.store.bulk import ACCOUNT_COLUMNS, VIDEO_COLUMNS, BulkSQL
@@ -48,13 +54,13 @@ FANS = 2000
 VIDEOS = 500
 
 
-def _community(platform: Platform, fans: int) -> None:
-    """One creator with VIDEOS videos and `fans` fan accounts (ids 2..fans+1), in bulk."""
+def _community(platform: Platform, fans: int, videos: int = VIDEOS) -> None:
+    """One creator with `videos` videos and `fans` fan accounts (ids 2..fans+1), in bulk."""
     now = datetime.now(UTC)
 
     def write(conn: Connection) -> None:
         sql = BulkSQL(conn)
-        at = sql.time(now)
+        at = sql.time(now - timedelta(days=30))  # not new accounts: no new-account rule
         sql.insert(
             "accounts",
             ACCOUNT_COLUMNS,
@@ -62,20 +68,20 @@ def _community(platform: Platform, fans: int) -> None:
             + [(i, f"bench-fan{i}", "fan", "", at) for i in range(2, fans + 2)],
         )
         sql.insert(
-            "creator_counters", ("creator_id", "videos", "likes", "followers"), [(1, VIDEOS, 0, 0)]
+            "creator_counters", ("creator_id", "videos", "likes", "followers"), [(1, videos, 0, 0)]
         )
         sql.insert(
             "videos",
             VIDEO_COLUMNS,
             [
                 (i, 1, f"v{i}", "music", 15, sql.time(now - timedelta(days=1)))
-                for i in range(1, VIDEOS + 1)
+                for i in range(1, videos + 1)
             ],
         )
         sql.insert(
             "video_counters",
             ("video_id", "likes", "comments", "shares"),
-            [(i, 0, 0, 0) for i in range(1, VIDEOS + 1)],
+            [(i, 0, 0, 0) for i in range(1, videos + 1)],
         )
         sql.sync_sequence("accounts")
         sql.sync_sequence("videos")
@@ -283,52 +289,206 @@ def http_benchmark(
             print(f"  {own:5.1f}% self {inclusive:5.1f}% total  {frame}")
 
 
-def _bulk_items(count: int, fans: int) -> list[BulkItem]:
-    at = datetime.now(UTC) - timedelta(hours=1)
-    pairs = random.Random(3).sample(range(fans * VIDEOS), count)
-    return [
-        BulkItem("like", 2 + p // VIDEOS, 1 + p % VIDEOS, at, "api", None, None, "10.0.0.0/24")
-        for p in pairs
-    ]
+# --- bulk ingest at several database sizes -------------------------------------------------
+#
+# The database is prefilled with raw inserts (generating tens of millions of likes through the
+# service would take longer than the measurement): BASE_ACCOUNTS fans, likes of the first
+# VIDEOS videos spread over them, each with its event, and the indexes built afterwards. Each
+# measured run then likes a fresh block of VIDEOS videos from accounts drawn over all
+# BASE_ACCOUNTS, so its index entries land all over the existing indexes, as a gateway's do.
+
+BASE_ACCOUNTS = 1_000_000
+VIDEO_BLOCKS = 40  # measured runs a prefilled database can take before its videos run out
+_LIKE_INSERT = (
+    "INSERT INTO likes (id, account_id, video_id, source, device_id, ip_prefix, created_at) "
+    "VALUES (?, ?, ?, 'app', NULL, NULL, ?)"
+)
 
 
-def _sqlite_anchor(count: int, work: Path) -> float:
-    conn = sqlite3.connect(work / "anchor.db", isolation_level=None)
+def _size(text: str) -> int:
+    """'0', '10M', '500k' -> rows."""
+    scale = {"k": 1_000, "m": 1_000_000}.get(text[-1:].lower(), 1)
+    return int(float(text[:-1] if scale > 1 else text) * scale)
+
+
+def _spread_pairs(
+    count: int, accounts: int, videos: int, first_video: int
+) -> Iterator[tuple[int, int]]:
+    """`count` distinct (account, video) pairs scattered over the accounts: an affine
+    permutation of the pair space (a multiplier coprime with it), so no two collide."""
+    space = accounts * videos
+    multiplier = 2_654_435_761 % space
+    while math.gcd(multiplier, space) != 1:
+        multiplier += 1
+    for i in range(count):
+        p = (multiplier * i + 12_345) % space
+        yield 1 + p % accounts, first_video + p // accounts
+
+
+def _prefill(settings: Settings, existing: int) -> None:
+    """The community and `existing` likes with their events, by raw inserts; then the
+    indexes those tables had, rebuilt once (the same B-trees inserts would have made)."""
+    platform = Platform(settings).open()
+    _community(platform, BASE_ACCOUNTS, VIDEOS * (VIDEO_BLOCKS + 1))
+    platform.close()
+    conn = sqlite3.connect(settings.data_path / "plaudit.db", isolation_level=None)
+    conn.execute("PRAGMA journal_mode=WAL")
+    indexes = conn.execute(
+        "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL "
+        "AND tbl_name IN ('likes', 'events')"
+    ).fetchall()
+    for name, _ in indexes:
+        conn.execute(f"DROP INDEX {name}")
+    at = "2026-01-01 00:00:00.000000"
+    conn.execute("BEGIN")
+    pairs = _spread_pairs(existing, BASE_ACCOUNTS, VIDEOS, 1)
+    conn.executemany(_LIKE_INSERT, ((i, a, v, at) for i, (a, v) in enumerate(pairs, 1)))
+    conn.executemany(
+        "INSERT INTO events (seq, kind, ref_id) VALUES (?, 'like', ?)",
+        ((i, i + 1) for i in range(existing)),
+    )
+    conn.execute("UPDATE sequencer SET next_value = ? WHERE name = 'events'", (existing,))
+    conn.execute("COMMIT")
+    for _, sql in indexes:
+        conn.execute(sql)
+    conn.close()
+
+
+def _prefilled(cache: Path, existing: int) -> Settings:
+    """Settings of a database with `existing` likes, built once under `cache` and reused."""
+    where = cache / f"likes-{existing}"
+    settings = load_settings(flags={"data_dir": str(where), "database_url": None}, env={})
+    if not (where / "ready").exists():
+        shutil.rmtree(where, ignore_errors=True)
+        started = time.perf_counter()
+        _prefill(settings, existing)
+        (where / "ready").write_text(f"{existing}\n")
+        print(f"  prefilled {existing:,} likes in {time.perf_counter() - started:,.0f} s")
+    return settings
+
+
+def _next_block(settings: Settings) -> int:
+    """The first video of a block no measured run has liked yet."""
+    conn = sqlite3.connect(settings.data_path / "plaudit.db")
+    (highest,) = conn.execute("SELECT COALESCE(MAX(video_id), 0) FROM likes").fetchone()
+    conn.close()
+    first = max(VIDEOS, highest) + 1
+    if first + VIDEOS > VIDEOS * (VIDEO_BLOCKS + 1) + 1:
+        raise SystemExit(f"{settings.data_path} has no fresh videos left: delete it")
+    return first
+
+
+def _bulk_items(count: int, first_video: int) -> list[BulkItem]:
+    """New likes as a gateway sends them: in time order over the last hour, each account on
+    its own device from one of 4,096 public /24 prefixes, so every real-time rule counts
+    them (none is near a limit: an account likes about once)."""
+    now = datetime.now(UTC)
+    step = timedelta(hours=1) / count
+    items = []
+    for i, (account, video) in enumerate(_spread_pairs(count, BASE_ACCOUNTS, VIDEOS, first_video)):
+        prefix = f"{1 + account % 200}.{account % 16}.{account % 256}.0/24"
+        at = now - timedelta(hours=1) + step * i
+        items.append(
+            BulkItem("like", account, video, at, "api", f"dev-{account}", "bench/1", prefix)
+        )
+    return items
+
+
+def _sqlite_anchor(count: int, work: Path) -> tuple[float, float]:
+    """Raw sqlite3 executemany of `count` rows into a bare table, 10,000 a transaction: rows
+    per second of wall time and of CPU time."""
+    path = work / "anchor.db"
+    path.unlink(missing_ok=True)
+    conn = sqlite3.connect(path, isolation_level=None)
     conn.execute("PRAGMA journal_mode=WAL")
     conn.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, a INTEGER, v INTEGER)")
     rows = [(i // VIDEOS, i % VIDEOS) for i in range(count)]
-    started = time.perf_counter()
+    wall, cpu = time.perf_counter(), time.process_time()
     for start in range(0, count, 10_000):
         conn.execute("BEGIN")
         conn.executemany("INSERT INTO t (a, v) VALUES (?, ?)", rows[start : start + 10_000])
         conn.execute("COMMIT")
-    elapsed = time.perf_counter() - started
+    wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
     conn.close()
-    return count / elapsed
+    return count / wall, count / cpu
 
 
-def bulk_benchmark(count: int, work: Path) -> None:
-    settings = load_settings(flags={"data_dir": str(work / "bulk")}, env={})
-    fans = max(FANS, count // VIDEOS + 1)
+class BulkRun(NamedTuple):
+    rate: float  # likes per second of wall time
+    cpu_rate: float  # likes per second of this process's CPU time
+    anchor: float  # raw executemany rows per second of wall time, measured right after
+    anchor_cpu: float  # the same per second of CPU time
+
+
+def _measure(settings: Settings, items: list[BulkItem], work: Path) -> BulkRun:
+    """Ingest `items` through the service (rules on), 10,000 a call, as the gateway does."""
     platform = Platform(settings).open()
-    _community(platform, fans)
-    items = _bulk_items(count, fans)
-    started = time.perf_counter()
+    service = platform.interactions
+    wall, cpu = time.perf_counter(), time.process_time()
     created = 0
-    for start in range(0, count, 10_000):
-        results = platform.db.write(ingest_op(items[start : start + 10_000]))
+    for start in range(0, len(items), 10_000):
+        results = service.bulk_sync(items[start : start + 10_000])
         created += sum(1 for r in results if r.status == "created")
-    elapsed = time.perf_counter() - started
+    wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
     platform.close()
-    assert created == count, f"only {created} of {count} likes were created"
-    anchor = _sqlite_anchor(count, work)
-    rate = count / elapsed
-    print(f"bulk ingest (SQLite, 10k/batch): {rate:10,.0f} likes/s  ({count:,} likes)")
-    print(f"anchor raw sqlite3 executemany:  {anchor:10,.0f} rows/s")
+    if created != len(items):
+        raise SystemExit(f"only {created:,} of {len(items):,} likes were created")
+    return BulkRun(len(items) / wall, len(items) / cpu, *_sqlite_anchor(len(items), work))
+
+
+def _median_run(runs: list[BulkRun]) -> BulkRun:
+    return BulkRun(*(statistics.median(r[i] for r in runs) for i in range(4)))
+
+
+def _report(label: str, run: BulkRun, repeats: int) -> None:
+    verdict = "met" if run.rate >= 100_000 else "NOT met"
     print(
-        f"ratio bulk/anchor:               {rate / anchor:10.2f}; "
-        f"target 100,000 likes/s: {'met' if rate >= 100_000 else 'NOT met'}"
+        f"{label:>14} {run.rate:10,.0f} {run.anchor:12,.0f} {run.rate / run.anchor:7.3f} "
+        f"{run.cpu_rate:11,.0f} {run.anchor_cpu:12,.0f} {run.cpu_rate / run.anchor_cpu:7.3f}"
+        f"   {verdict} (median of {repeats})"
     )
+
+
+def _header() -> None:
+    print(f"load average at start: {os.getloadavg()[0]:.2f} (2 cores shared)")
+    print(
+        f"{'existing likes':>14} {'likes/s':>10} {'anchor/s':>12} {'ratio':>7} "
+        f"{'likes/CPU-s':>11} {'anchor/CPU-s':>12} {'ratio':>7}   target 100,000 likes/s"
+    )
+
+
+def bulk_benchmark(count: int, sizes: list[int], repeats: int, cache: Path, work: Path) -> None:
+    """SQLite: the bulk rate with `sizes` likes already stored, each the median of runs."""
+    print(f"bulk ingest, SQLite, rules on, 10k likes a call, {count:,} likes a run")
+    _header()
+    for existing in sizes:
+        runs = []
+        for attempt in range(repeats):
+            if existing == 0:
+                where = work / f"empty-{attempt}"
+                settings = load_settings(flags={"data_dir": str(where)}, env={})
+                platform = Platform(settings).open()
+                _community(platform, BASE_ACCOUNTS, VIDEOS * 2)
+                platform.close()
+                first = VIDEOS + 1
+            else:
+                settings = _prefilled(cache, existing)
+                first = _next_block(settings)
+            runs.append(_measure(settings, _bulk_items(count, first), work))
+        _report(f"{existing:,}", _median_run(runs), repeats)
+    print(f"load average at end: {os.getloadavg()[0]:.2f}")
+
+
+def postgres_bulk_benchmark(url: str, count: int, work: Path) -> None:
+    """PostgreSQL: the bulk rate into an empty database (the anchor is still SQLite's)."""
+    print(f"bulk ingest, PostgreSQL, rules on, 10k likes a call, {count:,} likes")
+    _header()
+    flags = {"data_dir": str(work / "pg"), "database_url": url}
+    settings = load_settings(flags=flags, env={})
+    platform = Platform(settings).open()
+    _community(platform, BASE_ACCOUNTS, VIDEOS * 2)
+    platform.close()
+    _report("0", _measure(settings, _bulk_items(count, VIDEOS + 1), work), 1)
 
 
 @contextmanager
@@ -354,7 +514,20 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=32, help="wrk connections")
     parser.add_argument("--rounds", type=int, default=3, help="floor/like rounds, in turn")
     parser.add_argument("--profile", type=Path, help="py-spy the server into this directory")
-    parser.add_argument("--bulk", type=int, default=200_000, help="likes for the bulk run")
+    parser.add_argument("--bulk", type=int, default=200_000, help="likes per bulk run")
+    parser.add_argument(
+        "--existing",
+        default="0",
+        help="likes already stored before each bulk measurement, comma-separated "
+        "(e.g. 0,10M,50M); the prefilled databases are kept in --cache-dir",
+    )
+    parser.add_argument("--repeat", type=int, default=3, help="bulk runs per size (median)")
+    parser.add_argument(
+        "--cache-dir",
+        type=Path,
+        default=Path(tempfile.gettempdir()) / "plaudit-bench-bulk",
+        help="where prefilled databases are built once and reused (delete to rebuild)",
+    )
     parser.add_argument("--skip-http", action="store_true", help="only the bulk benchmark")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="plaudit-bench-") as tmp:
@@ -380,8 +553,13 @@ def main() -> None:
                 args.rounds,
                 args.profile,
             )
-        if args.bulk:
-            bulk_benchmark(args.bulk, work)
+        if args.bulk and args.database_url:
+            with _fresh_database(args.database_url) as url:
+                postgres_bulk_benchmark(url, args.bulk, work)
+        elif args.bulk:
+            sizes = [_size(size) for size in args.existing.split(",")]
+            args.cache_dir.mkdir(parents=True, exist_ok=True)
+            bulk_benchmark(args.bulk, sizes, args.repeat, args.cache_dir, work)
 
 
 if __name__ == "__main__":

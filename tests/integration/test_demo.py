@@ -17,7 +17,9 @@ from plaudit.errors import Conflict
 from plaudit.platform import Platform
 from plaudit.sim import CommunitySize
 from plaudit.sim.load import load_community
+from plaudit.sim.records import Chunk, InteractionsChunk
 from plaudit.store import tables
+from plaudit.store.bulkload import DEFERRABLE_INDEXES, missing_indexes
 from plaudit.web import read_demo_signins
 
 TINY = CommunitySize("tiny", accounts=600, creators=30, videos=120, interactions=6000, days=30)
@@ -55,12 +57,42 @@ def test_demo_keeps_invariants_and_is_reproducible(backend_settings: Settings) -
         assert figures["events"] == loaded
         assert loaded >= TINY.interactions * 0.99  # a tiny community may run out of new pairs
         assert figures["videos"] == TINY.videos
+        with platform.db.read() as conn:  # built again after the load deferred them
+            assert missing_indexes(conn) == []
         with pytest.raises(Conflict):
             load_community(platform.db, TINY, seed=5, end=END, show_progress=False)
         # explicit ids did not leave the id sequences behind: sign-ups still work
         account, _token = platform.accounts.create("late_signup", "creator")
         assert account.id == TINY.accounts + 1
         assert platform.videos.publish(account.id, "new", "food").id == TINY.videos + 1
+    finally:
+        platform.close()
+
+
+def test_a_failed_load_leaves_no_index_missing(backend_settings: Settings) -> None:
+    class Stop(Exception):
+        pass
+
+    def stop_at_interactions(chunk: Chunk) -> None:
+        if isinstance(chunk, InteractionsChunk):
+            raise Stop
+
+    platform = Platform(backend_settings).open()
+    try:
+        with pytest.raises(Stop):
+            load_community(
+                platform.db,
+                TINY,
+                seed=5,
+                end=END,
+                show_progress=False,
+                observe=stop_at_interactions,
+            )
+        with platform.db.read() as conn:
+            assert missing_indexes(conn) == []
+        assert {"ix_likes_video_created", "ix_events_ref"} <= {
+            str(index.name) for index in DEFERRABLE_INDEXES
+        }
     finally:
         platform.close()
 
@@ -82,6 +114,10 @@ def test_demo_command_small_loads_once(tmp_path: Path) -> None:
     made = {s.role: s for s in read_demo_signins(Path(data))}
     assert made["creator"].handle == "demo-creator"
     assert made["creator"].password not in first.stdout  # never printed
+    # not a terminal: progress comes as log lines with counts and a rate
+    assert "INFO plaudit.sim.load: demo small (seed 42): loaded " in first.stderr
+    assert "of 212,000 rows" in first.stderr
+    assert "rows/s" in first.stderr
     again = _run("demo", "--size", "small", "--data-dir", data, "--if-empty")
     assert again.returncode == 0
     assert {s.role: s for s in read_demo_signins(Path(data))} == made  # kept, not reset

@@ -31,7 +31,7 @@ import functools
 import ipaddress
 import math
 import threading
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Collection, Hashable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 
@@ -39,7 +39,14 @@ from plaudit.config import Settings
 from plaudit.errors import PlauditError, RateLimited, RefusedByRule
 from plaudit.store.rule_counters import WINDOW_BUCKETS, CounterKey, PostgresRuleCounters
 
-__all__ = ["Admission", "RuleEngine", "RuleSettings", "SharedWindows", "SlidingCounter"]
+__all__ = [
+    "Admission",
+    "LikeToJudge",
+    "RuleEngine",
+    "RuleSettings",
+    "SharedWindows",
+    "SlidingCounter",
+]
 
 MINUTE = 60.0
 HOUR = 3600.0
@@ -48,6 +55,15 @@ HOLD_RISK = 50
 """The risk of a like exactly at a hold limit; held likes score above it."""
 NEW_ACCOUNT_RISK = 10
 _PRUNE_EVERY = 4096
+_PRUNE_AFTER_S = 10.0
+"""Pruning walks every key, so it waits for 4,096 likes and 10 s of like time: a bulk batch
+of likes one second apart no longer walks the keys twice a batch for nothing to forget."""
+_AGES_KEPT = 200_000
+"""Most account creation times remembered (an account's age only grows; forgetting them all
+at once costs one read per account seen afterwards)."""
+
+LikeToJudge = tuple[int, str | None, str | None, datetime]
+"""(account id, device key, IP prefix, time) of a like for `RuleEngine.admit_many`."""
 
 
 @dataclass(frozen=True)
@@ -328,6 +344,7 @@ class RuleEngine:
         created_at: Callable[[int], datetime],
         shared: SharedWindows | None = None,
         knows_created_at: Callable[[int], bool] = lambda _account_id: False,
+        created_at_many: Callable[[Collection[int]], Mapping[int, datetime]] | None = None,
     ) -> None:
         self.settings = settings
         self._shared = shared
@@ -335,6 +352,8 @@ class RuleEngine:
         """True when admitting any like waits on the database (see `admits_without_io`)."""
         self._created_at = created_at
         self._knows_created_at = knows_created_at
+        # one query for a batch's accounts instead of one per account (`admit_many`)
+        self._created_at_many = created_at_many
         self._ages: dict[int, float] = {}
         self._accounts = SlidingCounter(MINUTE)
         self._devices = SlidingCounter(MINUTE)
@@ -343,6 +362,7 @@ class RuleEngine:
         self._device_accounts = DistinctCounter(DAY)
         self._lock = threading.Lock()
         self._admitted = 0
+        self._pruned_at = 0.0
 
     def close(self) -> None:
         """Close the shared windows' connections (memory windows hold none)."""
@@ -377,6 +397,59 @@ class RuleEngine:
             admission = self._judge(account_id, device_key, public_ip, when, new, counts)
             before = self._record(admission)
         return replace(admission, device_seen_before=before) if before is not None else admission
+
+    def admit_many(self, likes: Sequence[LikeToJudge]) -> list[Admission | PlauditError]:
+        """Judge a batch of likes in order, exactly as `admit` one at a time would (each
+        like counts in the windows of the likes after it); a refused like's entry is the
+        error `admit` would raise.
+
+        Set-based where the work is per batch rather than per like: the creation times of
+        the batch's accounts are read in one query, the windows' lock is taken once, and
+        the ages and public prefixes are resolved once per distinct value.
+        """
+        if not self.settings.enabled:
+            return [ACCEPT_ALL] * len(likes)
+        self._prefetch_ages({like[0] for like in likes})
+        if self._shared is not None:  # one round trip per like to the shared windows
+            return [self._admit_or_error(*like) for like in likes]
+        with self._lock:
+            return [self._admit_locked(*like) for like in likes]
+
+    def _admit_or_error(
+        self, account_id: int, device_key: str | None, ip_prefix: str | None, at: datetime
+    ) -> Admission | PlauditError:
+        try:
+            return self.admit(account_id, device_key, ip_prefix, at)
+        except PlauditError as exc:
+            return exc
+
+    def _admit_locked(
+        self, account_id: int, device_key: str | None, ip_prefix: str | None, at: datetime
+    ) -> Admission | PlauditError:
+        """`admit` on the memory windows, the lock already held."""
+        try:
+            when = at.timestamp()
+            new = self._is_new(account_id, when)
+            public_ip = ip_prefix if ip_prefix and _is_public(ip_prefix) else None
+            counts = self._counts(account_id, device_key, public_ip, when, new)
+            self._refuse_if_over(account_id, device_key, counts, when)
+        except PlauditError as exc:
+            return exc
+        admission = self._judge(account_id, device_key, public_ip, when, new, counts)
+        before = self._record(admission)
+        return replace(admission, device_seen_before=before) if before is not None else admission
+
+    def _prefetch_ages(self, account_ids: set[int]) -> None:
+        """Read the creation times of the accounts not yet known, in one query."""
+        if self._created_at_many is None:
+            return
+        unknown = [a for a in account_ids if a not in self._ages]
+        if not unknown:
+            return
+        if len(self._ages) + len(unknown) > _AGES_KEPT:
+            self._ages.clear()
+        for account_id, created in self._created_at_many(unknown).items():
+            self._ages[account_id] = created.timestamp()
 
     def _admit_shared(
         self,
@@ -433,7 +506,7 @@ class RuleEngine:
     def _is_new(self, account_id: int, at: float) -> bool:
         created = self._ages.get(account_id)
         if created is None:
-            if len(self._ages) > 200_000:
+            if len(self._ages) > _AGES_KEPT:
                 self._ages.clear()
             created = self._created_at(account_id).timestamp()
             self._ages[account_id] = created
@@ -525,7 +598,8 @@ class RuleEngine:
         if admission.ip_prefix:  # public prefixes only (admit filters them)
             self._ips.add(admission.ip_prefix, at)
         self._admitted += 1
-        if self._admitted % _PRUNE_EVERY == 0:
+        if self._admitted % _PRUNE_EVERY == 0 and at - self._pruned_at >= _PRUNE_AFTER_S:
+            self._pruned_at = at
             self._prune(at)
         return before
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import click
@@ -56,6 +57,7 @@ def demo(
 
     Interactions go through the bulk ingest path, so counters, uniqueness and the event
     sequence hold exactly as for live traffic. The database must not have accounts yet.
+    Progress shows as a bar on a terminal, otherwise as log lines every 10 s.
     """
     from plaudit.authenticity.demo_attacks import load_attacks
     from plaudit.authenticity.sources import LikeCollector
@@ -68,6 +70,8 @@ def demo(
     except PlauditError as exc:
         raise click.BadParameter(exc.detail, param_hint="--attacks") from None
     settings = settings_from(config_file, data_dir=data_dir, database_url=database_url)
+    # progress lines (counts and rate) when stderr is not a terminal: logs, CI, services
+    logging.getLogger("plaudit.sim.load").setLevel(logging.INFO)
     platform = Platform(settings).open()
     collected = LikeCollector()
     try:

@@ -640,17 +640,20 @@ class InteractionService:
         if self._rules is None:
             return admitted, refused, refusals
         now = utcnow()
-        for index, item in enumerate(items):
-            if item.kind != "like":
-                continue
-            try:
-                admitted[index] = self._rules.admit(
-                    item.account_id, item.device_key, item.ip_prefix, item.at
-                )
-            except PlauditError as exc:
-                refused[index] = ItemResult("error", error_type=exc.type, detail=exc.detail)
-                if (refusal := _refusal(exc, item.target_id, now)) is not None:
+        positions = [index for index, item in enumerate(items) if item.kind == "like"]
+        judged = self._rules.admit_many(
+            [
+                (item.account_id, item.device_key, item.ip_prefix, item.at)
+                for item in (items[index] for index in positions)
+            ]
+        )
+        for index, outcome in zip(positions, judged, strict=True):
+            if isinstance(outcome, PlauditError):
+                refused[index] = ItemResult("error", error_type=outcome.type, detail=outcome.detail)
+                if (refusal := _refusal(outcome, items[index].target_id, now)) is not None:
                     refusals.append(refusal)
+            else:
+                admitted[index] = outcome
         return admitted, refused, refusals
 
     def _merged(

@@ -4,15 +4,22 @@ Accounts and videos are inserted with the generator's ids (the store must be emp
 counter rows are created with them. Interactions go through `plaudit.interactions.ingest`,
 the same code the gateway endpoint runs, so uniqueness, counters and the dense event sequence
 hold exactly as for live traffic; an item the platform refuses aborts the load loudly.
+
+Speed (issue #18: medium once took 35 minutes, slowing as the tables grew): the interaction
+tables' secondary indexes are built once at the end, a transaction spans a million rows, and
+the writer's page cache holds the indexes the load does read.
 """
 
 from __future__ import annotations
 
+import logging
+import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from functools import partial
 
+from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from sqlalchemy.engine import Connection
 
@@ -29,8 +36,12 @@ from plaudit.sim.records import (
 from plaudit.store import Database
 from plaudit.store import catalog as catalog_sql
 from plaudit.store.bulk import ACCOUNT_COLUMNS, PROFILE_COLUMNS, VIDEO_COLUMNS, BulkSQL
+from plaudit.store.bulkload import build_deferrable_indexes, drop_deferrable_indexes, set_cache
+from plaudit.store.engine import WRITER_CACHE_KIB
 
-__all__ = ["default_end", "load_community"]
+__all__ = ["TRANSACTION_ROWS", "default_end", "load_community"]
+
+log = logging.getLogger(__name__)
 
 
 def default_end() -> datetime:
@@ -122,6 +133,112 @@ def _sync_sequences(conn: Connection) -> None:
         sql.close()
 
 
+TRANSACTION_ROWS = 1_000_000
+"""Rows and items written per transaction: each commit writes every page the transaction
+changed, and the likes' active-pair index takes entries all over itself, so a commit per
+chunk rewrote most of that index each time (issue #18)."""
+_LOG_EVERY_S = 10.0
+
+
+def _cache_mib(size: CommunitySize) -> int:
+    """Page cache for the load: enough for the active-pair indexes (about 40 bytes a like,
+    with their interior pages) up to 2 GiB; SQLite takes it only as pages are used."""
+    return max(256, min(2048, size.interactions * 40 >> 20))
+
+
+class _Reporter:
+    """Progress on a terminal (a bar) or, when not on one, a log line every ten seconds with
+    the counts and the rate, so a load run by a script or a service is not silent."""
+
+    def __init__(self, title: str, total: int, show: bool) -> None:
+        self._title = title
+        self._total = total
+        self._done = 0
+        self._started = time.monotonic()
+        self._logged = self._started
+        self._bar: Progress | None = None
+        if show and Console(stderr=True).is_terminal:
+            columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn())
+            self._bar = Progress(*columns, TimeElapsedColumn(), console=Console(stderr=True))
+            self._task = self._bar.add_task(title, total=total)
+            self._bar.start()
+        self._log = show and self._bar is None
+
+    def advance(self, done: int, stage: str = "loading") -> None:
+        self._done += done
+        if self._bar is not None:
+            self._bar.advance(self._task, done)
+            return
+        now = time.monotonic()
+        if self._log and now - self._logged >= _LOG_EVERY_S:
+            self._logged = now
+            self.log(stage)
+
+    def log(self, stage: str) -> None:
+        if not self._log:
+            return
+        elapsed = time.monotonic() - self._started
+        log.info(
+            "%s: %s %s of %s rows (%.0f%%), %s rows/s, %.0f s",
+            self._title,
+            stage,
+            f"{self._done:,}",
+            f"{self._total:,}",
+            100 * self._done / max(1, self._total),
+            f"{self._done / max(elapsed, 1e-9):,.0f}",
+            elapsed,
+        )
+
+    def close(self) -> None:
+        if self._bar is not None:
+            self._bar.stop()
+
+
+class _Writer:
+    """Writes the generated chunks, TRANSACTION_ROWS to a transaction."""
+
+    def __init__(
+        self,
+        chunks: Iterator[Chunk],
+        cache_mib: int,
+        reporter: _Reporter,
+        observe: Callable[[Chunk], None] | None,
+    ) -> None:
+        self._chunks = chunks
+        self._cache_mib = cache_mib
+        self._reporter = reporter
+        self._observe = observe
+        self.totals = Counter[str]()
+        self.exhausted = False
+
+    def write_some(self, conn: Connection) -> None:
+        """Write chunks until a transaction's worth (or the last chunk) is written."""
+        set_cache(conn, self._cache_mib)
+        written = 0
+        for chunk in self._chunks:
+            done = self._write(conn, chunk)
+            written += done
+            self._reporter.advance(done)
+            if self._observe is not None:
+                self._observe(chunk)
+            if written >= TRANSACTION_ROWS:
+                return
+        self.exhausted = True
+
+    def _write(self, conn: Connection, chunk: Chunk) -> int:
+        if isinstance(chunk, AccountsChunk):
+            _write_accounts(conn, chunk)
+            self.totals["accounts"] += len(chunk.rows)
+            return len(chunk.rows)
+        if isinstance(chunk, VideosChunk):
+            _write_videos(conn, chunk)
+            self.totals["videos"] += len(chunk.rows)
+            return len(chunk.rows)
+        done = _write_interactions(conn, chunk)
+        self.totals["interactions"] += done
+        return done
+
+
 def load_community(
     db: Database,
     size: CommunitySize,
@@ -134,7 +251,10 @@ def load_community(
 ) -> str:
     """Generate and store a community; returns a one-line summary.
 
-    `observe` sees every chunk after it is stored (the attack injector collects the likes).
+    The interaction tables' secondary indexes are dropped for the load and built at its end
+    (`plaudit.store.bulkload`); progress goes to the terminal, or to the log when there is
+    none. `observe` sees every chunk after it is written (the attack injector collects the
+    likes).
     """
     existing = _account_count(db)
     if existing:
@@ -144,32 +264,23 @@ def load_community(
             f"the database already has {existing:,} accounts; load the demo into an "
             "empty data directory (--data-dir) or pass --if-empty"
         )
-    totals = Counter[str]()
-    columns = (
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
+    total = size.accounts + size.videos + size.interactions
+    reporter = _Reporter(f"demo {size.name} (seed {seed})", total, show_progress)
+    writer = _Writer(
+        iter(generate(size, seed, end or default_end())), _cache_mib(size), reporter, observe
     )
-    with Progress(*columns, disable=not show_progress, transient=False) as progress:
-        total = size.accounts + size.videos + size.interactions
-        task = progress.add_task(f"demo {size.name} (seed {seed})", total=total)
-        for chunk in generate(size, seed, end or default_end()):
-            if isinstance(chunk, AccountsChunk):
-                db.write(partial(_write_accounts, chunk=chunk))
-                done = len(chunk.rows)
-                totals["accounts"] += done
-            elif isinstance(chunk, VideosChunk):
-                db.write(partial(_write_videos, chunk=chunk))
-                done = len(chunk.rows)
-                totals["videos"] += done
-            else:
-                done = db.write(partial(_write_interactions, chunk=chunk))
-                totals["interactions"] += done
-            progress.advance(task, done)
-            if observe is not None:
-                observe(chunk)
+    db.write(drop_deferrable_indexes)
+    try:
+        while not writer.exhausted:
+            db.write(writer.write_some)
+        reporter.log("loaded")
+    finally:
+        reporter.close()
+        db.write(build_deferrable_indexes)  # also after a failure: never left without them
+        db.write(partial(set_cache, mib=WRITER_CACHE_KIB // 1024))  # the writer's usual cache
+    reporter.log("indexed")
     db.write(_sync_sequences)
+    totals = writer.totals
     return (
         f"loaded demo '{size.name}' (seed {seed}): {totals['accounts']:,} accounts, "
         f"{totals['videos']:,} videos, {totals['interactions']:,} interactions"

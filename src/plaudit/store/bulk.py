@@ -92,15 +92,19 @@ class BulkSQL:
         self._conn = conn
         self.sqlite = conn.dialect.name == "sqlite"
         self._mark = "?" if self.sqlite else "%s"
+        self._times: dict[datetime, str] = {}
 
     def time(self, value: datetime | None) -> Any:
         """A timestamp as the driver stores it (SQLite: UTC text; PostgreSQL: timestamptz)."""
         if value is None or not self.sqlite:
             return value
-        if value.tzinfo is not UTC:
-            value = value.astimezone(UTC)
-        # isoformat is twice as fast as strftime; [:26] drops the "+00:00" SQLite must not see.
-        return value.isoformat(" ", "microseconds")[:26]
+        text = self._times.get(value)
+        if text is None:  # a batch's items share their seconds: spell each once
+            utc = value if value.tzinfo is UTC else value.astimezone(UTC)
+            # isoformat is twice as fast as strftime; [:26] drops the "+00:00" SQLite must
+            # not see.
+            text = self._times[value] = utc.isoformat(" ", "microseconds")[:26]
+        return text
 
     def _marks(self, count: int) -> str:
         return ",".join([self._mark] * count)

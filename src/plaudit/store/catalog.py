@@ -54,6 +54,17 @@ def get_account(conn: Connection, account_id: int) -> Row[Any] | None:
     return conn.execute(select(accounts).where(accounts.c.id == account_id)).first()
 
 
+def accounts_created_at(conn: Connection, account_ids: Sequence[int]) -> dict[int, datetime]:
+    """account id -> creation time, for those of `account_ids` that exist (chunked under
+    both engines' parameter limits)."""
+    found: dict[int, datetime] = {}
+    for start in range(0, len(account_ids), 1000):
+        chunk = list(account_ids[start : start + 1000])
+        query = select(accounts.c.id, accounts.c.created_at).where(accounts.c.id.in_(chunk))
+        found.update((row.id, row.created_at) for row in conn.execute(query))
+    return found
+
+
 def count_accounts(conn: Connection) -> int:
     return int(conn.execute(select(func.count()).select_from(accounts)).scalar_one())
 
