@@ -9,7 +9,9 @@ Kinds:
 
 - `farm`: new accounts like a set of target videos in lockstep, each (account, target) pair
   with probability `density`, all inside one window of `window` seconds;
-- `slow_drip`: the same, spread uniformly over `days` days (no lockstep);
+- `slow_drip`: the same spread over `days` days (no lockstep); the farm's accounts are made
+  within `window` seconds of its start (farms are bought and start together), and each
+  likes (payload and camouflage) from its creation until the farm's end;
 - `ring`: `accounts` existing creators like each other's videos with probability `density`,
   spread over `days` days (needs the video -> creator map);
 - `device_farm`: new accounts, about `per_device` of them on each device and all behind a
@@ -191,9 +193,15 @@ def inject(organic: Likes, attack: Attack, seed: int) -> tuple[Likes, Truth]:
         span = attack.days * DAY
         start = rng.integers(lo, max(hi - span, lo + 1))
         ts = start + rng.integers(0, span, len(accounts))
+    born = None
+    if attack.kind == "slow_drip":
+        # Farms are bought and start together: each account is made within `window` of the
+        # farm's start, then drips its likes (and camouflage) until the farm's end.
+        born = (start + rng.integers(0, attack.window, len(fake)))[who]
+        ts = born + (rng.random(len(accounts)) * (start + span - born)).astype(np.int64)
     device, ip = _fake_devices(organic, attack, fake, rng)
     payload = Likes(accounts, targeted, ts.astype(np.int64), device[who], ip[who])
-    camo = _camouflage(organic, attack, accounts, device[who], ip[who], rng)
+    camo = _camouflage(organic, attack, accounts, device[who], ip[who], rng, born)
     out = organic.append(payload).append(camo)
     n, p = len(organic), len(payload)
     truth = Truth(
@@ -254,14 +262,24 @@ def _camouflage(
     device: I64,
     ip: I64,
     rng: np.random.Generator,
+    born: I64 | None = None,
 ) -> Likes:
+    """One camouflage like per payload like, at organic times (the same daily rhythm);
+    with `born` (per payload like, its account's creation) only at organic times after it."""
     if attack.camouflage == "none":
         empty = np.empty(0, dtype=np.int64)
         return Likes(empty, empty, empty, empty, empty)
     videos, counts = np.unique(organic.video, return_counts=True)
     p = counts / counts.sum() if attack.camouflage == "popular" else None
     chosen = rng.choice(videos, size=len(accounts), p=p)
-    ts = rng.choice(organic.ts, size=len(accounts))  # organic times: same daily rhythm
+    if born is None:
+        ts = rng.choice(organic.ts, size=len(accounts))
+    else:
+        times = np.sort(organic.ts)
+        first = np.minimum(np.searchsorted(times, born), len(times) - 1)
+        ts = np.maximum(
+            times[first + (rng.random(len(born)) * (len(times) - first)).astype(np.int64)], born
+        )
     return Likes(accounts, chosen.astype(np.int64), ts.astype(np.int64), device, ip)
 
 

@@ -191,7 +191,8 @@ def input_grid(organic: Likes) -> list[Attack]:
     """The grid of `eval --input`: the targets of issue 19, on any graph.
 
     Lockstep farms of 200 x 200 at densities 0.05, 0.1 and 0.2 with each camouflage; slow
-    drip 200 x 200 at 0.1 and 0.2 spread over the whole period of the file (at most a year);
+    drip 200 x 200 at 0.1 and 0.2 over half the period of the file (at most a year), its
+    accounts made within one day;
     hijacked accounts; an exchange ring when the file names creators, and a device farm when
     it has devices or IP addresses.
     """
@@ -202,8 +203,13 @@ def input_grid(organic: Likes) -> list[Attack]:
         for density in (0.05, 0.1, 0.2)
         for camouflage in CAMOUFLAGES
     ]
+    # A drip lasts half the file's period, so that it starts anywhere in the first half: a
+    # farm made on the file's first day shares its start with every account older than the
+    # file. Its accounts are made within a day of each other (`Attack.window`).
+    drip_days = max(days // 2, 1)
     attacks += [
-        Attack("slow_drip", 200, 200, density, "random", days=days) for density in (0.1, 0.2)
+        Attack("slow_drip", 200, 200, density, "random", window=DAY, days=drip_days)
+        for density in (0.1, 0.2)
     ]
     attacks += [Attack("hijack", 100, 50, 0.2)]
     if organic.creator_of_video is not None:
