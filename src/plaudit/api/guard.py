@@ -144,7 +144,7 @@ def _plain(text: str) -> bool:
     deeper than MAX_DEPTH and too few colons for an object of more than MAX_KEYS members, and
     no unsafe character in the text itself. Most bodies are; they skip the walk."""
     return (
-        "\\u" not in text
+        "\\" not in text  # \u and the short escapes (\b, \n, \t...) can hide a control
         and text.count("{") + text.count("[") <= MAX_DEPTH
         and text.count(":") <= MAX_KEYS
         and _LONG_NUMBER.search(text) is None
