@@ -28,12 +28,19 @@ from plaudit.errors import InvalidInput
 from plaudit.lake import read_table
 from plaudit.lake.location import Location
 from plaudit.lake.manifest import Manifest
-from plaudit.lake.schema import INTERACTIONS, VIDEOS
+from plaudit.lake.schema import INTERACTIONS, SCHEMAS, VIDEOS
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
 
-__all__ = ["ENGINES", "lake_likes", "lake_likes_local", "lake_likes_spark"]
+__all__ = [
+    "ENGINES",
+    "lake_likes",
+    "lake_likes_local",
+    "lake_likes_spark",
+    "spark_frame",
+    "spark_session",
+]
 
 ENGINES = ("local", "spark")
 
@@ -80,8 +87,8 @@ def lake_likes_spark(url: str, spark: SparkSession | None = None) -> Interaction
     from pyspark.sql import functions as sf
 
     session = spark if spark is not None else spark_session()
-    events = _spark_frame(session, url, INTERACTIONS.name).select(*_EVENT_COLUMNS)
-    videos = _spark_frame(session, url, VIDEOS.name)
+    events = spark_frame(session, url, INTERACTIONS.name).select(*_EVENT_COLUMNS)
+    videos = spark_frame(session, url, VIDEOS.name)
     unliked = events.where(sf.col("kind") == "unlike").select(sf.col("ref_id").alias("like_id"))
     likes = events.where(sf.col("kind") == "like").select(
         sf.col("ref_id").alias("like_id"),
@@ -124,7 +131,7 @@ def spark_session(master: str | None = None, config: dict[str, str] | None = Non
     return session
 
 
-def _spark_frame(session: SparkSession, url: str, table: str) -> Any:
+def spark_frame(session: SparkSession, url: str, table: str) -> Any:
     """One lake table as a DataFrame of exactly the files its manifest names."""
     location = Location.of(url)
     manifest = Manifest.load(location)
@@ -133,7 +140,7 @@ def _spark_frame(session: SparkSession, url: str, table: str) -> Any:
             f"{url}: no lake here (no manifest.json); run `plaudit lake export {url}` first",
             field="lake",
         )
-    schema = {INTERACTIONS.name: INTERACTIONS, VIDEOS.name: VIDEOS}[table]
+    schema = SCHEMAS[table]
     paths = [_spark_path(url, location, part.path) for part in manifest.files(table)]
     if not paths:
         return session.createDataFrame(schema.arrow.empty_table().to_pandas())
