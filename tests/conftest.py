@@ -71,3 +71,22 @@ def platform(sqlite_settings: Settings) -> Iterator[Platform]:
     opened = Platform(sqlite_settings).open()
     yield opened
     opened.close()
+
+
+@pytest.fixture(scope="session")
+def spark() -> Iterator[object]:
+    """One SparkSession on local[2] for the whole test session (start-up costs seconds).
+
+    The tests marked `spark` use it; they need PySpark (the dev extra) and Java 17.
+    """
+    from plaudit.authenticity.lake_scan import spark_session
+
+    os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
+    session = spark_session(
+        "local[2]", {"spark.ui.enabled": "false", "spark.ui.showConsoleProgress": "false"}
+    )
+    session.sparkContext.setLogLevel("ERROR")
+    try:
+        yield session
+    finally:
+        session.stop()

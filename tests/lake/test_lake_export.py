@@ -94,20 +94,27 @@ def test_events_not_yet_in_the_ledger_wait_for_it(world: World, tmp_path: Path) 
 
 def test_no_ip_or_device_key_enters_the_lake(world: World, tmp_path: Path) -> None:
     ids = _community(world)
-    device = Device("phone-1234-secret", "UA/1.0", "203.0.113.0/24")
+    device = Device("phone-1234-secret", "UA/1.0", "81.2.69.0/24")
+    office = Device("desk-5678-secret", "UA/1.0", "10.1.2.0/24")
     fans = [world.account(), world.account()]
     for fan in fans:
         world.platform.db.write(like_op(fan, ids["video"], "app", device, day(1)))
+    colleague = world.account()
+    world.platform.db.write(like_op(colleague, ids["video"], "app", office, day(1)))
     world.platform.integrator.catch_up()
     lake = tmp_path / "lake"
     export_lake(world.platform.db, str(lake), KEY)
     raw = b"".join(path.read_bytes() for path in lake.rglob("*.parquet"))
-    assert b"203.0.113" not in raw
+    assert b"81.2.69" not in raw
     assert b"phone-1234" not in raw
     rows = read_table(str(lake), "interactions").to_pylist()
     hashed = [(r["device"], r["network"]) for r in rows if r["account_id"] in fans]
     assert len(set(hashed)) == 1  # one device, one network: grouped
     assert None not in hashed[0]
+    # a private prefix is a NAT or proxy, not a network that groups accounts (issue 17)
+    [office_row] = [r for r in rows if r["account_id"] == colleague and r["kind"] == "like"]
+    assert office_row["device"] is not None
+    assert office_row["network"] is None
 
 
 def test_interrupted_export_leftovers_are_ignored_then_removed(

@@ -29,6 +29,7 @@ from plaudit.authenticity.evaluation import (
     summarise,
 )
 from plaudit.authenticity.inject_file import inject_file
+from plaudit.authenticity.lake_scan import ENGINES, lake_likes
 from plaudit.authenticity.sources import (
     file_likes,
     heavy_core_likes,
@@ -72,6 +73,21 @@ def _detectors(value: str) -> tuple[str, ...]:
     "Without it: scan the platform's own likes and revoke what is judged fake.",
 )
 @click.option(
+    "--lake",
+    "lake_url",
+    default=None,
+    metavar="LAKE",
+    help="Scan the event lake at LAKE (a folder or fsspec URL written by `plaudit lake "
+    "export`) and write result files to --output; revokes nothing.",
+)
+@click.option(
+    "--engine",
+    type=click.Choice(ENGINES),
+    default="local",
+    show_default=True,
+    help="With --lake: local (DuckDB) or spark (PySpark; under spark-submit, its master).",
+)
+@click.option(
     "--output",
     "output_dir",
     default=None,
@@ -87,6 +103,8 @@ def _detectors(value: str) -> tuple[str, ...]:
 @settings_options
 def scan_command(
     input_path: Path | None,
+    lake_url: str | None,
+    engine: str,
     output_dir: Path | None,
     detectors: str,
     config_file: Path | None,
@@ -94,8 +112,14 @@ def scan_command(
     database_url: str | None,
 ) -> None:
     """Scan a file of likes (--input, --output) without a running platform, or, without
-    --input, the platform's own likes: verdicts revoke likes in the counts and the ledger."""
+    --input, the platform's own likes: verdicts revoke likes in the counts and the ledger.
+    With --lake, the event lake on either engine (the same verdicts; docs/scale.md)."""
     settings = ScanSettings(detectors=_detectors(detectors))
+    if lake_url is not None:
+        if input_path is not None or output_dir is None:
+            raise click.UsageError("--lake goes with --output DIR and without --input")
+        _scan_lake(lake_url, engine, settings, output_dir)
+        return
     if input_path is None:
         if output_dir is not None:
             raise click.UsageError("--output goes with --input (the platform scan writes no files)")
@@ -113,6 +137,21 @@ def scan_command(
     click.echo(
         f"{len(table):,} likes of {table.n_accounts:,} accounts scanned: "
         f"{counts['verdicts']} verdicts, {counts['accounts']} account rows, "
+        f"{counts['likes']} likes judged fake -> {output_dir}"
+    )
+
+
+def _scan_lake(url: str, engine: str, settings: ScanSettings, output_dir: Path) -> None:
+    with stage_progress(f"reading {url} ({engine})", len(settings.detectors) + 2) as advance:
+        table = lake_likes(url, engine)
+        result = scan(table, settings, progress=lambda name: advance(f"detector {name}"))
+        advance("writing results")
+        counts = write_results(table, result, output_dir)
+    for note in result.notes:
+        click.echo(f"note: {note}", err=True)
+    click.echo(
+        f"{len(table):,} active likes of {table.n_accounts:,} accounts scanned on the "
+        f"{engine} engine: {counts['verdicts']} verdicts, {counts['accounts']} account rows, "
         f"{counts['likes']} likes judged fake -> {output_dir}"
     )
 

@@ -17,6 +17,7 @@ from typing import Any
 
 import click
 
+from plaudit.authenticity.lake_scan import ENGINES
 from plaudit.cli.common import (
     log_progress,
     open_platform,
@@ -26,6 +27,7 @@ from plaudit.cli.common import (
 )
 from plaudit.errors import Conflict
 from plaudit.fund import Computation, Period, Rule, Statement, parse_weights, verify_period
+from plaudit.fund.lake import lake_computation
 from plaudit.fund.model import PUBLISHED
 from plaudit.fund.periods import MAX_POOL_FEN
 from plaudit.fund.rules import MAX_DAILY_CAP
@@ -236,11 +238,39 @@ def _all_option(command: Callable[..., None]) -> Callable[..., None]:
 
 @_period_command("compute", json_help="Print the preview as JSON.")
 @_all_option
-def compute(period: str, as_json: bool, show_all: bool, **settings: Any) -> None:
-    """Preview the payouts of open PERIOD (id or name) if it closed now; stores nothing."""
+@click.option(
+    "--lake",
+    "lake_url",
+    default=None,
+    metavar="LAKE",
+    help="Compute from the event lake at LAKE (`plaudit lake export`) instead of the "
+    "database; the period's dates, pool and rule still come from the database.",
+)
+@click.option(
+    "--engine",
+    type=click.Choice(ENGINES),
+    default="local",
+    show_default=True,
+    help="With --lake: local (DuckDB) or spark (PySpark; under spark-submit, its master).",
+)
+def compute(
+    period: str,
+    as_json: bool,
+    show_all: bool,
+    lake_url: str | None,
+    engine: str,
+    **settings: Any,
+) -> None:
+    """Preview the payouts of open PERIOD (id or name) if it closed now; stores nothing.
+    With --lake, the same payouts computed by the lake engine (docs/scale.md)."""
     with open_platform(**settings) as platform:
-        computation = platform.fund.compute(period)
+        if lake_url is not None:
+            computation = lake_computation(lake_url, platform.fund.period(period), engine)
+        else:
+            computation = platform.fund.compute(period)
     _print_computation(computation, as_json, "preview", show_all)
+    for note in computation.notes:
+        click.echo(f"note: {note}", err=True)
     if not as_json and computation.pending_likes:
         click.echo(
             f"note: {computation.pending_likes} held likes are excluded; closing waits for them"

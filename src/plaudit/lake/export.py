@@ -22,6 +22,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from plaudit.errors import StorageError
+from plaudit.interactions.model import is_public_prefix
 from plaudit.lake.location import Location
 from plaudit.lake.manifest import Manifest, PartFile
 from plaudit.lake.schema import (
@@ -31,6 +32,7 @@ from plaudit.lake.schema import (
     PROFILES,
     SNAPSHOT_TABLES,
     TIME,
+    VIDEOS,
     TableSchema,
 )
 from plaudit.store import Database
@@ -187,10 +189,16 @@ def _event_table(rows: Sequence[tuple[Any, ...]], hasher: _Hasher) -> pa.Table:
             "at": at,
             "source": pa.array(get("source"), pa.string()),
             "device": pa.array([hasher("device", v) for v in get("device_id")], pa.string()),
-            "network": pa.array([hasher("network", v) for v in get("ip_prefix")], pa.string()),
+            "network": pa.array([_network(hasher, v) for v in get("ip_prefix")], pa.string()),
             "day": _days(at),
         }
     )
+
+
+def _network(hasher: _Hasher, prefix: str | None) -> str | None:
+    """Only a public prefix is a network that groups accounts: a loopback or private one is
+    where a reverse proxy or an office NAT sits (issue 17), so the lake leaves it empty."""
+    return hasher("network", prefix) if prefix and is_public_prefix(prefix) else None
 
 
 def _days(at: pa.Array) -> pa.Array:
@@ -224,7 +232,8 @@ def _snapshots(
     with db.read() as conn:
         profiles = [row._asdict() for part in sql.profiles_all(conn) for row in part]
         completions = [row._asdict() for row in sql.completions_all(conn)]
-    for schema, rows in ((PROFILES, profiles), (COMPLETIONS, completions)):
+        creators = [{"video_id": v, "creator_id": c} for v, c in sql.video_creators(conn)]
+    for schema, rows in ((PROFILES, profiles), (COMPLETIONS, completions), (VIDEOS, creators)):
         path = f"{schema.name}/export={snapshot_id}/part-0.parquet"
         _write_parquet(location, path, schema, _rows_table(schema, rows, dated=False))
         manifest.tables[schema.name] = [PartFile(path, len(rows))]

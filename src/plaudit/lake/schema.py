@@ -20,6 +20,7 @@ __all__ = [
     "PROFILES",
     "SCHEMAS",
     "SNAPSHOT_TABLES",
+    "VIDEOS",
     "TableSchema",
 ]
 
@@ -118,6 +119,7 @@ COMPLETIONS = TableSchema(
         ("settled_at", TIME),
     ),
 )
-SCHEMAS = {t.name: t for t in (INTERACTIONS, CAMPAIGN_LIKES, PROFILES, COMPLETIONS)}
-SNAPSHOT_TABLES = (PROFILES.name, COMPLETIONS.name)
+VIDEOS = TableSchema("videos", (("video_id", pa.int64()), ("creator_id", pa.int64())))
+SCHEMAS = {t.name: t for t in (INTERACTIONS, CAMPAIGN_LIKES, PROFILES, COMPLETIONS, VIDEOS)}
+SNAPSHOT_TABLES = (PROFILES.name, COMPLETIONS.name, VIDEOS.name)
 """Tables rewritten whole by each export (their rows change); the others only grow."""

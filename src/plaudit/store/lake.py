@@ -18,6 +18,7 @@ from plaudit.store.tables import (
     campaign_likes,
     completions,
     profiles,
+    videos,
 )
 
 __all__ = [
@@ -29,6 +30,7 @@ __all__ = [
     "completions_all",
     "events_between",
     "profiles_all",
+    "video_creators",
 ]
 
 
@@ -177,3 +179,9 @@ def completions_all(conn: Connection) -> list[CompletionRow]:
         CompletionRow(*row[:6], time_us(row[6]), None if row[7] is None else time_us(row[7]))
         for row in conn.execute(query)
     ]
+
+
+def video_creators(conn: Connection) -> list[tuple[int, int]]:
+    """Every video with its creator: the ring detector needs who made what it scans."""
+    query = select(videos.c.id, videos.c.creator_id).order_by(videos.c.id)
+    return [(int(row[0]), int(row[1])) for row in conn.execute(query)]
