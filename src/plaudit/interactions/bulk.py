@@ -78,7 +78,12 @@ DEFAULT_WINDOW = TimeWindow()
 _VIDEO_KINDS = frozenset({"like", "unlike", "comment", "share"})
 _FOLLOW_KINDS = frozenset({"follow", "unfollow"})
 _LIKE_KINDS = frozenset({"like", "unlike"})
-_REMOVED_AT, _REMOVED_SOURCE = 7, 8  # positions in LIKE_COLUMNS
+# positions in LIKE_COLUMNS, by name: a reordered column cannot move a hold to another field
+_VIDEO = LIKE_COLUMNS.index("video_id")
+_REMOVED_AT, _REMOVED_SOURCE = (
+    LIKE_COLUMNS.index("removed_at"),
+    LIKE_COLUMNS.index("removed_source"),
+)
 _FOLLOW_REMOVED_AT = 5  # position in FOLLOW_COLUMNS
 # Incentivised sources go through the campaign policy (plaudit.campaigns.policy), which the
 # single-like path runs inside the like's transaction; bulk has no such step, so it refuses
@@ -367,7 +372,7 @@ class _Applier:
         holds_sql.release_removed_likes(conn, self.removed_existing, now)
         for like_id, hold in self.held.items():
             row = self.new_likes[like_id]
-            holds_sql.insert_hold(conn, like_id, row[2], hold.rule, hold.risk, now)
+            holds_sql.insert_hold(conn, like_id, row[_VIDEO], hold.rule, hold.risk, now)
 
 
 def ingest(
