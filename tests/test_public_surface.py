@@ -153,7 +153,7 @@ PUBLIC = {
     ],
     "plaudit.cli": [],
     "plaudit.ledgerstore": ["Integrator", "LedgerService"],
-    "plaudit.lake": ["ExportReport", "Manifest", "export_lake", "read_table"],
+    "plaudit.lake": ["ExportReport", "Manifest", "export_lake", "open_lake", "read_table"],
     "plaudit.subjects": ["CHANNELS", "export_data"],
 }
 

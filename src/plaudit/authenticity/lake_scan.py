@@ -25,9 +25,8 @@ import pyarrow as pa
 
 from plaudit.authenticity.table import Interactions, encode
 from plaudit.errors import InvalidInput
-from plaudit.lake import read_table
+from plaudit.lake import open_lake, read_table
 from plaudit.lake.location import Location
-from plaudit.lake.manifest import Manifest
 from plaudit.lake.schema import INTERACTIONS, SCHEMAS, VIDEOS
 
 if TYPE_CHECKING:
@@ -133,13 +132,7 @@ def spark_session(master: str | None = None, config: dict[str, str] | None = Non
 
 def spark_frame(session: SparkSession, url: str, table: str) -> Any:
     """One lake table as a DataFrame of exactly the files its manifest names."""
-    location = Location.of(url)
-    manifest = Manifest.load(location)
-    if manifest.exports == 0:
-        raise InvalidInput(
-            f"{url}: no lake here (no manifest.json); run `plaudit lake export {url}` first",
-            field="lake",
-        )
+    location, manifest = open_lake(url)
     schema = SCHEMAS[table]
     paths = [_spark_path(url, location, part.path) for part in manifest.files(table)]
     if not paths:

@@ -9,6 +9,6 @@ or device keys, only keyed hashes that group without revealing (docs/scale.md).
 
 from plaudit.lake.export import ExportReport, export_lake
 from plaudit.lake.manifest import Manifest
-from plaudit.lake.read import read_table
+from plaudit.lake.read import open_lake, read_table
 
-__all__ = ["ExportReport", "Manifest", "export_lake", "read_table"]
+__all__ = ["ExportReport", "Manifest", "export_lake", "open_lake", "read_table"]

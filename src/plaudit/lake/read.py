@@ -12,14 +12,11 @@ from plaudit.lake.location import Location
 from plaudit.lake.manifest import Manifest
 from plaudit.lake.schema import SCHEMAS
 
-__all__ = ["read_table"]
+__all__ = ["open_lake", "read_table"]
 
 
-def read_table(url: str, table: str, columns: Sequence[str] | None = None) -> pa.Table:
-    """One table of the lake at `url` as Arrow (all of it, or the named columns)."""
-    schema = SCHEMAS.get(table)
-    if schema is None:
-        raise InvalidInput(f"no lake table {table!r}; tables: {', '.join(SCHEMAS)}", field="table")
+def open_lake(url: str) -> tuple[Location, Manifest]:
+    """The lake at `url` and its manifest; InvalidInput naming the fix when none is there."""
     location = Location.of(url)
     manifest = Manifest.load(location)
     if manifest.exports == 0:
@@ -27,6 +24,15 @@ def read_table(url: str, table: str, columns: Sequence[str] | None = None) -> pa
             f"{url}: no lake here (no manifest.json); run `plaudit lake export {url}` first",
             field="lake",
         )
+    return location, manifest
+
+
+def read_table(url: str, table: str, columns: Sequence[str] | None = None) -> pa.Table:
+    """One table of the lake at `url` as Arrow (all of it, or the named columns)."""
+    schema = SCHEMAS.get(table)
+    if schema is None:
+        raise InvalidInput(f"no lake table {table!r}; tables: {', '.join(SCHEMAS)}", field="table")
+    location, manifest = open_lake(url)
     paths = [location.path(part.path) for part in manifest.files(table)]
     if not paths:
         empty = schema.arrow.empty_table()
