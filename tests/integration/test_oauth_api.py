@@ -5,11 +5,12 @@ redirect, expiry, revocation, scope escalation, refresh rotation, per-app limits
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import html
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
@@ -392,3 +393,44 @@ def test_control_characters_are_refused_before_any_lookup(flow: Flow) -> None:
     sent = flow.client.post("/oauth/authorize", data=form, follow_redirects=False)
     assert sent.status_code == 422
     assert "control character" in sent.text
+
+
+def test_an_apps_webhook_endpoint_is_the_apps_and_ends_with_it(
+    backend_settings: Settings,
+) -> None:
+    """Endpoints are registered per organisation or app (issue 13, item 6): what an app
+    registers with its token names the app, is out of reach of the creator's other apps,
+    and is disabled when the app is retired."""
+    settings = backend_settings.with_values(webhooks_allow_private=True)
+    with contextlib.closing(_flow(settings)) as flows:
+        flow = next(flows)
+        relay = flow.client.post(
+            "/v1/apps",
+            json={"name": "Hook Relay", "redirect_uris": [REDIRECT],
+                  "scopes": ["webhooks:write", "webhooks:read"]},
+            headers=flow.developer_auth,
+        ).json()  # fmt: skip
+        app = replace(flow, client_id=relay["client_id"])
+        tokens = app.exchange(app.code(scope="webhooks:write webhooks:read")).json()
+        app_auth = {"Authorization": f"Bearer {tokens['access_token']}"}
+        body = {"url": "http://127.0.0.1:9/hook", "events": ["ledger.checkpoint_signed"]}
+        made = flow.client.post("/v1/webhooks/endpoints", json=body, headers=app_auth)
+        assert made.status_code == 201, made.text
+        theirs = made.json()
+        assert theirs["app_id"] == relay["id"]
+        auth = flow.creator_auth
+        mine = flow.client.post("/v1/webhooks/endpoints", json=body, headers=auth).json()
+        assert mine["app_id"] is None
+
+        def listed(headers: dict[str, str]) -> dict[int, dict[str, Any]]:
+            found = flow.client.get("/v1/webhooks/endpoints", headers=headers).json()
+            return {e["id"]: e for e in found}
+
+        assert set(listed(app_auth)) == {theirs["id"]}
+        assert set(listed(auth)) == {theirs["id"], mine["id"]}
+        not_its = flow.client.post(f"/v1/webhooks/endpoints/{mine['id']}/test", headers=app_auth)
+        assert not_its.status_code == 404
+        flow.client.delete(f"/v1/apps/{relay['id']}", headers=flow.developer_auth)
+        after = listed(auth)
+        assert after[theirs["id"]]["disabled_reason"] == "the app that registered it was retired"
+        assert after[mine["id"]]["disabled_at"] is None

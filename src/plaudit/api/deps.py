@@ -56,7 +56,7 @@ def authenticate(request: Request, platform: Platform) -> int:
     if token.startswith(KEY_PREFIX):
         account_id = platform.apikeys.authenticate(token, scope_of(request))
     elif token.startswith(ACCESS_PREFIX):  # a third-party app's, for a creator
-        account_id = platform.oauth.authenticate(token, scope_of(request))
+        account_id, request.state.oauth_app = platform.oauth.acting(token, scope_of(request))
     else:
         account_id = platform.accounts.authenticate(token)
     quota: AccountQuota | None = getattr(request.app.state, "account_quota", None)
@@ -66,6 +66,16 @@ def authenticate(request: Request, platform: Platform) -> int:
 
 
 CurrentAccount = Annotated[int, Depends(current_account)]
+
+
+def acting_app(request: Request, _account: CurrentAccount) -> int | None:
+    """The third-party app whose access token made this request (None: the person's own
+    token or an API key); after `current_account`, which records it."""
+    app: int | None = getattr(request.state, "oauth_app", None)
+    return app
+
+
+ActingApp = Annotated[int | None, Depends(acting_app)]
 
 
 def require_kind(platform: Platform, account_id: int, *kinds: str) -> str:

@@ -211,6 +211,11 @@ class OAuthService:
 
     def authenticate(self, token: str, needed: str | None) -> int:
         """The account an app's access token acts for, when it is live and has `needed`."""
+        return self.acting(token, needed)[0]
+
+    def acting(self, token: str, needed: str | None) -> tuple[int, int]:
+        """(the account, the app) of a live access token that has `needed`: what the app
+        registers (webhook endpoints) is the app's own."""
         with self._db.read() as conn:
             row = sql.token_by_hash(conn, digest(token), None)
         if row is None or row.revoked_at is not None or row.app_revoked_at is not None:
@@ -231,7 +236,7 @@ class OAuthService:
                 scopes=list(scopes),
             )
         self._count(row.client_id)
-        return int(row.account_id)
+        return int(row.account_id), int(row.app_id)
 
     def _count(self, client_id: str) -> None:
         """The per-app quota, shared by all the app's tokens (and processes, with Redis)."""

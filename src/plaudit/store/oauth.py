@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import insert, or_, select, update
 from sqlalchemy.engine import Connection, Row
 
-from plaudit.store.tables import accounts, oauth_apps, oauth_codes, oauth_tokens
+from plaudit.store.tables import accounts, oauth_apps, oauth_codes, oauth_tokens, webhook_endpoints
 
 __all__ = [
     "app_by_client_id",
@@ -51,7 +51,7 @@ def apps_of(conn: Connection, account_id: int) -> list[Row[Any]]:
 
 
 def revoke_app(conn: Connection, app_id: int, at: datetime) -> None:
-    """Retire an app and every token it holds."""
+    """Retire an app, every token it holds and the webhook endpoints it registered."""
     conn.execute(
         update(oauth_apps)
         .where(oauth_apps.c.id == app_id, oauth_apps.c.revoked_at.is_(None))
@@ -61,6 +61,11 @@ def revoke_app(conn: Connection, app_id: int, at: datetime) -> None:
         update(oauth_tokens)
         .where(oauth_tokens.c.app_id == app_id, oauth_tokens.c.revoked_at.is_(None))
         .values(revoked_at=at)
+    )
+    conn.execute(
+        update(webhook_endpoints)
+        .where(webhook_endpoints.c.app_id == app_id, webhook_endpoints.c.disabled_at.is_(None))
+        .values(disabled_at=at, disabled_reason="the app that registered it was retired")
     )
 
 

@@ -748,6 +748,9 @@ webhook_endpoints = Table(
     Column("id", ID, primary_key=True),
     Column("account_id", ID, ForeignKey("accounts.id"), nullable=False, index=True),
     Column("organisation_id", ID, ForeignKey("organisations.id"), nullable=True),
+    # set when a third-party app registered it with its access token: the app's own, listed
+    # and managed only by it (and its creator), disabled when the app is retired
+    Column("app_id", ID, ForeignKey("oauth_apps.id"), nullable=True),
     Column("url", String(2048), nullable=False),
     Column("events", String(1024), nullable=False),
     Column("secret", String(128), nullable=False),

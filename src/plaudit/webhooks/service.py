@@ -61,6 +61,7 @@ class Endpoint:
     id: int
     account_id: int
     organisation_id: int | None
+    app_id: int | None  # the third-party app that registered it, if one did
     signature: str
     url: str
     events: tuple[str, ...]
@@ -88,6 +89,7 @@ def _endpoint(row: Row[Any]) -> Endpoint:
         row.id,
         row.account_id,
         row.organisation_id,
+        row.app_id,
         "v1a" if row.secret.startswith("whsk_") else "v1",
         row.url,
         tuple(row.events.split()),
@@ -151,10 +153,13 @@ class WebhookService:
         events: list[str],
         organisation_id: int | None = None,
         signature: str = "v1",
+        app_id: int | None = None,
     ) -> tuple[Endpoint, str]:
         """A new endpoint and what its receiver verifies with: the `whsec_` secret (`v1`) or
         the `whpk_` public key (`v1a`). An organisation's endpoint (made by one of its
-        owners) belongs to the organisation: it outlives its maker's membership."""
+        owners) belongs to the organisation: it outlives its maker's membership. One an app
+        registers (`app_id`, with its access token) is the app's: only the app and the
+        creator it acts for see it, and retiring the app disables it."""
         parsed = parse_events(events)
         if signature not in SCHEMES:
             raise InvalidInput(f"signature must be one of {', '.join(SCHEMES)}", field="signature")
@@ -171,6 +176,7 @@ class WebhookService:
             values = {
                 "account_id": account_id,
                 "organisation_id": organisation_id,
+                "app_id": app_id,
                 "url": url,
                 "events": " ".join(parsed),
                 "secret": secret,
@@ -182,45 +188,50 @@ class WebhookService:
 
         return self._db.write(create)
 
-    def endpoints(self, account_id: int, organisation_id: int | None = None) -> list[Endpoint]:
-        """The caller's own endpoints, or (for its owners) an organisation's."""
+    def endpoints(
+        self, account_id: int, organisation_id: int | None = None, app_id: int | None = None
+    ) -> list[Endpoint]:
+        """The caller's own endpoints, or (for its owners) an organisation's; an app sees
+        only those it registered."""
         with self._db.read() as conn:
             if organisation_id is not None:
                 _check_owner(conn, account_id, organisation_id)
             rows = sql.list_endpoints(conn, account_id, organisation_id)
-            return [_endpoint(row) for row in rows]
+            return [_endpoint(row) for row in rows if app_id is None or row.app_id == app_id]
 
-    def disable(self, account_id: int, endpoint_id: int) -> Endpoint:
+    def disable(self, account_id: int, endpoint_id: int, app_id: int | None = None) -> Endpoint:
         def disable(conn: Connection) -> Endpoint:
-            self._own(conn, account_id, endpoint_id)
+            self._own(conn, account_id, endpoint_id, app_id)
             sql.disable_endpoint(conn, endpoint_id, utcnow(), "disabled by its owner")
-            return _endpoint(self._own(conn, account_id, endpoint_id))
+            return _endpoint(self._own(conn, account_id, endpoint_id, app_id))
 
         return self._db.write(disable)
 
-    def rotate(self, account_id: int, endpoint_id: int) -> str:
+    def rotate(self, account_id: int, endpoint_id: int, app_id: int | None = None) -> str:
         """A new secret; the old one keeps signing for 24 h, so receivers can switch over."""
 
         def rotate(conn: Connection) -> str:
-            row = self._own(conn, account_id, endpoint_id)
+            row = self._own(conn, account_id, endpoint_id, app_id)
             secret = new_secret("v1a" if row.secret.startswith("whsk_") else "v1")
             sql.set_secret(conn, endpoint_id, secret, row.secret, utcnow() + _ROTATION_OVERLAP)
             return public_secret(secret)
 
         return self._db.write(rotate)
 
-    def send_test(self, account_id: int, endpoint_id: int) -> int:
+    def send_test(self, account_id: int, endpoint_id: int, app_id: int | None = None) -> int:
         """Queue a `webhook.test` message to this endpoint; its id in the delivery log."""
 
         def test(conn: Connection) -> int:
-            self._own(conn, account_id, endpoint_id)
+            self._own(conn, account_id, endpoint_id, app_id)
             return _message(conn, endpoint_id, "webhook.test", {"endpoint_id": endpoint_id})
 
         return self._db.write(test)
 
-    def deliveries(self, account_id: int, endpoint_id: int, limit: int = 50) -> list[Delivery]:
+    def deliveries(
+        self, account_id: int, endpoint_id: int, limit: int = 50, app_id: int | None = None
+    ) -> list[Delivery]:
         with self._db.read() as conn:
-            self._own(conn, account_id, endpoint_id)
+            self._own(conn, account_id, endpoint_id, app_id)
             messages = sql.messages_of(conn, endpoint_id, limit)
             attempts = sql.attempts_of(conn, [m.id for m in messages])
         by_message: dict[int, list[dict[str, Any]]] = {}
@@ -241,24 +252,27 @@ class WebhookService:
             for m in messages
         ]
 
-    def redeliver(self, account_id: int, message_id: int) -> None:
+    def redeliver(self, account_id: int, message_id: int, app_id: int | None = None) -> None:
         """Send a message again now, with a fresh retry schedule (delivered or failed)."""
 
         def redeliver(conn: Connection) -> None:
             message = sql.get_message(conn, message_id)
             if message is None:
                 raise NotFound(f"webhook message {message_id} does not exist")
-            self._own(conn, account_id, message.endpoint_id)
+            self._own(conn, account_id, message.endpoint_id, app_id)
             sql.update_message(
                 conn, message_id, status="pending", attempts=0, next_attempt_at=utcnow()
             )
 
         self._db.write(redeliver)
 
-    def _own(self, conn: Connection, account_id: int, endpoint_id: int) -> Row[Any]:
-        """The endpoint when the caller made it (a personal one) or owns its organisation."""
+    def _own(
+        self, conn: Connection, account_id: int, endpoint_id: int, app_id: int | None = None
+    ) -> Row[Any]:
+        """The endpoint when the caller made it (a personal one) or owns its organisation;
+        an app (`app_id`) reaches only the endpoints it registered."""
         row = sql.get_endpoint(conn, endpoint_id)
-        if row is not None:
+        if row is not None and (app_id is None or row.app_id == app_id):
             org = row.organisation_id
             if org is None and row.account_id == account_id:
                 return row

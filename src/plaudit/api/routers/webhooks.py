@@ -9,7 +9,7 @@ from typing import Any, Literal
 from fastapi import APIRouter, Query, status
 from pydantic import BaseModel, ConfigDict, Field
 
-from plaudit.api.deps import CurrentAccount, PlatformDep
+from plaudit.api.deps import ActingApp, CurrentAccount, PlatformDep
 from plaudit.webhooks import EVENT_TYPES, Delivery, Endpoint
 
 __all__ = ["router"]
@@ -38,6 +38,9 @@ class EndpointOut(BaseModel):
     id: int
     account_id: int = Field(..., description="Who made it.")
     organisation_id: int | None = Field(..., description="The owning organisation, if any.")
+    app_id: int | None = Field(
+        ..., description="The third-party app that registered it with its access token, if any."
+    )
     signature: str = Field(..., description="`v1` or `v1a`.")
     url: str
     events: list[str]
@@ -95,10 +98,10 @@ def delivery_out(delivery: Delivery) -> DeliveryOut:
     summary="Register an endpoint for some events; the answer has its signing secret",
 )
 def create_endpoint(
-    body: EndpointIn, account_id: CurrentAccount, platform: PlatformDep
+    body: EndpointIn, account_id: CurrentAccount, app: ActingApp, platform: PlatformDep
 ) -> EndpointCreated:
     endpoint, secret = platform.webhooks.create(
-        account_id, body.url, body.events, body.organisation_id, body.signature
+        account_id, body.url, body.events, body.organisation_id, body.signature, app
     )
     return EndpointCreated(**endpoint_out(endpoint).model_dump(), secret=secret)
 
@@ -108,19 +111,21 @@ def create_endpoint(
 )
 def list_endpoints(
     account_id: CurrentAccount,
+    app: ActingApp,
     platform: PlatformDep,
     organisation_id: int | None = Query(None, ge=1, description="An organisation you own."),
 ) -> list[EndpointOut]:
-    return [endpoint_out(e) for e in platform.webhooks.endpoints(account_id, organisation_id)]
+    found = platform.webhooks.endpoints(account_id, organisation_id, app)
+    return [endpoint_out(e) for e in found]
 
 
 @router.delete(
     "/endpoints/{endpoint_id}", response_model=EndpointOut, summary="Disable an endpoint"
 )
 def disable_endpoint(
-    endpoint_id: int, account_id: CurrentAccount, platform: PlatformDep
+    endpoint_id: int, account_id: CurrentAccount, app: ActingApp, platform: PlatformDep
 ) -> EndpointOut:
-    return endpoint_out(platform.webhooks.disable(account_id, endpoint_id))
+    return endpoint_out(platform.webhooks.disable(account_id, endpoint_id, app))
 
 
 @router.post(
@@ -128,8 +133,10 @@ def disable_endpoint(
     response_model=SecretOut,
     summary="Rotate the secret: both sign for 24 h",
 )
-def rotate_secret(endpoint_id: int, account_id: CurrentAccount, platform: PlatformDep) -> SecretOut:
-    return SecretOut(secret=platform.webhooks.rotate(account_id, endpoint_id))
+def rotate_secret(
+    endpoint_id: int, account_id: CurrentAccount, app: ActingApp, platform: PlatformDep
+) -> SecretOut:
+    return SecretOut(secret=platform.webhooks.rotate(account_id, endpoint_id, app))
 
 
 @router.post(
@@ -138,8 +145,10 @@ def rotate_secret(endpoint_id: int, account_id: CurrentAccount, platform: Platfo
     status_code=status.HTTP_202_ACCEPTED,
     summary="Queue a webhook.test event to this endpoint",
 )
-def send_test(endpoint_id: int, account_id: CurrentAccount, platform: PlatformDep) -> QueuedOut:
-    return QueuedOut(message_id=platform.webhooks.send_test(account_id, endpoint_id))
+def send_test(
+    endpoint_id: int, account_id: CurrentAccount, app: ActingApp, platform: PlatformDep
+) -> QueuedOut:
+    return QueuedOut(message_id=platform.webhooks.send_test(account_id, endpoint_id, app))
 
 
 @router.get(
@@ -150,10 +159,12 @@ def send_test(endpoint_id: int, account_id: CurrentAccount, platform: PlatformDe
 def deliveries(
     endpoint_id: int,
     account_id: CurrentAccount,
+    app: ActingApp,
     platform: PlatformDep,
     limit: int = Query(50, ge=1, le=200),
 ) -> list[DeliveryOut]:
-    return [delivery_out(d) for d in platform.webhooks.deliveries(account_id, endpoint_id, limit)]
+    found = platform.webhooks.deliveries(account_id, endpoint_id, limit, app)
+    return [delivery_out(d) for d in found]
 
 
 @router.post(
@@ -162,6 +173,8 @@ def deliveries(
     status_code=status.HTTP_202_ACCEPTED,
     summary="Send a message again now",
 )
-def redeliver(message_id: int, account_id: CurrentAccount, platform: PlatformDep) -> QueuedOut:
-    platform.webhooks.redeliver(account_id, message_id)
+def redeliver(
+    message_id: int, account_id: CurrentAccount, app: ActingApp, platform: PlatformDep
+) -> QueuedOut:
+    platform.webhooks.redeliver(account_id, message_id, app)
     return QueuedOut(message_id=message_id)
