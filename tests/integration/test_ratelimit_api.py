@@ -84,3 +84,26 @@ def test_an_account_has_one_quota_over_all_its_credentials(sqlite_settings: Sett
         assert problem["rule"] == "account"
         assert int(fourth.headers["retry-after"]) >= 1
         assert client.get("/v1/me", headers={"Authorization": f"Bearer {other}"}).status_code == 200
+
+
+def test_likes_count_toward_the_accounts_quota_from_a_cached_token(
+    sqlite_settings: Settings,
+) -> None:
+    """The like's fast path answers a recently seen token from the cache: the account's
+    quota must still count it, as `authenticate` does for every other request."""
+    settings = sqlite_settings.with_values(rate_limit="100/minute", rate_limit_account="4/minute")
+    platform = Platform(settings)
+    with TestClient(create_app(settings, platform)) as client:
+        _, creator_token = platform.accounts.create("quota_creator", "creator")
+        made = client.post(
+            "/v1/videos",
+            json={"title": "clip", "category": "food"},
+            headers={"Authorization": f"Bearer {creator_token}"},
+        )
+        video = made.json()["id"]
+        fan_token = platform.accounts.create("quota_fan", "fan")[1]
+        auth = {"Authorization": f"Bearer {fan_token}"}
+        assert client.get("/v1/me", headers=auth).status_code == 200  # now in the cache
+        answers = [client.post(f"/v1/videos/{video}/likes", headers=auth) for _ in range(4)]
+        assert [a.status_code for a in answers[:3]] == [201, 200, 200]
+        assert assert_problem(answers[3], 429, "rate-limited")["rule"] == "account"
