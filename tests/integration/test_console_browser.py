@@ -302,8 +302,8 @@ def test_creator_dashboard_charts_and_language_switch(browser: Browser) -> None:
     page = browser.page
     assert page.url.endswith("/creator"), page.url
     assert not browser.problems, browser.problems
-    page.wait_for_selector("figure[data-chart] .chart svg", state="attached")
-    assert page.locator("figure[data-chart] .chart svg").count() >= 3  # growth, hours, TGI
+    # growth, hours, TGI: ECharts draws each chart on its own, so wait for all three
+    page.wait_for_function("document.querySelectorAll('figure[data-chart] .chart svg').length >= 3")
     assert page.locator("figure[data-chart=heatmap]").count() == 1
     browser.check("dashboard")
     other = "en" if browser.lang == "zh" else "zh"
