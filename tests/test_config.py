@@ -83,6 +83,9 @@ def test_every_setting_is_declared_with_help_and_an_env_var() -> None:
         "trusted_proxies",
         # shared rule windows (issue 15)
         "rules_counter_store",
+        # passkeys (issue 11)
+        "passkey_rp_id",
+        "passkey_origins",
     }
     for setting in SETTINGS:
         assert setting.help.strip(), setting.name

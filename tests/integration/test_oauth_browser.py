@@ -104,7 +104,7 @@ def test_an_app_gets_a_creators_consent_in_the_browser(
         page.wait_for_url("**/signin?next=**")  # not signed in: sign in, then come back
         page.fill("#handle", "oauth-creator")
         page.fill("#password", PASSWORD)
-        page.locator("main form button").click()
+        page.locator("main form[action='/signin'] button").click()
         page.wait_for_url("**/oauth/authorize?**")
         asker = page.locator("[data-testid=asker]").inner_text()
         assert "剪辑排期 Clip Scheduler" in asker
