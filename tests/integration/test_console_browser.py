@@ -397,7 +397,8 @@ def test_brand_segment_wizard_report_and_operator_appeal(browser: Browser) -> No
     browser.check("segment-builder")
     page.locator("button[name=insights]").click()
     page.wait_for_load_state("networkidle")
-    assert page.locator("figure[data-chart=bar] svg").count() >= 1
+    # ECharts draws after the page settles: wait for the first TGI chart, not a fixed instant
+    page.wait_for_selector("figure[data-chart=bar] svg", state="attached")
     browser.check("segment-insights")
     # the owner starts a coupon campaign for it through the wizard
     browser.context.clear_cookies()
@@ -464,6 +465,7 @@ def test_brand_overlap_lookalike_members_and_redemption(browser: Browser) -> Non
     page.fill("#e2", "age in 25..35")
     page.locator("main form[method=get] button").click()
     page.wait_for_load_state("networkidle")
+    page.wait_for_selector("figure[data-chart=bar] svg", state="attached")
     assert page.locator("figure[data-chart=bar] svg").count() == 1
     assert page.locator("figure tbody tr").count() == 3  # two sizes and their intersection
     browser.check("segment-overlap")

@@ -253,6 +253,7 @@ def test_operator_authenticity_scans_verdict_block_revocations_and_rules(
     assert rows.count() >= 10  # the farm's accounts, each with the videos it liked
     liked = _number(rows.first.locator("td").nth(1).text_content() or "")  # folded table
     assert liked >= 1
+    page.wait_for_selector("figure[data-chart=bar] .chart svg", state="attached")
     assert page.locator("figure[data-chart=bar] .chart svg").count() == 1  # observed vs expected
     browser.check("operator-verdict-block")
     # every revocation, newest first, linking back to its verdict

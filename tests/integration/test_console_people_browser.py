@@ -256,6 +256,7 @@ def test_creator_plan_quality_and_30_day_dashboard(browser: Browser) -> None:
     assert page.locator("[data-testid=plan-fans] tbody tr").count() >= 1
     hours = page.locator("[data-testid=posting-hours]").inner_text()
     assert {"zh": "北京时间", "en": "China time"}[browser.lang] in hours
+    page.wait_for_selector("figure[data-chart] .chart svg", state="attached")
     assert page.locator("figure[data-chart] .chart svg").count() >= 1
     browser.check("plan")
     # quality scores of my videos, highest first, as the public API computes them
@@ -271,6 +272,7 @@ def test_creator_plan_quality_and_30_day_dashboard(browser: Browser) -> None:
     scores = [float(rows.nth(i).locator("[data-score]").get_attribute("data-score") or 0)
               for i in range(rows.count())]  # fmt: skip
     assert scores == sorted(scores, reverse=True)
+    page.wait_for_selector("figure[data-chart=bar] .chart svg", state="attached")
     assert page.locator("figure[data-chart=bar] .chart svg").count() == 1
     browser.check("quality")
     # the footer links the transparency reports from every page
