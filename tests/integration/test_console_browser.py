@@ -361,6 +361,9 @@ def test_creator_inbox_bulk_approval_revocations_and_fund(browser: Browser) -> N
 
 
 EXAMPLE = "city_tier in (new1, 1) and age in 25..35 and spend >= 5000 and gender = female"
+# The seed's segment is a few dozen accounts in this small community, so its noised size may
+# rightly fall under the floor (no insights, no campaign): the later steps use a wider one.
+WIDER = "gender = female and age in 25..35"
 
 
 def test_brand_segment_wizard_report_and_operator_appeal(browser: Browser) -> None:
@@ -395,6 +398,7 @@ def test_brand_segment_wizard_report_and_operator_appeal(browser: Browser) -> No
     shown = size.get_attribute("data-count") or ""
     assert shown.startswith("<") or int(shown) >= 10, shown
     browser.check("segment-builder")
+    box.fill(WIDER)
     page.locator("button[name=insights]").click()
     page.wait_for_load_state("networkidle")
     # ECharts draws after the page settles: wait for the first TGI chart, not a fixed instant
@@ -403,13 +407,13 @@ def test_brand_segment_wizard_report_and_operator_appeal(browser: Browser) -> No
     # the owner starts a coupon campaign for it through the wizard
     browser.context.clear_cookies()
     browser.sign_in(*PASSWORD["brand"])
-    browser.goto("/brand/segments?expression=" + EXAMPLE.replace(" ", "+"))
+    browser.goto("/brand/segments?expression=" + WIDER.replace(" ", "+"))
     page.locator("[data-testid=start-campaign]").click()
     name = f"冬季新品券 Winter coupon {browser.lang}"
     page.fill("#name", name)
     page.locator("#wizard button[name=next]").click()
     assert page.locator("#wizard").get_attribute("data-step") == "audience"
-    assert page.locator("#segment").input_value() == EXAMPLE
+    assert page.locator("#segment").input_value() == WIDER
     browser.expected_status = {422}
     page.fill("#video_ids", "1 x")
     page.locator("#wizard button[name=next]").click()
