@@ -398,7 +398,8 @@ def test_brand_segment_wizard_report_and_operator_appeal(browser: Browser) -> No
     shown = size.get_attribute("data-count") or ""
     assert shown.startswith("<") or int(shown) >= 10, shown
     browser.check("segment-builder")
-    box.fill(WIDER)
+    with page.expect_response(lambda answer: "/brand/segments/size" in answer.url):
+        box.fill(WIDER)  # its size comes as you type: let it arrive before leaving the page
     page.locator("button[name=insights]").click()
     page.wait_for_load_state("networkidle")
     # ECharts draws after the page settles: wait for the first TGI chart, not a fixed instant
