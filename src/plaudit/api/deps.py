@@ -14,9 +14,12 @@ from plaudit.oauth.model import ACCESS_PREFIX
 from plaudit.platform import Platform
 
 __all__ = [
+    "ActingApp",
     "CurrentAccount",
     "PlatformDep",
+    "acting_app",
     "authenticate",
+    "count_account_quota",
     "current_account",
     "get_platform",
     "platform_of",
@@ -59,10 +62,16 @@ def authenticate(request: Request, platform: Platform) -> int:
         account_id, request.state.oauth_app = platform.oauth.acting(token, scope_of(request))
     else:
         account_id = platform.accounts.authenticate(token)
+    count_account_quota(request, account_id)
+    return account_id
+
+
+def count_account_quota(request: Request, account_id: int) -> None:
+    """Count one request toward the account's quota over all its credentials (429 past it);
+    every authenticated request passes here, the like's cached-token path included."""
     quota: AccountQuota | None = getattr(request.app.state, "account_quota", None)
     if quota is not None:
         quota.count(account_id)
-    return account_id
 
 
 CurrentAccount = Annotated[int, Depends(current_account)]

@@ -9,9 +9,14 @@ from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 
 from plaudit.api.clients import device_of
-from plaudit.api.deps import CurrentAccount, PlatformDep, authenticate, platform_of
+from plaudit.api.deps import (
+    CurrentAccount,
+    PlatformDep,
+    authenticate,
+    count_account_quota,
+    platform_of,
+)
 from plaudit.api.pagination import decode_cursor, encode_cursor
-from plaudit.api.ratelimit import AccountQuota
 from plaudit.api.schemas import LikeIn, LikeOut, LikePage
 from plaudit.errors import Forbidden
 from plaudit.interactions import Like
@@ -47,9 +52,7 @@ async def _caller(request: Request, platform: Platform) -> int:
     if scheme.lower() == "bearer":
         account_id = platform.accounts.cached_account(token.strip())
         if account_id is not None:
-            quota: AccountQuota | None = getattr(request.app.state, "account_quota", None)
-            if quota is not None:  # what `authenticate` counts for any other credential
-                quota.count(account_id)
+            count_account_quota(request, account_id)
             return account_id
     return await run_in_threadpool(authenticate, request, platform)
 
