@@ -342,6 +342,54 @@ def test_a_retired_app_loses_its_tokens(flow: Flow) -> None:
     assert_problem(other, 404, "app-not-found")
 
 
+def _settings_csrf(client: TestClient) -> str:
+    found = re.search(r'name="csrf" value="([^"]+)"', client.get("/settings").text)
+    assert found is not None
+    return found.group(1)
+
+
+def test_the_creator_sees_and_revokes_the_apps_acting_for_them(flow: Flow) -> None:
+    first, second = flow.tokens(), flow.tokens()
+    pending = flow.code()  # consented a moment ago, not yet exchanged
+    page = flow.client.get("/settings")
+    listed = page.text.split('data-testid="authorized-apps"')[1].split("</table>")[0]
+    assert "Clip Scheduler" in listed
+    assert "@developer" in listed
+    assert "<code>likes:write</code>" in listed
+    assert "<code>videos:read</code>" in listed
+    app_id = flow.client.get("/v1/apps", headers=flow.developer_auth).json()[0]["id"]
+    revoked = flow.client.post(
+        f"/settings/apps/{app_id}/revoke",
+        data={"csrf": _settings_csrf(flow.client)},
+        follow_redirects=False,
+    )
+    assert revoked.status_code == 303
+    for tokens in (first, second):
+        assert_problem(flow.like(tokens["access_token"]), 401, "not-authenticated")
+        assert flow.refresh(tokens["refresh_token"]).json()["error"] == "invalid_grant"
+    assert flow.exchange(pending).json()["error"] == "invalid_grant"
+    after = flow.client.get(revoked.headers["location"]).text
+    assert 'data-testid="app-revoked"' in after
+    assert (
+        "Clip Scheduler" not in after.split('data-testid="authorized-apps"')[1].split("</table>")[0]
+    )
+    # the person may consent again later: a fresh grant works
+    assert flow.like(flow.tokens()["access_token"]).status_code == 201
+
+
+def test_revoking_an_app_needs_the_forms_csrf_and_a_real_app(flow: Flow) -> None:
+    tokens = flow.tokens()
+    app_id = flow.client.get("/v1/apps", headers=flow.developer_auth).json()[0]["id"]
+    forged = flow.client.post(f"/settings/apps/{app_id}/revoke", data={"csrf": "forged"})
+    assert forged.status_code == 422  # the console's answer to a form without its token
+    assert flow.like(tokens["access_token"]).status_code == 201
+    missing = flow.client.post(
+        "/settings/apps/999999/revoke", data={"csrf": _settings_csrf(flow.client)}
+    )
+    assert missing.status_code == 404
+    assert "999999" in missing.text
+
+
 def test_a_confidential_app_must_authenticate(backend_settings: Settings) -> None:
     for flow in _flow(backend_settings, confidential=True):
         secret = flow.client_secret  # type: ignore[attr-defined]

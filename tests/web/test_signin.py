@@ -105,9 +105,34 @@ def test_sign_out_everywhere_ends_every_session(
 
 def test_next_never_leaves_the_site(console: tuple[TestClient, Platform, int]) -> None:
     client, _platform, _id = console
-    for target in ("//evil.example/x", "https://evil.example/", "javascript:alert(1)"):
+    for target in (
+        "//evil.example/x",
+        "https://evil.example/",
+        "javascript:alert(1)",
+        "/\\evil.example/x",
+        "/\t/evil.example/x",
+    ):
         response = _sign_in(client, next_=target)
         assert response.headers["location"] == "/me/likes"  # type: ignore[attr-defined]
+
+
+def test_language_switch_returns_to_the_same_page_with_its_query(
+    console: tuple[TestClient, Platform, int],
+) -> None:
+    """A person switching language halfway through a form (the OAuth consent page, a search)
+    lands on the same request, not on its bare path."""
+    client, _platform, _id = console
+    page = client.get("/signin?next=/me/likes%3Fpage%3D2")
+    found = re.search(r'name="next" value="([^"]+)"', page.text.split('action="/lang"')[1])
+    assert found is not None
+    target = found.group(1).replace("&amp;", "&")
+    response = client.post(
+        "/lang",
+        data={"csrf": _csrf(client), "to": "en", "next": target},
+        follow_redirects=False,
+    )
+    assert response.headers["location"] == "/signin?next=/me/likes%3Fpage%3D2"
+    assert "plaudit_lang=en" in response.headers["set-cookie"]
 
 
 def test_api_errors_stay_problem_json(console: tuple[TestClient, Platform, int]) -> None:

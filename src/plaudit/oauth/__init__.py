@@ -7,6 +7,7 @@ from plaudit.oauth.model import (
     REFRESH_PREFIX,
     TOKEN_PATTERN,
     App,
+    Authorization,
     parse_app_scopes,
 )
 from plaudit.oauth.service import CONSENTERS, Consent, OAuthService
@@ -18,6 +19,7 @@ __all__ = [
     "REFRESH_PREFIX",
     "TOKEN_PATTERN",
     "App",
+    "Authorization",
     "Consent",
     "OAuthService",
     "parse_app_scopes",

@@ -22,6 +22,7 @@ __all__ = [
     "SECRET_PREFIX",
     "TOKEN_PATTERN",
     "App",
+    "Authorization",
     "digest",
     "new_client_id",
     "new_secret",
@@ -70,6 +71,18 @@ class App:
     confidential: bool
     created_at: datetime
     revoked_at: datetime | None
+
+
+@dataclass(frozen=True)
+class Authorization:
+    """An app a person let act for them, as that person sees it on their settings page."""
+
+    app_id: int
+    name: str
+    developer: str
+    scopes: tuple[str, ...]
+    since: datetime
+    renewed_at: datetime
 
 
 def _random(prefix: str) -> str:

@@ -38,6 +38,7 @@ from plaudit.errors import (
 )
 from plaudit.oauth.model import (
     App,
+    Authorization,
     digest,
     new_client_id,
     new_secret,
@@ -156,6 +157,34 @@ class OAuthService:
         if row is None or row.account_id != account_id:
             raise AppNotFound(f"app {app_id} does not exist or is not yours")
         return row
+
+    # --- apps, for the people they act for ---
+
+    def authorizations(self, account_id: int) -> list[Authorization]:
+        """The apps that can act for this person now (until they, or the app, revoke), each
+        with every scope its live tokens carry."""
+        with self._db.read() as conn:
+            rows = sql.authorizations_of(conn, account_id, utcnow())
+        by_app: dict[int, Authorization] = {}
+        for row in rows:
+            seen = by_app.get(row.app_id)
+            scopes = set(row.scopes.split()) | set(seen.scopes if seen else ())
+            since = seen.since if seen else row.issued_at
+            by_app[row.app_id] = Authorization(
+                row.app_id, row.name, row.developer, tuple(sorted(scopes)), since, row.issued_at
+            )
+        return list(by_app.values())
+
+    def withdraw(self, account_id: int, app_id: int) -> int:
+        """The person takes back what they granted an app: its tokens for them stop working
+        at once (every call checks the token's row). Returns how many tokens were live."""
+
+        def withdraw(conn: Connection) -> int:
+            if sql.get_app(conn, app_id) is None:
+                raise AppNotFound(f"app {app_id} does not exist")
+            return sql.revoke_authorization(conn, account_id, app_id, utcnow())
+
+        return self._db.write(withdraw)
 
     # --- the flow ---
 

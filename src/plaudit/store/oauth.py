@@ -13,6 +13,7 @@ from plaudit.store.tables import accounts, oauth_apps, oauth_codes, oauth_tokens
 __all__ = [
     "app_by_client_id",
     "apps_of",
+    "authorizations_of",
     "claim_code",
     "code_by_hash",
     "get_app",
@@ -20,6 +21,7 @@ __all__ = [
     "insert_code",
     "insert_token",
     "revoke_app",
+    "revoke_authorization",
     "revoke_grant",
     "revoke_token",
     "token_by_hash",
@@ -133,6 +135,55 @@ def revoke_grant(conn: Connection, grant_id: int, at: datetime) -> int:
     result = conn.execute(
         update(oauth_tokens)
         .where(oauth_tokens.c.grant_id == grant_id, oauth_tokens.c.revoked_at.is_(None))
+        .values(revoked_at=at)
+    )
+    return int(result.rowcount)
+
+
+def authorizations_of(conn: Connection, account_id: int, now: datetime) -> list[Row[Any]]:
+    """An account's live app tokens (not revoked, refresh not expired: the app can renew its
+    access while that holds), oldest first, with the app's name and its developer's handle."""
+    stmt = (
+        select(
+            oauth_tokens.c.app_id,
+            oauth_tokens.c.scopes,
+            oauth_tokens.c.issued_at,
+            oauth_apps.c.name,
+            accounts.c.handle.label("developer"),
+        )
+        .join(oauth_apps, oauth_apps.c.id == oauth_tokens.c.app_id)
+        .join(accounts, accounts.c.id == oauth_apps.c.account_id)
+        .where(
+            oauth_tokens.c.account_id == account_id,
+            oauth_tokens.c.revoked_at.is_(None),
+            oauth_tokens.c.refresh_expires_at > now,
+            oauth_apps.c.revoked_at.is_(None),
+        )
+        .order_by(oauth_tokens.c.issued_at, oauth_tokens.c.id)
+    )
+    return list(conn.execute(stmt))
+
+
+def revoke_authorization(conn: Connection, account_id: int, app_id: int, at: datetime) -> int:
+    """Withdraw what one person granted one app: every token, and every code not yet
+    exchanged (so a consent given a moment before cannot still turn into tokens). Returns how
+    many tokens were live."""
+    conn.execute(
+        update(oauth_codes)
+        .where(
+            oauth_codes.c.app_id == app_id,
+            oauth_codes.c.account_id == account_id,
+            oauth_codes.c.used_at.is_(None),
+        )
+        .values(used_at=at)
+    )
+    result = conn.execute(
+        update(oauth_tokens)
+        .where(
+            oauth_tokens.c.app_id == app_id,
+            oauth_tokens.c.account_id == account_id,
+            oauth_tokens.c.revoked_at.is_(None),
+        )
         .values(revoked_at=at)
     )
     return int(result.rowcount)

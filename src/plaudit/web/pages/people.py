@@ -23,11 +23,16 @@ YEAR_S = 365 * 24 * 3600
 
 
 def _local(target: str | None, default: str = "/") -> str:
-    """Only same-site paths are followed after a form (no open redirect)."""
+    """Only same-site paths are followed after a form (no open redirect).
+
+    Browsers read a backslash as a slash (so `/\\evil.example` is another host) and drop tabs
+    and newlines from a Location, so a target holding either is refused too."""
     if not target:
         return default
     parts = urlsplit(target)
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return default
+    if "\\" in target or any(ord(char) < 0x20 or ord(char) == 0x7F for char in target):
         return default
     return target
 
@@ -90,15 +95,22 @@ async def signout(page: PageDep) -> Any:
     return response
 
 
+def _settings_page(page: Page, account_id: int, new_token: str | None = None) -> Any:
+    return page.render(
+        "settings.html",
+        tokens=page.signins.tokens(account_id),
+        new_token=new_token,
+        passkeys=page.passkeys.of(account_id),
+        added=page.request.query_params.get("passkey") == "added",
+        authorizations=page.platform.oauth.authorizations(account_id),
+        withdrawn=page.request.query_params.get("app") == "revoked",
+    )
+
+
 @router.get("/settings")
 def settings(page: PageDep) -> Any:
     viewer = require(page.viewer)
-    tokens = page.signins.tokens(viewer.account_id)
-    passkeys = page.passkeys.of(viewer.account_id)
-    added = page.request.query_params.get("passkey") == "added"
-    return page.render(
-        "settings.html", tokens=tokens, new_token=None, passkeys=passkeys, added=added
-    )
+    return _settings_page(page, viewer.account_id)
 
 
 @router.post("/settings/tokens")
@@ -106,9 +118,7 @@ async def create_token(page: PageDep) -> Any:
     await page.form()
     viewer = require(page.viewer)
     token = page.platform.accounts.issue_token(viewer.account_id)
-    tokens = page.signins.tokens(viewer.account_id)
-    passkeys = page.passkeys.of(viewer.account_id)
-    return page.render("settings.html", tokens=tokens, new_token=token, passkeys=passkeys)
+    return _settings_page(page, viewer.account_id, new_token=token)
 
 
 @router.post("/settings/tokens/{token_id}/revoke")
@@ -117,6 +127,16 @@ async def revoke_token(token_id: int, page: PageDep) -> Any:
     viewer = require(page.viewer)
     page.signins.revoke_token(viewer.account_id, token_id)
     return page.redirect("/settings")
+
+
+@router.post("/settings/apps/{app_id}/revoke")
+async def revoke_app_authorization(app_id: int, page: PageDep) -> Any:
+    """The person takes back an app's access to their account (the app's developer and the
+    app itself can also end it; this is the person's own way)."""
+    await page.form()
+    viewer = require(page.viewer)
+    page.platform.oauth.withdraw(viewer.account_id, app_id)
+    return page.redirect("/settings?app=revoked")
 
 
 @router.get("/me/likes")
