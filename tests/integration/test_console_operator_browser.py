@@ -286,8 +286,10 @@ def test_operator_persona_refresh_progress_and_exact_count_log(
     page.locator("[data-testid=refresh]").click()
     panel = _job_finishes(page, "persona-refresh")
     assert any(url.endswith("/operator/jobs/persona-refresh") for url in polls)
-    assert (
-        "accounts with targeting consent" in panel.locator("[data-testid=job-lines]").inner_text()
+    said = {"zh": "个账户同意定向", "en": "accounts with targeting consent"}[browser.lang]
+    assert said in panel.locator("[data-testid=job-summary]").inner_text()  # the page's language
+    assert "accounts with targeting consent" in (
+        panel.locator("[data-testid=job-lines]").text_content() or ""
     )
     page = browser.goto("/operator/persona")
     after = page.locator("[data-testid=as-of]").get_attribute("data-as-of") or ""
@@ -323,7 +325,9 @@ def test_operator_fund_period_verified_and_ledger_audit_with_witnesses(
     panel = _job_finishes(page, "ledger-audit")
     result = panel.locator("[data-testid=job-result]")
     assert result.get_attribute("data-ok") == "true", panel.inner_text()
-    assert "0 mismatches" in panel.locator("[data-testid=job-lines]").inner_text()
+    said = {"zh": "0 处不一致", "en": "0 mismatches"}[browser.lang]
+    assert said in panel.locator("[data-testid=job-summary]").inner_text()
+    assert "0 mismatches" in (panel.locator("[data-testid=job-lines]").text_content() or "")
     browser.check("operator-audit")
     # the closed period: its statements, then verified against the log from the page
     page.locator("a", has_text="console-closed").click()
@@ -332,7 +336,9 @@ def test_operator_fund_period_verified_and_ledger_audit_with_witnesses(
     page.locator("[data-testid=verify]").click()
     panel = _job_finishes(page, "fund-verify")
     assert panel.locator("[data-testid=job-result]").get_attribute("data-ok") == "true"
-    assert panel.locator("[data-testid=job-lines]").inner_text().startswith("OK: period")
+    said = {"zh": "结算期 console-closed", "en": "Period console-closed"}[browser.lang]
+    assert said in panel.locator("[data-testid=job-summary]").inner_text()
+    assert (panel.locator("[data-testid=job-lines]").text_content() or "").startswith("OK: period")
     browser.check("operator-fund-verify")
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from plaudit.errors import Conflict, InvalidInput
-from plaudit.web.jobs import STALE_S, Job, Jobs, Progress
+from plaudit.web.jobs import STALE_S, Job, Jobs, Outcome, Progress
 
 
 def _wait(jobs: Jobs, kind: str) -> Job:
@@ -30,11 +30,11 @@ def test_a_job_reports_progress_then_its_result(tmp_path: Path) -> None:
     assert jobs.state("ledger-audit") is None
     gate = threading.Event()
 
-    def work(progress: Progress) -> tuple[bool, list[str]]:
+    def work(progress: Progress) -> Outcome:
         progress(3, 10, "entries")
         time.sleep(0.3)  # longer than the write interval: the state file shows it
         gate.wait(5)
-        return True, ["OK: 10 entries"]
+        return Outcome(True, ["OK: 10 entries"], {"what": "audit", "entries": 10})
 
     jobs.start("ledger-audit", "", work)
     time.sleep(0.5)
@@ -47,6 +47,7 @@ def test_a_job_reports_progress_then_its_result(tmp_path: Path) -> None:
     gate.set()
     done = _wait(jobs, "ledger-audit")
     assert (done.status, done.ok, done.lines) == ("done", True, ["OK: 10 entries"])
+    assert done.summary == {"what": "audit", "entries": 10}
     assert done.finished_at >= done.started_at
     path = tmp_path / "console-jobs" / "ledger-audit.json"
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
@@ -56,10 +57,10 @@ def test_a_job_reports_progress_then_its_result(tmp_path: Path) -> None:
 def test_a_failing_job_ends_failed_with_its_message(tmp_path: Path) -> None:
     jobs = Jobs(tmp_path)
 
-    def refused(progress: Progress) -> tuple[bool, list[str]]:
+    def refused(progress: Progress) -> Outcome:
         raise InvalidInput("period 7 is not closed")
 
-    def broken(progress: Progress) -> tuple[bool, list[str]]:
+    def broken(progress: Progress) -> Outcome:
         raise RuntimeError("disk on fire")
 
     jobs.start("fund-verify", "7", refused)
@@ -87,7 +88,7 @@ def test_a_job_left_running_by_a_dead_process_goes_stale(tmp_path: Path) -> None
     state = jobs.state("persona-refresh")
     assert state is not None
     assert not state.running
-    jobs.start("persona-refresh", "", lambda progress: (True, ["again"]))  # not refused
+    jobs.start("persona-refresh", "", lambda progress: Outcome(True, ["again"]))  # not refused
     assert _wait(jobs, "persona-refresh").lines == ["again"]
     assert not any(name.endswith(".tmp") for name in os.listdir(folder))
 

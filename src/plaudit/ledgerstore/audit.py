@@ -311,11 +311,16 @@ class AuditReport:
     def ok(self) -> bool:
         return not self.mismatches and not self.anomalies
 
-    def lines(self) -> list[str]:
+    def totals(self) -> VideoCounts:
+        """The counts of every video together, as the report's first line states them."""
         totals = VideoCounts()
         for counts in self.videos.values():
             for name in ("likes", "incentivised", "comments", "shares", "revoked"):
                 setattr(totals, name, totals.get(name) + counts.get(name))
+        return totals
+
+    def lines(self) -> list[str]:
+        totals = self.totals()
         status = "OK" if self.ok else "FAIL"
         head = (
             f"{status}: {self.log.size} entries of {self.log.origin!r}: {len(self.videos)} "

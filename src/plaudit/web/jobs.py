@@ -22,7 +22,7 @@ from pathlib import Path
 
 from plaudit.errors import Conflict, PlauditError
 
-__all__ = ["JOB_KINDS", "Job", "Jobs", "Progress", "Work"]
+__all__ = ["JOB_KINDS", "Job", "Jobs", "Outcome", "Progress", "Summary", "Work"]
 
 JOB_KINDS = ("persona-refresh", "ledger-audit", "fund-verify")
 STALE_S = 120.0
@@ -31,6 +31,17 @@ log = logging.getLogger(__name__)
 
 Progress = Callable[[int, int, str], None]
 """Reports (done, total, stage) as a job advances."""
+
+Summary = dict[str, int | str]
+"""A finished job's result as data: `what` names the sentence `_job.html` says in the page's
+language, the other keys are its figures. The lines stay the CLI's own (diagnostics)."""
+
+
+@dataclass(frozen=True)
+class Outcome:
+    ok: bool
+    lines: list[str]
+    summary: Summary = field(default_factory=dict)
 
 
 @dataclass
@@ -45,6 +56,7 @@ class Job:
     stage: str = ""
     ok: bool = False
     lines: list[str] = field(default_factory=list)
+    summary: Summary = field(default_factory=dict)
     beat: float = 0.0  # time.time() of the last write: a dead process's job goes stale
 
     @property
@@ -56,8 +68,8 @@ class Job:
         return int(100 * self.done / self.total) if self.total else 0
 
 
-Work = Callable[[Progress], tuple[bool, list[str]]]
-"""A job's body: reports progress, returns (ok, result lines)."""
+Work = Callable[[Progress], Outcome]
+"""A job's body: reports progress, returns its outcome."""
 
 
 class Jobs:
@@ -104,7 +116,8 @@ class Jobs:
                 self._write(job)
 
         try:
-            job.ok, job.lines = work(progress)
+            outcome = work(progress)
+            job.ok, job.lines, job.summary = outcome.ok, outcome.lines, outcome.summary
             job.status = "done"
         except PlauditError as error:
             job.status, job.lines = "failed", [error.detail]

@@ -11,7 +11,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends
 
 from plaudit.errors import InvalidInput, NotFound
-from plaudit.web.jobs import JOB_KINDS, Jobs, Progress
+from plaudit.web.jobs import JOB_KINDS, Jobs, Outcome, Progress, Summary
 from plaudit.web.pages.operator import operator_only
 from plaudit.web.render import ConsoleRoute, Page, page_of
 
@@ -66,7 +66,7 @@ async def exact_count(page: PageDep) -> Any:
 def _refresh_work(page: Page) -> Any:
     persona = page.platform.persona
 
-    def work(progress: Progress) -> tuple[bool, list[str]]:
+    def work(progress: Progress) -> Outcome:
         total = len(REFRESH_STAGES) + 1  # the stages, then writing and swapping the index
 
         def step(label: str) -> None:
@@ -77,7 +77,8 @@ def _refresh_work(page: Page) -> Any:
         progress(total, total, "saved")
         how = "full" if result.full else "incremental"
         consenting = len(result.index.universe)
-        return True, [f"{how} ({result.reason}): {consenting:,} accounts with targeting consent"]
+        line = f"{how} ({result.reason}): {consenting:,} accounts with targeting consent"
+        return Outcome(True, [line], {"what": f"refresh-{how}", "accounts": consenting})
 
     return work
 
@@ -106,14 +107,23 @@ def _verify_work(page: Page, period_id: int) -> Any:
     platform = page.platform
     platform.fund.period(period_id)  # a missing period is a 404 now, not a failed job
 
-    def work(progress: Progress) -> tuple[bool, list[str]]:
+    def work(progress: Progress) -> Outcome:
         report = verify_period(
             platform.db,
             platform.ledger,
             period_id,
             on_progress=lambda done, size: progress(done, size, "entries"),
         )
-        return report.ok, report.lines()
+        summary: Summary = {
+            "what": "fund-verify",
+            "period": report.period.name,
+            "entries": report.period.through_seq,
+            "standing": report.standing,
+            "attributed": report.attributed,
+            "differences": len(report.differences),
+            "tampered": len(report.tampered),
+        }
+        return Outcome(report.ok, report.lines(), summary)
 
     return work
 
@@ -126,11 +136,22 @@ def _audit_work(page: Page) -> Any:
 
     ledger, videos = page.platform.ledger, page.platform.videos
 
-    def work(progress: Progress) -> tuple[bool, list[str]]:
+    def work(progress: Progress) -> Outcome:
         report = audit_store(
             ledger, videos, on_progress=lambda done, size: progress(done, size, "entries")
         )
-        return report.ok, report.lines()
+        totals = report.totals()
+        summary: Summary = {
+            "what": "audit",
+            "entries": report.log.size,
+            "videos": len(report.videos),
+            "likes": totals.likes,
+            "incentivised": totals.incentivised,
+            "revoked": totals.revoked,
+            "mismatches": len(report.mismatches),
+            "anomalies": len(report.anomalies),
+        }
+        return Outcome(report.ok, report.lines(), summary)
 
     return work
 
