@@ -117,7 +117,7 @@ def _verify_work(page: Page, period_id: int) -> Any:
         summary: Summary = {
             "what": "fund-verify",
             "period": report.period.name,
-            "entries": report.period.through_seq,
+            "entries": report.period.through_seq or 0,  # closed: always set
             "standing": report.standing,
             "attributed": report.attributed,
             "differences": len(report.differences),
