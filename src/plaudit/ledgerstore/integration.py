@@ -78,7 +78,7 @@ class Sources:
     """
 
     start: int
-    rows: list[EventSource]
+    rows: Sequence[tuple[Any, ...]]  # in `EventSource` field order (`LedgerSQL.event_sources`)
     pending: dict[int, bytes] = field(default_factory=dict)
     new_secrets: list[tuple[int, bytes]] = field(default_factory=list)
     quarantined: list[Quarantined] = field(default_factory=list)
@@ -87,20 +87,24 @@ class Sources:
     def load(cls, sql: LedgerSQL, start: int, count: int, pending: dict[int, bytes]) -> Sources:
         rows = sql.event_sources(start, start + count)
         if len(rows) != count:
-            found = {row.seq for row in rows}
+            found = {row[0] for row in rows}
             missing = [seq for seq in range(start, start + count) if seq not in found][:10]
             raise Conflict(f"events {missing} point at rows that are not in the store")
         return cls(start, rows, pending)
 
     def secret(self, row: EventSource) -> bytes:
         """The account's secret; made now when missing, random when shredded (unlinkable)."""
-        if row.has_secret:
-            return bytes(row.secret) if row.secret is not None else _random32()
-        made = self.pending.get(row.account_id)
+        return self.secret_for(row.account_id, row.has_secret, row.secret)
+
+    def secret_for(self, account_id: int, has_secret: bool, stored: bytes | None) -> bytes:
+        """`secret` from the row's three fields (the batch path unpacks rows, never names)."""
+        if has_secret:
+            return bytes(stored) if stored is not None else _random32()
+        made = self.pending.get(account_id)
         if made is None:
             made = _random32()
-            self.pending[row.account_id] = made
-            self.new_secrets.append((row.account_id, made))
+            self.pending[account_id] = made
+            self.new_secrets.append((account_id, made))
         return made
 
 
@@ -193,43 +197,61 @@ def build_entries(sources: Sources) -> list[bytes]:
     """The encoded entries of the loaded events, in sequence order (quarantining any event
     that cannot be encoded: `sources.quarantined` lists them).
 
-    Each entry goes through `EntryEncoder` without an `Entry` object; an event it cannot
-    encode (or whose time is not in a driver's usual shape) is built again by `_encoded`,
-    the field-by-field reference, which quarantines it when it truly cannot be encoded.
+    Each entry goes through `EntryEncoder` without an `Entry` object, its row unpacked once
+    (the fields in `EventSource` order, which is also the order the store selects them
+    in); an event it cannot encode (or whose time is not in a driver's usual shape) is
+    built again by `_encoded`, the field-by-field reference, which quarantines it when it
+    truly cannot be encoded.
     """
     out: list[bytes] = [b""] * len(sources.rows)
     encode, kinds, base = EntryEncoder().encode, _KIND, sources.start
-    secret_of = sources.secret
+    secret_of, fast_time, at_removal, with_device = (
+        sources.secret_for,
+        _fast_time_us,
+        _AT_REMOVAL,
+        _WITH_DEVICE,
+    )
     for row in sources.rows:
-        name = row.kind
+        (
+            seq,
+            name,
+            _ref_id,
+            account_id,
+            target_id,
+            source,
+            device_id,
+            ip_prefix,
+            created_at,
+            removed_at,
+            detail,
+            device_key,
+            user_agent,
+            has_secret,
+            secret,
+        ) = row
         try:
-            secret = row.secret if row.has_secret and row.secret is not None else secret_of(row)
-            if name in _AT_REMOVAL:
-                at, extra = _fast_time_us(row.removed_at), None
-                source = row.detail or row.source if name == "unlike" else row.source
+            if not has_secret or secret is None:
+                secret = secret_of(account_id, has_secret, secret)
+            extra = None  # a comment's body or a share's channel
+            if name in at_removal:
+                at = fast_time(removed_at)
+                if name == "unlike":
+                    source = detail or source
             else:
-                at, extra, source = _fast_time_us(row.created_at), row.detail, row.source
+                at = fast_time(created_at)
+                if name == "comment" or name == "share":
+                    extra = detail
             device = None
-            if name in _WITH_DEVICE:
-                if row.device_id is not None or row.ip_prefix is not None:
-                    device = (row.device_key or "", row.user_agent or "", row.ip_prefix or "")
-                if name == "like":
-                    extra = None
+            if name in with_device:
+                if device_id is not None or ip_prefix is not None:
+                    device = (device_key or "", user_agent or "", ip_prefix or "")
             elif name == "revoke" or name == "reinstate":
-                source, extra = f"verdict:{row.detail}", None
-            out[row.seq - base] = encode(
-                kinds[name],
-                row.seq,
-                at,
-                row.target_id,
-                source,
-                row.account_id,
-                secret,
-                device,
-                extra,
+                source = f"verdict:{detail}"
+            out[seq - base] = encode(
+                kinds[name], seq, at, target_id, source, account_id, secret, device, extra
             )
         except Exception:  # the reference path decides: quarantine, or raise as before
-            out[row.seq - base] = _encoded(sources, row)
+            out[seq - base] = _encoded(sources, EventSource._make(row))
     return out
 
 
