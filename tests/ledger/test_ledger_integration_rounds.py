@@ -99,11 +99,14 @@ def test_the_batch_encoder_gives_the_reference_bytes_or_refuses(
         expected = _reference(*args)
     except Exception:  # the reference refuses: the encoder must refuse too, never wrap
         with pytest.raises(Exception):  # noqa: B017, PT011 - any refusal sends it to the reference
-            EntryEncoder().encode(*args)
+            encoder = EntryEncoder()
+            fields = None if device is None else encoder.device_fields(*device)
+            encoder.encode(*args[:7], fields, extra)
         return
     encoder = EntryEncoder()
-    assert encoder.encode(*args) == expected
-    assert encoder.encode(*args) == expected  # again, from its caches
+    for _ in range(2):  # again, from its caches
+        fields = None if device is None else encoder.device_fields(*device)
+        assert encoder.encode(*args[:7], fields, extra) == expected
 
 
 def test_a_long_source_is_refused_by_the_encoder() -> None:
@@ -244,7 +247,8 @@ def event_rows(draw: st.DrawFn, seq: int) -> tuple[object, ...]:
     else:  # SQLite's: naive UTC text, with or without microseconds
         created_at, removed_at = at.isoformat(" "), removed.isoformat(" ")
     device_id = draw(st.none() | st.integers(1, 50))
-    has_device_row = device_id is not None
+    # as the store reads them (device read by id, `Sources.devices`) or with the row
+    has_device_row = device_id is not None and draw(st.booleans())
     account = draw(st.integers(1, 6))  # few accounts: secrets made once, then reused
     has_secret = account % 3 != 0
     return (
@@ -266,6 +270,15 @@ def event_rows(draw: st.DrawFn, seq: int) -> tuple[object, ...]:
     )
 
 
+def _with_device(row: tuple[object, ...], devices: dict[int, tuple[str, str]]) -> EventSource:
+    """The row as the devices join would have given it (the reference's input)."""
+    named = EventSource._make(row)
+    if named.device_id is not None and named.device_key is None:
+        key, agent = devices[named.device_id]
+        named = named._replace(device_key=key, user_agent=agent)
+    return named
+
+
 @settings(max_examples=200, deadline=None)
 @given(data=st.data(), count=st.integers(1, 30))
 def test_build_entries_gives_the_field_by_field_bytes(data: st.DataObject, count: int) -> None:
@@ -273,12 +286,13 @@ def test_build_entries_gives_the_field_by_field_bytes(data: st.DataObject, count
     reference helpers, quarantine) on rows of every kind and both drivers' time shapes."""
     rows = [data.draw(event_rows(seq)) for seq in range(100, 100 + count)]
     shuffled = data.draw(st.permutations(rows))  # the store returns them in no order
-    sources = Sources(100, shuffled, {})
+    devices = {i: (f"device-{i}", "Mozilla/5.0 test") for i in range(1, 51)}
+    sources = Sources(100, shuffled, {}, devices)
     built = build_entries(sources)
     fast_quarantined = {q.seq for q in sources.quarantined}
     made = dict(sources.pending)
-    reference = Sources(100, rows, dict(made))  # the same new secrets, made by the batch
-    expected = [integration._encoded(reference, EventSource._make(row)) for row in rows]
+    reference = Sources(100, rows, dict(made), devices)  # the batch's new secrets
+    expected = [integration._encoded(reference, _with_device(row, devices)) for row in rows]
     assert reference.new_secrets == []
     assert {q.seq for q in reference.quarantined} == fast_quarantined
     for row, got, want in zip(rows, built, expected, strict=True):

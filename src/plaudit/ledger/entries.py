@@ -242,7 +242,7 @@ class EntryEncoder:
     entry with :func:`encode_entry`, which names the problem precisely.
     """
 
-    __slots__ = ("_devices", "_fields", "_pads", "_texts")
+    __slots__ = ("_fields", "_pads", "_texts")
 
     _PADS_KEPT = 1 << 16
 
@@ -250,7 +250,6 @@ class EntryEncoder:
         self._texts: dict[str, bytes] = {}
         self._fields: dict[str, bytes] = {}
         self._pads: dict[bytes, tuple[bytes, bytes]] = {}
-        self._devices: dict[tuple[str, str, str], bytes] = {}  # a device's encoded fields
 
     def _text(self, text: str) -> bytes:
         encoded = self._texts.get(text)
@@ -261,21 +260,18 @@ class EntryEncoder:
                 self._texts[text] = encoded
         return encoded
 
-    def _field(self, text: str) -> bytes:
+    def device_fields(self, device_key: str, user_agent: str, ip_prefix: str) -> bytes:
+        """A device's three fields as its commitment encodes them (`encode`'s `device`)."""
+        return self.field(device_key) + self.field(user_agent) + self.field(ip_prefix)
+
+    def field(self, text: str) -> bytes:
+        """One device field: its UTF-8 length (uint16) and bytes, kept for repeated texts."""
         encoded = self._fields.get(text)
         if encoded is None:
             encoded = _field(text)  # OverflowError past 65535 bytes
             if len(self._fields) < 65536:
                 self._fields[text] = encoded
         return encoded
-
-    def _device_fields(self, device: tuple[str, str, str]) -> bytes:
-        key, agent, ip = device
-        fields = self._field(key) + self._field(agent) + self._field(ip)
-        if len(self._devices) >= 65536:
-            self._devices.clear()
-        self._devices[device] = fields
-        return fields
 
     def pads(self, secret: bytes) -> tuple[bytes, bytes]:
         """`hmac_pads(secret)`, kept for the next entries of the same account."""
@@ -296,10 +292,11 @@ class EntryEncoder:
         source: str,
         account_id: int,
         secret: bytes,
-        device: tuple[str, str, str] | None = None,
+        device: bytes | None = None,
         extra: str | None = None,
     ) -> bytes:
-        """One entry: `device` is (device key, user agent, IP prefix) when the entry has one;
+        """One entry: `device` is `device_fields(device key, user agent, IP prefix)` when
+        the entry has one (an integrator keeps a device's first two fields per device);
         `extra` is a comment's body or a share's channel; `seq` salts device and body."""
         sha = _SHA256
         follow = kind == Kind.FOLLOW or kind == Kind.UNFOLLOW
@@ -315,10 +312,7 @@ class EntryEncoder:
         else:
             salt = seq.to_bytes(8, "big")
             opening = sha(outer + sha(inner + _DEVICE_OPENING + salt).digest()).digest()
-            fields = self._devices.get(device)
-            if fields is None:
-                fields = self._device_fields(device)
-            head += b"\x01" + sha(_DEVICE + opening + fields).digest()
+            head += b"\x01" + sha(_DEVICE + opening + device).digest()
         if kind == Kind.COMMENT:
             if extra is None:
                 raise ValueError("a comment entry needs its body")

@@ -65,6 +65,7 @@ _KIND = {kind.name.lower(): kind for kind in Kind}
 _AT_REMOVAL = frozenset({"unlike", "unfollow", "reinstate"})
 _WITH_DEVICE = frozenset({"like", "comment", "share"})
 _US = timedelta(microseconds=1)
+_DEVICE_ID = EventSource._fields.index("device_id")
 _NAIVE_EPOCH = datetime(1970, 1, 1)
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
@@ -80,6 +81,8 @@ class Sources:
     start: int
     rows: Sequence[tuple[Any, ...]]  # in `EventSource` field order (`LedgerSQL.event_sources`)
     pending: dict[int, bytes] = field(default_factory=dict)
+    # device id -> (device key, user agent); rows from the store leave those two NULL
+    devices: dict[int, tuple[str, str]] = field(default_factory=dict)
     new_secrets: list[tuple[int, bytes]] = field(default_factory=list)
     quarantined: list[Quarantined] = field(default_factory=list)
 
@@ -90,7 +93,17 @@ class Sources:
             found = {row[0] for row in rows}
             missing = [seq for seq in range(start, start + count) if seq not in found][:10]
             raise Conflict(f"events {missing} point at rows that are not in the store")
-        return cls(start, rows, pending)
+        device_ids = {row[_DEVICE_ID] for row in rows}
+        device_ids.discard(None)
+        return cls(start, rows, pending, sql.devices(device_ids))
+
+    def named(self, row: tuple[Any, ...]) -> EventSource:
+        """The row as an `EventSource`, its device's key and user agent filled in."""
+        source = EventSource._make(row)
+        if source.device_key is None and source.device_id in self.devices:
+            key, agent = self.devices[source.device_id]
+            source = source._replace(device_key=key, user_agent=agent)
+        return source
 
     def secret(self, row: EventSource) -> bytes:
         """The account's secret; made now when missing, random when shredded (unlinkable)."""
@@ -204,13 +217,15 @@ def build_entries(sources: Sources) -> list[bytes]:
     truly cannot be encoded.
     """
     out: list[bytes] = [b""] * len(sources.rows)
-    encode, kinds, base = EntryEncoder().encode, _KIND, sources.start
+    encoder = EntryEncoder()
+    encode, field_of, kinds, base = encoder.encode, encoder.field, _KIND, sources.start
     secret_of, fast_time, at_removal, with_device = (
         sources.secret_for,
         _fast_time_us,
         _AT_REMOVAL,
         _WITH_DEVICE,
     )
+    devices, device_fields = sources.devices, {None: field_of("") + field_of("")}
     for row in sources.rows:
         (
             seq,
@@ -244,14 +259,20 @@ def build_entries(sources: Sources) -> list[bytes]:
             device = None
             if name in with_device:
                 if device_id is not None or ip_prefix is not None:
-                    device = (device_key or "", user_agent or "", ip_prefix or "")
+                    # the device's key and user agent, encoded once per round
+                    known = device_fields.get(device_id)
+                    if known is None:
+                        key, agent = devices.get(device_id) or (device_key, user_agent)
+                        known = field_of(key or "") + field_of(agent or "")
+                        device_fields[device_id] = known
+                    device = known + field_of(ip_prefix or "")
             elif name == "revoke" or name == "reinstate":
                 source = f"verdict:{detail}"
             out[seq - base] = encode(
                 kinds[name], seq, at, target_id, source, account_id, secret, device, extra
             )
         except Exception:  # the reference path decides: quarantine, or raise as before
-            out[seq - base] = _encoded(sources, EventSource._make(row))
+            out[seq - base] = _encoded(sources, sources.named(row))
     return out
 
 
