@@ -98,9 +98,9 @@ def test_the_batch_encoder_gives_the_reference_bytes_or_refuses(
     try:
         expected = _reference(*args)
     except Exception:  # the reference refuses: the encoder must refuse too, never wrap
+        encoder = EntryEncoder()
+        fields = None if device is None else encoder.device_fields(*device)
         with pytest.raises(Exception):  # noqa: B017, PT011 - any refusal sends it to the reference
-            encoder = EntryEncoder()
-            fields = None if device is None else encoder.device_fields(*device)
             encoder.encode(*args[:7], fields, extra)
         return
     encoder = EntryEncoder()

@@ -307,7 +307,7 @@ class EntryEncoder:
         the entry has one (an integrator keeps a device's first two fields per device);
         `extra` is a comment's body or a share's channel; `seq` salts device and body."""
         sha = _SHA256
-        follow = kind == _FOLLOW or kind == _UNFOLLOW
+        follow = kind in (_FOLLOW, _UNFOLLOW)
         target = target_id.to_bytes(8, "big")
         inner, outer = self.pads(secret)
         opening = sha(outer + sha(inner + _ACCOUNT_OPENING[follow] + target).digest()).digest()

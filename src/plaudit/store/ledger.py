@@ -56,10 +56,10 @@ class EventSource(NamedTuple):
     The columns of the five interaction tables are mapped onto these names (`_EVENT_SOURCES`),
     so the SELECT list is generated from this tuple's fields and a reordered column cannot
     change an entry; `LedgerSQL.event_sources` leaves `device_key` and `user_agent` NULL
-    (the integrator fills them from `LedgerSQL.devices`). `detail` is the comment's body, the share's channel, the unlike's
-    `removed_source` or the revocation's verdict id; `created_at`/`removed_at` are a
-    revocation's `revoked_at`/`reinstated_at`. `has_secret` tells a shredded secret (a row
-    whose secret is NULL) from an account that has none yet.
+    (the integrator fills them from `LedgerSQL.devices`). `detail` is the comment's body,
+    the share's channel, the unlike's `removed_source` or the revocation's verdict id;
+    `created_at`/`removed_at` are a revocation's `revoked_at`/`reinstated_at`. `has_secret`
+    tells a shredded secret (a row whose secret is NULL) from an account that has none yet.
     """
 
     seq: int
