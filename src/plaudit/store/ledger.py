@@ -323,7 +323,9 @@ class LedgerSQL(BulkSQL):
         return None if row is None else int(row[0])
 
     def put_secrets(self, secrets: Sequence[tuple[int, bytes]]) -> None:
-        self.insert("account_secrets", ("account_id", "secret"), secrets)
+        """Insert new account secrets, in account order (the primary key's B-tree is then
+        appended to page by page instead of touched at random)."""
+        self.insert("account_secrets", ("account_id", "secret"), sorted(secrets))
 
     def put_quarantined(self, rows: Sequence[Quarantined]) -> None:
         if rows:
