@@ -133,7 +133,9 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=8192, help="the integrator's round")
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument(
-        "--workers", type=int, help="the integrator's worker processes (default: one per CPU)"
+        "--workers",
+        type=int,
+        help="the integrator's worker processes (default: its own, none on 2 CPUs or fewer)",
     )
     parser.add_argument("--database-url", help="PostgreSQL URL (default: SQLite under --keep)")
     parser.add_argument("--keep", type=Path, help="keep the store here (reused when present)")

@@ -36,7 +36,7 @@ from plaudit.ledger.merkle import EMPTY_ROOT
 from plaudit.ledger.sources import StoreLog
 from plaudit.ledger.verify import verify_log
 from plaudit.ledgerstore import integration
-from plaudit.ledgerstore.integration import Integrator, Sources, build_entries
+from plaudit.ledgerstore.integration import Integrator, Sources, build_entries, default_workers
 from plaudit.platform import Platform
 from plaudit.store.ledger import EventSource, LedgerSQL
 from plaudit.store.tables import (
@@ -300,3 +300,8 @@ def test_build_entries_gives_the_field_by_field_bytes(data: st.DataObject, count
             assert got == want
         else:
             assert decode_entry(got).kind == Kind.QUARANTINED
+
+
+def test_rounds_are_built_in_process_on_two_cpus_or_fewer() -> None:
+    """Workers cost more CPU than they save with two cores (docs/operations.md)."""
+    assert [default_workers(cpus) for cpus in (1, 2, 3, 4, 16)] == [0, 0, 3, 4, 4]

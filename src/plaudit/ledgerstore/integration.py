@@ -354,6 +354,19 @@ def _without_collection() -> Iterator[None]:
             gc.enable()
 
 
+def default_workers(cpus: int | None = None) -> int:
+    """Worker processes for large rounds: none on two CPUs or fewer, else one per CPU up to 4.
+
+    On 2 CPUs the workers cost a third more CPU per entry (their start-up, the query for
+    accounts without a secret, the entries' round trip) and gave no faster catch-up
+    (benchmarks/ledger_e2e.py on a 20M-event store: 14.9 us of CPU per entry with two
+    workers, 11.2 in process; docs/operations.md); the writer thread already uses the
+    second core while a round is written.
+    """
+    cpus = (os.cpu_count() or 1) if cpus is None else cpus
+    return 0 if cpus <= 2 else min(cpus, 4)
+
+
 PARALLEL_MIN = 32_768
 """Rounds of at least this many events are built by the worker processes (smaller ones, the
 steady state of a live server, in the integrator's thread: a process round trip costs more
@@ -490,8 +503,8 @@ class Integrator:
         self._origin = origin
         self._batch = batch
         self._catch_up_batch = max(batch, catch_up_batch)
-        # None: one per CPU; 0: build every round in this process
-        self._workers = min(os.cpu_count() or 1, 4) if workers is None else workers
+        # 0: build every round in this process; None: `default_workers()`
+        self._workers = default_workers() if workers is None else workers
         self._pool: ProcessPoolExecutor | None = None
         self._interval_s = interval_s
         # None: this is the only process (tests, CLI); else only the lock's holder integrates
