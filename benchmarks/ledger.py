@@ -131,6 +131,7 @@ class Phases:
     store: float = 0.0
     rounds: int = 0
     root: bytes = b""
+    cpu: float = 0.0  # CPU seconds of the process (the writer thread included), same sections
 
     @property
     def total(self) -> float:
@@ -188,9 +189,10 @@ def integrate(platform: Platform, rounds: Iterable[list[bytes]]) -> Phases:
     db, signer = platform.db, platform.ledger.signer
     origin = platform.settings.ledger_origin
     builder, frontier, phases, size = TreeBuilder(), _Frontier(), Phases(), 0
-    clock = time.perf_counter
+    clock, cpu_clock = time.perf_counter, time.process_time
     source = iter(rounds)
     entries = next(source, None)
+    cpu_started, untimed_cpu = cpu_clock(), 0.0
     with ThreadPoolExecutor(1) as writer:
         writing: Future[None] | None = None
         while entries is not None:
@@ -209,9 +211,10 @@ def integrate(platform: Platform, rounds: Iterable[list[bytes]]) -> Phases:
             signed = clock()
             if writing is not None:
                 writing.result()
-            waited = clock()
+            waited, cpu_waited = clock(), cpu_clock()
             entries = next(source, None)  # untimed, with no write in flight
             resumed = clock()
+            untimed_cpu += cpu_clock() - cpu_waited
             writing = writer.submit(
                 db.write, _store_round(size, builder.size, root, note, tiles, bundles)
             )
@@ -227,6 +230,7 @@ def integrate(platform: Platform, rounds: Iterable[list[bytes]]) -> Phases:
             started = clock()
             writing.result()
             phases.store += clock() - started
+    phases.cpu = cpu_clock() - cpu_started - untimed_cpu
     phases.root = builder.root()
     return phases
 
@@ -415,6 +419,10 @@ def run_size(n: int, args: argparse.Namespace, workdir: Path) -> Result:
         assert hashed == n - 1
         floor = min(floor, seconds)
     print(f"  hashing floor          : {n / floor:>12,.0f} entries/s ({floor:.2f} s, best of 2)")
+    floor_cpu = min(
+        floor_of_batches(synthetic_batches(n, args.batch, args.entry_bytes), time.process_time)[0]
+        for _ in range(REPEATS)
+    )
 
     settings = _settings(workdir, f"ledger-{human(n)}")
     platform = Platform(settings).open()
@@ -425,6 +433,11 @@ def run_size(n: int, args: argparse.Namespace, workdir: Path) -> Result:
         )
         phases = integrate(platform, rounds)
         print_phases("integration", n, phases)
+        print(
+            f"  per CPU second: integration {n / phases.cpu:,.0f} entries (the writer thread "
+            f"included), hashing floor {n / floor_cpu:,.0f}: {floor_cpu / phases.cpu:.2f} x "
+            f"the floor; load {os.getloadavg()[0]:.2f}"
+        )
         figure = pymerkle_figure(n, args.pymerkle_max, args.batch, args.entry_bytes, platform)
         if figure.note:
             print(f"  pymerkle at {human(n)}: {figure.rate:>12,.0f} entries/s  {figure.note}")
@@ -507,13 +520,16 @@ def measure_end_to_end(args: argparse.Namespace, workdir: Path) -> EndToEnd:
         print(f"\n== end to end on {dialect}: a store of {events:,} events and their rows")
         for run in range(args.e2e_runs):
             floor = floor_rate(entries)
+            floor_cpu = floor_rate(entries, clock=time.process_time)
             size, seconds, cpu = end_to_end(platform, entries, args.batch)
             rates.append(size / seconds)
             shares.append(size / seconds / floor)
             print(
                 f"  run {run + 1}: {size:,} entries in {seconds:.2f} s = {rates[-1]:,.0f} "
                 f"entries/s = {shares[-1]:.3f} x the hashing floor just before ({floor:,.0f}/s); "
-                f"CPU {1e6 * cpu / size:.1f} us per entry; load {os.getloadavg()[0]:.2f}"
+                f"CPU {1e6 * cpu / size:.1f} us per entry = {size / cpu:,.0f} entries per CPU "
+                f"second = {size / cpu / floor_cpu:.3f} x the floor per CPU second; "
+                f"load {os.getloadavg()[0]:.2f}"
             )
     finally:
         platform.close()

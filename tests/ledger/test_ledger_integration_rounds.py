@@ -4,6 +4,7 @@ in the middle of a catch-up must leave a log that verifies and resumes."""
 
 from __future__ import annotations
 
+import hmac
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
@@ -28,14 +29,16 @@ from plaudit.ledger.entries import (
     device_commitment,
     device_opening,
     encode_entry,
+    hmac_pads,
+    hmac_with_pads,
 )
 from plaudit.ledger.merkle import EMPTY_ROOT
 from plaudit.ledger.sources import StoreLog
 from plaudit.ledger.verify import verify_log
 from plaudit.ledgerstore import integration
-from plaudit.ledgerstore.integration import Integrator
+from plaudit.ledgerstore.integration import Integrator, Sources, build_entries, default_workers
 from plaudit.platform import Platform
-from plaudit.store.ledger import LedgerSQL
+from plaudit.store.ledger import EventSource, LedgerSQL
 from plaudit.store.tables import (
     ledger_bundles,
     ledger_checkpoints,
@@ -95,12 +98,15 @@ def test_the_batch_encoder_gives_the_reference_bytes_or_refuses(
     try:
         expected = _reference(*args)
     except Exception:  # the reference refuses: the encoder must refuse too, never wrap
+        encoder = EntryEncoder()
+        fields = None if device is None else encoder.device_fields(*device)
         with pytest.raises(Exception):  # noqa: B017, PT011 - any refusal sends it to the reference
-            EntryEncoder().encode(*args)
+            encoder.encode(*args[:7], fields, extra)
         return
     encoder = EntryEncoder()
-    assert encoder.encode(*args) == expected
-    assert encoder.encode(*args) == expected  # again, from its caches
+    for _ in range(2):  # again, from its caches
+        fields = None if device is None else encoder.device_fields(*device)
+        assert encoder.encode(*args[:7], fields, extra) == expected
 
 
 def test_a_long_source_is_refused_by_the_encoder() -> None:
@@ -217,3 +223,85 @@ def test_a_failed_write_in_a_catch_up_leaves_a_log_that_verifies_and_resumes(
     assert Integrator(opened.db, signer, origin, batch=64, workers=0).catch_up() == events
     differ = [i for i, (a, b) in enumerate(zip(resumed, _entries(opened), strict=True)) if a != b]
     assert differ == [quarantined.seq]
+
+
+@settings(max_examples=300, deadline=None)
+@given(key=st.binary(max_size=200), message=st.binary(max_size=300))
+def test_hmac_from_padded_keys_is_hmac_sha256(key: bytes, message: bytes) -> None:
+    assert hmac_with_pads(hmac_pads(key), message) == hmac.digest(key, message, "sha256")
+
+
+_KIND_NAMES = ["like", "unlike", "comment", "share", "follow", "unfollow", "revoke", "reinstate"]
+_EPOCH_NAIVE = datetime(1970, 1, 1)
+times = st.datetimes(min_value=datetime(1960, 1, 1), max_value=datetime(2100, 1, 1))
+
+
+@st.composite
+def event_rows(draw: st.DrawFn, seq: int) -> tuple[object, ...]:
+    """One row as `LedgerSQL.event_sources` returns it (SQLite text or PostgreSQL datetimes)."""
+    kind = draw(st.sampled_from(_KIND_NAMES))
+    at, removed = draw(times), draw(times)
+    if draw(st.booleans()):  # the PostgreSQL driver's shape: aware datetimes
+        created_at: object = at.replace(tzinfo=UTC)
+        removed_at: object = removed.replace(tzinfo=UTC)
+    else:  # SQLite's: naive UTC text, with or without microseconds
+        created_at, removed_at = at.isoformat(" "), removed.isoformat(" ")
+    device_id = draw(st.none() | st.integers(1, 50))
+    # as the store reads them (device read by id, `Sources.devices`) or with the row
+    has_device_row = device_id is not None and draw(st.booleans())
+    account = draw(st.integers(1, 6))  # few accounts: secrets made once, then reused
+    has_secret = account % 3 != 0
+    return (
+        seq,
+        kind,
+        seq,
+        account,
+        draw(st.integers(0, 2**63 - 1)),
+        draw(st.sampled_from(["app", "campaign:7", "x" * 300])),
+        device_id,
+        draw(st.none() | st.sampled_from(["203.0.113.0/24", "2001:db8::/48"])),
+        created_at,
+        removed_at,
+        draw(texts if kind == "comment" else st.none() | texts),  # a comment always has a body
+        f"device-{device_id}" if has_device_row else None,
+        "Mozilla/5.0 test" if has_device_row else None,
+        has_secret,
+        bytes([account]) * 32 if has_secret else None,
+    )
+
+
+def _with_device(row: tuple[object, ...], devices: dict[int, tuple[str, str]]) -> EventSource:
+    """The row as the devices join would have given it (the reference's input)."""
+    named = EventSource._make(row)
+    if named.device_id is not None and named.device_key is None:
+        key, agent = devices[named.device_id]
+        named = named._replace(device_key=key, user_agent=agent)
+    return named
+
+
+@settings(max_examples=200, deadline=None)
+@given(data=st.data(), count=st.integers(1, 30))
+def test_build_entries_gives_the_field_by_field_bytes(data: st.DataObject, count: int) -> None:
+    """The batch path (rows unpacked, `EntryEncoder`) against `_encoded` (named rows, the
+    reference helpers, quarantine) on rows of every kind and both drivers' time shapes."""
+    rows = [data.draw(event_rows(seq)) for seq in range(100, 100 + count)]
+    shuffled = data.draw(st.permutations(rows))  # the store returns them in no order
+    devices = {i: (f"device-{i}", "Mozilla/5.0 test") for i in range(1, 51)}
+    sources = Sources(100, shuffled, {}, devices)
+    built = build_entries(sources)
+    fast_quarantined = {q.seq for q in sources.quarantined}
+    made = dict(sources.pending)
+    reference = Sources(100, rows, dict(made), devices)  # the batch's new secrets
+    expected = [integration._encoded(reference, _with_device(row, devices)) for row in rows]
+    assert reference.new_secrets == []
+    assert {q.seq for q in reference.quarantined} == fast_quarantined
+    for row, got, want in zip(rows, built, expected, strict=True):
+        if row[0] not in fast_quarantined:  # a placeholder holds the time it was made
+            assert got == want
+        else:
+            assert decode_entry(got).kind == Kind.QUARANTINED
+
+
+def test_rounds_are_built_in_process_on_two_cpus_or_fewer() -> None:
+    """Workers cost more CPU than they save with two cores (docs/operations.md)."""
+    assert [default_workers(cpus) for cpus in (1, 2, 3, 4, 16)] == [0, 0, 3, 4, 4]

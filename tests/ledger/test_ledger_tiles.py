@@ -198,6 +198,19 @@ def test_entry_bundles_round_trip(entries: list[bytes]) -> None:
     assert len(bundle) == sum(2 + len(entry) for entry in entries)
 
 
+@given(
+    st.lists(
+        st.binary(max_size=40) | st.integers(1000, 1100).map(lambda n: b"e" * n),
+        min_size=1,
+        max_size=TILE_WIDTH,
+    )
+)
+def test_entry_bundles_frame_each_entry_with_its_big_endian_length(entries: list[bytes]) -> None:
+    """Entries either side of the prefixes the encoder makes once (under 1024 bytes)."""
+    expected = b"".join(len(entry).to_bytes(2, "big") + entry for entry in entries)
+    assert encode_entry_bundle(entries) == expected
+
+
 def test_entry_bundle_framing() -> None:
     bundle = encode_entry_bundle([b"a", b"", b"bc"])
     assert bundle == b"\x00\x01a\x00\x00\x00\x02bc"

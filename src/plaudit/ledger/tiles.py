@@ -235,18 +235,27 @@ def decode_hash_tile(data: bytes, width: int) -> list[bytes]:
     return [data[offset : offset + HASH_SIZE] for offset in range(0, len(data), HASH_SIZE)]
 
 
+_LENGTH_PREFIXES = [length.to_bytes(2, "big") for length in range(1024)]
+
+
 def encode_entry_bundle(entries: Sequence[bytes]) -> bytes:
     """Bundle bytes: each entry as big-endian uint16 length then bytes (1..256 entries)."""
     if not 1 <= len(entries) <= TILE_WIDTH:
         raise TileFormatError(f"a bundle holds 1..{TILE_WIDTH} entries, got {len(entries)}")
     parts: list[bytes] = []
-    for position, entry in enumerate(entries):
-        if len(entry) > MAX_ENTRY_SIZE:
+    prefixes, add = _LENGTH_PREFIXES, parts.append
+    for entry in entries:
+        length = len(entry)
+        if length < 1024:  # every entry of the v1 format: its prefix is made once
+            add(prefixes[length])
+        elif length <= MAX_ENTRY_SIZE:
+            add(length.to_bytes(2, "big"))
+        else:
             raise TileFormatError(
-                f"entry #{position} is {len(entry)} bytes; a bundle frames at most {MAX_ENTRY_SIZE}"
+                f"entry #{len(parts) // 2} is {length} bytes; a bundle frames at most "
+                f"{MAX_ENTRY_SIZE}"
             )
-        parts.append(len(entry).to_bytes(2, "big"))
-        parts.append(entry)
+        add(entry)
     return b"".join(parts)
 
 

@@ -65,6 +65,7 @@ _KIND = {kind.name.lower(): kind for kind in Kind}
 _AT_REMOVAL = frozenset({"unlike", "unfollow", "reinstate"})
 _WITH_DEVICE = frozenset({"like", "comment", "share"})
 _US = timedelta(microseconds=1)
+_DEVICE_ID = EventSource._fields.index("device_id")
 _NAIVE_EPOCH = datetime(1970, 1, 1)
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
@@ -78,8 +79,10 @@ class Sources:
     """
 
     start: int
-    rows: list[EventSource]
+    rows: Sequence[tuple[Any, ...]]  # in `EventSource` field order (`LedgerSQL.event_sources`)
     pending: dict[int, bytes] = field(default_factory=dict)
+    # device id -> (device key, user agent); rows from the store leave those two NULL
+    devices: dict[int, tuple[str, str]] = field(default_factory=dict)
     new_secrets: list[tuple[int, bytes]] = field(default_factory=list)
     quarantined: list[Quarantined] = field(default_factory=list)
 
@@ -87,20 +90,34 @@ class Sources:
     def load(cls, sql: LedgerSQL, start: int, count: int, pending: dict[int, bytes]) -> Sources:
         rows = sql.event_sources(start, start + count)
         if len(rows) != count:
-            found = {row.seq for row in rows}
+            found = {row[0] for row in rows}
             missing = [seq for seq in range(start, start + count) if seq not in found][:10]
             raise Conflict(f"events {missing} point at rows that are not in the store")
-        return cls(start, rows, pending)
+        device_ids = {row[_DEVICE_ID] for row in rows}
+        device_ids.discard(None)
+        return cls(start, rows, pending, sql.devices(device_ids))
+
+    def named(self, row: tuple[Any, ...]) -> EventSource:
+        """The row as an `EventSource`, its device's key and user agent filled in."""
+        source = EventSource._make(row)
+        if source.device_key is None and source.device_id in self.devices:
+            key, agent = self.devices[source.device_id]
+            source = source._replace(device_key=key, user_agent=agent)
+        return source
 
     def secret(self, row: EventSource) -> bytes:
         """The account's secret; made now when missing, random when shredded (unlinkable)."""
-        if row.has_secret:
-            return bytes(row.secret) if row.secret is not None else _random32()
-        made = self.pending.get(row.account_id)
+        return self.secret_for(row.account_id, row.has_secret, row.secret)
+
+    def secret_for(self, account_id: int, has_secret: bool, stored: bytes | None) -> bytes:
+        """`secret` from the row's three fields (the batch path unpacks rows, never names)."""
+        if has_secret:
+            return bytes(stored) if stored is not None else _random32()
+        made = self.pending.get(account_id)
         if made is None:
             made = _random32()
-            self.pending[row.account_id] = made
-            self.new_secrets.append((row.account_id, made))
+            self.pending[account_id] = made
+            self.new_secrets.append((account_id, made))
         return made
 
 
@@ -193,43 +210,69 @@ def build_entries(sources: Sources) -> list[bytes]:
     """The encoded entries of the loaded events, in sequence order (quarantining any event
     that cannot be encoded: `sources.quarantined` lists them).
 
-    Each entry goes through `EntryEncoder` without an `Entry` object; an event it cannot
-    encode (or whose time is not in a driver's usual shape) is built again by `_encoded`,
-    the field-by-field reference, which quarantines it when it truly cannot be encoded.
+    Each entry goes through `EntryEncoder` without an `Entry` object, its row unpacked once
+    (the fields in `EventSource` order, which is also the order the store selects them
+    in); an event it cannot encode (or whose time is not in a driver's usual shape) is
+    built again by `_encoded`, the field-by-field reference, which quarantines it when it
+    truly cannot be encoded.
     """
     out: list[bytes] = [b""] * len(sources.rows)
-    encode, kinds, base = EntryEncoder().encode, _KIND, sources.start
-    secret_of = sources.secret
+    encoder = EntryEncoder()
+    encode, field_of, kinds, base = encoder.encode, encoder.field, _KIND, sources.start
+    secret_of, fast_time, at_removal, with_device = (
+        sources.secret_for,
+        _fast_time_us,
+        _AT_REMOVAL,
+        _WITH_DEVICE,
+    )
+    devices, device_fields = sources.devices, {None: field_of("") + field_of("")}
     for row in sources.rows:
-        name = row.kind
+        (
+            seq,
+            name,
+            _ref_id,
+            account_id,
+            target_id,
+            source,
+            device_id,
+            ip_prefix,
+            created_at,
+            removed_at,
+            detail,
+            device_key,
+            user_agent,
+            has_secret,
+            secret,
+        ) = row
         try:
-            secret = row.secret if row.has_secret and row.secret is not None else secret_of(row)
-            if name in _AT_REMOVAL:
-                at, extra = _fast_time_us(row.removed_at), None
-                source = row.detail or row.source if name == "unlike" else row.source
+            if not has_secret or secret is None:
+                secret = secret_of(account_id, has_secret, secret)
+            extra = None  # a comment's body or a share's channel
+            if name in at_removal:
+                at = fast_time(removed_at)
+                if name == "unlike":
+                    source = detail or source
             else:
-                at, extra, source = _fast_time_us(row.created_at), row.detail, row.source
+                at = fast_time(created_at)
+                if name == "comment" or name == "share":
+                    extra = detail
             device = None
-            if name in _WITH_DEVICE:
-                if row.device_id is not None or row.ip_prefix is not None:
-                    device = (row.device_key or "", row.user_agent or "", row.ip_prefix or "")
-                if name == "like":
-                    extra = None
+            if name in with_device:
+                if device_id is not None or ip_prefix is not None:
+                    # the device's key and user agent, encoded once per round
+                    known = device_fields.get(device_id)
+                    if known is None:
+                        key, agent = devices.get(device_id) or (device_key, user_agent)
+                        known = field_of(key or "") + field_of(agent or "")
+                        device_fields[device_id] = known
+                    device = known + field_of(ip_prefix or "")
             elif name == "revoke" or name == "reinstate":
-                source, extra = f"verdict:{row.detail}", None
-            out[row.seq - base] = encode(
-                kinds[name],
-                row.seq,
-                at,
-                row.target_id,
-                source,
-                row.account_id,
-                secret,
-                device,
-                extra,
+                source = f"verdict:{detail}"
+            out[seq - base] = encode(
+                kinds[name], seq, at, target_id, source, account_id, secret, device, extra
             )
         except Exception:  # the reference path decides: quarantine, or raise as before
-            out[row.seq - base] = _encoded(sources, row)
+            out[seq - base] = _encoded(sources, sources.named(row))
     return out
 
 
@@ -309,6 +352,19 @@ def _without_collection() -> Iterator[None]:
     finally:
         if enabled:
             gc.enable()
+
+
+def default_workers(cpus: int | None = None) -> int:
+    """Worker processes for large rounds: none on two CPUs or fewer, else one per CPU up to 4.
+
+    On 2 CPUs the workers cost a third more CPU per entry (their start-up, the query for
+    accounts without a secret, the entries' round trip) and gave no faster catch-up
+    (benchmarks/ledger_e2e.py on a 20M-event store: 14.9 us of CPU per entry with two
+    workers, 11.2 in process; docs/operations.md); the writer thread already uses the
+    second core while a round is written.
+    """
+    cpus = (os.cpu_count() or 1) if cpus is None else cpus
+    return 0 if cpus <= 2 else min(cpus, 4)
 
 
 PARALLEL_MIN = 32_768
@@ -447,8 +503,8 @@ class Integrator:
         self._origin = origin
         self._batch = batch
         self._catch_up_batch = max(batch, catch_up_batch)
-        # None: one per CPU; 0: build every round in this process
-        self._workers = min(os.cpu_count() or 1, 4) if workers is None else workers
+        # 0: build every round in this process; None: `default_workers()`
+        self._workers = default_workers() if workers is None else workers
         self._pool: ProcessPoolExecutor | None = None
         self._interval_s = interval_s
         # None: this is the only process (tests, CLI); else only the lock's holder integrates

@@ -51,14 +51,15 @@ class Quarantined(NamedTuple):
 
 
 class EventSource(NamedTuple):
-    """One event joined with everything its entry needs, read by name, never by position.
+    """One event joined with everything its entry needs, in this field order.
 
     The columns of the five interaction tables are mapped onto these names (`_EVENT_SOURCES`),
     so the SELECT list is generated from this tuple's fields and a reordered column cannot
-    change an entry. `detail` is the comment's body, the share's channel, the unlike's
-    `removed_source` or the revocation's verdict id; `created_at`/`removed_at` are a
-    revocation's `revoked_at`/`reinstated_at`. `has_secret` tells a shredded secret (a row
-    whose secret is NULL) from an account that has none yet.
+    change an entry; `LedgerSQL.event_sources` leaves `device_key` and `user_agent` NULL
+    (the integrator fills them from `LedgerSQL.devices`). `detail` is the comment's body,
+    the share's channel, the unlike's `removed_source` or the revocation's verdict id;
+    `created_at`/`removed_at` are a revocation's `revoked_at`/`reinstated_at`. `has_secret`
+    tells a shredded secret (a row whose secret is NULL) from an account that has none yet.
     """
 
     seq: int
@@ -86,8 +87,6 @@ class _SourceTable(NamedTuple):
     @property
     def joins(self) -> str:
         joins = f"JOIN {self.table} t ON t.id = e.ref_id "
-        if "device_id" in self.columns:
-            joins += "LEFT JOIN devices d ON d.id = t.device_id "
         return (
             joins + f"LEFT JOIN account_secrets s ON s.account_id = {self.columns['account_id']} "
         )
@@ -98,12 +97,12 @@ class _SourceTable(NamedTuple):
         return f"WHERE e.seq >= {{m}} AND e.seq < {{m}} AND e.kind IN ({kinds})"
 
     def sources_sql(self) -> str:
-        """The keyset-paginated read of the table's events (a seq range), rows joined."""
-        device = "d.device_key, d.user_agent" if "device_id" in self.columns else "NULL, NULL"
+        """The read of the table's events in a seq range, rows and secrets joined (devices
+        are read once per round by id: `devices`)."""
         select_list = ", ".join(
             ["e.seq", "e.kind", "e.ref_id"]
             + [self.columns.get(name, "NULL") for name in EventSource._fields[3:11]]
-            + [device, "s.account_id IS NOT NULL", "s.secret"]
+            + ["NULL", "NULL", "s.account_id IS NOT NULL", "s.secret"]
         )
         return f"SELECT {select_list} FROM events e {self.joins}{self.where}"
 
@@ -201,17 +200,21 @@ class LedgerSQL(BulkSQL):
             return int(count or 0)
         return len([e for i, e in enumerate(self.events(start, limit)) if e[0] == start + i])
 
-    def event_sources(self, start: int, stop: int) -> list[EventSource]:
-        """Every event with seq in [start, stop), joined with its row, device and secret.
+    def event_sources(self, start: int, stop: int) -> list[tuple[Any, ...]]:
+        """Every event with seq in [start, stop), joined with its row and secret.
 
         One query per interaction table over the seq range (the primary key), only the
-        columns an entry needs; rows come back in no particular order.
+        columns an entry needs; rows come back in no particular order, as the driver's
+        plain tuples with the fields of `EventSource` in its order (the SELECT lists are
+        generated from it): an integrator unpacks hundreds of thousands of them per round,
+        and building a named tuple for each cost as much as the read itself. `device_key`
+        and `user_agent` are NULL here: a round reads its few thousand devices once by id
+        (`devices`) instead of two strings per row.
         """
-        found: list[EventSource] = []
-        make = EventSource._make
+        found: list[tuple[Any, ...]] = []
         for template in _EVENT_SOURCES:
             self._cursor.execute(template.format(m=self._mark), (start, stop))
-            found.extend(map(make, self._cursor.fetchall()))
+            found += self._cursor.fetchall()
         return found
 
     def accounts_without_secret(self, start: int, stop: int) -> set[int]:
@@ -320,7 +323,9 @@ class LedgerSQL(BulkSQL):
         return None if row is None else int(row[0])
 
     def put_secrets(self, secrets: Sequence[tuple[int, bytes]]) -> None:
-        self.insert("account_secrets", ("account_id", "secret"), secrets)
+        """Insert new account secrets, in account order (the primary key's B-tree is then
+        appended to page by page instead of touched at random)."""
+        self.insert("account_secrets", ("account_id", "secret"), sorted(secrets))
 
     def put_quarantined(self, rows: Sequence[Quarantined]) -> None:
         if rows:
