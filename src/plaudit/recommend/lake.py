@@ -108,7 +108,7 @@ def lake_training(
         session = spark if spark is not None else spark_session()
         pairs = _spark_likes(session, url).cache()
         feedback = _feedback(pa.Table.from_pandas(pairs.toPandas(), preserve_index=False), url)
-        fit = _spark_fit_on_lake(pairs, params or EngineParams())
+        fit = _spark_fit_on_lake(pairs, len(feedback), params or EngineParams())
         return LakeTraining(engine, feedback, fit)
     raise InvalidInput(
         f"unknown engine {engine!r}; choose from {', '.join(ENGINES)}", field="engine"
@@ -166,8 +166,9 @@ def _feedback(likes: pa.Table, url: str) -> Feedback:
     )
 
 
-def _spark_fit_on_lake(pairs: DataFrame, params: EngineParams) -> FitFactors:
-    """ALS on the executors over the lake's pairs (ids as they are), factors to the driver."""
+def _spark_fit_on_lake(pairs: DataFrame, rows: int, params: EngineParams) -> FitFactors:
+    """ALS on the executors over the lake's pairs (ids as they are), factors to the driver.
+    `rows`: how many rows `pairs` has."""
 
     def fit(
         matrix: sp.csr_matrix, account_ids: NDArray[np.int64], video_ids: NDArray[np.int64]
@@ -176,8 +177,13 @@ def _spark_fit_on_lake(pairs: DataFrame, params: EngineParams) -> FitFactors:
         _check_int_range(video_ids, "video")
         ratings = pairs.selectExpr(
             "CAST(account_id AS INT) AS user", "CAST(video_id AS INT) AS item"
-        ).distinct()
-        return spark_als_factors(ratings, params, account_ids, video_ids)
+        )
+        if matrix.nnz != rows:  # an account liked a video twice: one rating per pair
+            ratings = ratings.distinct()
+        # as many partitions as ALS has blocks, merged without a shuffle: the statement's
+        # sort leaves Spark's 200 shuffle partitions, and ALS then runs hundreds of tiny
+        # tasks per pass (4x the CPU time on the small demo)
+        return spark_als_factors(ratings.coalesce(_blocks(ratings)), params, account_ids, video_ids)
 
     return fit
 
@@ -216,9 +222,7 @@ def spark_als_factors(
     from pyspark.ml.recommendation import ALS
     from pyspark.sql import functions as sf
 
-    # one block per task slot: Spark's default of 10 blocks only adds tasks on a small
-    # master, and on a cluster the slots are what the factorisation can use
-    blocks = max(1, ratings.sparkSession.sparkContext.defaultParallelism)
+    blocks = _blocks(ratings)
     als = ALS(
         numUserBlocks=blocks,
         numItemBlocks=blocks,
@@ -238,6 +242,12 @@ def spark_als_factors(
         _aligned(model.userFactors, account_ids, params.factors),
         _aligned(model.itemFactors, video_ids, params.factors),
     )
+
+
+def _blocks(frame: DataFrame) -> int:
+    """One ALS block per task slot: Spark's default of 10 blocks only adds tasks on a small
+    master, and on a cluster the slots are what the factorisation can use."""
+    return max(1, frame.sparkSession.sparkContext.defaultParallelism)
 
 
 def _aligned(factors: Any, ids: NDArray[np.int64], rank: int) -> NDArray[np.float32]:
