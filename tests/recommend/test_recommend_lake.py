@@ -228,3 +228,20 @@ def test_a_model_trained_on_spark_is_served_locally(sqlite_world: LakeWorld, spa
     assert len(answer.items) == 10
     liked = set(loaded.video_ids[loaded.seen[loaded.user_of(account)].indices].tolist())
     assert not liked & {item.video_id for item in answer.items}
+
+
+def test_eval_on_the_lake_reports_als_and_the_blend_untuned(sqlite_world: LakeWorld) -> None:
+    data_dir = str(sqlite_world.platform.settings.data_path)
+    result = CliRunner().invoke(
+        cli,
+        ["strategy", "eval", "--lake", sqlite_world.lake, "--seed", "3", "--json",
+         "--data-dir", data_dir],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert set(report["models"]) == {"als", "engine"}
+    assert report["seed"] == 3
+    assert report["pairs"] == len(read_likes(sqlite_world.platform.db))
+    for model in report["models"].values():
+        assert model["valid_recall@10"] is None
+        assert model["recall@10"] > 0.05

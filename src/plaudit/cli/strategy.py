@@ -182,9 +182,9 @@ def _print_report(report: EvalReport) -> None:
         f"{report.pairs:,} likes, {report.accounts:,} accounts, {report.videos:,} videos; "
         f"split {report.split} (seed {report.seed}), {report.test_accounts:,} test accounts"
     )
-    click.echo(
-        f"{'model':<12} {'Recall@10':>10} {'NDCG@10':>10} {'train s':>9}  chosen on validation"
-    )
+    tuned = any(result.valid_recall is not None for result in report.models.values())
+    params = "chosen on validation" if tuned else "parameters (fixed, not tuned)"
+    click.echo(f"{'model':<12} {'Recall@10':>10} {'NDCG@10':>10} {'train s':>9}  {params}")
     for name, result in report.models.items():
         chosen = ", ".join(f"{k}={v}" for k, v in result.params.items()) or "-"
         click.echo(
