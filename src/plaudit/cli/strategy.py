@@ -12,6 +12,7 @@ from typing import Any
 
 import click
 
+from plaudit.authenticity.lake_scan import ENGINES
 from plaudit.cli.common import open_platform, print_json, settings_options, stage_progress
 from plaudit.recommend import (
     MAX_LIMIT,
@@ -41,6 +42,32 @@ def strategy() -> None:
     """The strategy engine (流光引擎): the recommender's training and evaluation."""
 
 
+def _lake_options(command: Callable[..., None]) -> Callable[..., None]:
+    """--lake LAKE and --engine local|spark, as `authenticity scan` and `fund compute` have."""
+    command = click.option(
+        "--engine",
+        type=click.Choice(ENGINES),
+        default=None,
+        help="With --lake: local (DuckDB and implicit's ALS, the default) or spark (Spark SQL "
+        "and Spark ML's ALS; under spark-submit, its master).",
+    )(command)
+    return click.option(
+        "--lake",
+        "lake_url",
+        default=None,
+        metavar="LAKE",
+        help="Read the likes from the event lake at LAKE (a folder or fsspec URL written by "
+        "`plaudit lake export`) instead of the database (video categories still come from "
+        "the database).",
+    )(command)
+
+
+def _engine_of(lake_url: str | None, engine: str | None) -> str:
+    if engine is not None and lake_url is None:
+        raise click.UsageError("--engine goes with --lake LAKE (the database is read locally)")
+    return engine or "local"
+
+
 @strategy.command()
 @click.option(
     "--factors",
@@ -56,18 +83,27 @@ def strategy() -> None:
     show_default=True,
     help="ALS iterations.",
 )
+@_lake_options
 @settings_options
-def train(factors: int, iterations: int, **kwargs: Any) -> None:
-    """Train the recommender on the platform's likes and swap the new model in."""
+def train(
+    factors: int, iterations: int, lake_url: str | None, engine: str | None, **kwargs: Any
+) -> None:
+    """Train the recommender on the platform's likes (or, with --lake, the event lake's on
+    either engine) and swap the new model in."""
+    engine_name = _engine_of(lake_url, engine)
     params = EngineParams(factors=factors, iterations=iterations)
     with open_platform(**kwargs) as platform:
         started = time.perf_counter()
-        with _progress("train", total=iterations + 4) as step:
-            model = platform.recommender.train(params, step)
+        with _progress("train", total=iterations + 5) as step:
+            if lake_url is None:
+                model = platform.recommender.train(params, step)
+            else:
+                model = platform.recommender.train_on_lake(lake_url, engine_name, params, step)
     meta = model.meta
+    source = f"the lake {lake_url}, {engine_name} engine" if lake_url else "the database"
     click.echo(
         f"model {model.id}: {meta['likes']:,} likes of {len(model.account_ids):,} "
-        f"accounts on {len(model.video_ids):,} videos; ALS fit "
+        f"accounts on {len(model.video_ids):,} videos from {source}; ALS fit and features "
         f"{meta['train_seconds']:.1f} s, total {time.perf_counter() - started:.1f} s"
     )
 
@@ -99,6 +135,7 @@ def train(factors: int, iterations: int, **kwargs: Any) -> None:
     help="With --input: CSV of video_id,category, for the engine's category re-ranking.",
 )  # fmt: skip
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@_lake_options
 @settings_options
 def eval_command(
     input_file: Path | None,
@@ -106,18 +143,30 @@ def eval_command(
     seed: int,
     categories_file: Path | None,
     as_json: bool,
+    lake_url: str | None,
+    engine: str | None,
     **kwargs: Any,
 ) -> None:
     """Recall@10 and NDCG@10 of popularity, item-kNN, EASE and the engine (tuned on validation,
-    reported on test; full ranking, seen videos excluded)."""
+    reported on test; full ranking, seen videos excluded). With --lake: what `train --lake
+    --engine E` would serve, ALS alone and the engine's blend with the default parameters
+    (fitted on training + validation, reported on test), so the engines compare like with like."""
+    engine_name = _engine_of(lake_url, engine)
     if categories_file is not None and input_file is None:
         raise click.UsageError(
             "--categories goes with --input; the platform's likes use the videos' categories"
         )
+    if lake_url is not None and input_file is not None:
+        raise click.UsageError("--lake and --input are two sources of likes; give one")
     feedback = read_feedback_csv(input_file) if input_file is not None else None
     categories = read_categories_csv(categories_file) if categories_file is not None else None
     with _progress("eval") as step:
-        if feedback is not None:
+        if lake_url is not None:
+            with open_platform(**kwargs) as platform:
+                report = platform.recommender.evaluate_lake(
+                    lake_url, engine_name, how, seed, progress=step
+                )
+        elif feedback is not None:
             report = evaluate(feedback, how, seed, categories, step)
         else:
             with open_platform(**kwargs) as platform:
@@ -133,9 +182,9 @@ def _print_report(report: EvalReport) -> None:
         f"{report.pairs:,} likes, {report.accounts:,} accounts, {report.videos:,} videos; "
         f"split {report.split} (seed {report.seed}), {report.test_accounts:,} test accounts"
     )
-    click.echo(
-        f"{'model':<12} {'Recall@10':>10} {'NDCG@10':>10} {'train s':>9}  chosen on validation"
-    )
+    tuned = any(result.valid_recall is not None for result in report.models.values())
+    params = "chosen on validation" if tuned else "parameters (fixed, not tuned)"
+    click.echo(f"{'model':<12} {'Recall@10':>10} {'NDCG@10':>10} {'train s':>9}  {params}")
     for name, result in report.models.items():
         chosen = ", ".join(f"{k}={v}" for k, v in result.params.items()) or "-"
         click.echo(

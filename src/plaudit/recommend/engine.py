@@ -44,9 +44,10 @@ from implicit.cpu.als import AlternatingLeastSquares
 from numpy.typing import NDArray
 from threadpoolctl import threadpool_limits
 
+from plaudit.errors import InvalidInput
 from plaudit.recommend.ease import EaseWeights, fit_ease
 
-__all__ = ["Engine", "EngineParams", "decayed_counts"]
+__all__ = ["Engine", "EngineParams", "decayed_counts", "fit_als"]
 
 Scores = NDArray[np.float32]
 IterationDone = Callable[[int], None]
@@ -106,24 +107,38 @@ class Engine:
         (`recent_likes`: each video's decayed like count, see `decayed_counts`). EASE is
         fitted when `ease_weight` is not 0, unless `ease` gives it already fitted on the
         same matrix (tuning reuses one fit across ALS settings)."""
-        callback = (lambda i, _s, _l: on_iteration(i + 1)) if on_iteration else None
-        # implicit's solver parallelises itself; a BLAS thread pool inside it only slows it
-        # down (implicit warns at construction), so BLAS runs single-threaded here.
-        with threadpool_limits(1, "blas"):
-            als = AlternatingLeastSquares(
-                factors=params.factors,
-                regularization=params.regularization,
-                alpha=params.alpha,
-                iterations=params.iterations,
-                random_state=params.seed,
-                num_threads=0,
+        user_factors, item_factors = fit_als(matrix, params, on_iteration)
+        return cls.from_factors(
+            matrix, item_category, params, (user_factors, item_factors), recent_likes, ease
+        )
+
+    @classmethod
+    def from_factors(
+        cls,
+        matrix: sp.csr_matrix,
+        item_category: NDArray[np.int16] | None,
+        params: EngineParams,
+        factors: tuple[NDArray[np.float32], NDArray[np.float32]],
+        recent_likes: NDArray[np.float64] | None = None,
+        ease: EaseWeights | None = None,
+    ) -> Engine:
+        """The engine around ALS factors fitted elsewhere (Spark ML on a cluster, say): rows
+        of `factors` follow the rows and columns of `matrix`, from which the blend's other
+        features are derived exactly as `train` derives them."""
+        user_factors, item_factors = factors
+        if user_factors.shape != (matrix.shape[0], params.factors) or item_factors.shape != (
+            matrix.shape[1],
+            params.factors,
+        ):
+            raise InvalidInput(
+                f"ALS factors of shape {user_factors.shape} and {item_factors.shape} do not "
+                f"fit a {matrix.shape[0]} x {matrix.shape[1]} matrix with {params.factors} factors"
             )
-            als.fit(matrix, show_progress=False, callback=callback)
         counts = np.asarray(matrix.sum(axis=0), dtype=np.float32).ravel()
         return cls(
             params,
-            np.ascontiguousarray(als.user_factors, dtype=np.float32),
-            np.ascontiguousarray(als.item_factors, dtype=np.float32),
+            np.ascontiguousarray(user_factors, dtype=np.float32),
+            np.ascontiguousarray(item_factors, dtype=np.float32),
             _standardise(np.log1p(counts)),
             item_category,
             _category_share(matrix, item_category),
@@ -227,6 +242,31 @@ class Engine:
         own = (per_category + prior * share) / (total + prior)
         result: NDArray[np.float64] = np.log(own / share)
         return result
+
+
+def fit_als(
+    matrix: sp.csr_matrix, params: EngineParams, on_iteration: IterationDone | None = None
+) -> tuple[NDArray[np.float32], NDArray[np.float32]]:
+    """Implicit-feedback ALS (Hu, Koren and Volinsky 2008) with the `implicit` library:
+    (account factors, video factors), rows following `matrix`. implicit weighs a like with
+    confidence `alpha` (its matrix times alpha), the paper with 1 + alpha."""
+    callback = (lambda i, _s, _l: on_iteration(i + 1)) if on_iteration else None
+    # implicit's solver parallelises itself; a BLAS thread pool inside it only slows it
+    # down (implicit warns at construction), so BLAS runs single-threaded here.
+    with threadpool_limits(1, "blas"):
+        als = AlternatingLeastSquares(
+            factors=params.factors,
+            regularization=params.regularization,
+            alpha=params.alpha,
+            iterations=params.iterations,
+            random_state=params.seed,
+            num_threads=0,
+        )
+        als.fit(matrix, show_progress=False, callback=callback)
+    return (
+        np.ascontiguousarray(als.user_factors, dtype=np.float32),
+        np.ascontiguousarray(als.item_factors, dtype=np.float32),
+    )
 
 
 def _ease_for(

@@ -32,8 +32,17 @@ from plaudit.recommend.models import (
 )
 from plaudit.recommend.ranking import exclude_seen, top_k
 from plaudit.recommend.split import Split, split
+from plaudit.recommend.training import FitFactors
 
-__all__ = ["EvalReport", "K", "ModelResult", "TuningGrid", "evaluate", "measure"]
+__all__ = [
+    "EvalReport",
+    "K",
+    "ModelResult",
+    "TuningGrid",
+    "evaluate",
+    "evaluate_training",
+    "measure",
+]
 
 K = 10
 
@@ -72,7 +81,8 @@ class ModelResult:
     recall: float
     ndcg: float
     train_seconds: float
-    valid_recall: float
+    valid_recall: float | None
+    """None when nothing was chosen on validation (fixed parameters)."""
     params: dict[str, Any] = field(default_factory=dict)
 
     def as_json(self) -> dict[str, Any]:
@@ -80,7 +90,7 @@ class ModelResult:
             f"recall@{K}": round(self.recall, 6),
             f"ndcg@{K}": round(self.ndcg, 6),
             "train_seconds": round(self.train_seconds, 3),
-            f"valid_recall@{K}": round(self.valid_recall, 6),
+            f"valid_recall@{K}": None if self.valid_recall is None else round(self.valid_recall, 6),
             "params": self.params,
         }
 
@@ -290,3 +300,52 @@ def evaluate(
 
 def _public(params: dict[str, Any]) -> dict[str, Any]:
     return {key: value for key, value in params.items() if key != "seed"}
+
+
+def evaluate_training(
+    feedback: Feedback,
+    how: str = "random",
+    seed: int = 0,
+    categories: ItemCategories | None = None,
+    params: EngineParams | None = None,
+    fit: FitFactors | None = None,
+    progress: Progress | None = None,
+) -> EvalReport:
+    """What `plaudit strategy train` would serve, measured under the same protocol: with
+    fixed `params` (no tuning), ALS is fitted on training + validation by `fit` (None: the
+    local fit, implicit) and measured on test alone (`als`, the factors' ranking) and in the
+    engine's blend (`engine`). Two ALS fits (local, Spark ML) are compared like with like."""
+    say = progress or (lambda _label: None)
+    params = params or EngineParams()
+    data = feedback.index()
+    parts = split(data, how, seed)
+    item_category = categories.of(data.video_ids) if categories is not None else None
+    _, final = _stages(data, parts, item_category)
+    train = final.train
+    say("ALS fit" if fit is not None else f"ALS fit ({params.iterations} iterations)")
+    started = time.perf_counter()
+    if fit is None:
+        engine = Engine.train(train.matrix, train.item_category, params,
+                              recent_likes=train.recent_likes)  # fmt: skip
+    else:
+        factors = fit(train.matrix, data.account_ids, data.video_ids)
+        engine = Engine.from_factors(
+            train.matrix, train.item_category, params, factors, train.recent_likes
+        )
+    seconds = time.perf_counter() - started
+    say("measuring")
+    chosen = _public(asdict(params))
+    als_only = _Fitted(engine.reweighted(0.0, 0.0, 0.0, 0.0))
+    results = {
+        name: ModelResult(*measure(model, final), seconds, None, chosen)
+        for name, model in (("als", als_only), ("engine", _Fitted(engine)))
+    }
+    return EvalReport(
+        how,
+        seed,
+        data.n_users,
+        data.n_items,
+        len(data.users),
+        int((np.diff(final.truth.indptr) > 0).sum()),
+        results,
+    )

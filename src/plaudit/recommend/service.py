@@ -13,6 +13,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 from numpy.typing import NDArray
@@ -21,7 +22,7 @@ from plaudit.catalog.categories import CATEGORY_IDS
 from plaudit.errors import InvalidInput
 from plaudit.recommend.artifacts import TrainedModel, current_id
 from plaudit.recommend.engine import EngineParams
-from plaudit.recommend.evaluate import EvalReport, evaluate
+from plaudit.recommend.evaluate import EvalReport, evaluate, evaluate_training
 from plaudit.recommend.results import (
     MAX_LIMIT,
     Basis,
@@ -41,6 +42,9 @@ from plaudit.recommend.source import (
 )
 from plaudit.recommend.training import train_model
 from plaudit.store import Database
+
+if TYPE_CHECKING:
+    from pyspark.sql import SparkSession
 
 __all__ = ["MAX_LIMIT", "RecommenderService"]
 
@@ -87,6 +91,54 @@ class RecommenderService:
         say("saving")
         model_id = model.save(self._data_path)
         return replace(model, meta={**model.meta, "id": model_id})
+
+    def train_on_lake(
+        self,
+        url: str,
+        engine: str,
+        params: EngineParams | None = None,
+        progress: Progress | None = None,
+        spark: SparkSession | None = None,
+    ) -> TrainedModel:
+        """Train on the event lake's likes with `engine` (local: DuckDB and implicit; spark:
+        Spark SQL and Spark ML's ALS) and make the new model current. The lake has no video
+        categories yet, so they come from the platform's catalogue."""
+        from plaudit.recommend.lake import lake_catalogue, lake_training
+
+        say = progress or (lambda _label: None)
+        say(f"reading likes from the lake ({engine})")
+        source = lake_training(url, engine, params, spark)
+        say("reading videos")
+        catalogue = lake_catalogue(url, read_catalogue(self._db).item_categories())
+        model = train_model(source.feedback, catalogue, params, say, source.fit)
+        model = replace(model, meta={**model.meta, "engine": engine, "lake": url})
+        say("saving")
+        model_id = model.save(self._data_path)
+        return replace(model, meta={**model.meta, "id": model_id})
+
+    def evaluate_lake(
+        self,
+        url: str,
+        engine: str,
+        how: str,
+        seed: int,
+        params: EngineParams | None = None,
+        progress: Progress | None = None,
+        spark: SparkSession | None = None,
+    ) -> EvalReport:
+        """What `train_on_lake` would serve, measured on a held-out split of the lake's likes
+        (`plaudit strategy eval --lake`); the engine's ALS is fitted on the split's training
+        part, so both engines are measured on the same pairs."""
+        from plaudit.authenticity.lake_scan import spark_session
+        from plaudit.recommend.lake import lake_training, spark_fit_on_pairs
+
+        say = progress or (lambda _label: None)
+        say(f"reading likes from the lake ({engine})")
+        session = (spark or spark_session()) if engine == "spark" else None
+        source = lake_training(url, engine, params, session)
+        fit = spark_fit_on_pairs(session, params or EngineParams()) if session else None
+        categories = read_catalogue(self._db).item_categories()
+        return evaluate_training(source.feedback, how, seed, categories, params, fit, say)
 
     def evaluate(self, how: str, seed: int, progress: Progress | None = None) -> EvalReport:
         """`plaudit strategy eval` on the platform's likes (with video categories)."""

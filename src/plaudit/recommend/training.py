@@ -6,6 +6,8 @@ import time
 from collections.abc import Callable
 
 import numpy as np
+import scipy.sparse as sp
+from numpy.typing import NDArray
 
 from plaudit.errors import InvalidInput
 from plaudit.recommend.artifacts import TrainedModel
@@ -13,9 +15,15 @@ from plaudit.recommend.engine import Engine, EngineParams, decayed_counts
 from plaudit.recommend.feedback import Feedback
 from plaudit.recommend.source import Catalogue
 
-__all__ = ["train_model"]
+__all__ = ["FitFactors", "train_model"]
 
 Progress = Callable[[str], None]
+FitFactors = Callable[
+    [sp.csr_matrix, NDArray[np.int64], NDArray[np.int64]],
+    tuple[NDArray[np.float32], NDArray[np.float32]],
+]
+"""Fits ALS elsewhere (Spark ML): given the binary matrix and the account and video ids of
+its rows and columns, returns (account factors, video factors) in that row order."""
 
 
 def train_model(
@@ -23,9 +31,12 @@ def train_model(
     catalogue: Catalogue,
     params: EngineParams | None = None,
     progress: Progress | None = None,
+    fit: FitFactors | None = None,
 ) -> TrainedModel:
     """Fit the engine on all of `feedback`; videos missing from the catalogue are an error
-    (the likes and the catalogue must come from the same store)."""
+    (the likes and the catalogue must come from the same store). `fit` replaces the local
+    ALS fit (implicit) by another one, e.g. Spark ML's: the rest of the engine and the
+    saved model are the same either way."""
     say = progress or (lambda _label: None)
     params = params or EngineParams()
     if len(feedback) == 0:
@@ -46,13 +57,18 @@ def train_model(
         else None
     )
     started = time.perf_counter()
-    engine = Engine.train(
-        matrix,
-        catalogue.categories[at],
-        params,
-        on_iteration=lambda i: say(f"ALS iteration {i}/{params.iterations}"),
-        recent_likes=recent,
-    )
+    if fit is None:
+        engine = Engine.train(
+            matrix,
+            catalogue.categories[at],
+            params,
+            on_iteration=lambda i: say(f"ALS iteration {i}/{params.iterations}"),
+            recent_likes=recent,
+        )
+    else:
+        say("ALS fit")
+        factors = fit(matrix, data.account_ids, data.video_ids)
+        engine = Engine.from_factors(matrix, catalogue.categories[at], params, factors, recent)
     seconds = time.perf_counter() - started
     meta = {
         "trained_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
