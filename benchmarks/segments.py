@@ -551,8 +551,10 @@ def lake_main(n: int, with_store: bool) -> None:
         (Path(tmp) / "lake-index").mkdir()
         result, on_lake = timed(lambda: refresh_from_lake(lake, "local", Path(tmp) / "lake-index"))
         consenting = len(result.index.universe)
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e6  # kB -> GB
         print(f"lake refresh, local engine (read + compute + save): {on_lake.line()}; "
-              f"{consenting:,} accounts with targeting consent", flush=True)  # fmt: skip
+              f"{consenting:,} accounts with targeting consent; peak RSS of the process so "
+              f"far {peak:.1f} GB", flush=True)  # fmt: skip
         per_million = on_lake.wall / (n / 1e6)
         cpu_per_million = on_lake.cpu / (n / 1e6)
         print(f"linear projection to 10M accounts: {per_million * 10 / 60:.1f} min wall, "
@@ -565,10 +567,14 @@ def lake_main(n: int, with_store: bool) -> None:
                                           datetime.fromisoformat(result.index.meta["as_of"]),
                                           full=True)
                 )  # fmt: skip
+                touched = _touch_profiles(data, every=100)
+                incremental, inc = timed(lambda: refresh_index(platform.db, data))
             finally:
                 platform.close()
             same = _same_bitmaps(result.index, stored_result.index)
             print(f"anchor: database refresh of the same community: {anchor.line()}")
+            print(f"database incremental refresh after {touched:,} profile changes (1%): "
+                  f"{inc.line()}, {incremental.recomputed:,} accounts recomputed")  # fmt: skip
             print(f"lake / database: {on_lake.wall / anchor.wall:.2f}x wall, "
                   f"{on_lake.cpu / anchor.cpu:.2f}x CPU; identical bitmaps: {same}")  # fmt: skip
         else:
