@@ -549,7 +549,12 @@ def lake_main(n: int, with_store: bool) -> None:
               f"{events:,} events{'; the same in a SQLite store' if with_store else ''}, "
               f"written in {took.wall:.0f} s", flush=True)  # fmt: skip
         (Path(tmp) / "lake-index").mkdir()
-        result, on_lake = timed(lambda: refresh_from_lake(lake, "local", Path(tmp) / "lake-index"))
+        steps = _Steps()
+        result, on_lake = timed(
+            lambda: refresh_from_lake(lake, "local", Path(tmp) / "lake-index", progress=steps)
+        )
+        steps("saved")
+        print(f"lake refresh CPU per step: {steps.line()}")
         consenting = len(result.index.universe)
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e6  # kB -> GB
         print(f"lake refresh, local engine (read + compute + save): {on_lake.line()}; "
@@ -583,6 +588,20 @@ def lake_main(n: int, with_store: bool) -> None:
             print(f"anchor: one DuckDB pass over the interactions: {anchor.line()}")
             print(f"lake refresh / one pass: {on_lake.wall / anchor.wall:.1f}x wall, "
                   f"{on_lake.cpu / anchor.cpu:.1f}x CPU")  # fmt: skip
+
+
+class _Steps:
+    """CPU seconds between the refresh's progress steps (each step names what starts)."""
+
+    def __init__(self) -> None:
+        self.marks: list[tuple[str, float]] = []
+
+    def __call__(self, label: str) -> None:
+        self.marks.append((label, time.process_time()))
+
+    def line(self) -> str:
+        spans = zip(self.marks, self.marks[1:], strict=False)
+        return ", ".join(f"{a} {end - start:.1f} s" for (a, start), (_b, end) in spans)
 
 
 def _generated_store(data: Path, n: int) -> int:
