@@ -12,6 +12,11 @@ indexed by position in it, so an incremental refresh stays small. Rows stream in
 (on SQLite through the driver's cursor); at 10M accounts the interest weights (accounts x 32
 float64) are the largest structure, about 2.6 GB. `benchmarks/segments.py refresh N` times
 a full refresh.
+
+Reading and deriving are apart: a `Source` hands over columns (accounts with profiles,
+event rows in whole seconds, distinct devices, follow counts) and `compute_from` derives the
+tags from them, so the store (`compute_index`) and the event lake on DuckDB or Spark
+(`persona/lake.py`) give the same bitmaps through one derivation.
 """
 
 from __future__ import annotations
