@@ -138,3 +138,15 @@ def test_a_lake_exported_before_persona_tables_names_the_fix(demo: Demo) -> None
     assert len(lake_index(demo.lake, "local", AS_OF).universe) > 0
     with pytest.raises(InvalidInput, match="unknown engine"):
         lake_index(demo.lake, "gpu", AS_OF)
+
+
+def test_a_lake_without_events_yet_gives_the_database_refresh(
+    platform: Platform, tmp_path: Path
+) -> None:
+    account, _token = platform.accounts.create("newcomer", "fan")
+    platform.accounts.update_profile(account.id, {"gender": "female", "birth_year": 1990})
+    lake = str(tmp_path / "lake")
+    export_lake(platform.db, lake, b"k" * 32)  # no interactions files: nothing happened yet
+    from_lake = lake_index(lake, "local", AS_OF)
+    _assert_same(from_lake, compute_index(platform.db, AS_OF))
+    assert list(from_lake.universe) == list(from_lake.tag("activity.dormant")) == [account.id]
