@@ -172,3 +172,41 @@ def test_reading_where_there_is_no_lake_says_what_to_run(tmp_path: Path) -> None
         read_table(str(tmp_path), "interactions")
     with pytest.raises(InvalidInput, match="no lake table 'likes'"):
         read_table(str(tmp_path), "likes")
+
+
+def test_persona_snapshots_hold_what_tags_need_and_nothing_more(
+    world: World, tmp_path: Path
+) -> None:
+    ids = _community(world)
+    fan = world.account()
+    world.platform.accounts.update_profile(fan, {"city": "深圳市", "consent_targeting": False})
+    agent = "Plaudit/3.4.2 (iOS 17.5.1; iPhone15,2; zh_CN)"
+    phone = Device("phone-1234-secret", agent, "81.2.69.0/24")
+    world.platform.db.write(like_op(fan, ids["video"], "app", phone, day(1)))
+    world.platform.integrator.catch_up()
+    lake = tmp_path / "lake"
+    export_lake(world.platform.db, str(lake), KEY)
+    raw = b"".join(path.read_bytes() for path in lake.rglob("*.parquet"))
+    assert b"iPhone15" not in raw  # the class, never the user agent
+    assert b"phone-1234" not in raw
+    [like] = [
+        r
+        for r in read_table(str(lake), "interactions").to_pylist()
+        if r["account_id"] == fan and r["kind"] == "like"
+    ]
+    devices = {r["device"]: r["device_class"] for r in read_table(str(lake), "devices").to_pylist()}
+    assert devices[like["device"]] == "ios"
+    accounts = {r["account_id"]: r for r in read_table(str(lake), "accounts").to_pylist()}
+    assert set(read_table(str(lake), "accounts").column_names) == {
+        "account_id",
+        "kind",
+        "created_at",
+    }
+    assert accounts[ids["creator"]]["kind"] == "creator"
+    assert accounts[fan]["created_at"] == world.platform.accounts.get(fan).created_at
+    profile = {r["account_id"]: r for r in read_table(str(lake), "profiles").to_pylist()}[fan]
+    assert (profile["city"], profile["consent_targeting"]) == ("深圳市", False)
+    videos = read_table(str(lake), "videos").to_pylist()
+    assert {(v["video_id"], v["creator_id"], v["category"]) for v in videos} == {
+        (ids["video"], ids["creator"], "food")
+    }

@@ -23,6 +23,7 @@ from plaudit.persona import (
 )
 from plaudit.persona.accesslog import append_access
 from plaudit.persona.index import index_dir
+from plaudit.persona.lake import ENGINES, refresh_from_lake
 from plaudit.persona.refresh import refresh_index
 from plaudit.persona.service import privacy_of
 from plaudit.platform import Platform
@@ -78,26 +79,44 @@ def tags(as_json: bool) -> None:
 @click.option(
     "--full", is_flag=True, help="Recompute every account instead of only the changed ones."
 )
+@click.option(
+    "--lake",
+    "lake_url",
+    metavar="LAKE",
+    help="Compute from the event lake at LAKE (a folder or fsspec URL written by `plaudit lake "
+    "export`) instead of the database; always a full refresh.",
+)
+@click.option(
+    "--engine",
+    type=click.Choice(ENGINES),
+    default="local",
+    show_default=True,
+    help="With --lake: local (DuckDB) or spark (PySpark; under spark-submit, its master).",
+)
 @settings_options
-def refresh(full: bool, **kwargs: Any) -> None:
+def refresh(full: bool, lake_url: str | None, engine: str, **kwargs: Any) -> None:
     """Refresh the tag index in DATA_DIR/persona/ (Roaring bitmaps).
 
     Incremental by default: only accounts that changed (profile, consent, interactions,
     follows, time windows) since the last refresh are recomputed; a full rebuild runs with
-    --full, on the first refresh and when the last full one is a week old.
+    --full, on the first refresh and when the last full one is a week old. With --lake, a full
+    refresh from the event lake on either engine (the same bitmaps; docs/segments.md).
     """
     settings = _settings(kwargs)
-    platform = Platform(settings).open()
     steps = ("profiles", "interactions", "interests", "devices", "follows", "bitmaps")
-    try:
-        with stage_progress("persona refresh", len(steps)) as advance:
+    with stage_progress("persona refresh", len(steps)) as advance:
 
-            def step(label: str) -> None:
-                advance(f"persona: {label}")
+        def step(label: str) -> None:
+            advance(f"persona: {label}")
 
-            result = refresh_index(platform.db, settings.data_path, full=full, progress=step)
-    finally:
-        platform.close()
+        if lake_url is not None:
+            result = refresh_from_lake(lake_url, engine, settings.data_path, progress=step)
+        else:
+            platform = Platform(settings).open()
+            try:
+                result = refresh_index(platform.db, settings.data_path, full=full, progress=step)
+            finally:
+                platform.close()
     index = result.index
     how = f"full ({result.reason})" if result.full else f"incremental ({result.reason})"
     click.echo(

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -26,8 +26,10 @@ from plaudit.interactions.model import is_public_prefix
 from plaudit.lake.location import Location
 from plaudit.lake.manifest import Manifest, PartFile
 from plaudit.lake.schema import (
+    ACCOUNTS,
     CAMPAIGN_LIKES,
     COMPLETIONS,
+    DEVICES,
     INTERACTIONS,
     PROFILES,
     SNAPSHOT_TABLES,
@@ -35,6 +37,7 @@ from plaudit.lake.schema import (
     VIDEOS,
     TableSchema,
 )
+from plaudit.persona.devices import device_class
 from plaudit.store import Database
 from plaudit.store import lake as sql
 from plaudit.store.ledger import LedgerSQL
@@ -118,7 +121,7 @@ def export_lake(
             progress(hi - start, size - start)
     old_snapshots = {name: manifest.files(name) for name in SNAPSHOT_TABLES}
     snapshot_id = f"{manifest.exports + 1:06d}"
-    profiles, completions = _snapshots(db, location, snapshot_id, manifest)
+    profiles, completions = _snapshots(db, location, hasher, snapshot_id, manifest)
     for table, part in added:
         manifest.tables.setdefault(table, []).append(part)
     manifest.through_seq = max(size, start)
@@ -227,17 +230,43 @@ def _write_days(
 
 
 def _snapshots(
-    db: Database, location: Location, snapshot_id: str, manifest: Manifest
+    db: Database, location: Location, hasher: _Hasher, snapshot_id: str, manifest: Manifest
 ) -> tuple[int, int]:
+    """Rewrite the tables whose rows change in place; (profiles, completions) written."""
     with db.read() as conn:
         profiles = [row._asdict() for part in sql.profiles_all(conn) for row in part]
         completions = [row._asdict() for row in sql.completions_all(conn)]
-        creators = [{"video_id": v, "creator_id": c} for v, c in sql.video_creators(conn)]
-    for schema, rows in ((PROFILES, profiles), (COMPLETIONS, completions), (VIDEOS, creators)):
+        videos = [
+            {"video_id": v, "creator_id": c, "category": k} for v, c, k in sql.videos_all(conn)
+        ]
+        accounts = [row._asdict() for part in sql.accounts_all(conn) for row in part]
+        devices = _device_rows(sql.device_agents(conn), hasher)
+    snapshots = (
+        (PROFILES, profiles),
+        (COMPLETIONS, completions),
+        (VIDEOS, videos),
+        (ACCOUNTS, accounts),
+        (DEVICES, devices),
+    )
+    for schema, rows in snapshots:
         path = f"{schema.name}/export={snapshot_id}/part-0.parquet"
         _write_parquet(location, path, schema, _rows_table(schema, rows, dated=False))
         manifest.tables[schema.name] = [PartFile(path, len(rows))]
     return len(profiles), len(completions)
+
+
+def _device_rows(chunks: Iterator[list[tuple[int, str]]], hasher: _Hasher) -> list[dict[str, Any]]:
+    """Devices by the hash the interactions carry, with only the class persona needs: the
+    user agent (a fingerprinting aid) and the device key stay in the database."""
+    classes: dict[str, str] = {}  # one classification per distinct agent
+    return [
+        {
+            "device": hasher("device", device_id),
+            "device_class": classes.get(agent) or classes.setdefault(agent, device_class(agent)),
+        }
+        for chunk in chunks
+        for device_id, agent in chunk
+    ]
 
 
 def _write_parquet(location: Location, path: str, schema: TableSchema, data: pa.Table) -> None:

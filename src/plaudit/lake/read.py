@@ -12,7 +12,7 @@ from plaudit.lake.location import Location
 from plaudit.lake.manifest import Manifest
 from plaudit.lake.schema import SCHEMAS
 
-__all__ = ["open_lake", "read_table"]
+__all__ = ["open_lake", "read_table", "table_dataset"]
 
 
 def open_lake(url: str) -> tuple[Location, Manifest]:
@@ -29,13 +29,17 @@ def open_lake(url: str) -> tuple[Location, Manifest]:
 
 def read_table(url: str, table: str, columns: Sequence[str] | None = None) -> pa.Table:
     """One table of the lake at `url` as Arrow (all of it, or the named columns)."""
+    return table_dataset(url, table).to_table(columns=list(columns) if columns else None)
+
+
+def table_dataset(url: str, table: str) -> pads.Dataset:
+    """One table of the lake at `url` as a lazy Arrow dataset of exactly the manifest's files
+    (DuckDB scans it in streaming, reading only the columns a query names)."""
     schema = SCHEMAS.get(table)
     if schema is None:
         raise InvalidInput(f"no lake table {table!r}; tables: {', '.join(SCHEMAS)}", field="table")
     location, manifest = open_lake(url)
     paths = [location.path(part.path) for part in manifest.files(table)]
     if not paths:
-        empty = schema.arrow.empty_table()
-        return empty.select(list(columns)) if columns else empty
-    dataset = pads.dataset(paths, schema=schema.arrow, format="parquet", filesystem=location.fs)
-    return dataset.to_table(columns=list(columns) if columns else None)
+        return pads.dataset(schema.arrow.empty_table())
+    return pads.dataset(paths, schema=schema.arrow, format="parquet", filesystem=location.fs)

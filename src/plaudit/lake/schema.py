@@ -14,8 +14,10 @@ from typing import Any
 import pyarrow as pa
 
 __all__ = [
+    "ACCOUNTS",
     "CAMPAIGN_LIKES",
     "COMPLETIONS",
+    "DEVICES",
     "INTERACTIONS",
     "PROFILES",
     "SCHEMAS",
@@ -104,6 +106,7 @@ PROFILES = TableSchema(
         ("consent_personalisation", pa.bool_()),
         ("consent_targeting", pa.bool_()),
         ("updated_at", TIME),
+        ("city", pa.string()),  # added for persona's city tags; columns only ever append
     ),
 )
 COMPLETIONS = TableSchema(
@@ -119,7 +122,21 @@ COMPLETIONS = TableSchema(
         ("settled_at", TIME),
     ),
 )
-VIDEOS = TableSchema("videos", (("video_id", pa.int64()), ("creator_id", pa.int64())))
-SCHEMAS = {t.name: t for t in (INTERACTIONS, CAMPAIGN_LIKES, PROFILES, COMPLETIONS, VIDEOS)}
-SNAPSHOT_TABLES = (PROFILES.name, COMPLETIONS.name, VIDEOS.name)
+VIDEOS = TableSchema(
+    "videos",
+    (("video_id", pa.int64()), ("creator_id", pa.int64()), ("category", pa.string())),
+)
+ACCOUNTS = TableSchema(
+    "accounts",
+    (("account_id", pa.int64()), ("kind", pa.string()), ("created_at", TIME)),
+)
+"""Every account (deleted ones too, their id still taken): persona's roles and tenure."""
+DEVICES = TableSchema("devices", (("device", pa.string()), ("device_class", pa.string())))
+"""Every device by the keyed hash `interactions.device` uses, with the class persona's device
+tags need (ios, android, harmonyos, tablet, web), never its user agent or key."""
+SCHEMAS = {
+    t.name: t
+    for t in (INTERACTIONS, CAMPAIGN_LIKES, PROFILES, COMPLETIONS, VIDEOS, ACCOUNTS, DEVICES)
+}
+SNAPSHOT_TABLES = (PROFILES.name, COMPLETIONS.name, VIDEOS.name, ACCOUNTS.name, DEVICES.name)
 """Tables rewritten whole by each export (their rows change); the others only grow."""

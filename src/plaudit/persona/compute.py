@@ -12,26 +12,44 @@ indexed by position in it, so an incremental refresh stays small. Rows stream in
 (on SQLite through the driver's cursor); at 10M accounts the interest weights (accounts x 32
 float64) are the largest structure, about 2.6 GB. `benchmarks/segments.py refresh N` times
 a full refresh.
+
+Reading and deriving are apart: a `Source` hands over columns (accounts with profiles,
+event rows in whole seconds, distinct devices, follow counts) and `compute_from` derives the
+tags from them, so the store (`compute_index`) and the event lake on DuckDB or Spark
+(`persona/lake.py`) give the same bitmaps through one derivation.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 from numpy.typing import NDArray
-from sqlalchemy import ColumnElement, Select, func, select
+from sqlalchemy import BigInteger, ColumnElement, Select, cast, func, select
 from sqlalchemy.engine import Connection
 
 from plaudit.accounts.model import CITY_TIERS, GENDERS
 from plaudit.catalog.categories import CATEGORIES
+from plaudit.persona.devices import DEVICE_CLASSES, device_class
 from plaudit.persona.index import TagIndex, bitmap_of
 from plaudit.persona.taxonomy import AGE_BANDS, CITY_NAMES, SPEND_BANDS, TAGS
 from plaudit.store import Database, tables
 
-__all__ = ["HALF_LIFE_DAYS", "compute_index"]
+__all__ = [
+    "CODED_FIELDS",
+    "HALF_LIFE_DAYS",
+    "Devices",
+    "Events",
+    "Follows",
+    "ProfileColumns",
+    "Source",
+    "coded_of",
+    "compute_from",
+    "compute_index",
+]
 
 HALF_LIFE_DAYS = 30.0
 _CHUNK = 200_000
@@ -42,16 +60,27 @@ _HOUR_WINDOWS = np.array(  # China time hour -> window index of the `hours` fami
     [4, 4, 5, 5, 5, 5, 0, 0, 0, 0, 0, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3, 4, 4]
 )
 _HOUR_NAMES = ("morning", "noon", "afternoon", "evening", "night", "late_night")
-_DEVICE_CLASSES = ("ios", "android", "harmonyos", "tablet", "web")
+_UNIT = float(2**30)
+"""Interest weights are sums of per-event decays rounded to units of 2^-30: sums of whole
+numbers below 2^53 are exact in float64 in any order, so the store, DuckDB and Spark, which
+hand over the same events in different orders, give the same weights to the last bit (and the
+same tags at a threshold)."""
 
 Bools = NDArray[np.bool_]
 Progress = Callable[[str], None]
+Events = dict[str, NDArray[np.float64]]
+Devices = tuple[NDArray[np.int64], NDArray[np.int64]]
+Follows = tuple[
+    tuple[NDArray[np.int64], NDArray[np.int64]], tuple[NDArray[np.int64], NDArray[np.int64]]
+]
 
 
 def _epoch(conn: Connection, column: Any) -> ColumnElement[Any]:
+    """Whole Unix seconds (rounded down), as the lake engines read them: every reader hands
+    the computation the same integers (SQLite's julianday arithmetic would not)."""
     if conn.dialect.name == "sqlite":
-        return (func.julianday(column) - 2440587.5) * _DAY
-    return func.extract("epoch", column)
+        return cast(func.strftime("%s", column), BigInteger)
+    return cast(func.floor(func.extract("epoch", column)), BigInteger)
 
 
 def _stream(conn: Connection, stmt: Select[Any]) -> Iterator[list[Any]]:
@@ -117,21 +146,97 @@ class _Builder:
             yield stmt.where(column.in_(chunk))
 
 
-def _profiles(conn: Connection, build: _Builder, now: datetime) -> tuple[Bools, NDArray[Any]]:
-    """Demographic tags; returns (consent mask, age per account or -1)."""
+Coded = tuple[NDArray[np.int64], list[str]]
+"""A text column as integer codes and the value of each code (NULL is "")."""
+
+CODED_FIELDS = ("kind", "gender", "province", "city", "city_tier", "spend")
+
+
+@dataclass(frozen=True)
+class ProfileColumns:
+    """A chunk of accounts with a profile: the columns demographic tags are computed from.
+
+    Every reader (the store's cursor, DuckDB, Spark) hands over these columns, so the tags are
+    derived from them by one piece of code whatever computed them.
+    """
+
+    ids: NDArray[np.int64]
+    created: NDArray[np.float64]  # whole Unix seconds
+    birth_year: NDArray[np.int64]  # -1: not given
+    consent: NDArray[np.bool_]  # targeting consent
+    coded: dict[str, Coded]  # CODED_FIELDS
+
+
+def coded_of(values: Iterable[Any], count: int) -> Coded:
+    """Codes of Python values (NULL is "")."""
+    names: dict[str, int] = {}
+    codes = np.fromiter(
+        (names.setdefault(v or "", len(names)) for v in values), dtype=np.int64, count=count
+    )
+    return codes, list(names)
+
+
+class _Demographics:
+    """Per-account demographic columns, filled chunk by chunk, then turned into tags."""
+
+    def __init__(self, build: _Builder) -> None:
+        n = build.size
+        self.build = build
+        self.consent = np.zeros(n, dtype=bool)
+        self.age = np.full(n, -1, dtype=np.int16)
+        self.created = np.full(n, np.nan)
+        self.masks: dict[str, dict[str, Bools]] = {
+            "kind": {k: np.zeros(n, dtype=bool) for k in ("fan", "creator", "brand")},
+            "gender": {g: np.zeros(n, dtype=bool) for g in GENDERS},
+            "city_tier": {t: np.zeros(n, dtype=bool) for t in CITY_TIERS},
+            "province": {},
+            "city": {},
+            "spend": {band: np.zeros(n, dtype=bool) for _s, band, _l, _h in SPEND_BANDS},
+        }
+
+    def add(self, chunk: ProfileColumns, now: datetime) -> None:
+        at = self.build.pos(chunk.ids)
+        self.consent[at] = chunk.consent
+        self.created[at] = chunk.created
+        self.age[at] = np.where(chunk.birth_year > 0, now.year - chunk.birth_year, -1)
+        for name in CODED_FIELDS:
+            codes, values = chunk.coded[name]
+            target = self.masks[name]
+            for code, value in enumerate(values):
+                if name in {"province", "city"} and value and value not in target:
+                    target[value] = np.zeros(self.build.size, dtype=bool)
+                if value in target:
+                    target[value][at[codes == code]] = True
+
+    def tags(self, now: datetime) -> tuple[Bools, NDArray[Any]]:
+        """Set the demographic tags; returns (consent mask, age per account or -1)."""
+        build, cols, age = self.build, self.masks, self.age
+        for kind, mask in cols["kind"].items():
+            build.set(f"role.{kind}", mask)
+        for g in GENDERS:
+            build.set(f"gender.{g}", cols["gender"][g])
+        for t in CITY_TIERS:
+            build.set(f"city_tier.{t}", cols["city_tier"][t])
+        for province, mask in cols["province"].items():
+            build.set(f"province.{province.lower()}", mask)
+        for suffix, name in CITY_NAMES.items():
+            if name in cols["city"]:
+                build.set(f"city.{suffix}", cols["city"][name])
+        for suffix, band, _lo, _hi in SPEND_BANDS:
+            build.set(f"spend.{suffix}", cols["spend"][band])
+        for suffix, lo, hi in AGE_BANDS:
+            build.set(f"age.{suffix}", (age >= lo) & (age <= hi))
+        days = (now.timestamp() - self.created) / _DAY
+        build.set("tenure.new", days < 30)
+        build.set("tenure.1_3m", (days >= 30) & (days < 90))
+        build.set("tenure.3_12m", (days >= 90) & (days < 365))
+        build.set("tenure.1y_plus", days >= 365)
+        return self.consent, age
+
+
+def _store_profiles(conn: Connection, build: _Builder) -> Iterator[ProfileColumns]:
+    """The store's accounts with a profile, in chunks of columns."""
     p, a = tables.profiles, tables.accounts
-    n = build.size
-    consent = np.zeros(n, dtype=bool)
-    age = np.full(n, -1, dtype=np.int16)
-    created = np.full(n, np.nan)
-    kinds = {k: np.zeros(n, dtype=bool) for k in ("fan", "creator", "brand")}
-    cols = {
-        "gender": {g: np.zeros(n, dtype=bool) for g in GENDERS},
-        "city_tier": {t: np.zeros(n, dtype=bool) for t in CITY_TIERS},
-        "province": {},
-        "city": {},
-        "spend": {band: np.zeros(n, dtype=bool) for _s, band, _l, _h in SPEND_BANDS},
-    }
     # Rows arrive as plain tuples (see _stream); positions come from these names, so a column
     # added or moved here cannot silently feed one field into another's tags.
     columns = {
@@ -141,49 +246,20 @@ def _profiles(conn: Connection, build: _Builder, now: datetime) -> tuple[Bools, 
         "consent": p.c.consent_targeting,
     }  # fmt: skip
     at = {name: i for i, name in enumerate(columns)}
-    i_id, i_consent, i_created, i_year = at["id"], at["consent"], at["created"], at["birth_year"]
     stmt = select(*columns.values()).select_from(a.join(p, p.c.account_id == a.c.id))
     for rows in (r for part in build.restrict(stmt, a.c.id) for r in _stream(conn, part)):
-        ids = build.pos(np.fromiter((r[i_id] for r in rows), dtype=np.int64, count=len(rows)))
-        consent[ids] = np.fromiter((bool(r[i_consent]) for r in rows), dtype=bool, count=len(rows))
-        created[ids] = np.fromiter((r[i_created] for r in rows), dtype=np.float64, count=len(rows))
-        years = np.fromiter((r[i_year] or -1 for r in rows), dtype=np.int64, count=len(rows))
-        age[ids] = np.where(years > 0, now.year - years, -1)
-        for name in ("kind", "gender", "province", "city", "city_tier", "spend"):
-            field_index = at[name]
-            names: dict[str, int] = {}  # value -> code, so masks compare integers
-            codes = np.fromiter(
-                (names.setdefault(r[field_index] or "", len(names)) for r in rows),
-                dtype=np.int64,
-                count=len(rows),
-            )
-            target = kinds if name == "kind" else cols[name]
-            for value, code in names.items():
-                if name in {"province", "city"} and value not in target:
-                    target[value] = np.zeros(n, dtype=bool)
-                if value in target:
-                    target[value][ids[codes == code]] = True
-    for kind, mask in kinds.items():
-        build.set(f"role.{kind}", mask)
-    for g in GENDERS:
-        build.set(f"gender.{g}", cols["gender"][g])
-    for t in CITY_TIERS:
-        build.set(f"city_tier.{t}", cols["city_tier"][t])
-    for province, mask in cols["province"].items():
-        build.set(f"province.{province.lower()}", mask)
-    for suffix, name in CITY_NAMES.items():
-        if name in cols["city"]:
-            build.set(f"city.{suffix}", cols["city"][name])
-    for suffix, band, _lo, _hi in SPEND_BANDS:
-        build.set(f"spend.{suffix}", cols["spend"][band])
-    for suffix, lo, hi in AGE_BANDS:
-        build.set(f"age.{suffix}", (age >= lo) & (age <= hi))
-    days = (now.timestamp() - created) / _DAY
-    build.set("tenure.new", days < 30)
-    build.set("tenure.1_3m", (days >= 30) & (days < 90))
-    build.set("tenure.3_12m", (days >= 90) & (days < 365))
-    build.set("tenure.1y_plus", days >= 365)
-    return consent, age
+        n = len(rows)
+
+        def column(name: str, rows: list[Any] = rows) -> Iterator[Any]:
+            return (r[at[name]] for r in rows)
+
+        yield ProfileColumns(
+            ids=np.fromiter(column("id"), dtype=np.int64, count=n),
+            created=np.fromiter(column("created"), dtype=np.float64, count=n),
+            birth_year=np.fromiter((y or -1 for y in column("birth_year")), np.int64, count=n),
+            consent=np.fromiter((bool(c) for c in column("consent")), dtype=bool, count=n),
+            coded={name: coded_of(column(name), n) for name in CODED_FIELDS},
+        )
 
 
 def _categories(conn: Connection) -> NDArray[np.int64]:
@@ -198,8 +274,8 @@ def _categories(conn: Connection) -> NDArray[np.int64]:
     return category
 
 
-def _events(conn: Connection, build: _Builder, now: float) -> dict[str, NDArray[np.float64]]:
-    """Likes and comments (position, category, time), shares (position, time), as matrices."""
+def _store_events(conn: Connection, build: _Builder) -> Events:
+    """Likes standing and comments (account, category, second), shares (account, second)."""
     t = tables
     likes = select(t.likes.c.account_id, t.likes.c.video_id, _epoch(conn, t.likes.c.created_at))
     likes = likes.where(t.likes.c.removed_at.is_(None))
@@ -207,7 +283,7 @@ def _events(conn: Connection, build: _Builder, now: float) -> dict[str, NDArray[
         t.comments.c.account_id, t.comments.c.video_id, _epoch(conn, t.comments.c.created_at)
     )
     shares = select(t.shares.c.account_id, _epoch(conn, t.shares.c.created_at))
-    out: dict[str, NDArray[np.float64]] = {}
+    out: Events = {}
     out["likes"] = _numeric(conn, build.restrict(likes, t.likes.c.account_id), 3)
     out["comments"] = _numeric(conn, build.restrict(comments, t.comments.c.account_id), 3)
     out["shares"] = _numeric(conn, build.restrict(shares, t.shares.c.account_id), 2)
@@ -216,33 +292,30 @@ def _events(conn: Connection, build: _Builder, now: float) -> dict[str, NDArray[
         videos = out[name][:, 1].astype(np.int64)
         known = videos < len(category)
         out[name][:, 1] = np.where(known, category[np.where(known, videos, 0)], -1)
-    for matrix in out.values():
-        matrix[:, 0] = build.pos(matrix[:, 0])
-    out["now"] = np.array([now])
     return out
 
 
-def _interests(build: _Builder, ev: dict[str, NDArray[np.float64]], now: float) -> None:
+def _interests(build: _Builder, ev: Events, now: float) -> None:
+    """Interest tags from decayed weights counted in whole units of 2^-30 (see _UNIT)."""
     n, k = build.size, len(CATEGORIES)
-    weight = np.zeros(n * k, dtype=np.float64)
+    keys, units = [], []
     for name, factor in (("likes", 1.0), ("comments", 2.0)):
         m = ev[name]
         m = m[m[:, 1] >= 0]
         decay = factor * 0.5 ** (np.maximum(now - m[:, 2], 0) / _DAY / HALF_LIFE_DAYS)
-        weight += np.bincount(
-            m[:, 0].astype(np.int64) * k + m[:, 1].astype(np.int64), decay, minlength=n * k
-        )
+        keys.append(m[:, 0].astype(np.int64) * k + m[:, 1].astype(np.int64))
+        units.append(np.rint(decay * _UNIT))
+    # one bincount for both kinds: at 10M accounts the weights are 2.6 GB, allocated once
+    weight = np.bincount(np.concatenate(keys), np.concatenate(units), minlength=n * k)
     w = weight.reshape(n, k)
     total = w.sum(axis=1, keepdims=True)
-    share = np.divide(w, total, out=np.zeros_like(w), where=total > 0)
-    for j, cat in enumerate(CATEGORIES):
-        build.set(f"interest.{cat.id}", (w[:, j] >= 1) & (share[:, j] >= 0.10))
-        build.set(f"interest.{cat.id}.strong", (w[:, j] >= 3) & (share[:, j] >= 0.25))
+    for j, cat in enumerate(CATEGORIES):  # share >= 10% is 10 w >= total, exact in units
+        build.set(f"interest.{cat.id}", (w[:, j] >= _UNIT) & (10 * w[:, j] >= total[:, 0]))
+        strong = (w[:, j] >= 3 * _UNIT) & (4 * w[:, j] >= total[:, 0])
+        build.set(f"interest.{cat.id}.strong", strong)
 
 
-def _behaviour(
-    build: _Builder, ev: dict[str, NDArray[np.float64]], now: float, cut: float | None
-) -> float:
+def _behaviour(build: _Builder, ev: Events, now: float, cut: float | None) -> float:
     """Activity, hours and engagement tags; returns the heavy-liker cut it used (the 90th
     percentile of likes per liking account, computed by a full refresh and kept by the
     incremental ones, which see too few accounts to compute it)."""
@@ -273,46 +346,65 @@ def _behaviour(
     return cut
 
 
-def _device_class(user_agent: str) -> str:
-    if not user_agent.startswith("Plaudit/"):
-        return "web"
-    if "iPad" in user_agent or "Tablet" in user_agent:
-        return "tablet"
-    if "HarmonyOS" in user_agent:
-        return "harmonyos"
-    if "iOS" in user_agent or "iPhone" in user_agent:
-        return "ios"
-    return "android"
-
-
-def _devices(conn: Connection, build: _Builder) -> None:
+def _store_devices(conn: Connection, build: _Builder) -> Devices:
+    """One (account, class number) per distinct device an account liked from."""
     t = tables
     stmt = (
         select(t.likes.c.account_id, t.likes.c.device_id, t.devices.c.user_agent)
         .select_from(t.likes.join(t.devices, t.devices.c.id == t.likes.c.device_id))
         .group_by(t.likes.c.account_id, t.likes.c.device_id, t.devices.c.user_agent)
     )
-    masks = {c: np.zeros(build.size, dtype=bool) for c in _DEVICE_CLASSES}
-    devices = np.zeros(build.size, dtype=np.int64)
+    classes: dict[str, int] = {}  # user agent -> class number, one classification each
+    accounts: list[NDArray[np.int64]] = []
+    codes: list[NDArray[np.int64]] = []
     for part in build.restrict(stmt, t.likes.c.account_id):
         for rows in _stream(conn, part):
-            where = build.pos(np.array([r[0] for r in rows], dtype=np.int64))
-            for at, (_account, _device, user_agent) in zip(where, rows, strict=True):
-                masks[_device_class(user_agent)][at] = True
-                devices[at] += 1
-    for cls, mask in masks.items():
+            accounts.append(np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows)))
+            codes.append(
+                np.fromiter(
+                    (classes.get(r[2]) or _class_number(classes, r[2]) for r in rows),
+                    dtype=np.int64,
+                    count=len(rows),
+                )
+            )
+    empty = np.zeros(0, dtype=np.int64)
+    return (
+        np.concatenate(accounts) if accounts else empty,
+        np.concatenate(codes) if codes else empty,
+    )
+
+
+def _class_number(classes: dict[str, int], user_agent: str) -> int:
+    classes[user_agent] = DEVICE_CLASSES.index(device_class(user_agent))
+    return classes[user_agent]
+
+
+def _devices(build: _Builder, found: Devices) -> None:
+    accounts, codes = found
+    at = build.pos(accounts)
+    for number, cls in enumerate(DEVICE_CLASSES):
+        mask = np.zeros(build.size, dtype=bool)
+        mask[at[codes == number]] = True
         build.set(f"device.{cls}", mask)
-    build.set("device.multi", devices >= 2)
+    build.set("device.multi", np.bincount(at, minlength=build.size) >= 2)
 
 
-def _social(conn: Connection, build: _Builder) -> None:
+def _store_follows(conn: Connection, build: _Builder) -> Follows:
+    """Standing follows counted per follower and per creator: (ids, counts) each."""
     f = tables.follows
     active = f.c.removed_at.is_(None)
-    for column, prefix in ((f.c.follower_id, "follows"), (f.c.creator_id, "creator")):
-        counts = np.zeros(build.size, dtype=np.int64)
+    found = []
+    for column in (f.c.follower_id, f.c.creator_id):
         stmt = select(column, func.count()).where(active).group_by(column)
         pairs = _numeric(conn, build.restrict(stmt, column), 2)
-        counts[build.pos(pairs[:, 0])] = pairs[:, 1].astype(np.int64)
+        found.append((pairs[:, 0].astype(np.int64), pairs[:, 1].astype(np.int64)))
+    return found[0], found[1]
+
+
+def _social(build: _Builder, found: Follows) -> None:
+    for (ids, counted), prefix in zip(found, ("follows", "creator"), strict=True):
+        counts = np.zeros(build.size, dtype=np.int64)
+        counts[build.pos(ids)] = counted
         if prefix == "follows":
             build.set("follows.none", counts == 0)
             build.set("follows.1_5", (counts >= 1) & (counts <= 5))
@@ -337,6 +429,53 @@ def _life_stage(build: _Builder, age: NDArray[Any]) -> None:
     build.set("life.retiree", age >= 60)
 
 
+class Source(Protocol):
+    """Where the tag computation reads its inputs: the store, or the lake on an engine.
+
+    Account ids come back as ids (the builder maps them to positions); every time is in whole
+    Unix seconds, so each reader hands over exactly the same numbers.
+    """
+
+    def top(self) -> int:
+        """The largest account id."""
+
+    def profiles(self, build: _Builder) -> Iterator[ProfileColumns]:
+        """Accounts with a profile, joined to their kind and creation time."""
+
+    def events(self, build: _Builder) -> Events:
+        """likes (standing) and comments: (account, category number or -1, second);
+        shares: (account, second)."""
+
+    def devices(self, build: _Builder) -> Devices:
+        """One (account, DEVICE_CLASSES number) per distinct device each account liked from."""
+
+    def follows(self, build: _Builder) -> Follows:
+        """Standing follows counted per follower and per creator."""
+
+
+class _StoreSource:
+    """The operational database, through its driver's cursor on SQLite."""
+
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+
+    def top(self) -> int:
+        stmt = select(func.coalesce(func.max(tables.accounts.c.id), 0))
+        return int(self.conn.execute(stmt).scalar_one())
+
+    def profiles(self, build: _Builder) -> Iterator[ProfileColumns]:
+        return _store_profiles(self.conn, build)
+
+    def events(self, build: _Builder) -> Events:
+        return _store_events(self.conn, build)
+
+    def devices(self, build: _Builder) -> Devices:
+        return _store_devices(self.conn, build)
+
+    def follows(self, build: _Builder) -> Follows:
+        return _store_follows(self.conn, build)
+
+
 def compute_index(
     db: Database,
     now: datetime | None = None,
@@ -347,22 +486,39 @@ def compute_index(
 ) -> TagIndex:
     """Compute the tag index at `now` (default: the current time) of every account, or only
     of the sorted account ids `only` (an incremental refresh merges those into the index)."""
+    with db.read() as conn:
+        return compute_from(_StoreSource(conn), now, progress, only=only, cut=heavy_liker_cut)
+
+
+def compute_from(
+    source: Source,
+    now: datetime | None = None,
+    progress: Progress | None = None,
+    *,
+    only: NDArray[np.int64] | None = None,
+    cut: float | None = None,
+) -> TagIndex:
+    """The tag index of what `source` reads (every account, or the sorted ids `only`)."""
     now = now or datetime.now(UTC)
     step = progress or (lambda _label: None)
-    with db.read() as conn:
-        top = conn.execute(select(func.coalesce(func.max(tables.accounts.c.id), 0))).scalar_one()
-        build = _Builder(int(top), only)
-        step("profiles")
-        consent, age = _profiles(conn, build, now)
-        step("interactions")
-        events = _events(conn, build, now.timestamp())
-        step("interests")
-        _interests(build, events, now.timestamp())
-        cut = _behaviour(build, events, now.timestamp(), heavy_liker_cut)
-        step("devices")
-        _devices(conn, build)
-        step("follows")
-        _social(conn, build)
+    build = _Builder(source.top(), only)
+    step("profiles")
+    demographics = _Demographics(build)
+    for chunk in source.profiles(build):
+        demographics.add(chunk, now)
+    consent, age = demographics.tags(now)
+    step("interactions")
+    events = source.events(build)
+    for matrix in events.values():
+        matrix[:, 0] = build.pos(matrix[:, 0])
+    step("interests")
+    _interests(build, events, now.timestamp())
+    cut = _behaviour(build, events, now.timestamp(), cut)
+    del events
+    step("devices")
+    _devices(build, source.devices(build))
+    step("follows")
+    _social(build, source.follows(build))
     _life_stage(build, age)
     step("bitmaps")
     universe = bitmap_of(build.ids(consent))

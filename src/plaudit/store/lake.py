@@ -15,22 +15,27 @@ from sqlalchemy.engine import Connection
 
 from plaudit.store.ledger import time_us
 from plaudit.store.tables import (
+    accounts,
     campaign_likes,
     completions,
+    devices,
     profiles,
     videos,
 )
 
 __all__ = [
     "EVENT_COLUMNS",
+    "AccountRow",
     "CampaignLikeRow",
     "CompletionRow",
     "ProfileRow",
+    "accounts_all",
     "campaign_likes_between",
     "completions_all",
+    "device_agents",
     "events_between",
     "profiles_all",
-    "video_creators",
+    "videos_all",
 ]
 
 
@@ -58,6 +63,13 @@ class ProfileRow(NamedTuple):
     consent_personalisation: bool
     consent_targeting: bool
     updated_at_us: int
+    city: str | None
+
+
+class AccountRow(NamedTuple):
+    account_id: int
+    kind: str
+    created_at_us: int
 
 
 class CampaignLikeRow(NamedTuple):
@@ -145,10 +157,28 @@ def profiles_all(conn: Connection, chunk: int = 100_000) -> Iterator[list[Profil
         profiles.c.consent_personalisation,
         profiles.c.consent_targeting,
         profiles.c.updated_at,
+        profiles.c.city,
     ).order_by(profiles.c.account_id)
     result = conn.execution_options(yield_per=chunk).execute(query)
     for part in result.partitions(chunk):
-        yield [ProfileRow(*row[:8], time_us(row[8])) for row in part]
+        yield [ProfileRow(*row[:8], time_us(row[8]), row[9]) for row in part]
+
+
+def accounts_all(conn: Connection, chunk: int = 100_000) -> Iterator[list[AccountRow]]:
+    """Every account's kind and creation time (no handle, no name): persona's roles and
+    tenure."""
+    query = select(accounts.c.id, accounts.c.kind, accounts.c.created_at).order_by(accounts.c.id)
+    result = conn.execution_options(yield_per=chunk).execute(query)
+    for part in result.partitions(chunk):
+        yield [AccountRow(int(row[0]), row[1], time_us(row[2])) for row in part]
+
+
+def device_agents(conn: Connection, chunk: int = 100_000) -> Iterator[list[tuple[int, str]]]:
+    """Every device's id and user agent (the export keeps only a class of it, never the key)."""
+    query = select(devices.c.id, devices.c.user_agent).order_by(devices.c.id)
+    result = conn.execution_options(yield_per=chunk).execute(query)
+    for part in result.partitions(chunk):
+        yield [(int(row[0]), str(row[1])) for row in part]
 
 
 def campaign_likes_between(conn: Connection, lo: int, hi: int) -> list[CampaignLikeRow]:
@@ -181,7 +211,8 @@ def completions_all(conn: Connection) -> list[CompletionRow]:
     ]
 
 
-def video_creators(conn: Connection) -> list[tuple[int, int]]:
-    """Every video with its creator: the ring detector needs who made what it scans."""
-    query = select(videos.c.id, videos.c.creator_id).order_by(videos.c.id)
-    return [(int(row[0]), int(row[1])) for row in conn.execute(query)]
+def videos_all(conn: Connection) -> list[tuple[int, int, str]]:
+    """Every video with its creator and category: the ring detector and the fund need who
+    made what, persona's interest tags its category."""
+    query = select(videos.c.id, videos.c.creator_id, videos.c.category).order_by(videos.c.id)
+    return [(int(row[0]), int(row[1]), str(row[2])) for row in conn.execute(query)]
