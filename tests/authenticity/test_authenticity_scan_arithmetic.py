@@ -81,6 +81,10 @@ def test_renumbering_keeps_the_order_of_the_ids() -> None:
     renumbered, original = _compact(ids, 1_000_000)
     assert original.tolist() == [5, 77, 900_000]
     assert renumbered.tolist() == [2, 0, 1, 0, 2]
+    # Ids that use most of their range stay as they are.
+    dense = np.array([3, 0, 2, 3], dtype=np.int64)
+    renumbered, original = _compact(dense, 4)
+    assert original[renumbered].tolist() == dense.tolist()
 
 
 def test_peeling_finds_a_dense_block_among_a_million_unused_ids() -> None:

@@ -507,7 +507,9 @@ def _peel(graph: Graph, weights: F64, alive: I64, fraction: float) -> tuple[I64,
         cut = max(float(np.quantile(degrees, fraction)), float(degrees.min()))
         cut = min(cut, 2.0 * (1.0 + PEEL_EPSILON) * density)
         cut = max(cut, float(degrees.min()))
-        keep = (row_deg[rows] > cut) & (col_deg[cols] > cut)
+        # Two gathers per edge from byte masks, not from the float degrees: a million
+        # accounts' degrees do not stay in cache, their masks do.
+        keep = (row_deg > cut)[rows] & (col_deg > cut)[cols]
         if keep.all():
             break
         rows, cols, w = rows[keep], cols[keep], w[keep]
@@ -524,8 +526,11 @@ def _peel(graph: Graph, weights: F64, alive: I64, fraction: float) -> tuple[I64,
 
 
 def _compact(ids: I64, n: int) -> tuple[I64, I64]:
-    """`ids` renumbered 0..k-1 in their order, and the original id of each new one."""
+    """`ids` renumbered 0..k-1 in their order, and the original id of each new one (left
+    as they are when they use most of the n ids: renumbering would cost a pass for little)."""
     used = _mask(ids, n)
+    if 2 * int(np.count_nonzero(used)) > n:
+        return ids, np.arange(n, dtype=np.int64)
     number = np.cumsum(used) - 1
     return number[ids], np.flatnonzero(used)
 
