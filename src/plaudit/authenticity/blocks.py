@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from functools import partial
 
 import numpy as np
 from numpy.typing import NDArray
@@ -133,8 +134,6 @@ class SlotNull:
     col_slot: I64
     by_row: sparse.csr_matrix
     """Accounts x slots: the account's likes in each slot (all likes, single cells too)."""
-    by_slot: sparse.csc_matrix
-    """The same matrix, by column, to sum a few slots over every account."""
     total: F64
     """Likes per slot."""
     popularity: F64
@@ -347,7 +346,9 @@ def _with_members(graph: Graph, alive: I64, block: Block, settings: BlockSetting
     per_col = np.bincount(c[from_rows], minlength=n_cols).astype(np.float64)
     # The rows' whole activity (not only outside the block): a conservative expectation.
     rows_mask = _mask(block.rows, n_rows)
-    col_scores = poisson_scores(per_col, _col_expected(graph, rows_mask, None, per_col))
+    col_scores = _scores(
+        per_col, settings.member_edges, partial(_col_expected, graph, rows_mask, None, per_col)
+    )
     joining = (col_scores >= settings.member_score) & (per_col >= settings.member_edges)
     if graph.slots is not None and graph.col_group is not None and len(block.cols):
         # Cells join only from the block's own time span (one slot either side).
@@ -357,7 +358,9 @@ def _with_members(graph: Graph, alive: I64, block: Block, settings: BlockSetting
     to_block = cols_mask[c]
     per_row = np.bincount(r[to_block], minlength=n_rows).astype(np.float64)
     inside_col = np.bincount(c[from_rows & to_block], minlength=n_cols).astype(np.float64)
-    scores = poisson_scores(per_row, _row_expected(graph, cols_mask, inside_col))
+    scores = _scores(
+        per_row, settings.member_edges, partial(_row_expected, graph, cols_mask, inside_col)
+    )
     joins = (scores >= settings.member_score) & (per_row >= settings.member_edges)
     joins &= per_row >= settings.min_share * graph.row_degree
     joins[block.rows] = False
@@ -487,28 +490,49 @@ def _significant(block: Block, settings: BlockSettings) -> bool:
 
 def _peel(graph: Graph, weights: F64, alive: I64, fraction: float) -> tuple[I64, I64]:
     """The densest state (weighted edges per node) met while peeling low-degree nodes."""
-    n_rows, n_cols = len(graph.row_degree), len(graph.col_degree)
-    rows, cols = graph.rows[alive], graph.cols[alive]
+    rows, row_ids = _compact(graph.rows[alive], len(graph.row_degree))
+    cols, col_ids = _compact(graph.cols[alive], len(graph.col_degree))
     w = weights[alive]
     best = -1.0
     best_rows = best_cols = np.empty(0, dtype=np.int64)
     while len(rows):
-        row_deg = np.bincount(rows, w, n_rows)
-        col_deg = np.bincount(cols, w, n_cols)
+        row_deg = np.bincount(rows, w, len(row_ids))
+        col_deg = np.bincount(cols, w, len(col_ids))
         live_rows = np.flatnonzero(row_deg)
         live_cols = np.flatnonzero(col_deg)
         density = float(w.sum()) / (len(live_rows) + len(live_cols))
         if density > best:
-            best, best_rows, best_cols = density, live_rows, live_cols
+            best, best_rows, best_cols = density, row_ids[live_rows], col_ids[live_cols]
         degrees = np.concatenate([row_deg[live_rows], col_deg[live_cols]])
         cut = max(float(np.quantile(degrees, fraction)), float(degrees.min()))
         cut = min(cut, 2.0 * (1.0 + PEEL_EPSILON) * density)
         cut = max(cut, float(degrees.min()))
-        keep = (row_deg[rows] > cut) & (col_deg[cols] > cut)
+        # Two gathers per edge from byte masks, not from the float degrees: a million
+        # accounts' degrees do not stay in cache, their masks do.
+        keep = (row_deg > cut)[rows] & (col_deg > cut)[cols]
         if keep.all():
             break
         rows, cols, w = rows[keep], cols[keep], w[keep]
+        # Each pass costs the edges left plus the node ids in use: renumber the nodes when
+        # most ids are gone, so that late passes (and a cohort's search, whose accounts are
+        # a few thousand of a million) cost their own size.
+        if 4 * len(rows) < len(row_ids):
+            rows, kept = _compact(rows, len(row_ids))
+            row_ids = row_ids[kept]
+        if 4 * len(cols) < len(col_ids):
+            cols, kept = _compact(cols, len(col_ids))
+            col_ids = col_ids[kept]
     return best_rows, best_cols
+
+
+def _compact(ids: I64, n: int) -> tuple[I64, I64]:
+    """`ids` renumbered 0..k-1 in their order, and the original id of each new one (left
+    as they are when they use most of the n ids: renumbering would cost a pass for little)."""
+    used = _mask(ids, n)
+    if 2 * int(np.count_nonzero(used)) > n:
+        return ids, np.arange(n, dtype=np.int64)
+    number = np.cumsum(used) - 1
+    return number[ids], np.flatnonzero(used)
 
 
 def _edges_into(
@@ -552,7 +576,9 @@ def _keep_rows(
     if graph.total - per_col[cols_mask].sum() <= 0:  # every edge is the candidate's own:
         # no background to compare with, so no evidence (a tiny platform, one proxy)
         return np.zeros(per_row.shape, dtype=np.float64), np.zeros(per_row.shape, dtype=bool)
-    row_scores = poisson_scores(per_row, _row_expected(graph, cols_mask, per_col))
+    row_scores = _scores(
+        per_row, settings.min_edges, partial(_row_expected, graph, cols_mask, per_col)
+    )
     return row_scores, (row_scores >= settings.account_score) & (per_row >= settings.min_edges)
 
 
@@ -566,7 +592,11 @@ def _keep_cols(
     per_row, per_col = _edges_into(graph, alive, rows_mask, cols_mask)
     if graph.total - per_row[rows_mask].sum() <= 0:  # as in _keep_rows: no evidence
         return np.zeros(per_col.shape, dtype=bool)
-    col_scores = poisson_scores(per_col, _col_expected(graph, rows_mask, cols_mask, per_col))
+    col_scores = _scores(
+        np.where(cols_mask, per_col, 0.0),
+        settings.min_edges,
+        partial(_col_expected, graph, rows_mask, cols_mask, per_col),
+    )
     return cols_mask & (col_scores >= settings.item_score) & (per_col >= settings.min_edges)
 
 
@@ -625,51 +655,68 @@ def _scored(
     )
 
 
-def _popularity(null: SlotNull, inside: F64) -> F64:
-    """Per column, its video's share of the likes outside the block (whole period)."""
-    share: F64 = np.maximum(null.popularity - inside / null.likes, 0.0)
+def _scores(counts: F64, least: int, expected: Callable[[I64], F64]) -> F64:
+    """Poisson scores of the counts of at least `least` (and one), 0 elsewhere.
+
+    Nodes with fewer edges can never pass, so their expectation is never computed: a
+    cohort's search on a million accounts, or a lockstep block among millions of cells,
+    then costs its own candidates, not the whole graph, per refinement step.
+    """
+    chosen = np.flatnonzero(counts >= max(least, 1))
+    scores = np.zeros(len(counts), dtype=np.float64)
+    scores[chosen] = poisson_scores(counts[chosen], expected(chosen))
+    return scores
+
+
+def _popularity(null: SlotNull, inside: F64, cols: I64) -> F64:
+    """Per column of `cols`, its video's share of the likes outside the block."""
+    share: F64 = np.maximum(null.popularity[cols] - inside[cols] / null.likes, 0.0)
     return share
 
 
-def _slot_sums(null: SlotNull, cols_mask: NDArray[np.bool_], values: F64) -> F64:
-    """Per slot, the sum of `values` over the chosen columns."""
-    cols = np.flatnonzero(cols_mask)
-    sums = np.bincount(null.col_slot[cols], values[cols], minlength=len(null.total))
+def _slot_sums(null: SlotNull, cols: I64, values: F64) -> F64:
+    """Per slot, the sum of `values` (one per column of `cols`) over those columns."""
+    sums = np.bincount(null.col_slot[cols], values, minlength=len(null.total))
     return sums.astype(np.float64)
 
 
-def _row_expected(graph: Graph, cols_mask: NDArray[np.bool_], inside: F64) -> F64:
-    """Per account, the edges into the columns T the null expects, the block left out.
+def _row_expected(graph: Graph, cols_mask: NDArray[np.bool_], inside: F64, rows: I64) -> F64:
+    """Per account of `rows`, the edges into the columns T the null expects, the block
+    left out.
 
     `inside[c]` counts the block's own edges into column c: they leave both T's popularity
     and the total, or a farm that makes most of its targets' likes would explain itself.
     """
     if graph.slots is not None:
         null = graph.slots
-        inside_s = _slot_sums(null, cols_mask, inside)
-        rate = np.maximum(_slot_sums(null, cols_mask, graph.col_degree) - inside_s, 0.0)
+        cols = np.flatnonzero(cols_mask)
+        inside_s = _slot_sums(null, cols, inside[cols])
+        rate = np.maximum(_slot_sums(null, cols, graph.col_degree[cols]) - inside_s, 0.0)
         rate /= np.maximum(null.total - inside_s, 1.0)
         rate = np.maximum(
-            rate * null.in_window, _slot_sums(null, cols_mask, _popularity(null, inside))
+            rate * null.in_window, _slot_sums(null, cols, _popularity(null, inside, cols))
         )
-        used = np.flatnonzero(rate)
-        expected: F64 = np.asarray(null.by_slot[:, used] @ rate[used], dtype=np.float64).ravel()
+        expected: F64 = np.asarray(null.by_row[rows] @ rate, dtype=np.float64).ravel()
         return expected
     inner = float(inside[cols_mask].sum())
     outside_t = max(float(graph.col_degree[cols_mask].sum()) - inner, 0.0)
-    expected = graph.row_degree * outside_t / max(graph.total - inner, 1.0)
+    degree = graph.row_degree[rows]
+    expected = degree * outside_t / max(graph.total - inner, 1.0)
     if graph.capped:
-        expected = np.maximum(
-            expected, _capped(graph.row_degree, graph.col_degree[cols_mask], graph.total)
-        )
+        expected = np.maximum(expected, _capped(degree, graph.col_degree[cols_mask], graph.total))
     return expected
 
 
 def _col_expected(
-    graph: Graph, rows_mask: NDArray[np.bool_], cols_mask: NDArray[np.bool_] | None, per_col: F64
+    graph: Graph,
+    rows_mask: NDArray[np.bool_],
+    cols_mask: NDArray[np.bool_] | None,
+    per_col: F64,
+    cols: I64,
 ) -> F64:
-    """Per column, the edges from the accounts S the null expects; with `cols_mask`, the
-    block's own edges (`per_col` over those columns) are left out of S's activity.
+    """Per column of `cols`, the edges from the accounts S the null expects; with
+    `cols_mask`, the block's own edges (`per_col` over those columns) are left out of S's
+    activity.
 
     Per slot, a column c is expected to get (d_c - S's likes of c) * S's share of the rest
     of the slot's likes: Chung-Lu in the slot with the block's own edges left out."""
@@ -677,24 +724,25 @@ def _col_expected(
     chosen = cols_mask if cols_mask is not None else np.zeros(len(per_col), dtype=bool)
     if graph.slots is not None:
         null = graph.slots
-        inside_s = _slot_sums(null, chosen, inside)
+        block_cols = np.flatnonzero(chosen)
+        inside_s = _slot_sums(null, block_cols, inside[block_cols])
         activity = np.asarray(null.by_row[np.flatnonzero(rows_mask)].sum(axis=0)).ravel()
         rate = np.maximum(activity - inside_s, 0.0) / np.maximum(null.total - inside_s, 1.0)
         # A column's own likes from S leave it too: a farm that is most of its window's
         # activity must not predict its own cells (S's share of the slot is then near one).
-        others = np.maximum(graph.col_degree - per_col, 0.0)
-        outside = np.maximum(activity - inside_s, 0.0)[null.col_slot]
+        others = np.maximum(graph.col_degree[cols] - per_col[cols], 0.0)
+        slot = null.col_slot[cols]
+        outside = np.maximum(activity - inside_s, 0.0)[slot]
         expected: F64 = np.maximum(
-            others * rate[null.col_slot] * null.in_window, outside * _popularity(null, per_col)
+            others * rate[slot] * null.in_window, outside * _popularity(null, per_col, cols)
         )
         return expected
     inner = float(inside[chosen].sum())
     outside_s = max(float(graph.row_degree[rows_mask].sum()) - inner, 0.0)
-    expected = graph.col_degree * outside_s / max(graph.total - inner, 1.0)
+    degree = graph.col_degree[cols]
+    expected = degree * outside_s / max(graph.total - inner, 1.0)
     if graph.capped:
-        expected = np.maximum(
-            expected, _capped(graph.col_degree, graph.row_degree[rows_mask], graph.total)
-        )
+        expected = np.maximum(expected, _capped(degree, graph.row_degree[rows_mask], graph.total))
     return expected
 
 
@@ -704,13 +752,14 @@ def _block_expected(
     """The block's edges the null expects (per slot, or floored by the capped model)."""
     if graph.slots is not None:
         null = graph.slots
-        inside_s = _slot_sums(null, cols_mask, per_col)
+        cols = np.flatnonzero(cols_mask)
+        inside_s = _slot_sums(null, cols, per_col[cols])
         activity = np.asarray(null.by_row[np.flatnonzero(rows_mask)].sum(axis=0)).ravel()
-        popularity = _slot_sums(null, cols_mask, graph.col_degree)
+        popularity = _slot_sums(null, cols, graph.col_degree[cols])
         by_s = np.maximum(activity - inside_s, 0.0)
         rate = np.maximum(popularity - inside_s, 0.0) / np.maximum(null.total - inside_s, 1.0)
         rate = np.maximum(
-            rate * null.in_window, _slot_sums(null, cols_mask, _popularity(null, per_col))
+            rate * null.in_window, _slot_sums(null, cols, _popularity(null, per_col, cols))
         )
         return float((by_s * rate).sum())
     inner = float(per_col[cols_mask].sum())

@@ -13,6 +13,7 @@ spread over days leaves behind.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from functools import partial
@@ -276,7 +277,7 @@ BAND_PRIOR = 50.0
 
 
 def _band_share(
-    table: Interactions,
+    by_video: _ByVideo,
     video: NDArray[np.int64],
     slot: NDArray[np.int64],
     window: int,
@@ -294,11 +295,10 @@ def _band_share(
     start = slot * half  # a cell of slot s covers [s * half, s * half + window)
     inner_lo, inner_hi = start - window, start + 2 * window
     outer_lo, outer_hi = start - band, start + window + band
-    order = np.lexsort((table.ts, table.video))
-    keys_video, keys_ts = table.video[order].astype(np.int64), table.ts[order]
-    span = int(keys_ts.max() - keys_ts.min()) + 4 * band + 4 * window + 1
-    base = int(keys_ts.min()) - 2 * band - 2 * window
-    keys = keys_video * span + (keys_ts - base)
+    # The likes sorted by (video, time) are sorted by this key: one binary search per bound.
+    base = int(by_video.ts.min()) - 2 * band - 2 * window
+    span = int(by_video.ts.max()) - base + 2 * band + 2 * window + 1
+    keys = by_video.video * span + (by_video.ts - base)
 
     def count_video(lo: NDArray[np.int64], hi: NDArray[np.int64]) -> NDArray[np.int64]:
         left = np.searchsorted(keys, video * span + (lo - base), side="left")
@@ -306,14 +306,7 @@ def _band_share(
         counts: NDArray[np.int64] = right - left
         return counts
 
-    times = np.sort(table.ts)
-
-    def count_all(lo: NDArray[np.int64], hi: NDArray[np.int64]) -> NDArray[np.int64]:
-        counts: NDArray[np.int64] = np.searchsorted(times, hi, "left") - np.searchsorted(
-            times, lo, "left"
-        )
-        return counts
-
+    count_all = _time_counter(by_video.ts, outer_lo, math.gcd(half, window, band))
     mine = count_video(outer_lo, outer_hi) - count_video(inner_lo, inner_hi)
     everyone = count_all(outer_lo, outer_hi) - count_all(inner_lo, inner_hi)
     # Shrunk towards the video's share of the whole period by BAND_PRIOR likes' weight:
@@ -322,37 +315,119 @@ def _band_share(
     return share
 
 
+def _time_counter(
+    ts: NDArray[np.int64], lows: NDArray[np.int64], step: int
+) -> Callable[[NDArray[np.int64], NDArray[np.int64]], NDArray[np.int64]]:
+    """Counts of likes with lo <= ts < hi, for bounds that are multiples of `step` seconds.
+
+    One histogram of the times on that step and its prefix sums answer every query in
+    O(1), where binary searches into the sorted times would cost a sort of every like and
+    a cache miss per query. A step so fine that the histogram would outgrow the likes
+    falls back to the sort.
+    """
+    if len(ts) == 0:
+        return lambda lo, hi: np.zeros(len(lo), dtype=np.int64)
+    lowest = min(int(ts.min()), int(lows.min()) if len(lows) else int(ts.min()))
+    base = (lowest // step) * step
+    bins = (int(ts.max()) - base) // step + 1
+    if bins > 4 * len(ts) + 1_000_000:
+        times = np.sort(ts)
+
+        def by_search(lo: NDArray[np.int64], hi: NDArray[np.int64]) -> NDArray[np.int64]:
+            counts: NDArray[np.int64] = np.searchsorted(times, hi, "left") - np.searchsorted(
+                times, lo, "left"
+            )
+            return counts
+
+        return by_search
+    prefix = np.zeros(bins + 1, dtype=np.int64)
+    np.cumsum(np.bincount((ts - base) // step, minlength=bins), out=prefix[1:])
+
+    def at(bound: NDArray[np.int64]) -> NDArray[np.int64]:
+        index: NDArray[np.int64] = prefix[np.clip((bound - base) // step, 0, bins)]
+        return index
+
+    return lambda lo, hi: at(hi) - at(lo)
+
+
+@dataclass(frozen=True)
+class _ByVideo:
+    """The likes sorted by (video, time): `order` gives each position's like."""
+
+    order: NDArray[np.int64]
+    video: NDArray[np.int64]
+    ts: NDArray[np.int64]
+
+
+def _by_video(table: Interactions) -> _ByVideo:
+    video = table.video.astype(np.int64)
+    first = int(table.ts.min()) if len(table) else 0
+    span = (int(table.ts.max()) - first + 1) if len(table) else 1
+    order = np.argsort(video * span + (table.ts - first))
+    return _ByVideo(order=order, video=video[order], ts=table.ts[order])
+
+
+def _cells(
+    by_video: _ByVideo, window: int, n_videos: int
+) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.int64]]:
+    """Each like's cell on each grid, the cells numbered in (video, grid, window) order.
+
+    Returns the cell of every edge (like i on grid 0 is edge i, on grid 1 edge n + i) and
+    each cell's video and slot (in half windows). Within one video the likes are sorted by
+    time, so a grid's windows are runs of the sorted likes: no sort beyond `_by_video`.
+    """
+    n = len(by_video.order)
+    ids: list[NDArray[np.int64]] = []
+    videos: list[NDArray[np.int64]] = []
+    slots: list[NDArray[np.int64]] = []
+    for grid in (0, 1):
+        bucket = (by_video.ts + grid * (window // 2)) // window
+        starts = np.ones(n, dtype=bool)
+        starts[1:] = (by_video.video[1:] != by_video.video[:-1]) | (bucket[1:] != bucket[:-1])
+        ids.append(np.cumsum(starts) - 1)
+        heads = np.flatnonzero(starts)
+        videos.append(by_video.video[heads])
+        slots.append(2 * bucket[heads] - grid)
+    per_video = [np.bincount(v, minlength=n_videos) for v in videos]
+    # Grid 0 cells of video v come after every cell of the videos before v; grid 1 cells
+    # after those and the grid 0 cells of v.
+    offsets = [np.cumsum(per_video[1]) - per_video[1], np.cumsum(per_video[0])]
+    total = len(videos[0]) + len(videos[1])
+    cols = np.empty(2 * n, dtype=np.int64)
+    cell_video = np.empty(total, dtype=np.int64)
+    cell_slot = np.empty(total, dtype=np.int64)
+    for grid in (0, 1):
+        number = np.arange(len(videos[grid]), dtype=np.int64) + offsets[grid][videos[grid]]
+        cols[grid * n + by_video.order] = number[ids[grid]]
+        cell_video[number] = videos[grid]
+        cell_slot[number] = slots[grid]
+    return cols, cell_video, cell_slot
+
+
 def _cell_graph(
     table: Interactions, window: int, per_window: bool = True, band: int = 86_400
 ) -> Graph:
     n = len(table)
     origin = np.concatenate([np.arange(n, dtype=np.int64)] * 2)
-    accounts = table.account.astype(np.int64)[origin % n]
-    buckets = np.concatenate([table.ts // window, (table.ts + window // 2) // window])
-    grid = np.repeat(np.arange(2, dtype=np.int64), n)
-    videos = table.video.astype(np.int64)[origin % n]
-    keys = (videos * 2 + grid) * (buckets.max() + 1 - buckets.min()) + (buckets - buckets.min())
-    cells, cols = np.unique(keys, return_inverse=True)
-    col_degree = np.bincount(cols, minlength=len(cells)).astype(np.float64)
+    accounts = np.tile(table.account.astype(np.int64), 2)
+    by_video = _by_video(table)
+    cols, cell_video, cell_slot = _cells(by_video, window, table.n_videos)
+    col_degree = np.bincount(cols, minlength=len(cell_video)).astype(np.float64)
     row_degree = np.bincount(accounts, minlength=table.n_accounts).astype(np.float64)
     # Only cells with two likes or more are candidates; number them densely so that each
     # peeling pass scans those cells and not the millions of single-like ones.
     kept = col_degree >= 2
     new_index = np.cumsum(kept) - 1
     shared = kept[cols]
-    # Grid 0 window k starts at k * window, grid 1 window j at (j - 1/2) * window: in half
-    # windows, 2k and 2j - 1.
-    slots = 2 * buckets - grid
-    cell_slot = np.zeros(len(cells), dtype=np.int64)
-    cell_slot[cols] = slots
-    cell_video = np.zeros(len(cells), dtype=np.int64)
-    cell_video[cols] = videos
     slots_null = None
     if per_window:
         whole = np.bincount(table.video, minlength=table.n_videos) / max(1, n)
         popularity = _band_share(
-            table, cell_video[kept], cell_slot[kept], window, band, whole[cell_video[kept]]
+            by_video, cell_video[kept], cell_slot[kept], window, band, whole[cell_video[kept]]
         )
+        # Grid 0 window k starts at k * window, grid 1 window j at (j - 1/2) * window: in
+        # half windows, 2k and 2j - 1.
+        slots = cell_slot[cols]
         slots_null = _slot_null(accounts, slots, cell_slot[kept], table.n_accounts, popularity)
     return Graph(
         rows=accounts[shared],
@@ -386,7 +461,6 @@ def _slot_null(
     return SlotNull(
         col_slot=(col_slot - first).astype(np.int64),
         by_row=counts,
-        by_slot=counts.tocsc(),
         total=total,
         popularity=popularity,
         likes=len(accounts) / 2,
