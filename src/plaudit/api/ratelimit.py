@@ -17,6 +17,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import math
+import threading
 import time
 from collections import deque
 from dataclasses import dataclass
@@ -176,21 +177,36 @@ class RateLimitMiddleware:
 class AccountQuota:
     """The quota of one account over all its credentials (tokens, API keys, apps' tokens),
     counted once the credential is resolved to its account (`api/deps.authenticate`); the
-    middleware above counts per credential before anything runs."""
+    middleware above counts per credential before anything runs.
+
+    In one process it is the middleware's own O(1) window, under a lock: the like's cached
+    token counts it on the event loop, other credentials in worker threads. The `limits`
+    memory storage it used before cost half the like's CPU (a timer thread per hit). With a
+    shared store (`redis://...`) it is the `limits` moving window there.
+    """
 
     def __init__(self, settings: Settings) -> None:
-        self._limiter = SyncMovingWindowRateLimiter(
-            storage_from_string(settings.rate_limit_storage)
-        )
         self._item = limits.parse(settings.rate_limit_account)
+        storage = settings.rate_limit_storage
+        self._shared = None
+        if not storage.startswith("memory://"):
+            self._shared = SyncMovingWindowRateLimiter(storage_from_string(storage))
+        self._windows = _MemoryWindows()
+        self._lock = threading.Lock()
 
     def count(self, account_id: int) -> None:
         """RateLimited (429, Retry-After) when the account is over its quota."""
         key = str(account_id)
-        if self._limiter.hit(self._item, "account", key):
+        if self._shared is None:
+            with self._lock:
+                allowed, _, reset_time = self._windows.hit_now(self._item, key, time.time())
+            if allowed:
+                return
+        elif self._shared.hit(self._item, "account", key):
             return
-        stats = self._limiter.get_window_stats(self._item, "account", key)
-        wait = max(1, math.ceil(stats.reset_time - time.time()))
+        else:
+            reset_time = self._shared.get_window_stats(self._item, "account", key).reset_time
+        wait = max(1, math.ceil(reset_time - time.time()))
         raise RateLimited(
             f"this account made more than {self._item.amount} requests in "
             f"{self._item.get_expiry()} s with all its credentials; retry after {wait} s",
