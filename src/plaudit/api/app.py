@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+import anyio.to_thread
 from fastapi import FastAPI
 
 from plaudit import __version__
@@ -41,14 +42,20 @@ Writes need `Authorization: Bearer <token>` (from `POST /v1/accounts` or
 """
 
 
+def _start(platform: Platform) -> None:
+    """What a server starts: migrations, the writer, the integrator, webhook deliveries."""
+    platform.open(writer_thread=True, integrate=True)
+    platform.webhooks.start()
+
+
 def create_app(settings: Settings, platform: Platform | None = None) -> FastAPI:
     """Build the app; the platform opens (migrations, writer thread) when the app starts."""
     platform = platform or Platform(settings)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        platform.open(writer_thread=True, integrate=True)
-        platform.webhooks.start()
+        # in a thread: the event loop keeps answering while migrations run (api/front.py)
+        await anyio.to_thread.run_sync(_start, platform)
         try:
             yield
         finally:
