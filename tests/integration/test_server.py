@@ -108,11 +108,11 @@ def test_served_api_answers_with_problems_and_docs(
 def test_a_server_whose_database_cannot_open_stops_with_the_reason(tmp_path: Path) -> None:
     """`plaudit serve` answers its probe before the API is open (plaudit.api.front); when the
     opening fails it must still stop, saying why in one line, as a failed start always did."""
-    port = free_port()
+    unreachable = "postgresql+psycopg://nobody@127.0.0.1:1/none"
+    command = [sys.executable, "-m", "plaudit", "serve", "--port", str(free_port())]
+    command += ["--data-dir", str(tmp_path / "data"), "--database-url", unreachable]
     done = subprocess.run(
-        [sys.executable, "-m", "plaudit", "serve", "--port", str(port)]
-        + ["--data-dir", str(tmp_path / "data")]
-        + ["--database-url", "postgresql+psycopg://nobody@127.0.0.1:1/none"],
+        command,
         capture_output=True,
         text=True,
         timeout=120,

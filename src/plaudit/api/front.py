@@ -15,6 +15,7 @@ is asked to stop (`on_failure`), and `failure` keeps the error for `plaudit serv
 from __future__ import annotations
 
 import asyncio
+import gc
 import json
 import logging
 from collections.abc import Awaitable, Callable, MutableMapping
@@ -68,7 +69,7 @@ class DeferredApp:
                 if scope["type"] == "http":
                     await _problem(exc, scope, send)
                 return
-        await app(scope, receive, send)  # type: ignore[arg-type]
+        await app(scope, receive, send)
 
     async def _ready(self) -> Starlette:
         if self._opening is None:  # a server that runs no lifespan: open on first request
@@ -86,6 +87,9 @@ class DeferredApp:
             log.critical("Plaudit could not start: %s", exc, exc_info=trace)
             self.on_failure()
             raise
+        # The app's objects live as long as the process: frozen, no collection walks them
+        # again (a full collection walked ~180,000 of them, every few hundred requests).
+        gc.freeze()
         self._app = app
         return app
 
@@ -106,7 +110,9 @@ class DeferredApp:
 
 
 def _is_probe(scope: Scope) -> bool:
-    return scope["type"] == "http" and scope["path"] == "/healthz" and scope["method"] == "GET"
+    return bool(
+        scope["type"] == "http" and scope["path"] == "/healthz" and scope["method"] == "GET"
+    )
 
 
 async def _answer_probe(send: Send) -> None:

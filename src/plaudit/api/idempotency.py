@@ -35,6 +35,7 @@ from plaudit.store import utcnow
 __all__ = ["HEADER", "IdempotencyMiddleware", "parse_key"]
 
 HEADER = "idempotency-key"
+_HEADER_BYTES = HEADER.encode()
 REPLAYED = "idempotent-replayed"
 _MAX_KEY = 255
 T = TypeVar("T")
@@ -76,11 +77,11 @@ class IdempotencyMiddleware:
         if scope["type"] != "http" or scope["method"] != "POST" or _oauth(scope):
             await self.app(scope, receive, send)
             return
-        request = Request(scope, receive)
-        header = request.headers.get(HEADER)
-        if header is None:
-            await self.app(scope, receive, send)
+        if not any(name == _HEADER_BYTES for name, _ in scope.get("headers", ())):
+            await self.app(scope, receive, send)  # most POSTs: no Request built for them
             return
+        request = Request(scope, receive)
+        header = request.headers[HEADER]
         try:
             await self._idempotent(scope, request, header, send)
         except PlauditError as error:

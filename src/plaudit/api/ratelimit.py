@@ -137,8 +137,7 @@ class RateLimitMiddleware:
         if scope["type"] != "http" or path in _EXEMPT or path.startswith(_EXEMPT_PREFIXES):
             await self.app(scope, receive, send)
             return
-        request = Request(scope)
-        policy, who = self._caller(request)
+        policy, who = self._caller(scope)
         allowed, remaining, reset_time = await self._counter.hit(policy.item, who)
         reset_s = max(0, math.ceil(reset_time - time.time()))
         headers = [
@@ -154,7 +153,7 @@ class RateLimitMiddleware:
                 window_s=policy.item.get_expiry(),
                 retry_after=max(reset_s, 1),
             )
-            response = problem_response(error, request)
+            response = problem_response(error, Request(scope))
             response.raw_headers.extend(headers)
             await response(scope, receive, send)
             return
@@ -166,12 +165,24 @@ class RateLimitMiddleware:
 
         await self.app(scope, receive, send_with_fields)
 
-    def _caller(self, request: Request) -> tuple[_Policy, str]:
-        credential = request.headers.get("authorization")
+    def _caller(self, scope: Scope) -> tuple[_Policy, str]:
+        """The policy and the key of the caller: its credential's hash, else its address
+        (read from the raw headers: a Request and its Headers cost more than the count)."""
+        credential = _header(scope, b"authorization")
         if credential:
-            return self._credential, hashlib.sha256(credential.encode()).hexdigest()[:32]
-        host = request.client.host if request.client else "unknown"
+            return self._credential, hashlib.sha256(credential).hexdigest()[:32]
+        client = scope.get("client")
+        host = client[0] if client else "unknown"
         return self._anonymous, f"address:{host}"
+
+
+def _header(scope: Scope, name: bytes) -> bytes | None:
+    """The first value of a header (`name` lower-case, as ASGI servers give names)."""
+    for key, value in scope.get("headers", ()):
+        if key == name:
+            found: bytes = value
+            return found
+    return None
 
 
 class AccountQuota:
