@@ -61,6 +61,10 @@ def _fingerprint(method: str, path: str, query: bytes, body: bytes) -> bytes:
     return digest.digest()
 
 
+def _has_key(scope: Scope) -> bool:
+    return any(name == _HEADER_BYTES for name, _ in scope.get("headers", ()))
+
+
 def _oauth(scope: Scope) -> bool:
     path: str = scope["path"]
     return path.startswith("/v1/oauth/")
@@ -77,7 +81,7 @@ class IdempotencyMiddleware:
         if scope["type"] != "http" or scope["method"] != "POST" or _oauth(scope):
             await self.app(scope, receive, send)
             return
-        if not any(name == _HEADER_BYTES for name, _ in scope.get("headers", ())):
+        if not _has_key(scope):
             await self.app(scope, receive, send)  # most POSTs: no Request built for them
             return
         request = Request(scope, receive)

@@ -90,9 +90,9 @@ def _serve_one(settings: Settings) -> None:
 
 
 def _built(settings: Settings) -> Starlette:
-    from plaudit.api import create_app
+    from plaudit.api.app import create_app, frozen_for_serving
 
-    return create_app(settings)
+    return frozen_for_serving(create_app(settings))
 
 
 def _serve_workers(settings: Settings, config_file: Path | None, workers: int) -> None:
