@@ -163,9 +163,10 @@ def _serve(settings: Settings, port: int, log: Path) -> subprocess.Popen[bytes]:
     process = subprocess.Popen(
         command, stdout=log.open("wb"), stderr=subprocess.STDOUT, env=_RULES_NEVER_TRIGGER
     )
+    # the probe answers first; the API is open once a database read answers (api/front.py)
     for _ in range(300):
         try:
-            if httpx.get(f"http://127.0.0.1:{port}/healthz").status_code == 200:
+            if httpx.get(f"http://127.0.0.1:{port}/v1/videos?limit=1", timeout=60).is_success:
                 return process
         except httpx.HTTPError:
             time.sleep(0.1)

@@ -20,8 +20,6 @@ from pathlib import Path
 from typing import Any
 
 from plaudit.errors import ConfigError
-from plaudit.ledger.cosignature import parse_cosignature_verifier_key
-from plaudit.ledger.errors import KeyFormatError
 
 __all__ = ["ENV_PREFIX", "SETTINGS", "Setting", "Settings", "load_settings"]
 
@@ -121,6 +119,10 @@ def _parse_witnesses(value: Any) -> str:
     items = (
         value if isinstance(value, list | tuple) else _parse_str(value).replace(",", " ").split()
     )
+    # imported here: the ledger's crypto would cost every `plaudit` start ~40 ms otherwise
+    from plaudit.ledger.cosignature import parse_cosignature_verifier_key
+    from plaudit.ledger.errors import KeyFormatError
+
     keys: list[str] = []
     for item in items:
         try:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 HEAVY = ("implicit", "scipy", "numpy", "pyarrow", "duckdb", "threadpoolctl")
 
@@ -34,3 +35,20 @@ def test_the_lazy_packages_still_give_every_public_name() -> None:
         [sys.executable, "-c", probe], capture_output=True, text=True, timeout=120, check=True
     )
     assert json.loads(done.stdout.strip().splitlines()[-1]) == [False, [], True]
+
+
+def test_building_the_app_leaves_the_console_and_delivery_stacks_unloaded(tmp_path: Path) -> None:
+    """What `plaudit serve` builds before it is ready: the console's passkeys (py_webauthn),
+    webhook deliveries (httpx) and the numeric stacks load on first use, not here."""
+    later = (*HEAVY, "webauthn", "httpx")
+    probe = (
+        "import json, sys\n"
+        "from plaudit.api.app import create_app\n"
+        "from plaudit.config import load_settings\n"
+        f"create_app(load_settings(flags={{'data_dir': {str(tmp_path)!r}}}, env={{}}))\n"
+        f"print(json.dumps(sorted(m for m in {later!r} if m in sys.modules)))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, timeout=120, check=True
+    )
+    assert json.loads(done.stdout.strip().splitlines()[-1]) == []

@@ -3,9 +3,14 @@ quota left and the reset time the `RateLimit` field reports, and idle callers fo
 
 from __future__ import annotations
 
-import limits
+from pathlib import Path
 
-from plaudit.api.ratelimit import _MemoryWindows
+import limits
+import pytest
+
+from plaudit.api.ratelimit import AccountQuota, _MemoryWindows
+from plaudit.config import load_settings
+from plaudit.errors import RateLimited
 
 PER_MINUTE = limits.parse("3/minute")
 PER_HOUR = limits.parse("2/hour")
@@ -48,3 +53,20 @@ def test_a_sweep_forgets_idle_callers_but_never_one_still_inside_its_longest_win
     for index in range(_MemoryWindows._SWEEP_EVERY - 1):
         swept.hit_now(PER_MINUTE, f"now{index}", 100.0)
     assert len(swept._times) == _MemoryWindows._SWEEP_EVERY - 1  # "gone" was idle 100 s
+
+
+def test_the_account_quota_counts_in_process_and_refuses_with_when_to_retry(
+    tmp_path: Path,
+) -> None:
+    settings = load_settings(
+        flags={"data_dir": str(tmp_path), "rate_limit_account": "3/minute"}, env={}
+    )
+    quota = AccountQuota(settings)
+    for _ in range(3):
+        quota.count(7)
+    with pytest.raises(RateLimited) as refused:
+        quota.count(7)
+    assert refused.value.extensions["rule"] == "account"
+    assert 1 <= refused.value.extensions["retry_after"] <= 60
+    assert "more than 3 requests in 60 s" in refused.value.detail
+    quota.count(8)  # another account has its own quota

@@ -17,7 +17,7 @@ from pathlib import Path
 import httpx
 
 from plaudit.config import Settings
-from tests.integration.server import free_port
+from tests.integration.server import READY_PATHS, free_port
 
 __all__ = ["KillableServer"]
 
@@ -67,16 +67,21 @@ class KillableServer:
 
     def _wait_ready(self, base: str, process: subprocess.Popen[bytes]) -> None:
         deadline = time.monotonic() + _START_TIMEOUT_S
+        paths = list(READY_PATHS)  # the probe, then the API behind it (plaudit.api.front)
         while time.monotonic() < deadline:
             if process.poll() is not None:
                 raise AssertionError(
                     f"server exited with {process.returncode}:\n{self.log.read_text()}"
                 )
             try:
-                if httpx.get(base + "/healthz", timeout=1).status_code == 200:
-                    return
+                if httpx.get(base + paths[0], timeout=_START_TIMEOUT_S).status_code == 200:
+                    paths.pop(0)
+                    if not paths:
+                        return
+                    continue
             except httpx.HTTPError:
-                time.sleep(0.05)
+                pass
+            time.sleep(0.05)
         raise AssertionError(
             f"server did not start in {_START_TIMEOUT_S} s:\n{self.log.read_text()}"
         )

@@ -15,7 +15,7 @@ import httpx
 
 from plaudit.config import Settings
 
-__all__ = ["free_port", "running_server"]
+__all__ = ["READY_PATHS", "free_port", "running_server"]
 
 
 def free_port() -> int:
@@ -65,16 +65,26 @@ def running_server(settings: Settings, log: Path, *extra: str) -> Iterator[str]:
 
 # Start-up takes about 2 s on a quiet machine; a loaded 2-core CI host has taken over 30 s.
 START_TIMEOUT_S = 90
+# The server answers its probe at once and opens the API behind it (plaudit.api.front):
+# ready once a request that needs the database is answered too.
+READY_PATHS = ("/healthz", "/v1/videos?limit=1")
 
 
 def _wait_ready(base: str, process: subprocess.Popen[bytes], log: Path) -> None:
     deadline = time.monotonic() + START_TIMEOUT_S
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise AssertionError(f"server exited with {process.returncode}:\n{log.read_text()}")
-        try:
-            if httpx.get(base + "/healthz", timeout=1).status_code == 200:
-                return
-        except httpx.HTTPError:
+    for path in READY_PATHS:
+        while not _answers(base + path, process, log):
+            if time.monotonic() > deadline:
+                raise AssertionError(
+                    f"server did not start within {START_TIMEOUT_S} s:\n{log.read_text()}"
+                )
             time.sleep(0.1)
-    raise AssertionError(f"server did not start within {START_TIMEOUT_S} s:\n{log.read_text()}")
+
+
+def _answers(url: str, process: subprocess.Popen[bytes], log: Path) -> bool:
+    if process.poll() is not None:
+        raise AssertionError(f"server exited with {process.returncode}:\n{log.read_text()}")
+    try:
+        return httpx.get(url, timeout=START_TIMEOUT_S).status_code == 200
+    except httpx.HTTPError:
+        return False

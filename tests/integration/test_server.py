@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import random
+import subprocess
+import sys
 import threading
 from pathlib import Path
 
@@ -12,7 +14,7 @@ from sqlalchemy import func, select
 from plaudit.config import Settings
 from plaudit.platform import Platform
 from plaudit.store import tables
-from tests.integration.server import running_server
+from tests.integration.server import free_port, running_server
 
 CLIENTS = 8
 ROUNDS = 60
@@ -101,3 +103,20 @@ def test_served_api_answers_with_problems_and_docs(
         refused = httpx.post(base + "/v1/videos/1/likes")
         assert refused.status_code == 401
         assert refused.headers["content-type"] == "application/problem+json"
+
+
+def test_a_server_whose_database_cannot_open_stops_with_the_reason(tmp_path: Path) -> None:
+    """`plaudit serve` answers its probe before the API is open (plaudit.api.front); when the
+    opening fails it must still stop, saying why in one line, as a failed start always did."""
+    unreachable = "postgresql+psycopg://nobody@127.0.0.1:1/none"
+    command = [sys.executable, "-m", "plaudit", "serve", "--port", str(free_port())]
+    command += ["--data-dir", str(tmp_path / "data"), "--database-url", unreachable]
+    done = subprocess.run(
+        command,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode != 0
+    assert "\nerror: the database is unavailable: connection failed" in done.stderr
+    assert "Traceback" not in done.stderr

@@ -70,8 +70,15 @@ def device_of(request: Request, given: DeviceIn | None) -> Device:
     platform = getattr(request.app.state, "platform", None)
     proxies = platform.settings.trusted_proxies if platform is not None else ""
     host = client_address(request, proxies)
-    try:
-        prefix = ip_prefix(host) if host else None
-    except InvalidInput:
-        prefix = None  # a test client or a unix socket: there is no IP to keep
+    prefix = _prefix_of(host) if host else None
     return Device(key[:128] if key else None, agent[:512] if agent else None, prefix)
+
+
+@functools.lru_cache(maxsize=4096)
+def _prefix_of(host: str) -> str | None:
+    """The stored prefix of an address, kept for the clients seen lately: parsing the
+    address is a good part of the like's own work, and a client likes many times."""
+    try:
+        return ip_prefix(host)
+    except InvalidInput:
+        return None  # a test client or a unix socket: there is no IP to keep

@@ -35,6 +35,7 @@ from plaudit.store import utcnow
 __all__ = ["HEADER", "IdempotencyMiddleware", "parse_key"]
 
 HEADER = "idempotency-key"
+_HEADER_BYTES = HEADER.encode()
 REPLAYED = "idempotent-replayed"
 _MAX_KEY = 255
 T = TypeVar("T")
@@ -60,6 +61,10 @@ def _fingerprint(method: str, path: str, query: bytes, body: bytes) -> bytes:
     return digest.digest()
 
 
+def _has_key(scope: Scope) -> bool:
+    return any(name == _HEADER_BYTES for name, _ in scope.get("headers", ()))
+
+
 def _oauth(scope: Scope) -> bool:
     path: str = scope["path"]
     return path.startswith("/v1/oauth/")
@@ -76,11 +81,11 @@ class IdempotencyMiddleware:
         if scope["type"] != "http" or scope["method"] != "POST" or _oauth(scope):
             await self.app(scope, receive, send)
             return
-        request = Request(scope, receive)
-        header = request.headers.get(HEADER)
-        if header is None:
-            await self.app(scope, receive, send)
+        if not _has_key(scope):
+            await self.app(scope, receive, send)  # most POSTs: no Request built for them
             return
+        request = Request(scope, receive)
+        header = request.headers[HEADER]
         try:
             await self._idempotent(scope, request, header, send)
         except PlauditError as error:

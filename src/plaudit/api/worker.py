@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from plaudit.api.app import create_app
+from plaudit.api.app import create_app, frozen_for_serving
 from plaudit.config import load_settings
 
 __all__ = ["app_from_environment"]
@@ -18,4 +18,4 @@ __all__ = ["app_from_environment"]
 
 def app_from_environment() -> FastAPI:
     """uvicorn's factory for a worker: settings from the environment the parent prepared."""
-    return create_app(load_settings())
+    return frozen_for_serving(create_app(load_settings()))

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import functools
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from plaudit.cli.common import settings_from, settings_options
 from plaudit.config import ENV_PREFIX, Settings
+from plaudit.errors import PlauditError
+
+if TYPE_CHECKING:
+    from starlette.applications import Starlette
 
 __all__ = ["serve"]
 
@@ -58,18 +64,35 @@ def serve(
 
 
 def _serve_one(settings: Settings) -> None:
+    """Serve through `DeferredApp`: the port answers within a fraction of a second, while
+    the API is imported and opened in the background (plaudit.api.front)."""
     import uvicorn
 
-    from plaudit.api import create_app
+    from plaudit.api.front import DeferredApp
 
-    uvicorn.run(
-        create_app(settings),
-        host=settings.host,
-        port=settings.port,
-        log_level=settings.log_level,
-        access_log=settings.access_log,
-        proxy_headers=False,  # Plaudit resolves them itself, from `trusted_proxies` only
+    app = DeferredApp(lambda: _built(settings))
+    server = uvicorn.Server(
+        uvicorn.Config(
+            app,
+            host=settings.host,
+            port=settings.port,
+            log_level=settings.log_level,
+            access_log=settings.access_log,
+            proxy_headers=False,  # Plaudit resolves them itself, from `trusted_proxies` only
+        )
     )
+    app.on_failure = functools.partial(setattr, server, "should_exit", True)
+    server.run()
+    if isinstance(app.failure, PlauditError):
+        raise app.failure  # one line on stderr (cli/main.py)
+    if app.failure is not None or not server.started:
+        raise SystemExit(3)  # uvicorn's exit status for a failed start; the log has why
+
+
+def _built(settings: Settings) -> Starlette:
+    from plaudit.api.app import create_app, frozen_for_serving
+
+    return frozen_for_serving(create_app(settings))
 
 
 def _serve_workers(settings: Settings, config_file: Path | None, workers: int) -> None:

@@ -16,7 +16,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -161,8 +161,10 @@ def _like(
 def _like_sqlite(
     conn: Connection, account_id: int, video_id: int, source: str, device: Device, at: datetime
 ) -> LikeOutcome:
-    creator_id = _creator_of(conn, video_id)
-    if sql.active_like_id(conn, account_id, video_id) is not None:
+    creator_id, existing_id = sql.creator_and_active_like(conn, account_id, video_id)
+    if creator_id is None:
+        raise VideoNotFound(f"video {video_id} does not exist", video_id=video_id)
+    if existing_id is not None:
         return _existing_like(conn, account_id, video_id)
     device_id = _device_id(conn, device, at)
     like_id = sql.insert_like(conn, account_id, video_id, source, device_id, device.ip_prefix, at)
@@ -477,7 +479,11 @@ class InteractionService:
                 await self._db.write_async(_refusals_op([refusal]))
             raise
         op = self._like_op(account_id, video_id, source, device, at, admission)
-        outcome = await self._guarded([admission], self._db.write_async(op))
+        try:  # `_guarded` by hand: a generator context manager costs more than the rest here
+            outcome = await self._db.write_async(op)
+        except BaseException:
+            self._cancel(admission)
+            raise
         return self._settled(admission, outcome)
 
     def like_sync(
@@ -527,7 +533,8 @@ class InteractionService:
         if not outcome.created:
             self._cancel(admission)
             return outcome
-        return replace(outcome, risk=admission.risk if admission is not None else None)
+        risk = admission.risk if admission is not None else None
+        return LikeOutcome(outcome.like, True, outcome.seq, outcome.held, risk)
 
     def _like_op(
         self,

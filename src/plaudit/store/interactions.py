@@ -30,10 +30,10 @@ from plaudit.store.types import UTCDateTime
 
 __all__ = [
     "active_follower_ids",
-    "active_like_id",
     "append_event",
     "bump_creator",
     "bump_video",
+    "creator_and_active_like",
     "find_active_follow",
     "find_active_like",
     "insert_comment",
@@ -51,14 +51,19 @@ __all__ = [
 
 
 _VIDEO_CREATOR = Prepared(select(videos.c.creator_id).where(videos.c.id == bindparam("p_video")))
-_ACTIVE_LIKE_ID = Prepared(
-    select(likes.c.id).where(
-        and_(
-            likes.c.account_id == bindparam("p_account"),
-            likes.c.video_id == bindparam("p_video"),
-            likes.c.removed_at.is_(None),
+_CREATOR_AND_ACTIVE_LIKE = Prepared(
+    select(
+        videos.c.creator_id,
+        select(likes.c.id)
+        .where(
+            and_(
+                likes.c.account_id == bindparam("p_account"),
+                likes.c.video_id == bindparam("p_video"),
+                likes.c.removed_at.is_(None),
+            )
         )
-    )
+        .scalar_subquery(),
+    ).where(videos.c.id == bindparam("p_video"))
 )
 _INSERT_LIKE = Prepared(
     insert(likes)
@@ -100,10 +105,16 @@ def video_creator(conn: Connection, video_id: int) -> int | None:
     return None if found is None else int(found)
 
 
-def active_like_id(conn: Connection, account_id: int, video_id: int) -> int | None:
-    """The id of the account's active like of the video, if any (the hot idempotency check)."""
-    found = _ACTIVE_LIKE_ID.scalar(conn, {"p_account": account_id, "p_video": video_id})
-    return None if found is None else int(found)
+def creator_and_active_like(
+    conn: Connection, account_id: int, video_id: int
+) -> tuple[int | None, int | None]:
+    """(the video's creator, the id of the account's active like of it) in one statement:
+    the like's first read. (None, None) when there is no such video."""
+    row = _CREATOR_AND_ACTIVE_LIKE.first(conn, {"p_account": account_id, "p_video": video_id})
+    if row is None:
+        return None, None
+    creator, like = row
+    return int(creator), None if like is None else int(like)
 
 
 def find_active_like(conn: Connection, account_id: int, video_id: int) -> Row[Any] | None:

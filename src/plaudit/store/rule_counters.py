@@ -21,6 +21,7 @@ survives a crash, and only PostgreSQL deployments with shared counters need them
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -36,6 +37,8 @@ WINDOW_BUCKETS = 6
 """Buckets summed per sliding window: the current one and the 5 before it."""
 DEVICE_HOURS = 24
 """Hour buckets of the distinct-accounts-per-device window."""
+_EXECUTOR_THREADS = min(32, (os.cpu_count() or 1) + 4)
+"""The threads of an event loop's default executor (concurrent.futures.ThreadPoolExecutor)."""
 _CREATE_LOCK_KEY = int.from_bytes(b"plaudit\x02", "big")
 
 _CREATE = (
@@ -126,12 +129,16 @@ class PostgresRuleCounters:
     cut fails once, as StorageUnavailable, and the pool is renewed for the next like.
     """
 
-    def __init__(self, engine: Engine, pool_size: int = 4) -> None:
+    def __init__(self, engine: Engine, pool_size: int | None = None) -> None:
+        # As many kept connections as threads that count likes at once: the API counts in
+        # the event loop's default executor (`asyncio.to_thread`). With 4 kept, 6 threads
+        # opened and closed a connection, a PostgreSQL backend, for every few likes.
+        size = pool_size if pool_size is not None else _EXECUTOR_THREADS
         self._engine = create_engine(
             engine.url,
             isolation_level="AUTOCOMMIT",
-            pool_size=pool_size,
-            max_overflow=pool_size,
+            pool_size=size,
+            max_overflow=size,
             pool_pre_ping=False,
         )
 

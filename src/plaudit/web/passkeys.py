@@ -10,6 +10,9 @@ Clone detection, as the library reports it (WebAuthn 6.1.1 step 21): an authenti
 keeps a signature counter must send a larger one each time; a response whose counter is not
 above the stored one means two copies of the key exist, and sign-in is refused. Authenticators
 that keep no counter (always 0) are not refused.
+
+py_webauthn (with its ASN.1 and CBOR stacks) is imported by the methods that use it: the
+console is mounted at every start, and a passkey ceremony is rare (docs/operations.md).
 """
 
 from __future__ import annotations
@@ -18,25 +21,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy.engine import Connection
-from webauthn import (
-    generate_authentication_options,
-    generate_registration_options,
-    options_to_json,
-    verify_authentication_response,
-    verify_registration_response,
-)
-from webauthn.helpers import (
-    parse_authentication_credential_json,
-    parse_client_data_json,
-    parse_registration_credential_json,
-)
-from webauthn.helpers.exceptions import WebAuthnException
-from webauthn.helpers.structs import (
-    AuthenticatorSelectionCriteria,
-    PublicKeyCredentialDescriptor,
-    ResidentKeyRequirement,
-    UserVerificationRequirement,
-)
 
 from plaudit.config import Settings
 from plaudit.errors import InvalidInput, NotAuthenticated, NotFound
@@ -71,6 +55,8 @@ def _user_handle(account_id: int) -> bytes:
 
 
 def _challenge_of(client_data_json: bytes) -> bytes:
+    from webauthn.helpers import parse_client_data_json
+
     return parse_client_data_json(client_data_json).challenge
 
 
@@ -88,6 +74,14 @@ class Passkeys:
     def registration_options(self, viewer: Viewer) -> str:
         """The options for navigator.credentials.create, as JSON; excludes the person's
         existing passkeys so one authenticator is not registered twice."""
+        from webauthn import generate_registration_options, options_to_json
+        from webauthn.helpers.structs import (
+            AuthenticatorSelectionCriteria,
+            PublicKeyCredentialDescriptor,
+            ResidentKeyRequirement,
+            UserVerificationRequirement,
+        )
+
         with self._db.read() as conn:
             existing = sql.credential_ids_of(conn, viewer.account_id)
         options = generate_registration_options(
@@ -108,6 +102,10 @@ class Passkeys:
 
     def register(self, account_id: int, credential_json: str, name: str) -> int:
         """Check the browser's answer to `registration_options` and store the passkey."""
+        from webauthn import verify_registration_response
+        from webauthn.helpers import parse_registration_credential_json
+        from webauthn.helpers.exceptions import WebAuthnException
+
         name = " ".join(name.split())[:NAME_MAX] or "Passkey"
         try:
             credential = parse_registration_credential_json(credential_json)
@@ -150,6 +148,9 @@ class Passkeys:
     def signin_options(self) -> str:
         """Options for navigator.credentials.get: no credential list, so the browser offers
         the passkeys it holds for this site and the person picks one."""
+        from webauthn import generate_authentication_options, options_to_json
+        from webauthn.helpers.structs import UserVerificationRequirement
+
         options = generate_authentication_options(
             rp_id=self.rp_id,
             timeout=TIMEOUT_MS,
@@ -161,6 +162,10 @@ class Passkeys:
     def sign_in(self, credential_json: str, client: str) -> int:
         """The account whose passkey signed the challenge; NotAuthenticated otherwise
         (an unknown passkey, a bad signature, a counter that went back: a clone)."""
+        from webauthn import verify_authentication_response
+        from webauthn.helpers import parse_authentication_credential_json
+        from webauthn.helpers.exceptions import WebAuthnException
+
         keys = (f"client:{client}",)
         self._limiter.check(*keys)
         try:

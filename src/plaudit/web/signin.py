@@ -8,6 +8,7 @@ back. Failed attempts are counted per handle and per client address in this proc
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import secrets
 import threading
@@ -87,8 +88,12 @@ class SignIns:
         self._db = db
         self._hasher = PasswordHasher()  # argon2id, RFC 9106 second recommended profile
         self.limiter = limiter or AttemptLimiter()
-        # verifying against this when the handle is unknown takes as long as a real check
-        self._dummy = self._hasher.hash(secrets.token_urlsafe(16))
+
+    @functools.cached_property
+    def _dummy(self) -> str:
+        """Verifying against this when the handle is unknown takes as long as a real check;
+        made on first use, not at every start (an argon2id hash costs a good part of it)."""
+        return self._hasher.hash(secrets.token_urlsafe(16))
 
     def set_password(self, account_id: int, password: str) -> None:
         if len(password) < MIN_PASSWORD:

@@ -18,9 +18,8 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import httpx
 from sqlalchemy.engine import Connection, Row
 
 from plaudit.errors import (
@@ -43,6 +42,9 @@ from plaudit.webhooks.model import (
     public_secret,
     sign,
 )
+
+if TYPE_CHECKING:
+    import httpx
 
 __all__ = ["Delivery", "Endpoint", "WebhookService"]
 
@@ -427,6 +429,8 @@ class WebhookService:
             endpoints = {m.endpoint_id: sql.get_endpoint(conn, m.endpoint_id) for m in due}
         if not due:  # a client loads the CA bundle (~10 ms of CPU): not twice a second for nothing
             return 0
+        import httpx  # here: the API server imports this module at every start
+
         with httpx.Client(timeout=self._timeout_s, follow_redirects=False) as client:
             for message in due:
                 endpoint = endpoints[message.endpoint_id]
