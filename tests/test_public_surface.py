@@ -90,6 +90,7 @@ PUBLIC = {
         "REFRESH_PREFIX",
         "TOKEN_PATTERN",
         "App",
+        "Authorization",
         "Consent",
         "OAuthService",
         "parse_app_scopes",
