@@ -115,6 +115,10 @@ class SlidingCounter:
         self._times: dict[Hashable, list[float]] = {}
         self.pruned_at = -math.inf
 
+    def __len__(self) -> int:
+        """How many keys the counter remembers (pruning bounds it)."""
+        return len(self._times)
+
     def times(self, key: Hashable, at: float) -> list[float]:
         """The times in the window ending at `at`, oldest first."""
         times = self._times.get(key)
@@ -132,7 +136,10 @@ class SlidingCounter:
         return bisect.bisect_right(times, at) - bisect.bisect_right(times, at - self.span)
 
     def add(self, key: Hashable, at: float) -> None:
-        times = self._times.setdefault(key, [])
+        times = self._times.get(key)
+        if times is None:  # most keys of a bulk batch are new
+            self._times[key] = [at]
+            return
         if not times or times[-1] <= at:
             times.append(at)
             if times[0] <= at - self.span:  # keep only what a later event can still count
@@ -175,6 +182,10 @@ class DistinctCounter:
         self._seen: dict[Hashable, dict[int, float]] = {}
         self.pruned_at = -math.inf
 
+    def __len__(self) -> int:
+        """How many keys the counter remembers (pruning bounds it)."""
+        return len(self._seen)
+
     def count_with(self, key: Hashable, member: int, at: float) -> int:
         """How many distinct members there would be in the window with `member` added."""
         seen = self._seen.get(key)
@@ -186,7 +197,10 @@ class DistinctCounter:
 
     def add(self, key: Hashable, member: int, at: float) -> float | None:
         """Record `member` at `at`; returns its previous time (for `restore`)."""
-        seen = self._seen.setdefault(key, {})
+        seen = self._seen.get(key)
+        if seen is None:
+            self._seen[key] = {member: at}
+            return None
         before = seen.get(member)
         seen[member] = max(at, before or at)
         return before
