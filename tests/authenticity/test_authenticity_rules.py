@@ -152,3 +152,20 @@ def test_a_batch_is_judged_exactly_as_its_likes_one_at_a_time(
         RuleSettings(new_account_hold=2, **limits), created_at, created_at_many=created_at_many
     )
     assert _decisions(together.admit_many(batch)) == _decisions(expected)
+
+
+def test_each_window_forgets_its_old_keys_once_a_quarter_of_its_span_has_passed() -> None:
+    rules = engine()
+    first = [(account, f"dev-{account}", None, T0) for account in range(1, 4097)]
+    later = T0 + timedelta(minutes=30)
+    second = [(account, f"dev-{account}", None, later) for account in range(5001, 9097)]
+    assert all(not isinstance(o, Exception) for o in rules.admit_many(first + second))
+    # The minute windows were pruned at the 8,192nd like: only the second wave is left.
+    assert len(rules._accounts) == len(rules._devices) == 4096
+    # The day window keeps both waves: 30 minutes is less than a quarter of its 24 hours,
+    # so it was not walked again (each like of a day no longer walks every device of it).
+    assert len(rules._device_accounts) == 8192
+    tomorrow = T0 + timedelta(days=1, hours=7)
+    third = [(account, f"dev-{account}", None, tomorrow) for account in range(20001, 24097)]
+    rules.admit_many(third)
+    assert len(rules._device_accounts) == 4096  # both earlier waves left the day window

@@ -9,7 +9,9 @@ model that applies the items one by one.
 from __future__ import annotations
 
 import dataclasses
+import gc
 import itertools
+import threading
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -23,6 +25,7 @@ from sqlalchemy.engine import Connection
 
 from plaudit.config import Settings
 from plaudit.interactions import BulkItem, ItemResult, ingest_op
+from plaudit.interactions.bulk import collector_paused
 from plaudit.interactions.bulk_model import KINDS
 from plaudit.platform import Platform
 from plaudit.store import EVENTS, tables
@@ -525,3 +528,30 @@ def test_an_empty_batch_changes_nothing(platform: Platform) -> None:
     assert platform.db.write(ingest_op([])) == []
     with platform.db.read() as conn:
         assert next_seq(conn) == 0
+
+
+def test_the_collector_is_paused_while_any_batch_runs_and_restored_after() -> None:
+    assert gc.isenabled()
+    inner_started, outer_may_end = threading.Event(), threading.Event()
+
+    def other_batch() -> None:
+        with collector_paused():
+            inner_started.set()
+            outer_may_end.wait(5)
+
+    with collector_paused():
+        assert not gc.isenabled()
+        worker = threading.Thread(target=other_batch)
+        worker.start()
+        inner_started.wait(5)
+    assert not gc.isenabled()  # the other thread's batch still runs
+    outer_may_end.set()
+    worker.join(5)
+    assert gc.isenabled()
+    gc.disable()  # a process that turned the collector off keeps it off
+    try:
+        with collector_paused():
+            pass
+        assert not gc.isenabled()
+    finally:
+        gc.enable()

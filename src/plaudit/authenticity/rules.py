@@ -32,8 +32,9 @@ import ipaddress
 import math
 import threading
 from collections.abc import Callable, Collection, Hashable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
+from typing import NamedTuple
 
 from plaudit.config import Settings
 from plaudit.errors import PlauditError, RateLimited, RefusedByRule
@@ -56,8 +57,13 @@ HOLD_RISK = 50
 NEW_ACCOUNT_RISK = 10
 _PRUNE_EVERY = 4096
 _PRUNE_AFTER_S = 10.0
-"""Pruning walks every key, so it waits for 4,096 likes and 10 s of like time: a bulk batch
-of likes one second apart no longer walks the keys twice a batch for nothing to forget."""
+_PRUNE_FRACTION = 4
+"""Pruning a window walks every key, so it waits for 4,096 likes and a quarter of the
+window's span (at least 10 s) of like time since it last pruned: the 24-hour device window
+is walked every 6 hours of like time, not every 4,096 likes (a bulk load of likes one day
+long walked its hundreds of thousands of devices hundreds of times for nothing to forget,
+issue #18). Each window then holds at most 1.25 spans of keys, and the walks cost a bounded
+amount per like."""
 _AGES_KEPT = 200_000
 """Most account creation times remembered (an account's age only grows; forgetting them all
 at once costs one read per account seen afterwards)."""
@@ -107,6 +113,11 @@ class SlidingCounter:
     def __init__(self, span: float) -> None:
         self.span = span
         self._times: dict[Hashable, list[float]] = {}
+        self.pruned_at = -math.inf
+
+    def __len__(self) -> int:
+        """How many keys the counter remembers (pruning bounds it)."""
+        return len(self._times)
 
     def times(self, key: Hashable, at: float) -> list[float]:
         """The times in the window ending at `at`, oldest first."""
@@ -125,7 +136,10 @@ class SlidingCounter:
         return bisect.bisect_right(times, at) - bisect.bisect_right(times, at - self.span)
 
     def add(self, key: Hashable, at: float) -> None:
-        times = self._times.setdefault(key, [])
+        times = self._times.get(key)
+        if times is None:  # most keys of a bulk batch are new
+            self._times[key] = [at]
+            return
         if not times or times[-1] <= at:
             times.append(at)
             if times[0] <= at - self.span:  # keep only what a later event can still count
@@ -150,6 +164,7 @@ class SlidingCounter:
 
     def prune(self, now: float) -> None:
         """Forget keys whose newest event left the window (keeps memory bounded)."""
+        self.pruned_at = now
         stale = [
             key for key, times in self._times.items() if not times or times[-1] <= now - self.span
         ]
@@ -165,16 +180,27 @@ class DistinctCounter:
     def __init__(self, span: float) -> None:
         self.span = span
         self._seen: dict[Hashable, dict[int, float]] = {}
+        self.pruned_at = -math.inf
+
+    def __len__(self) -> int:
+        """How many keys the counter remembers (pruning bounds it)."""
+        return len(self._seen)
 
     def count_with(self, key: Hashable, member: int, at: float) -> int:
         """How many distinct members there would be in the window with `member` added."""
-        seen = self._seen.get(key, {})
-        others = sum(1 for who, last in seen.items() if who != member and last > at - self.span)
+        seen = self._seen.get(key)
+        if not seen:
+            return 1
+        since = at - self.span
+        others = sum(1 for who, last in seen.items() if last > since and who != member)
         return others + 1
 
     def add(self, key: Hashable, member: int, at: float) -> float | None:
         """Record `member` at `at`; returns its previous time (for `restore`)."""
-        seen = self._seen.setdefault(key, {})
+        seen = self._seen.get(key)
+        if seen is None:
+            self._seen[key] = {member: at}
+            return None
         before = seen.get(member)
         seen[member] = max(at, before or at)
         return before
@@ -189,6 +215,7 @@ class DistinctCounter:
             seen[member] = before
 
     def prune(self, now: float) -> None:
+        self.pruned_at = now
         for key in list(self._seen):
             seen = {m: t for m, t in self._seen[key].items() if t > now - self.span}
             if seen:
@@ -232,8 +259,7 @@ class Admission:
 ACCEPT_ALL = Admission("accepted", 0, None, 0, None, None, 0.0)
 
 
-@dataclass(frozen=True)
-class _Counts:
+class _Counts(NamedTuple):
     """The count of each window with the like being judged in it (0: rule not applicable)."""
 
     account: int
@@ -362,7 +388,6 @@ class RuleEngine:
         self._device_accounts = DistinctCounter(DAY)
         self._lock = threading.Lock()
         self._admitted = 0
-        self._pruned_at = 0.0
 
     def close(self) -> None:
         """Close the shared windows' connections (memory windows hold none)."""
@@ -394,22 +419,26 @@ class RuleEngine:
         with self._lock:
             counts = self._counts(account_id, device_key, public_ip, when, new)
             self._refuse_if_over(account_id, device_key, counts, when)
-            admission = self._judge(account_id, device_key, public_ip, when, new, counts)
-            before = self._record(admission)
-        return replace(admission, device_seen_before=before) if before is not None else admission
+            return self._admitted_now(account_id, device_key, public_ip, when, new, counts)
 
-    def admit_many(self, likes: Sequence[LikeToJudge]) -> list[Admission | PlauditError]:
+    def admit_many(
+        self, likes: Sequence[LikeToJudge], created: Mapping[int, datetime] | None = None
+    ) -> list[Admission | PlauditError]:
         """Judge a batch of likes in order, exactly as `admit` one at a time would (each
         like counts in the windows of the likes after it); a refused like's entry is the
         error `admit` would raise.
 
         Set-based where the work is per batch rather than per like: the creation times of
-        the batch's accounts are read in one query, the windows' lock is taken once, and
-        the ages and public prefixes are resolved once per distinct value.
+        the batch's accounts are read in one query (or given in `created` by a caller that
+        read the accounts anyway: every existing account of the batch), the windows' lock
+        is taken once, and the ages and public prefixes are resolved once per distinct value.
         """
         if not self.settings.enabled:
             return [ACCEPT_ALL] * len(likes)
-        self._prefetch_ages({like[0] for like in likes})
+        if created is None:
+            self._prefetch_ages({like[0] for like in likes})
+        else:
+            self._learn_ages(created)
         if self._shared is not None:  # one round trip per like to the shared windows
             return [self._admit_or_error(*like) for like in likes]
         with self._lock:
@@ -435,9 +464,29 @@ class RuleEngine:
             self._refuse_if_over(account_id, device_key, counts, when)
         except PlauditError as exc:
             return exc
-        admission = self._judge(account_id, device_key, public_ip, when, new, counts)
-        before = self._record(admission)
-        return replace(admission, device_seen_before=before) if before is not None else admission
+        return self._admitted_now(account_id, device_key, public_ip, when, new, counts)
+
+    def _admitted_now(
+        self,
+        account_id: int,
+        device_key: str | None,
+        ip: str | None,
+        at: float,
+        new: bool,
+        counts: _Counts,
+    ) -> Admission:
+        """Judge a like the limits let in and count it in the memory windows."""
+        status, risk, rule = self._verdict(device_key, ip, new, counts)
+        before = self._record(account_id, device_key, ip, at, new)
+        return Admission(status, risk, rule, account_id, device_key, ip, at, new, before)
+
+    def _learn_ages(self, created: Mapping[int, datetime]) -> None:
+        ages = self._ages
+        if len(ages) + len(created) > _AGES_KEPT:
+            ages.clear()
+        for account_id, at in created.items():
+            if account_id not in ages:
+                ages[account_id] = at.timestamp()
 
     def _prefetch_ages(self, account_ids: set[int]) -> None:
         """Read the creation times of the accounts not yet known, in one query."""
@@ -461,9 +510,10 @@ class RuleEngine:
         new: bool,
     ) -> Admission:
         counts, device_account_new = shared.count(account_id, device_key, ip, at, new)
-        admission = self._judge(account_id, device_key, ip, at, new, counts)
+        status, risk, rule = self._verdict(device_key, ip, new, counts)
         # None: the device's account for the hour was added by this like (cancel forgets it)
-        admission = replace(admission, device_seen_before=None if device_account_new else at)
+        seen_before = None if device_account_new else at
+        admission = Admission(status, risk, rule, account_id, device_key, ip, at, new, seen_before)
         try:
             self._refuse_if_over(account_id, device_key, counts, at)
         except PlauditError:
@@ -548,15 +598,11 @@ class RuleEngine:
         window = self._accounts if counter == "account" else self._devices
         return window.retry_after(key, at, limit)
 
-    def _judge(
-        self,
-        account_id: int,
-        device_key: str | None,
-        ip_prefix: str | None,
-        at: float,
-        new: bool,
-        counts: _Counts,
-    ) -> Admission:
+    def _verdict(
+        self, device_key: str | None, ip_prefix: str | None, new: bool, counts: _Counts
+    ) -> tuple[str, int, str | None]:
+        """(accepted or held, risk, the rule that held it): the window nearest its hold
+        limit decides (the first of equals, in the order of the module docstring)."""
         rules = self.settings
         ratio, rule = counts.account / rules.account_hold, "account_velocity"
         candidates: list[tuple[float, str]] = []
@@ -573,40 +619,40 @@ class RuleEngine:
             if value > ratio:
                 ratio, rule = value, name
         risk = min(100, round(HOLD_RISK * ratio) + (NEW_ACCOUNT_RISK if new else 0))
-        held = ratio > 1.0
-        return Admission(
-            "held" if held else "accepted",
-            risk,
-            rule if held else None,
-            account_id,
-            device_key,
-            ip_prefix,
-            at,
-            new_account=new,
-        )
+        if ratio > 1.0:
+            return "held", risk, rule
+        return "accepted", risk, None
 
-    def _record(self, admission: Admission) -> float | None:
-        """Count the admission; returns when its account was last seen on its device."""
-        at = admission.at
+    def _record(
+        self, account_id: int, device_key: str | None, ip: str | None, at: float, new: bool
+    ) -> float | None:
+        """Count an admitted like; returns when its account was last seen on its device."""
         before = None
-        self._accounts.add(admission.account_id, at)
-        if admission.new_account:
-            self._new_accounts.add(admission.account_id, at)
-        if admission.device_key:
-            self._devices.add(admission.device_key, at)
-            before = self._device_accounts.add(admission.device_key, admission.account_id, at)
-        if admission.ip_prefix:  # public prefixes only (admit filters them)
-            self._ips.add(admission.ip_prefix, at)
+        self._accounts.add(account_id, at)
+        if new:
+            self._new_accounts.add(account_id, at)
+        if device_key:
+            self._devices.add(device_key, at)
+            before = self._device_accounts.add(device_key, account_id, at)
+        if ip:  # public prefixes only (admit filters them)
+            self._ips.add(ip, at)
         self._admitted += 1
-        if self._admitted % _PRUNE_EVERY == 0 and at - self._pruned_at >= _PRUNE_AFTER_S:
-            self._pruned_at = at
+        if self._admitted % _PRUNE_EVERY == 0:
             self._prune(at)
         return before
 
     def _prune(self, now: float) -> None:
-        for counter in (self._accounts, self._devices, self._ips, self._new_accounts):
-            counter.prune(now)
-        self._device_accounts.prune(now)
+        """Prune the windows due (see _PRUNE_FRACTION)."""
+        counters: tuple[SlidingCounter | DistinctCounter, ...] = (
+            self._accounts,
+            self._devices,
+            self._ips,
+            self._new_accounts,
+            self._device_accounts,
+        )
+        for counter in counters:
+            if now - counter.pruned_at >= max(_PRUNE_AFTER_S, counter.span / _PRUNE_FRACTION):
+                counter.prune(now)
 
 
 def _rate_limited(rule: str, what: str, limit: int, retry_after: int) -> RateLimited:

@@ -14,11 +14,12 @@ transparency report can count the likes prevented at ingest.
 from __future__ import annotations
 
 import asyncio
+import operator
 from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
 from sqlalchemy.engine import Connection, Row
 
@@ -33,7 +34,7 @@ from plaudit.errors import (
     RefusedByRule,
     VideoNotFound,
 )
-from plaudit.interactions.bulk import DEFAULT_WINDOW, TimeWindow, ingest_op
+from plaudit.interactions.bulk import DEFAULT_WINDOW, TimeWindow, collector_paused, ingest_op
 from plaudit.interactions.bulk_model import BulkItem, ItemResult
 from plaudit.interactions.model import (
     Comment,
@@ -54,7 +55,7 @@ from plaudit.store.refusals import Refusal
 from plaudit.store.writer import WriteFn
 
 if TYPE_CHECKING:
-    from plaudit.authenticity.rules import Admission, RuleEngine
+    from plaudit.authenticity.rules import Admission, LikeToJudge, RuleEngine
 
 __all__ = ["NO_DEVICE", "FollowOutcome", "Hold", "InteractionService", "LikeOutcome"]
 
@@ -392,20 +393,45 @@ def _follow_op(follower_id: int, creator_id: int, source: str) -> WriteFn[Follow
     return follow_op(follower_id, creator_id, _not_incentivised(source, "follow"), utcnow())
 
 
+class _Screened(NamedTuple):
+    """What the rules decided of a bulk batch before its write (`InteractionService._screen`)."""
+
+    admitted: dict[int, Admission]
+    refused: dict[int, ItemResult]
+    refusals: list[Refusal]
+    kinds: dict[int, str]
+    """The kinds of the batch's accounts (read with their ages), so ingest need not."""
+
+
+def _bulk_op(
+    items: Sequence[BulkItem], screened: _Screened, window: TimeWindow
+) -> WriteFn[list[ItemResult]]:
+    """The batch's write: the items the rules let through, and the refusals recorded."""
+    kept, holds, risks = _kept_items(items, screened.refused, screened.admitted)
+    op = ingest_op(kept, holds, window, risks, screened.kinds)
+    return _recording_refusals(op, screened.refusals)
+
+
 def _kept_items(
     items: Sequence[BulkItem], refused: Mapping[int, ItemResult], admitted: Mapping[int, Admission]
-) -> tuple[list[BulkItem], dict[int, Hold]]:
-    """The items the rules let through, and the holds of those they held (by new position)."""
-    kept: list[BulkItem] = []
+) -> tuple[Sequence[BulkItem], dict[int, Hold], list[int | None]]:
+    """The items the rules let through, the holds of those they held, and each kept item's
+    risk (None for items the rules do not judge), by position among the kept items."""
+    kept_at: Sequence[int]
+    if refused:
+        kept_at = [index for index in range(len(items)) if index not in refused]
+        kept: Sequence[BulkItem] = [items[index] for index in kept_at]
+    else:  # the common case: positions do not move
+        kept_at, kept = range(len(items)), items
     holds: dict[int, Hold] = {}
-    for index, item in enumerate(items):
-        if index in refused:
-            continue
-        hold = _hold_of(admitted.get(index))
-        if hold is not None:
-            holds[len(kept)] = hold
-        kept.append(item)
-    return kept, holds
+    risks: list[int | None] = [None] * len(kept)
+    for position, index in enumerate(kept_at):
+        admission = admitted.get(index)
+        if admission is not None:
+            risks[position] = admission.risk
+            if admission.held:
+                holds[position] = Hold(admission.rule or "", admission.risk)
+    return kept, holds, risks
 
 
 def _refusal(exc: PlauditError, video_id: int, at: datetime) -> Refusal | None:
@@ -436,6 +462,12 @@ def _recording_refusals(
         return results
 
     return run
+
+
+_TO_JUDGE: Callable[[BulkItem], LikeToJudge] = operator.itemgetter(
+    *(BulkItem._fields.index(name) for name in ("account_id", "device_key", "ip_prefix", "at"))
+)
+"""A bulk item's (account id, device key, IP prefix, time), as `RuleEngine.admit_many` takes."""
 
 
 def _hold_of(admission: Admission | None) -> Hold | None:
@@ -616,44 +648,46 @@ class InteractionService:
         refused like is that item's error result; items dated outside `window` are refused
         one by one."""
         if self._rules is not None and self._rules.blocking:  # shared windows: round trips
-            admitted, refused, refusals = await asyncio.to_thread(self._screen, items)
+            screened = await asyncio.to_thread(self._screen, items)
         else:
-            admitted, refused, refusals = self._screen(items)
-        kept, holds = _kept_items(items, refused, admitted)
-        op = _recording_refusals(ingest_op(kept, holds, window), refusals)
-        write = self._db.write_async(op)
-        results = await self._guarded(admitted.values(), write)
-        return self._merged(items, refused, admitted, results)
+            with collector_paused():
+                screened = self._screen(items)
+        write = self._db.write_async(_bulk_op(items, screened, window))
+        results = await self._guarded(screened.admitted.values(), write)
+        with collector_paused():
+            return self._merged(items, screened, results)
 
     def bulk_sync(
         self, items: Sequence[BulkItem], window: TimeWindow = DEFAULT_WINDOW
     ) -> list[ItemResult]:
         """`bulk` from a plain thread."""
-        admitted, refused, refusals = self._screen(items)
-        kept, holds = _kept_items(items, refused, admitted)
-        op = _recording_refusals(ingest_op(kept, holds, window), refusals)
-        with self._cancelled_on_error(admitted.values()):
-            results = self._db.write(op)
-        return self._merged(items, refused, admitted, results)
+        with collector_paused():
+            screened = self._screen(items)
+            with self._cancelled_on_error(screened.admitted.values()):
+                results = self._db.write(_bulk_op(items, screened, window))
+            return self._merged(items, screened, results)
 
-    def _screen(
-        self, items: Sequence[BulkItem]
-    ) -> tuple[dict[int, Admission], dict[int, ItemResult], list[Refusal]]:
-        """The rules' admission of each like by its position, the refused ones' errors, and
-        the records of those refusals (written in the batch's transaction)."""
-        admitted: dict[int, Admission] = {}
-        refused: dict[int, ItemResult] = {}
-        refusals: list[Refusal] = []
+    def _screen(self, items: Sequence[BulkItem]) -> _Screened:
+        """The rules' admission of each like by its position, the refused ones' errors, the
+        records of those refusals (written in the batch's transaction), and the kinds of the
+        batch's accounts, read once for the rules (their ages) and ingest (their kinds)."""
+        screened = _Screened({}, {}, [], {})
         if self._rules is None:
-            return admitted, refused, refusals
+            return screened
         now = utcnow()
         positions = [index for index, item in enumerate(items) if item.kind == "like"]
+        if not positions:
+            return screened
+        # Accounts are never deleted and never change kind, so what this read finds holds
+        # in the write transaction too.
+        with self._db.read() as conn:
+            accounts = catalog_sql.account_kinds_and_times(conn, {i.account_id for i in items})
         judged = self._rules.admit_many(
-            [
-                (item.account_id, item.device_key, item.ip_prefix, item.at)
-                for item in (items[index] for index in positions)
-            ]
+            [_TO_JUDGE(items[index]) for index in positions],
+            {account: created for account, (_, created) in accounts.items()},
         )
+        screened.kinds.update((account, kind) for account, (kind, _) in accounts.items())
+        admitted, refused, refusals = screened.admitted, screened.refused, screened.refusals
         for index, outcome in zip(positions, judged, strict=True):
             if isinstance(outcome, PlauditError):
                 refused[index] = ItemResult("error", error_type=outcome.type, detail=outcome.detail)
@@ -661,23 +695,22 @@ class InteractionService:
                     refusals.append(refusal)
             else:
                 admitted[index] = outcome
-        return admitted, refused, refusals
+        return screened
 
     def _merged(
-        self,
-        items: Sequence[BulkItem],
-        refused: Mapping[int, ItemResult],
-        admitted: Mapping[int, Admission],
-        results: Sequence[ItemResult],
+        self, items: Sequence[BulkItem], screened: _Screened, results: Sequence[ItemResult]
     ) -> list[ItemResult]:
-        """The results in the items' order, each admitted like with its risk; an admission
-        whose like was not created is taken back."""
-        written = iter(results)
-        merged = [refused[i] if i in refused else next(written) for i in range(len(items))]
+        """The results in the items' order (the written ones carry their risk already); an
+        admission whose like was not created is taken back."""
+        refused, admitted = screened.refused, screened.admitted
+        if refused:
+            written = iter(results)
+            merged = [refused[i] if i in refused else next(written) for i in range(len(items))]
+        else:
+            merged = list(results)
         for index, admission in admitted.items():
             if merged[index].status != "created":
                 self._cancel(admission)
-            merged[index] = merged[index]._replace(risk=admission.risk)
         return merged
 
     def likes_of(self, account_id: int, before_id: int | None, limit: int) -> Sequence[Like]:

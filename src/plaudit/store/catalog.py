@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any, NamedTuple
 
 from sqlalchemy import and_, bindparam, delete, func, insert, select, update
 from sqlalchemy.engine import Connection, Row
 
+from plaudit.store.bulk import BulkSQL
 from plaudit.store.prepared import Prepared, stored_time
 from plaudit.store.secrets import new_secret
 from plaudit.store.sequence import inserted_id
@@ -54,15 +55,26 @@ def get_account(conn: Connection, account_id: int) -> Row[Any] | None:
     return conn.execute(select(accounts).where(accounts.c.id == account_id)).first()
 
 
+def account_kinds_and_times(
+    conn: Connection, account_ids: Iterable[int]
+) -> dict[int, tuple[str, datetime]]:
+    """account id -> (kind, creation time), for those of `account_ids` that exist: what a
+    bulk batch needs of its accounts, the rules' ages and ingest's kinds, in one read."""
+    sql = BulkSQL(conn)
+    try:
+        return sql.kinds_and_times(account_ids)
+    finally:
+        sql.close()
+
+
 def accounts_created_at(conn: Connection, account_ids: Sequence[int]) -> dict[int, datetime]:
-    """account id -> creation time, for those of `account_ids` that exist (chunked under
-    both engines' parameter limits)."""
-    found: dict[int, datetime] = {}
-    for start in range(0, len(account_ids), 1000):
-        chunk = list(account_ids[start : start + 1000])
-        query = select(accounts.c.id, accounts.c.created_at).where(accounts.c.id.in_(chunk))
-        found.update((row.id, row.created_at) for row in conn.execute(query))
-    return found
+    """account id -> creation time, for those of `account_ids` that exist (the real-time
+    rules' ages for a bulk batch: on the driver's cursor, as bulk ingest reads)."""
+    sql = BulkSQL(conn)
+    try:
+        return sql.created_times(account_ids)
+    finally:
+        sql.close()
 
 
 def count_accounts(conn: Connection) -> int:
