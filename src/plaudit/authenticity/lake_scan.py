@@ -26,6 +26,7 @@ import pyarrow as pa
 from plaudit.authenticity.table import Interactions, encode
 from plaudit.errors import InvalidInput
 from plaudit.lake import open_lake, read_table
+from plaudit.lake.engines import unknown_engine
 from plaudit.lake.location import Location
 from plaudit.lake.schema import INTERACTIONS, SCHEMAS, VIDEOS
 
@@ -33,7 +34,6 @@ if TYPE_CHECKING:
     from pyspark.sql import SparkSession
 
 __all__ = [
-    "ENGINES",
     "lake_likes",
     "lake_likes_local",
     "lake_likes_spark",
@@ -41,7 +41,6 @@ __all__ = [
     "spark_session",
 ]
 
-ENGINES = ("local", "spark")
 
 _EVENT_COLUMNS = ("kind", "ref_id", "account_id", "target_id", "at", "device", "network")
 _ACTIVE_LIKES_SQL = """
@@ -61,9 +60,7 @@ def lake_likes(url: str, engine: str, spark: SparkSession | None = None) -> Inte
         return lake_likes_local(url)
     if engine == "spark":
         return lake_likes_spark(url, spark)
-    raise InvalidInput(
-        f"unknown engine {engine!r}; choose from {', '.join(ENGINES)}", field="engine"
-    )
+    raise unknown_engine(engine)
 
 
 def lake_likes_local(url: str) -> Interactions:

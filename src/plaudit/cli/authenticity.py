@@ -29,7 +29,7 @@ from plaudit.authenticity.evaluation import (
     summarise,
 )
 from plaudit.authenticity.inject_file import inject_file
-from plaudit.authenticity.lake_scan import ENGINES, lake_likes
+from plaudit.authenticity.lake_scan import lake_likes
 from plaudit.authenticity.sources import (
     file_likes,
     heavy_core_likes,
@@ -39,7 +39,7 @@ from plaudit.authenticity.sources import (
 )
 from plaudit.authenticity.spec import parse_spec
 from plaudit.cli.authenticity_platform import appeals_command, decide_command, scan_platform
-from plaudit.cli.common import settings_options, stage_progress
+from plaudit.cli.common import engine_option, settings_options, stage_progress
 from plaudit.errors import PlauditError
 from plaudit.sim import SIZES
 
@@ -80,13 +80,7 @@ def _detectors(value: str) -> tuple[str, ...]:
     help="Scan the event lake at LAKE (a folder or fsspec URL written by `plaudit lake "
     "export`) and write result files to --output; revokes nothing.",
 )
-@click.option(
-    "--engine",
-    type=click.Choice(ENGINES),
-    default="local",
-    show_default=True,
-    help="With --lake: local (DuckDB) or spark (PySpark; under spark-submit, its master).",
-)
+@engine_option()
 @click.option(
     "--output",
     "output_dir",

@@ -14,6 +14,7 @@ import click
 
 from plaudit.config import Settings, load_settings
 from plaudit.errors import ConfigError, InvalidInput, PlauditError
+from plaudit.lake.engines import ENGINES
 
 if TYPE_CHECKING:
     from rich.progress import Progress, TaskID
@@ -21,6 +22,7 @@ if TYPE_CHECKING:
     from plaudit.platform import Platform
 
 __all__ = [
+    "engine_option",
     "fail",
     "fail_verification",
     "log_progress",
@@ -51,6 +53,20 @@ def settings_options(command: F) -> F:
     for option in options:
         command = option(command)
     return command
+
+
+def engine_option(default: str | None = "local", detail: str = "") -> Callable[[F], F]:
+    """`--engine local|spark` of the batch jobs that read the lake (with `--lake`); `detail`
+    says what each engine runs for this job. A `None` default lets the command tell an
+    explicit `--engine` without `--lake` (a mistake) from the default."""
+    what = detail or "local (DuckDB) or spark (PySpark"
+    return click.option(
+        "--engine",
+        type=click.Choice(ENGINES),
+        default=default,
+        show_default=default is not None,
+        help=f"With --lake: {what}; under spark-submit, its master).",
+    )
 
 
 def settings_from(config_file: Path | None = None, **flags: Any) -> Settings:

@@ -17,8 +17,8 @@ from typing import Any
 
 import click
 
-from plaudit.authenticity.lake_scan import ENGINES
 from plaudit.cli.common import (
+    engine_option,
     log_progress,
     open_platform,
     print_json,
@@ -246,13 +246,7 @@ def _all_option(command: Callable[..., None]) -> Callable[..., None]:
     help="Compute from the event lake at LAKE (`plaudit lake export`) instead of the "
     "database; the period's dates, pool and rule still come from the database.",
 )
-@click.option(
-    "--engine",
-    type=click.Choice(ENGINES),
-    default="local",
-    show_default=True,
-    help="With --lake: local (DuckDB) or spark (PySpark; under spark-submit, its master).",
-)
+@engine_option()
 def compute(
     period: str,
     as_json: bool,

@@ -10,7 +10,13 @@ from typing import Any, TypeVar
 
 import click
 
-from plaudit.cli.common import platform_settings, print_json, settings_options, stage_progress
+from plaudit.cli.common import (
+    engine_option,
+    platform_settings,
+    print_json,
+    settings_options,
+    stage_progress,
+)
 from plaudit.config import Settings
 from plaudit.persona import (
     FAMILIES,
@@ -23,7 +29,7 @@ from plaudit.persona import (
 )
 from plaudit.persona.accesslog import append_access
 from plaudit.persona.index import index_dir
-from plaudit.persona.lake import ENGINES, refresh_from_lake
+from plaudit.persona.lake import refresh_from_lake
 from plaudit.persona.refresh import refresh_index
 from plaudit.persona.service import privacy_of
 from plaudit.platform import Platform
@@ -86,13 +92,7 @@ def tags(as_json: bool) -> None:
     help="Compute from the event lake at LAKE (a folder or fsspec URL written by `plaudit lake "
     "export`) instead of the database; always a full refresh.",
 )
-@click.option(
-    "--engine",
-    type=click.Choice(ENGINES),
-    default="local",
-    show_default=True,
-    help="With --lake: local (DuckDB) or spark (PySpark; under spark-submit, its master).",
-)
+@engine_option()
 @settings_options
 def refresh(full: bool, lake_url: str | None, engine: str, **kwargs: Any) -> None:
     """Refresh the tag index in DATA_DIR/persona/ (Roaring bitmaps).

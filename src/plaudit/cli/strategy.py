@@ -12,8 +12,13 @@ from typing import Any
 
 import click
 
-from plaudit.authenticity.lake_scan import ENGINES
-from plaudit.cli.common import open_platform, print_json, settings_options, stage_progress
+from plaudit.cli.common import (
+    engine_option,
+    open_platform,
+    print_json,
+    settings_options,
+    stage_progress,
+)
 from plaudit.recommend import (
     MAX_LIMIT,
     SPLITS,
@@ -44,12 +49,9 @@ def strategy() -> None:
 
 def _lake_options(command: Callable[..., None]) -> Callable[..., None]:
     """--lake LAKE and --engine local|spark, as `authenticity scan` and `fund compute` have."""
-    command = click.option(
-        "--engine",
-        type=click.Choice(ENGINES),
-        default=None,
-        help="With --lake: local (DuckDB and implicit's ALS, the default) or spark (Spark SQL "
-        "and Spark ML's ALS; under spark-submit, its master).",
+    command = engine_option(
+        None,
+        "local (DuckDB and implicit's ALS, the default) or spark (Spark SQL and Spark ML's ALS",
     )(command)
     return click.option(
         "--lake",

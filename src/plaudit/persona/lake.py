@@ -39,6 +39,7 @@ from numpy.typing import NDArray
 
 from plaudit.catalog.categories import CATEGORIES
 from plaudit.errors import InvalidInput
+from plaudit.lake.engines import unknown_engine
 from plaudit.lake.read import open_lake, table_dataset
 from plaudit.lake.schema import ACCOUNTS, DEVICES, INTERACTIONS, PROFILES, VIDEOS
 from plaudit.persona.compute import (
@@ -59,9 +60,8 @@ if TYPE_CHECKING:
 
     from plaudit.persona.compute import _Builder
 
-__all__ = ["ENGINES", "lake_index", "refresh_from_lake"]
+__all__ = ["lake_index", "refresh_from_lake"]
 
-ENGINES = ("local", "spark")
 
 # Views both engines provide (see _DuckDB and _Spark): `events` (interactions with `ts`, whole
 # seconds), `accounts` (with `created_ts`), `profiles` (with `updated_us`), `videos`,
@@ -163,9 +163,7 @@ def _compute(
     elif engine == "spark":
         reader = _Spark(url, spark)
     else:
-        raise InvalidInput(
-            f"unknown engine {engine!r}; choose from {', '.join(ENGINES)}", field="engine"
-        )
+        raise unknown_engine(engine)
     try:
         source = _LakeSource(reader)
         index = compute_from(source, now, progress)

@@ -39,6 +39,7 @@ from numpy.typing import NDArray
 from plaudit.authenticity.lake_scan import spark_frame, spark_session
 from plaudit.errors import InvalidInput
 from plaudit.lake import read_table
+from plaudit.lake.engines import unknown_engine
 from plaudit.lake.schema import INTERACTIONS, PROFILES, VIDEOS
 from plaudit.recommend.engine import EngineParams
 from plaudit.recommend.feedback import Feedback, ItemCategories
@@ -49,7 +50,6 @@ if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
 
 __all__ = [
-    "ENGINES",
     "LakeTraining",
     "lake_catalogue",
     "lake_training",
@@ -57,7 +57,6 @@ __all__ = [
     "spark_fit_on_pairs",
 ]
 
-ENGINES = ("local", "spark")
 _EVENT_COLUMNS = ("seq", "kind", "ref_id", "account_id", "target_id", "at")
 _INT_MAX = 2**31 - 1
 
@@ -110,9 +109,7 @@ def lake_training(
         feedback = _feedback(pa.Table.from_pandas(pairs.toPandas(), preserve_index=False), url)
         fit = _spark_fit_on_lake(pairs, len(feedback), params or EngineParams())
         return LakeTraining(engine, feedback, fit)
-    raise InvalidInput(
-        f"unknown engine {engine!r}; choose from {', '.join(ENGINES)}", field="engine"
-    )
+    raise unknown_engine(engine)
 
 
 def lake_catalogue(url: str, categories: ItemCategories | None) -> Catalogue:
