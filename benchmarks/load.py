@@ -3,18 +3,19 @@ one API worker, then the integrator's holder are killed with SIGKILL and Postgre
 restarted (immediate mode: a crash, then WAL recovery).
 
 Traffic goes only to 127.0.0.1. The script starts its OWN PostgreSQL server
-(`scripts/postgres.sh` with PLAUDIT_PG_PORT/PLAUDIT_PG_DATA, default port 54340) so that
-restarting it disturbs nobody else, loads the small demo community into a fresh database,
-creates `--fans` accounts through the API for the clients, and runs `--clients` threads for
-`--duration` seconds: likes, unlikes of the client's own likes, video reads, like
-receipts, a brand's segment counts and campaign likes. For the last two it sets up what a
-real integrator would: an operator makes a brand account (`plaudit accounts create --kind
-brand`); the fans give targeting consent through the API; `plaudit persona refresh` (the
-batch job) puts them in the persona index, which the running workers pick up; the brand makes
-an organisation and a funded like-to-donate campaign over 100 videos through the API; every
-fan opts in. A segment count is the brand asking one of 40 fixed questions (a dashboard: each
-is paid once from the privacy budget, later asks are free); a campaign like is a fan liking
-one of the campaign's videos with the source `campaign:<id>`.
+(`scripts/postgres.sh` with PLAUDIT_PG_PORT/PLAUDIT_PG_DATA, default port 54377, not the
+shared test server's 54340) so that restarting it disturbs nobody else, loads the small demo
+community into a fresh database, creates `--fans` accounts through the API for the clients,
+and runs `--clients` threads for `--duration` seconds: likes, unlikes of the client's own
+likes, video reads, like receipts, a brand's segment counts and campaign likes. For the last
+two it sets up what a real integrator would: an operator makes a brand account (`plaudit
+accounts create --kind brand`); the fans give targeting consent through the API; `plaudit
+persona refresh` (the batch job) puts them in the persona index, which the running workers
+pick up; the brand makes an organisation and a funded like-to-donate campaign over 100
+videos through the API; every fan opts in. A segment count is the brand asking one of 40
+fixed questions (a dashboard: each is paid once from the privacy budget, later asks are
+free); a campaign like is a fan liking one of the campaign's videos with the source
+`campaign:<id>`.
 
 Figures: throughput and p50/p99 latency per operation, and per status. Checks at the end:
 every like answered 201/200 exists (an acknowledged unlike has `removed_at`), every video's
@@ -24,7 +25,10 @@ killed one); every acknowledged campaign like exists with the campaign's source,
 exactly one completion, and each campaign video's `incentivised` count (through the API) equals
 its active campaign-source rows.
 
-    python benchmarks/load.py [--duration 600] [--clients 8] [--workers 4]
+Every 5xx is counted per 5 s of the run and checked to be problem+json; the body of any
+5xx other than 503 is printed (a 500 is a defect to find, not a figure).
+
+    python benchmarks/load.py [--duration 600] [--clients 8] [--workers 4] [--pg-port 54377]
 """
 
 from __future__ import annotations
@@ -87,15 +91,25 @@ class Tally:
     unliked: set[int] = field(default_factory=set)
     campaign_liked: dict[int, tuple[int, int]] = field(default_factory=dict)
     errors: list[str] = field(default_factory=list)
+    unavailable: Counter[int] = field(default_factory=Counter)  # 5xx per 5 s of the run
+    not_problem: int = 0  # 5xx answers that were not application/problem+json
+    unavailable_at: list[tuple[float, str, str]] = field(default_factory=list)
+    restart: list[float] = field(default_factory=list)  # PostgreSQL down at, back at (run s)
     began: float = field(default_factory=time.monotonic)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def server_error(self, op: str, answer: httpx.Response) -> None:
-        """Keep what a 5xx other than 503 said (the first 20), with when it came."""
+        """Note when a 5xx came and whether it was problem+json; keep what the first 20
+        other than 503 said."""
+        at = time.monotonic() - self.began
         with self.lock:
-            if len(self.errors) < 20:
-                at = time.monotonic() - self.began
+            self.unavailable[int(at // 5) * 5] += 1
+            if answer.headers.get("content-type", "") != "application/problem+json":
+                self.not_problem += 1
+            if answer.status_code != 503 and len(self.errors) < 20:
                 self.errors.append(f"{at:.1f} s {op} {answer.status_code}: {answer.text[:300]}")
+            elif answer.status_code == 503:
+                self.unavailable_at.append((at, op, _problem_detail(answer)))
 
     def note(self, op: str, seconds: float, status: str) -> None:
         with self.lock:
@@ -114,6 +128,16 @@ class Market:
     @property
     def source(self) -> str:
         return f"campaign:{self.campaign_id}"
+
+
+def _problem_detail(answer: httpx.Response) -> str:
+    """A 503's detail without the numbers (pids, ports), so like causes group together."""
+    try:
+        detail = str(answer.json().get("detail", ""))
+    except ValueError:
+        detail = answer.text
+    first = detail.partition("\n")[0]
+    return "".join("#" if c.isdigit() else c for c in first)[:110]
 
 
 def pg_bin() -> Path:
@@ -304,7 +328,7 @@ class Client(threading.Thread):
                 continue
             if answer is not None:
                 self.tally.note(op, time.perf_counter() - began, str(answer.status_code))
-                if answer.status_code >= 500 and answer.status_code != 503:
+                if answer.status_code >= 500:
                     self.tally.server_error(op, answer)
         client.close()
 
@@ -332,7 +356,10 @@ class Client(threading.Thread):
         return answer
 
     def read(self, client: httpx.Client) -> httpx.Response | None:
-        return client.get(f"/v1/videos/{self.rng.choice(self.videos)}")
+        # as a signed-in fan's app: anonymous reads from one address would measure the
+        # per-address limit (rate_limit_anonymous), not the service
+        headers = self.rng.choice(self.fans)[1]
+        return client.get(f"/v1/videos/{self.rng.choice(self.videos)}", headers=headers)
 
     def segment(self, client: httpx.Client) -> httpx.Response | None:
         answer = client.post(
@@ -364,7 +391,12 @@ class Client(threading.Thread):
 
 
 def faults(
-    duration: float, serve: subprocess.Popen[bytes], url: str, pg_data: str, report: list[str]
+    duration: float,
+    serve: subprocess.Popen[bytes],
+    url: str,
+    pg_data: str,
+    report: list[str],
+    restart: list[float],
 ) -> None:
     """At 25 %, 50 % and 75 % of the run: kill a worker, the integrator, restart PostgreSQL."""
     began = time.monotonic()
@@ -400,8 +432,33 @@ def faults(
             say(f"kill -9 integrator {killed}: NO takeover within 30 s")
     at(0.75)
     say("PostgreSQL: immediate stop, then start")
+    restart.append(time.monotonic() - began)
     took = restart_postgres(pg_data)
+    restart.append(time.monotonic() - began)
     say(f"PostgreSQL restarted (immediate stop, recovery, start) in {took:.1f} s")
+
+
+def print_unavailable(tally: Tally) -> None:
+    """The 503s outside PostgreSQL's restart (from its stop until 10 s after it is back),
+    grouped by what they said: during the restart they are expected, elsewhere each one is
+    a write that collided or a fault to explain."""
+    down, back = [*tally.restart, float("inf"), float("inf")][:2]
+    outside = [(op, detail) for at, op, detail in tally.unavailable_at
+               if not down <= at <= back + 10]  # fmt: skip
+    inside = len(tally.unavailable_at) - len(outside)
+    print(f"503 answers: {inside:,} during the PostgreSQL restart window, {len(outside):,} "
+          "outside it")  # fmt: skip
+    for (op, detail), n in Counter(outside).most_common(8):
+        print(f"  {n:5d} x {op}: {detail}")
+
+
+def deadlocks(pg_data: str) -> int:
+    """Deadlocks our PostgreSQL has detected so far (its log: one ERROR line each)."""
+    try:
+        log = (Path(pg_data) / "server.log").read_text(errors="replace")
+    except OSError:
+        return 0
+    return log.count("ERROR:  deadlock detected")
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -503,8 +560,16 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=8, help="client threads")
     parser.add_argument("--workers", type=int, default=4, help="API worker processes")
     parser.add_argument("--fans", type=int, default=400, help="accounts the clients like as")
-    parser.add_argument("--pg-port", type=int, default=54340, help="our own PostgreSQL's port")
-    parser.add_argument("--pg-data", default="/tmp/plaudit-load-pg", help="its data directory")
+    parser.add_argument(
+        "--pg-port",
+        type=int,
+        default=54377,
+        help="our own PostgreSQL's port (not the shared "
+        "test server's 54340: this one is restarted)",
+    )
+    parser.add_argument(
+        "--pg-data", default="/tmp/plaudit-load-pg-54377", help="its data directory"
+    )
     parser.add_argument("--port", type=int, default=18640, help="the API's port (127.0.0.1)")
     args = parser.parse_args()
 
@@ -567,8 +632,11 @@ def run(
         for i in range(args.clients)
     ]
     fault = threading.Thread(
-        target=faults, args=(args.duration, serve, url, args.pg_data, report), daemon=True
+        target=faults,
+        args=(args.duration, serve, url, args.pg_data, report, tally.restart),
+        daemon=True,
     )
+    deadlocks_before = deadlocks(args.pg_data)
     began = time.monotonic()
     for client in clients:
         client.start()
@@ -592,6 +660,12 @@ def run(
     print("\nserver errors other than 503 (at most 20):")
     for line in tally.errors or ["none"]:
         print(f"  {line}")
+    windows = ", ".join(f"{t}-{t + 5} s: {n}" for t, n in sorted(tally.unavailable.items()))
+    print(f"5xx answers per 5 s of the run: {windows or 'none'}; not problem+json: "
+          f"{tally.not_problem}")  # fmt: skip
+    print_unavailable(tally)
+    found = deadlocks(args.pg_data) - deadlocks_before
+    print(f"deadlocks PostgreSQL detected: {found} (each victim's write is run again)")
     print("\nfaults:")
     for line in report:
         print(f"  {line}")
