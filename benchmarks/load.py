@@ -186,6 +186,23 @@ def integrators(url: str) -> list[int]:
     return [int(name.rsplit("=", 1)[1]) for (name,) in rows]
 
 
+def api_cpu_seconds(serve: int) -> float:
+    """CPU (user + system) of the API so far: the serve process, its live workers and, in its
+    cutime/cstime, the workers it has reaped (a killed one is counted there once reaped)."""
+    tick = os.sysconf("SC_CLK_TCK")
+
+    def times(pid: int, reaped: bool) -> int:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:  # gone meanwhile: its time moves to the parent's cutime
+            return 0
+        own = int(fields[11]) + int(fields[12])
+        return own + (int(fields[13]) + int(fields[14]) if reaped else 0)
+
+    total = times(serve, reaped=True) + sum(times(w, reaped=False) for w in workers_of(serve))
+    return total / tick
+
+
 def workers_of(parent: int) -> list[int]:
     """The pids of the serve process's uvicorn workers (spawned children, not the
     multiprocessing resource tracker), from /proc."""
@@ -637,6 +654,7 @@ def run(
         daemon=True,
     )
     deadlocks_before = deadlocks(args.pg_data)
+    cpu_api, cpu_clients = api_cpu_seconds(serve.pid), time.process_time()
     began = time.monotonic()
     for client in clients:
         client.start()
@@ -647,8 +665,14 @@ def run(
     for client in clients:
         client.join()
     fault.join(timeout=120)
+    cpu_api = api_cpu_seconds(serve.pid) - cpu_api
+    cpu_clients = time.process_time() - cpu_clients
+    answered = sum(len(times) for times in tally.latencies.values())
     print(f"\n{args.workers} workers, {args.clients} clients, {elapsed:.0f} s, load average "
           f"{os.getloadavg()[0]:.1f} (1 min)")  # fmt: skip
+    print(f"CPU: API processes {cpu_api:.0f} s ({cpu_api / answered * 1000:.2f} ms per "
+          f"request, {answered:,} requests), the clients {cpu_clients:.0f} s; PostgreSQL "
+          "not counted")  # fmt: skip
     print(f"{'operation':<10}{'per s':>8}{'p50 ms':>9}{'p99 ms':>9}  statuses")
     for op, _ in MIX:
         times = tally.latencies.get(op, [])
