@@ -169,7 +169,7 @@ class Writer:
                     # the kept connection died while idle (a database restart): the pool's
                     # pre-ping would have replaced it; run the batch again on a new one
                     for job in batch:
-                        job.result, job.error = None, None
+                        job.result, job.error, job.collided = None, None, False
                     continue
                 error = translate_db_error(exc) if is_db_error(exc) else exc
                 log.warning("write batch of %d failed: %s", len(batch), error)
