@@ -274,3 +274,53 @@ def test_the_writer_replaces_its_kept_connection_when_it_died_while_idle(
         assert handles == {"before", "after"}
     finally:
         database.close()
+
+
+def _add_to(first: str, then: str, both_hold: threading.Barrier) -> list[WriteFn[Any]]:
+    """Two writes for one batch: update account `first`, wait until the other process holds
+    its first row too, then update `then`. Raw driver SQL, as the like path runs it."""
+
+    def touch(handle: str, wait: bool) -> WriteFn[str]:
+        def op(conn: Connection) -> str:
+            cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+            cursor.execute(
+                "UPDATE accounts SET display_name = display_name || 'x' WHERE handle = %s",
+                (handle,),
+            )
+            if wait:
+                both_hold.wait(10)
+            return handle
+
+        return op
+
+    return [touch(first, wait=True), touch(then, wait=False)]
+
+
+def test_a_deadlock_between_two_processes_batches_is_run_again_not_a_500(
+    backend_settings: Settings,
+) -> None:
+    """Two processes' group commits lock two rows in opposite orders: PostgreSQL rolls back
+    one write as the deadlock's victim. Before, that write failed as a 500 storage-error (the
+    load test's 500s on the like path); now it runs again once its batch has committed, and
+    every write commits exactly once."""
+    databases = [Database(backend_settings) for _ in range(2)]
+    try:
+        if databases[0].write_engine.dialect.name != "postgresql":
+            pytest.skip("SQLite has one writer at a time: no deadlock between processes")
+        databases[0].migrate()
+        for database in databases:
+            database.start_writer()
+        databases[0].write(insert_account("a"))
+        databases[0].write(insert_account("b"))
+        both_hold = threading.Barrier(2)
+        batches = [_add_to("a", "b", both_hold), _add_to("b", "a", both_hold)]
+        with ThreadPoolExecutor(2) as pool:
+            outcomes = list(pool.map(in_one_batch, databases, batches))
+        assert outcomes == [["a", "b"], ["b", "a"]], outcomes
+        with databases[0].read() as conn:
+            query = select(tables.accounts.c.handle, tables.accounts.c.display_name)
+            names = {row.handle: row.display_name for row in conn.execute(query)}
+        assert names == {"a": "xx", "b": "xx"}
+    finally:
+        for database in databases:
+            database.close()

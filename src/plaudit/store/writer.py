@@ -5,6 +5,11 @@ to `batch_max` queued write functions, runs each inside its own SAVEPOINT of one
 and commits once. A function that raises rolls back only its own savepoint. Futures resolve
 only after the commit, so an acknowledged write is durable; if the commit fails every write
 of the batch fails. On SQLite this also means the process never fights itself for the lock.
+
+On PostgreSQL several processes group-commit at once, and two batches that lock the same rows
+(the counters of two videos) in opposite orders deadlock: PostgreSQL rolls back one write's
+statement. That write is run again in a transaction of its own once its batch has committed
+(the rows the batch held are free then); only if it collides again does it fail, as a 503.
 """
 
 from __future__ import annotations
@@ -22,7 +27,12 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError
 
 from plaudit.errors import PlauditError
-from plaudit.store.boundary import is_db_error, is_integrity_error, translate_db_error
+from plaudit.store.boundary import (
+    is_concurrency_conflict,
+    is_db_error,
+    is_integrity_error,
+    translate_db_error,
+)
 
 __all__ = ["WriteFn", "Writer"]
 
@@ -41,6 +51,7 @@ class _Job(Generic[T]):
     loop: asyncio.AbstractEventLoop | None = None
     result: Any = None
     error: BaseException | None = None
+    collided: bool = False  # a deadlock's victim: run again after the batch commits
 
     def settle(self) -> None:
         """Hand the outcome to whoever waits (called in the waiter's thread or loop)."""
@@ -142,13 +153,15 @@ class Writer:
             except Exception:  # already broken; the pool discards it
                 log.debug("closing the writer's connection failed", exc_info=True)
 
-    def _run_batch(self, batch: list[_Job[Any]]) -> None:
+    def _run_batch(self, batch: list[_Job[Any]], rerun_collided: bool = True) -> None:
+        committed = False
         for attempt in (1, 2):
             try:
                 conn = self._connection()
                 with conn.begin():
                     for job in batch:
                         _run_in_savepoint(conn, job)
+                committed = True
                 break
             except Exception as exc:  # the commit failed: nothing of the batch is durable
                 self._drop_connection()
@@ -156,13 +169,28 @@ class Writer:
                     # the kept connection died while idle (a database restart): the pool's
                     # pre-ping would have replaced it; run the batch again on a new one
                     for job in batch:
-                        job.result, job.error = None, None
+                        job.result, job.error, job.collided = None, None, False
                     continue
                 error = translate_db_error(exc) if is_db_error(exc) else exc
                 log.warning("write batch of %d failed: %s", len(batch), error)
                 for job in batch:
                     job.result, job.error = None, error
+        if committed and rerun_collided:
+            batch = self._rerun_collided(batch)
         _settle(batch)
+
+    def _rerun_collided(self, batch: list[_Job[Any]]) -> list[_Job[Any]]:
+        """Run the deadlock victims of a committed batch again, in one new transaction
+        (which settles them); the rest of the batch is returned to be settled."""
+        victims = [job for job in batch if job.collided]
+        if not victims:
+            return batch
+        others = [job for job in batch if not job.collided]
+        log.info("running %d write(s) again after a deadlock with another process", len(victims))
+        for job in victims:
+            job.result, job.error, job.collided = None, None, False
+        self._run_batch(victims, rerun_collided=False)
+        return others
 
 
 def _disconnected(exc: BaseException) -> bool:
@@ -205,6 +233,7 @@ def _run_in_savepoint(conn: Connection, job: _Job[Any], retries: int = 1) -> Non
             _run_in_savepoint(conn, job, retries - 1)
         elif is_db_error(exc):
             job.error = translate_db_error(exc)
+            job.collided = is_concurrency_conflict(exc)
         elif isinstance(exc, PlauditError):
             job.error = exc
         else:  # a bug in that write: it alone fails, as a 500, and the log has the trace
