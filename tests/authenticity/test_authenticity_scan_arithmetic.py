@@ -15,8 +15,10 @@ from scipy import stats
 
 from plaudit.authenticity.blocks import _compact, _peel, column_weights
 from plaudit.authenticity.detectors import _by_video, _cells, _time_counter
+from plaudit.authenticity.platform_scan import _network_codes
 from plaudit.authenticity.stats import poisson_scores
 from plaudit.authenticity.table import from_arrays
+from plaudit.interactions.model import is_public_prefix
 
 likes = st.lists(
     st.tuples(st.integers(0, 5), st.integers(0, 6), st.integers(0, 40_000)),
@@ -113,3 +115,30 @@ def test_peeling_finds_a_dense_block_among_a_million_unused_ids() -> None:
     assert set((np.arange(40) * 20_000 + 7).tolist()) <= set(core_rows.tolist())
     assert set(range(500, 530)) <= set(core_cols.tolist())
     assert len(core_rows) < 60
+
+
+prefixes = st.lists(
+    st.one_of(
+        st.none(),
+        st.just(""),
+        st.sampled_from(["127.0.0.0/24", "10.1.2.0/24", "192.168.0.0/24", "100.64.3.0/24"]),
+        st.sampled_from(["fd00:1:2::/48", "::1/128", "not a prefix"]),
+        st.builds("{}.{}.7.0/24".format, st.integers(1, 223), st.integers(0, 255)),
+        st.builds("2001:db8:{:x}::/48".format, st.integers(0, 15)),
+        st.builds("2a01:{:x}:1::/48".format, st.integers(0, 15)),
+    ),
+    max_size=80,
+)
+
+
+@settings(max_examples=100, deadline=None)
+@given(prefixes)
+def test_network_codes_are_the_per_like_definition(column: list[str | None]) -> None:
+    """Judging each distinct prefix once gives the codes judging every like gave: a public
+    prefix numbered by first appearance, anything else (none, private, loopback, CGNAT,
+    documentation ranges, garbage) -1."""
+    codes: dict[str, int] = {}
+    expected = [
+        codes.setdefault(p, len(codes)) if p and is_public_prefix(p) else -1 for p in column
+    ]
+    assert _network_codes(column).tolist() == expected
