@@ -15,7 +15,7 @@ from scipy import stats
 
 from plaudit.authenticity.blocks import _compact, _peel, column_weights
 from plaudit.authenticity.detectors import _by_video, _cells, _time_counter
-from plaudit.authenticity.platform_scan import _network_codes
+from plaudit.authenticity.platform_scan import _NetworkCodes
 from plaudit.authenticity.stats import poisson_scores
 from plaudit.authenticity.table import from_arrays
 from plaudit.interactions.model import is_public_prefix
@@ -132,13 +132,15 @@ prefixes = st.lists(
 
 
 @settings(max_examples=100, deadline=None)
-@given(prefixes)
-def test_network_codes_are_the_per_like_definition(column: list[str | None]) -> None:
-    """Judging each distinct prefix once gives the codes judging every like gave: a public
-    prefix numbered by first appearance, anything else (none, private, loopback, CGNAT,
-    documentation ranges, garbage) -1."""
+@given(prefixes, st.integers(1, 80))
+def test_network_codes_are_the_per_like_definition(column: list[str | None], chunk: int) -> None:
+    """Judging each distinct prefix once, chunk by chunk, gives the codes judging every like
+    gave: a public prefix numbered by first appearance, anything else (none, private,
+    loopback, CGNAT, documentation ranges, garbage) -1."""
     codes: dict[str, int] = {}
     expected = [
         codes.setdefault(p, len(codes)) if p and is_public_prefix(p) else -1 for p in column
     ]
-    assert _network_codes(column).tolist() == expected
+    networks = _NetworkCodes()
+    got = [networks(column[i : i + chunk]).tolist() for i in range(0, len(column), chunk)]
+    assert [code for part in got for code in part] == expected

@@ -72,44 +72,68 @@ class ScanReport:
 
 
 def load_likes(db: Database) -> PlatformLikes:
-    """Every active like sequenced so far, as integer columns (one read transaction)."""
+    """Every active like sequenced so far, as integer columns (one read transaction).
+
+    Each chunk the store hands over becomes integer arrays at once: holding the rows of 20M
+    likes as Python tuples until the end took gigabytes more than the detectors need."""
+    networks = _NetworkCodes()
+    parts: list[tuple[NDArray[np.int64], ...]] = []
     with db.read() as conn:
         through = sql.max_seq(conn)
         if through is None:
             return PlatformLikes(None, np.empty(0, np.int64), None)
-        rows = [row for chunk in sql.likes_to_scan(conn, through) for row in chunk]
-    if not rows:
+        for chunk in sql.likes_to_scan(conn, through):
+            parts.append(_chunk_columns(chunk, networks))
+    if not parts:
         return PlatformLikes(None, np.empty(0, np.int64), through)
-    columns = list(zip(*rows, strict=True))
-    like_ids = np.array(columns[0], dtype=np.int64)
-    video = np.array(columns[2], dtype=np.int64)
-    creator = np.full(int(video.max()) + 1, -1, dtype=np.int64)
-    creator[video] = np.array(columns[6], dtype=np.int64)
-    table = from_arrays(
-        np.array(columns[1], dtype=np.int64),
-        video,
-        np.array(columns[3], dtype=np.int64),
-        device=np.array([-1 if d is None else d for d in columns[4]], dtype=np.int64),
-        ip=_network_codes(columns[5]),
-        creator_of_video=creator,
+    like_ids, account, video, ts, device, ip, creator_id = (
+        np.concatenate(column) for column in zip(*parts, strict=True)
     )
+    creator = np.full(int(video.max()) + 1, -1, dtype=np.int64)
+    creator[video] = creator_id
+    table = from_arrays(account, video, ts, device=device, ip=ip, creator_of_video=creator)
     return PlatformLikes(table, like_ids, through)
 
 
-def _network_codes(prefixes: Sequence[str | None]) -> NDArray[np.int64]:
+def _chunk_columns(
+    rows: list[tuple[Any, ...]], networks: _NetworkCodes
+) -> tuple[NDArray[np.int64], ...]:
+    """A chunk of ScanLike rows as (like id, account, video, time, device, network, creator)
+    columns; a like without a device is -1."""
+    like_id, account, video, ts, device, prefix, creator = zip(*rows, strict=True)
+    return (
+        np.array(like_id, dtype=np.int64),
+        np.array(account, dtype=np.int64),
+        np.array(video, dtype=np.int64),
+        np.array(ts, dtype=np.int64),
+        np.array([-1 if d is None else d for d in device], dtype=np.int64),
+        networks(prefix),
+        np.array(creator, dtype=np.int64),
+    )
+
+
+class _NetworkCodes:
     """Each like's network as a dense code in order of first appearance, -1 for none.
 
     Only public prefixes group accounts: a loopback or private prefix is where a reverse
     proxy or an office NAT sits, not a farm's network (issue 17). Each distinct prefix is
-    judged once: parsing the prefix of every one of 20M likes took minutes of the scan."""
-    code_of: dict[str | None, int] = {}
-    public = 0
-    for prefix in dict.fromkeys(prefixes):  # distinct, in order of first appearance
-        if prefix and is_public_prefix(prefix):
-            code_of[prefix], public = public, public + 1
-        else:
-            code_of[prefix] = -1
-    return np.fromiter(map(code_of.__getitem__, prefixes), dtype=np.int64, count=len(prefixes))
+    judged once, across chunks: parsing the prefix of every one of 16.5M likes took 179 s of
+    CPU on the medium demo, judging its 1.9M distinct ones 44 s."""
+
+    def __init__(self) -> None:
+        self._code_of: dict[str | None, int] = {}
+        self._public = 0
+
+    def __call__(self, prefixes: Sequence[str | None]) -> NDArray[np.int64]:
+        code_of = self._code_of
+        for prefix in dict.fromkeys(prefixes):  # distinct, in order of first appearance
+            if prefix in code_of:
+                continue
+            if prefix and is_public_prefix(prefix):
+                code_of[prefix], self._public = self._public, self._public + 1
+            else:
+                code_of[prefix] = -1
+        return np.fromiter(map(code_of.__getitem__, prefixes), dtype=np.int64, count=len(prefixes))
 
 
 def run_platform_scan(
