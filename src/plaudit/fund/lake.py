@@ -26,14 +26,15 @@ import duckdb
 import pyarrow as pa
 
 from plaudit.authenticity.lake_scan import spark_frame, spark_session
-from plaudit.errors import InvalidInput
 from plaudit.fund.compute import Computation, statements_of
 from plaudit.fund.model import Period, Statement
 from plaudit.fund.scoring import CAMPAIGN_PREFIX, CreatorScore
 from plaudit.lake import read_table
+from plaudit.lake.engines import unknown_engine
 from plaudit.lake.location import Location
 from plaudit.lake.manifest import Manifest
 from plaudit.lake.schema import INTERACTIONS, VIDEOS
+from plaudit.lake.sql import STANDING_REVOCATIONS
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
@@ -44,14 +45,10 @@ _EVENT_COLUMNS = ("seq", "kind", "ref_id", "account_id", "target_id", "at", "sou
 
 # Written in the SQL both DuckDB and Spark SQL accept; {placeholders} are integers or
 # ISO dates put in by `_query` (never user text).
-_SCORES_SQL = """
-WITH standing_revocations AS (
-  SELECT r.account_id, r.target_id, MAX(r.seq) AS seq
-  FROM events r
-  WHERE r.kind = 'revoke'
-    AND NOT EXISTS (SELECT 1 FROM events i WHERE i.kind = 'reinstate' AND i.ref_id = r.ref_id)
-  GROUP BY r.account_id, r.target_id
-),
+_SCORES_SQL = (
+    "WITH "
+    + STANDING_REVOCATIONS
+    + """,
 likes AS (
   SELECT l.account_id AS fan_id, v.creator_id, l.day, l.source, 'like' AS kind,
          CASE WHEN s.seq > l.seq THEN 1 ELSE 0 END AS revoked
@@ -112,6 +109,7 @@ SELECT x.creator_id, COALESCE(u.likes, 0) AS likes, COALESCE(u.comments, 0) AS c
 FROM excluded x LEFT JOIN units u ON u.creator_id = x.creator_id
 ORDER BY x.creator_id
 """
+)
 
 
 def _query(period: Period) -> str:
@@ -139,7 +137,7 @@ def lake_scores(
     elif engine == "spark":
         rows = _spark_rows(url, period, spark)
     else:
-        raise InvalidInput(f"unknown engine {engine!r}; choose from local, spark", field="engine")
+        raise unknown_engine(engine)
     return {int(row["creator_id"]): _score(row) for row in rows}
 
 

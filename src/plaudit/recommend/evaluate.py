@@ -287,15 +287,15 @@ def evaluate(
     results["engine"] = _final(
         lambda: engine_model(params), final, valid_recall, _public(asdict(params))
     )
-    return EvalReport(
-        how,
-        seed,
-        data.n_users,
-        data.n_items,
-        len(data.users),
-        int((np.diff(final.truth.indptr) > 0).sum()),
-        results,
-    )
+    return _report(how, seed, data, final, results)
+
+
+def _report(
+    how: str, seed: int, data: Indexed, final: _Stage, results: dict[str, ModelResult]
+) -> EvalReport:
+    """The report of a run: the data's shape and the accounts with held-out likes."""
+    tested = int((np.diff(final.truth.indptr) > 0).sum())
+    return EvalReport(how, seed, data.n_users, data.n_items, len(data.users), tested, results)
 
 
 def _public(params: dict[str, Any]) -> dict[str, Any]:
@@ -340,12 +340,4 @@ def evaluate_training(
         name: ModelResult(*measure(model, final), seconds, None, chosen)
         for name, model in (("als", als_only), ("engine", _Fitted(engine)))
     }
-    return EvalReport(
-        how,
-        seed,
-        data.n_users,
-        data.n_items,
-        len(data.users),
-        int((np.diff(final.truth.indptr) > 0).sum()),
-        results,
-    )
+    return _report(how, seed, data, final, results)

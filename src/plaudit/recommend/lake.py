@@ -41,6 +41,7 @@ from plaudit.errors import InvalidInput
 from plaudit.lake import read_table
 from plaudit.lake.engines import unknown_engine
 from plaudit.lake.schema import INTERACTIONS, PROFILES, VIDEOS
+from plaudit.lake.sql import STANDING_REVOCATIONS
 from plaudit.recommend.engine import EngineParams
 from plaudit.recommend.feedback import Feedback, ItemCategories
 from plaudit.recommend.source import Catalogue
@@ -62,14 +63,8 @@ _INT_MAX = 2**31 - 1
 
 # Tables `events` (with `at_us`, the time in microseconds) and `profiles`; the SQL both
 # DuckDB and Spark SQL accept.
-_TRAINING_LIKES_SQL = """
-WITH standing_revocations AS (
-  SELECT r.account_id, r.target_id, MAX(r.seq) AS seq
-  FROM events r
-  WHERE r.kind = 'revoke'
-    AND NOT EXISTS (SELECT 1 FROM events i WHERE i.kind = 'reinstate' AND i.ref_id = r.ref_id)
-  GROUP BY r.account_id, r.target_id
-)
+_TRAINING_LIKES_SQL = f"""
+WITH {STANDING_REVOCATIONS}
 SELECT l.account_id, l.target_id AS video_id, CAST(l.at_us AS DOUBLE) / 1000000.0 AS ts
 FROM events l
 LEFT JOIN standing_revocations s ON s.account_id = l.account_id AND s.target_id = l.target_id
