@@ -22,9 +22,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-import duckdb
-import pyarrow as pa
-
 from plaudit.authenticity.lake_scan import spark_frame, spark_session
 from plaudit.fund.compute import Computation, statements_of
 from plaudit.fund.model import Period, Statement
@@ -34,7 +31,7 @@ from plaudit.lake.engines import unknown_engine
 from plaudit.lake.location import Location
 from plaudit.lake.manifest import Manifest
 from plaudit.lake.schema import INTERACTIONS, VIDEOS
-from plaudit.lake.sql import STANDING_REVOCATIONS
+from plaudit.lake.sql import STANDING_REVOCATIONS, local_query
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
@@ -179,17 +176,7 @@ def _score(row: dict[str, Any]) -> CreatorScore:
 def _local_rows(url: str, period: Period) -> list[dict[str, Any]]:
     events = read_table(url, INTERACTIONS.name, _EVENT_COLUMNS)
     videos = read_table(url, VIDEOS.name)
-    connection = duckdb.connect()
-    try:
-        connection.execute("SET TimeZone='UTC'")
-        connection.register("raw_events", events)
-        connection.register("videos", videos)
-        connection.execute(
-            'CREATE VIEW events AS SELECT *, epoch_us("at") AS at_us FROM raw_events'
-        )
-        table: pa.Table = connection.sql(_query(period)).to_arrow_table()
-    finally:
-        connection.close()
+    table = local_query(_query(period), events, videos=videos)
     rows: list[dict[str, Any]] = table.to_pylist()
     return rows
 

@@ -4,7 +4,10 @@ still holds."""
 
 from __future__ import annotations
 
-__all__ = ["STANDING_REVOCATIONS"]
+import duckdb
+import pyarrow as pa
+
+__all__ = ["STANDING_REVOCATIONS", "local_query"]
 
 #: The common table `standing_revocations(account_id, target_id, seq)`: per account and
 #: video, the last revocation not undone by a reinstatement. A like is revoked when such a
@@ -16,3 +19,21 @@ STANDING_REVOCATIONS = """standing_revocations AS (
     AND NOT EXISTS (SELECT 1 FROM events i WHERE i.kind = 'reinstate' AND i.ref_id = r.ref_id)
   GROUP BY r.account_id, r.target_id
 )"""
+
+
+def local_query(sql: str, events: pa.Table, **tables: pa.Table) -> pa.Table:
+    """`sql` run by DuckDB over the lake's `events` (with `at_us`, the time in microseconds
+    since the epoch, as Spark's `unix_micros` gives it) and the other `tables` by name."""
+    connection = duckdb.connect()
+    try:
+        connection.execute("SET TimeZone='UTC'")
+        connection.register("raw_events", events)
+        for name, table in tables.items():
+            connection.register(name, table)
+        connection.execute(
+            'CREATE VIEW events AS SELECT *, epoch_us("at") AS at_us FROM raw_events'
+        )
+        result: pa.Table = connection.sql(sql).to_arrow_table()
+        return result
+    finally:
+        connection.close()

@@ -30,7 +30,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-import duckdb
 import numpy as np
 import pyarrow as pa
 import scipy.sparse as sp
@@ -41,7 +40,7 @@ from plaudit.errors import InvalidInput
 from plaudit.lake import read_table
 from plaudit.lake.engines import unknown_engine
 from plaudit.lake.schema import INTERACTIONS, PROFILES, VIDEOS
-from plaudit.lake.sql import STANDING_REVOCATIONS
+from plaudit.lake.sql import STANDING_REVOCATIONS, local_query
 from plaudit.recommend.engine import EngineParams
 from plaudit.recommend.feedback import Feedback, ItemCategories
 from plaudit.recommend.source import Catalogue
@@ -121,17 +120,7 @@ def lake_catalogue(url: str, categories: ItemCategories | None) -> Catalogue:
 def _local_feedback(url: str) -> Feedback:
     events = read_table(url, INTERACTIONS.name, _EVENT_COLUMNS)
     profiles = read_table(url, PROFILES.name, ("account_id", "consent_personalisation"))
-    connection = duckdb.connect()
-    try:
-        connection.execute("SET TimeZone='UTC'")
-        connection.register("raw_events", events)
-        connection.register("profiles", profiles)
-        connection.execute(
-            'CREATE VIEW events AS SELECT *, epoch_us("at") AS at_us FROM raw_events'
-        )
-        likes = connection.sql(_TRAINING_LIKES_SQL).to_arrow_table()
-    finally:
-        connection.close()
+    likes = local_query(_TRAINING_LIKES_SQL, events, profiles=profiles)
     return _feedback(likes, url)
 
 
