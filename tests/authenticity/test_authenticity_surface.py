@@ -54,6 +54,7 @@ def test_eval_quick_on_a_kuairec_style_file(tmp_path: Path, clean: Likes) -> Non
     assert "clean (no attack)" in result.output
     assert "farm 200x200 d=0.05 camo=popular" in result.output
     assert "lockstep 200x200 d>=0.05, account F1 >= 0.95:" in result.output
+    assert "fake/real" in result.output
     # Issue 19: `eval --quick` used to exit 0 with a target missed. The exit code now says
     # whether every run met its target, and the misses are listed by graph, attack and seed.
     counts = re.findall(r": (\d+) of (\d+) runs", result.output)
@@ -112,6 +113,11 @@ def test_eval_input_reads_string_ids_and_reports_every_seed(tmp_path: Path, clea
         assert row["count_error"] is not None
         assert row["count_error"] <= 0.05
         assert row["removed_elsewhere"] <= 0.005
+        # What the count error is made of: fake likes left standing, real likes revoked.
+        parts = row["count_parts"]
+        assert set(parts) == {"payload_kept", "camouflage_kept", "organic_revoked"}
+        assert row["count_error"] <= sum(parts.values()) + 1e-9
+    assert clean_row["count_parts"] is None
     assert result.exit_code == 0, result.output
 
 

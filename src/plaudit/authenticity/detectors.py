@@ -29,6 +29,7 @@ from plaudit.authenticity.blocks import (
     SlotNull,
     column_weights,
     find_blocks,
+    retest,
 )
 from plaudit.authenticity.table import Interactions
 from plaudit.authenticity.verdicts import Verdict
@@ -99,6 +100,9 @@ class DenseSettings:
     cohort: CohortSettings | None = field(default_factory=lambda: CohortSettings())
     """Third pass: the drip search within each cohort of accounts that started together
     (None: off)."""
+    cohort_accounts: bool = True
+    """A cohort verdict judges every like of its accounts fake, not only those in its block
+    (bought accounts have no authentic likes; `_every_like`); False keeps to the block."""
 
 
 DRIP_SEARCH = BlockSettings(
@@ -156,10 +160,79 @@ class CohortSettings:
 
 
 def lockstep(table: Interactions, settings: LockstepSettings) -> list[Verdict]:
-    graph = _cell_graph(table, settings.window, settings.per_window, settings.band)
+    by_video = _by_video(table)
+    graph = _cell_graph(table, settings.window, settings.per_window, settings.band, by_video)
     weights = column_weights(graph.col_degree)[graph.cols]
     blocks = find_blocks(graph, weights, settings.blocks)
+    if graph.slots is not None:
+        blocks = _without_each_other(table, by_video, graph, blocks, settings)
     return [_verdict("lockstep", table, graph, block) for block in blocks]
+
+
+def _without_each_other(
+    table: Interactions,
+    by_video: _ByVideo,
+    graph: Graph,
+    blocks: list[Block],
+    settings: LockstepSettings,
+) -> list[Block]:
+    """Each lockstep block tested again against trending shares measured without the likes
+    of the other blocks; a block that fails is dropped and the rest are tested again.
+
+    A farm's likes are not the organic trend of their day: a farm of 8,000 likes at a quiet
+    hour makes most of the likes in the day either side of it, so every other video's share
+    of that band, and with it the null of every organic session that day, drops (MovieLens,
+    a 200 x 200 farm at density 0.2: 24 real raters 13 hours later tested against 12 cell
+    likes where their own day predicts 202). The search runs on the shares as measured; the
+    shares each block is finally judged by leave the other verdicts' likes out.
+    """
+    assert graph.slots is not None
+    cell_video = np.zeros(len(graph.col_degree), dtype=np.int64)
+    cell_video[graph.cols] = table.video[graph.origin]
+    current = blocks
+    while len(current) > 1:
+        tested = [
+            _retested(table, by_video, graph, cell_video, current, i, settings)
+            for i in range(len(current))
+        ]
+        if all(block is not None for block in tested):
+            return [block for block in tested if block is not None]
+        current = [block for block, kept in zip(current, tested, strict=True) if kept is not None]
+    return current
+
+
+def _retested(
+    table: Interactions,
+    by_video: _ByVideo,
+    graph: Graph,
+    cell_video: NDArray[np.int64],
+    blocks: list[Block],
+    i: int,
+    settings: LockstepSettings,
+) -> Block | None:
+    """Block `i` against the trending shares of its own cells without the other blocks'
+    likes (`blocks.retest`)."""
+    assert graph.slots is not None
+    assert graph.col_group is not None
+    others = np.zeros(len(table), dtype=bool)
+    for j, block in enumerate(blocks):
+        if j != i:
+            others[graph.origin[block.edges]] = True
+    kept = ~others[by_video.order]
+    organic = _ByVideo(order=by_video.order[kept], video=by_video.video[kept], ts=by_video.ts[kept])
+    whole = np.bincount(organic.video, minlength=table.n_videos) / max(1, len(organic.order))
+    cols = blocks[i].cols
+    popularity = graph.slots.popularity.copy()
+    popularity[cols] = _band_share(
+        organic,
+        cell_video[cols],
+        graph.col_group[cols],
+        settings.window,
+        settings.band,
+        whole[cell_video[cols]],
+    )
+    null = replace(graph.slots, popularity=popularity)
+    return retest(replace(graph, slots=null), blocks, i, settings.blocks)
 
 
 def dense_blocks(table: Interactions, settings: DenseSettings) -> list[Verdict]:
@@ -176,9 +249,29 @@ def dense_blocks(table: Interactions, settings: DenseSettings) -> list[Verdict]:
             return popular(block) or (audience is not None and audience(block))
 
         blocks += _new_blocks(blocks, find_blocks(graph, weights, settings.drip, organic))
+    bought: list[Block] = []
     if settings.cohort is not None:
-        blocks += _new_blocks(blocks, _cohort_blocks(table, graph, weights, settings, audience))
-    return [_verdict("dense", table, graph, block) for block in blocks]
+        bought = _new_blocks(blocks, _cohort_blocks(table, graph, weights, settings, audience))
+    verdicts = [_verdict("dense", table, graph, block) for block in blocks]
+    for block in bought:
+        verdict = _verdict("dense", table, graph, block)
+        verdicts.append(_every_like(table, verdict) if settings.cohort_accounts else verdict)
+    return verdicts
+
+
+def _every_like(table: Interactions, verdict: Verdict) -> Verdict:
+    """The verdict extended to every like of its accounts.
+
+    A cohort verdict convicts accounts that started together and spend their likes on one
+    target set: bought accounts, with no authentic like of their own. Its block holds only
+    the targets its accounts like beyond what their degrees predict; on a hit, a farm's
+    likes are no more than the hit's own audience would give (MovieLens, a drip at density
+    0.2: the 22 targets left out of the block had 157-583 organic likes, against a median
+    film's 27), and the block leaves them and the camouflage standing. A lockstep verdict
+    keeps to its burst: a hijacked account keeps the likes it made itself.
+    """
+    likes = np.flatnonzero(np.isin(table.account, verdict.accounts)).astype(np.int64)
+    return replace(verdict, likes=likes, notes={**verdict.notes, "extent": "accounts"})
 
 
 def _cohort_blocks(
@@ -405,12 +498,16 @@ def _cells(
 
 
 def _cell_graph(
-    table: Interactions, window: int, per_window: bool = True, band: int = 86_400
+    table: Interactions,
+    window: int,
+    per_window: bool = True,
+    band: int = 86_400,
+    by_video: _ByVideo | None = None,
 ) -> Graph:
     n = len(table)
     origin = np.concatenate([np.arange(n, dtype=np.int64)] * 2)
     accounts = np.tile(table.account.astype(np.int64), 2)
-    by_video = _by_video(table)
+    by_video = by_video if by_video is not None else _by_video(table)
     cols, cell_video, cell_slot = _cells(by_video, window, table.n_videos)
     col_degree = np.bincount(cols, minlength=len(cell_video)).astype(np.float64)
     row_degree = np.bincount(accounts, minlength=table.n_accounts).astype(np.float64)

@@ -29,6 +29,7 @@ __all__ = [
     "GRID",
     "QUICK_GRID",
     "TARGETS",
+    "CountParts",
     "Metrics",
     "Row",
     "evaluate",
@@ -46,6 +47,21 @@ class Metrics:
     precision: float
     recall: float
     f1: float
+
+
+@dataclass(frozen=True)
+class CountParts:
+    """The likes behind the count error on the target videos, each as a share of the likes
+    those videos showed before revocation: fake likes left standing (payload, and the
+    camouflage likes of fake accounts that landed on a target) and real likes revoked.
+
+    The count error is the mean over videos of |kept - organic|, so it is at most the sum
+    of the three and equals it when no video has both kinds of error.
+    """
+
+    payload_kept: float
+    camouflage_kept: float
+    organic_revoked: float
 
 
 @dataclass(frozen=True)
@@ -68,6 +84,8 @@ class Row:
     flagged_share: float = 0.0
     """Organic accounts flagged / organic accounts."""
     seed: int = 0
+    count_parts: CountParts | None = None
+    """What the count error on the target videos is made of (None on the clean run)."""
 
 
 def prf(predicted: NDArray[np.integer], actual: NDArray[np.integer]) -> Metrics:
@@ -106,7 +124,7 @@ def score_run(
     flagged, flagged_rows = all_flagged(result.verdicts)
     organic_flagged = int((~is_fake[flagged]).sum())
     untouched = int((~is_fake).sum())
-    count_error, elsewhere = _count_errors(likes, truth, flagged_rows)
+    count_error, elsewhere, parts = _count_errors(likes, truth, flagged_rows)
     return Row(
         source=source,
         attack=attack,
@@ -120,33 +138,60 @@ def score_run(
         removed_elsewhere=elsewhere,
         flagged_share=organic_flagged / max(1, untouched),
         seed=seed,
+        count_parts=parts,
     )
 
 
 def _count_errors(
     likes: Likes, truth: Truth | None, flagged: NDArray[np.int64]
-) -> tuple[float | None, float]:
-    """(count error on the target videos, share of organic likes removed elsewhere)."""
+) -> tuple[float | None, float, CountParts | None]:
+    """(count error on the target videos, share of organic likes removed elsewhere, what
+    the error is made of).
+
+    Counted in likes as the platform stores them, one per account and video: a camouflage
+    like that lands on a target its account already liked is the same like (the platform
+    answers the second one idempotently), injected once and revoked when either row is.
+    """
     injected = np.zeros(len(likes), dtype=bool)
+    payload = np.zeros(len(likes), dtype=bool)
     if truth is not None:
+        payload[truth.payload] = True
         injected[truth.payload] = True
         injected[truth.camouflage] = True
     judged = np.zeros(len(likes), dtype=bool)
     judged[flagged] = True
+    video, (payload, injected, judged) = _pairs(likes, payload, injected, judged)
     targets = np.zeros(int(likes.video.max()) + 1, dtype=bool)
     if truth is not None and len(truth.payload):
         targets[likes.video[truth.payload]] = True
-    on_target = targets[likes.video]
+    on_target = targets[video]
     elsewhere = ~on_target & ~injected
     removed = float(judged[elsewhere].sum()) / max(1, int(elsewhere.sum()))
     if not on_target.any():
-        return None, removed
+        return None, removed, None
     n = len(targets)
-    organic = np.bincount(likes.video[on_target & ~injected], minlength=n)[targets]
-    shown = np.bincount(likes.video[on_target], minlength=n)[targets]
-    kept = np.bincount(likes.video[on_target & ~judged], minlength=n)[targets]
+    organic = np.bincount(video[on_target & ~injected], minlength=n)[targets]
+    shown = np.bincount(video[on_target], minlength=n)[targets]
+    kept = np.bincount(video[on_target & ~judged], minlength=n)[targets]
     error = float(np.abs(kept - organic).mean()) / max(1.0, float(shown.mean()))
-    return error, removed
+    total = max(1.0, float(shown.sum()))
+    parts = CountParts(
+        payload_kept=float((on_target & payload & ~judged).sum()) / total,
+        camouflage_kept=float((on_target & injected & ~payload & ~judged).sum()) / total,
+        organic_revoked=float((on_target & ~injected & judged).sum()) / total,
+    )
+    return error, removed, parts
+
+
+def _pairs(
+    likes: Likes, *flags: NDArray[np.bool_]
+) -> tuple[NDArray[np.int64], list[NDArray[np.bool_]]]:
+    """Each distinct (account, video) pair's video, and per flag whether any row of the
+    pair has it."""
+    keys = likes.account.astype(np.int64) * (int(likes.video.max()) + 1) + likes.video
+    _, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
+    anyof = [np.bincount(inverse, weights=flag, minlength=len(first)) > 0 for flag in flags]
+    return likes.video[first].astype(np.int64), anyof
 
 
 MAX_PAYLOAD = 100_000
@@ -254,6 +299,7 @@ def row_document(row: Row) -> dict[str, Any]:
         "flagged_share": row.flagged_share,
         "count_error": row.count_error,
         "removed_elsewhere": row.removed_elsewhere,
+        "count_parts": asdict(row.count_parts) if row.count_parts is not None else None,
         "seed": row.seed,
         "seconds": round(row.seconds, 3),
     }

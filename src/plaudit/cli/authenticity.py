@@ -328,19 +328,27 @@ def _spec_option(text: str) -> list[Attack]:
 def _render(rows: list[Row]) -> str:
     """A fixed-width table: one line per run, accounts and likes as precision/recall/F1;
     `flagged` the organic accounts flagged, `count` the authentic-count error on the target
-    videos, `removed` the organic likes judged fake on the other videos."""
+    videos and what it is made of (`fake/real`: fake likes left standing there / real likes
+    revoked there, as shares of their likes), `removed` the organic likes judged fake on the
+    other videos."""
     header = (
         f"{'source':<14} {'attack':<42} {'seed':>4} {'accounts P/R/F1':<16} "
-        f"{'likes P/R/F1':<16} {'flagged':>8} {'count':>6} {'removed':>8} {'secs':>5}  "
-        "F1 of accounts per detector"
+        f"{'likes P/R/F1':<16} {'flagged':>8} {'count':>6} {'fake/real':>11} {'removed':>8} "
+        f"{'secs':>5}  F1 of accounts per detector"
     )
     lines = [header, "-" * len(header)]
     for row in rows:
         detail = " ".join(f"{name}={m.f1:.2f}" for name, m in row.accounts.items() if name != "all")
         count = "-" if row.count_error is None else f"{row.count_error:.3f}"
+        parts = row.count_parts
+        split = (
+            "-"
+            if parts is None
+            else f"{parts.payload_kept + parts.camouflage_kept:.3f}/{parts.organic_revoked:.3f}"
+        )
         lines.append(
             f"{row.source:<14} {row.attack:<42} {row.seed:>4} {_prf(row.accounts['all']):<16} "
-            f"{_prf(row.likes['all']):<16} {row.flagged_share:>8.4%} {count:>6} "
+            f"{_prf(row.likes['all']):<16} {row.flagged_share:>8.4%} {count:>6} {split:>11} "
             f"{row.removed_elsewhere:>8.4%} {row.seconds:>5.2f}  {detail}"
         )
     return "\n".join(lines)
