@@ -49,6 +49,7 @@ __all__ = [
     "body_opening",
     "decode_entry",
     "device_commitment",
+    "device_field",
     "device_opening",
     "encode_entry",
     "hmac_pads",
@@ -127,13 +128,14 @@ def device_opening(secret: bytes, seq: int) -> bytes:
     return hmac.digest(secret, b"plaudit/ledger/v1/device-opening" + _u64(seq), "sha256")
 
 
-def _field(text: str) -> bytes:
+def device_field(text: str) -> bytes:
+    """One field of a device commitment: its UTF-8 length (uint16) and bytes."""
     data = text.encode()
     return len(data).to_bytes(2, "big") + data
 
 
 def device_commitment(opening: bytes, device_key: str, user_agent: str, ip_prefix: str) -> bytes:
-    fields = _field(device_key) + _field(user_agent) + _field(ip_prefix)
+    fields = device_field(device_key) + device_field(user_agent) + device_field(ip_prefix)
     return hashlib.sha256(b"plaudit/ledger/v1/device" + opening + fields).digest()
 
 
@@ -276,7 +278,7 @@ class EntryEncoder:
         """One device field: its UTF-8 length (uint16) and bytes, kept for repeated texts."""
         encoded = self._fields.get(text)
         if encoded is None:
-            encoded = _field(text)  # OverflowError past 65535 bytes
+            encoded = device_field(text)  # OverflowError past 65535 bytes
             if len(self._fields) < 65536:
                 self._fields[text] = encoded
         return encoded

@@ -1,0 +1,6 @@
+"""Types of the compiled batch SHA-256 (_batchhash.c)."""
+
+from collections.abc import Sequence
+
+def prefixed(prefix: bytes, items: Sequence[bytes], /) -> list[bytes]: ...
+def pairs(prefix: bytes, items: Sequence[bytes], /) -> list[bytes]: ...
