@@ -29,20 +29,24 @@ from __future__ import annotations
 import hashlib
 import hmac
 import struct
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import IntEnum
+from typing import NamedTuple
 
 from plaudit.ledger.errors import LedgerError
 
 __all__ = [
     "ENTRY_VERSION",
     "QUARANTINE_SOURCE_PREFIX",
+    "ROW_HASHING",
     "TIME_US_MAX",
     "TIME_US_MIN",
     "Entry",
     "EntryEncoder",
     "EntryFormatError",
     "Kind",
+    "RowHashing",
     "account_commitment",
     "account_opening",
     "body_commitment",
@@ -332,6 +336,28 @@ class EntryEncoder:
         if kind == _SHARE:
             return head + self._text(extra or "")
         return head
+
+
+class RowHashing(NamedTuple):
+    """The compiled batch functions (`_batchhash.c`) an integrator builds a round with: each
+    takes a row count and columns (bytes for every row, or one bytes per row) and returns
+    one result per row, the SHA-256 / HMAC-SHA256 of the row's columns joined, or the joined
+    bytes themselves. A whole round's openings, commitments and entries then cost a few
+    calls instead of several per entry."""
+
+    sha256_rows: Callable[..., list[bytes]]
+    hmac_rows: Callable[..., list[bytes]]
+    join_rows: Callable[..., list[bytes]]
+
+
+ROW_HASHING: RowHashing | None
+"""The batch functions when the optional C extension is built, else None (hashlib then)."""
+try:
+    from plaudit.ledger import _batchhash
+
+    ROW_HASHING = RowHashing(_batchhash.sha256_rows, _batchhash.hmac_rows, _batchhash.join_rows)
+except ImportError:  # pragma: no cover - an install without a C compiler or libssl-dev
+    ROW_HASHING = None
 
 
 class _Reader:

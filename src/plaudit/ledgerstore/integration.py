@@ -32,9 +32,11 @@ from plaudit.errors import Conflict
 from plaudit.ledger.checkpoint import Checkpoint, sign_checkpoint
 from plaudit.ledger.entries import (
     ENTRY_VERSION,
+    ROW_HASHING,
     Entry,
     EntryFormatError,
     Kind,
+    RowHashing,
     account_commitment,
     account_opening,
     body_commitment,
@@ -216,9 +218,8 @@ _DEVICE_OPENING = b"plaudit/ledger/v1/device-opening"
 _BODY_OPENING = b"plaudit/ledger/v1/body-opening"
 
 
-def build_entries(sources: Sources) -> list[bytes]:
-    """The encoded entries of the loaded events, in sequence order (quarantining any event
-    that cannot be encoded: `sources.quarantined` lists them).
+def _build_entries_inline(sources: Sources) -> list[bytes]:
+    """`build_entries` with hashlib, when the compiled batch functions are not built.
 
     One loop over the driver's rows, each unpacked once, with every step of the encoding
     written out in it (no `Entry`, no call per entry but the hashes): this is the
@@ -339,6 +340,163 @@ def build_entries(sources: Sources) -> list[bytes]:
             out[seq - base] = entry
         except Exception:  # the reference path decides: quarantine, or raise as before
             out[seq - base] = _encoded(sources, sources.named(row))
+    return out
+
+
+def build_entries(sources: Sources) -> list[bytes]:
+    """The encoded entries of the loaded events, in sequence order (quarantining any event
+    that cannot be encoded: `sources.quarantined` lists them).
+
+    With the compiled batch functions (`ROW_HASHING`), a round's openings, commitments and
+    entries are a handful of calls (`_build_entries_batched`); without them, one hashlib
+    loop (`_build_entries_inline`). Both give the bytes of the field-by-field reference
+    (`_encoded`), which a Hypothesis test checks on rows of every kind.
+    """
+    if ROW_HASHING is None:
+        return _build_entries_inline(sources)
+    return _build_entries_batched(sources, ROW_HASHING)
+
+
+def _build_entries_batched(sources: Sources, batch: RowHashing) -> list[bytes]:
+    """`build_entries` in two passes: Python reads each row once and gathers what its entry
+    needs as columns (the secret, the encoded header, the message parts of its openings and
+    commitments), then `batch` computes every HMAC opening, commitment and entry of the
+    round column by column, with no Python call per entry.
+
+    Rows that cannot be encoded fail in the first pass, before anything of theirs is
+    gathered, and are built by `_encoded` (quarantined when they truly cannot be encoded).
+    """
+    rows = sources.rows
+    out: list[bytes] = [b""] * len(rows)
+    base, devices, secret_of = sources.start, sources.devices, sources.secret_for
+    fromiso, naive, epoch, us = datetime.fromisoformat, _NAIVE_EPOCH, _EPOCH, _US
+    heads, pack, acc_open, target_type = _HEADS, _TIME_AND_TARGET, _ACCOUNT_OPENING, _ACCOUNT
+    texts: dict[str, bytes] = {}  # a source or channel: u8 length and UTF-8
+    fields: dict[str | None, bytes] = {None: b"\x00\x00"}  # a device field: u16 length, UTF-8
+    device_fields: dict[int | None, bytes] = {None: b"\x00\x00\x00\x00"}  # key and agent
+    text_of, field_of, known_device = texts.get, fields.get, device_fields.get
+    # one tuple per entry: (slot, head, time and target, source, secret, opening prefix,
+    # target, account id, target type, device flag)
+    common: list[tuple[Any, ...]] = []
+    with_devices: list[tuple[int, bytes, bytes, bytes, bytes]] = []  # (entry, secret, salt, ..)
+    comments: list[tuple[int, bytes, bytes, bytes]] = []  # (entry, secret, salt, body)
+    shares: list[tuple[int, bytes]] = []  # (entry, channel)
+    keep, keep_device = common.append, with_devices.append
+    for row in rows:
+        (
+            seq,
+            name,
+            _ref_id,
+            account_id,
+            target_id,
+            source,
+            device_id,
+            ip_prefix,
+            at,
+            removed_at,
+            detail,
+            device_key,
+            user_agent,
+            has_secret,
+            secret,
+        ) = row
+        try:
+            if not has_secret or secret is None:
+                secret = secret_of(account_id, has_secret, secret)
+            follow, with_device = 0, False
+            if name == "like":
+                with_device = device_id is not None or ip_prefix is not None
+            elif name == "unlike":
+                at, source = removed_at, detail or source
+            elif name == "comment" or name == "share":
+                with_device = device_id is not None or ip_prefix is not None
+            elif name == "follow":
+                follow = 1
+            elif name == "unfollow":
+                at, follow = removed_at, 1
+            elif name == "revoke":
+                source = f"verdict:{detail}"
+            elif name == "reinstate":
+                at, source = removed_at, f"verdict:{detail}"
+            else:
+                raise KeyError(name)
+            at = (fromiso(at) - naive) // us if type(at) is str else (at - epoch) // us
+            text = text_of(source)
+            if text is None:
+                data = source.encode()
+                text = texts[source] = bytes([len(data)]) + data  # ValueError past 255
+            when_and_target = pack(at, target_id)  # struct.error outside uint64
+            account = account_id.to_bytes(8, "big")  # OverflowError outside int64
+            if type(secret) is not bytes:
+                secret = bytes(secret)  # a driver's memoryview
+            if with_device:
+                device = known_device(device_id)
+                if device is None:  # the device's key and user agent, encoded once per round
+                    key, agent = devices.get(device_id) or (device_key, user_agent)
+                    device = device_field(key or "") + device_field(agent or "")
+                    device_fields[device_id] = device
+                prefix = field_of(ip_prefix)
+                if prefix is None:
+                    prefix = fields[ip_prefix] = device_field(ip_prefix)  # OverflowError: 64 KiB
+                keep_device((len(common), secret, seq.to_bytes(8, "big"), device, prefix))
+            if name == "comment":
+                comments.append((len(common), secret, seq.to_bytes(8, "big"), detail.encode()))
+            elif name == "share":
+                channel = detail or ""
+                channel_text = text_of(channel)
+                if channel_text is None:
+                    data = channel.encode()
+                    channel_text = texts[channel] = bytes([len(data)]) + data
+                shares.append((len(common), channel_text))
+        except Exception:  # the reference path decides: quarantine, or raise as before
+            out[seq - base] = _encoded(sources, sources.named(row))
+            continue
+        keep(
+            (
+                seq - base,
+                heads[name],
+                when_and_target,
+                text,
+                secret,
+                acc_open[follow],
+                when_and_target[8:],
+                account,
+                target_type[follow],
+                b"\x01" if with_device else b"\x00",
+            )
+        )
+    if not common:
+        return out
+    count = len(common)
+    slots, kinds, when, source_texts, secrets, prefixes, targets, accounts, types, flags = zip(
+        *common, strict=True
+    )
+    hmac_rows, sha256_rows = batch.hmac_rows, batch.sha256_rows
+    openings = hmac_rows(count, secrets, prefixes, targets)
+    commitments = sha256_rows(
+        count, b"plaudit/ledger/v1/account", accounts, types, targets, openings
+    )
+    devices_made: list[bytes] = [b""] * count
+    if with_devices:
+        at_entry, keys, salts, known, prefixes = zip(*with_devices, strict=True)
+        opened = hmac_rows(len(at_entry), keys, _DEVICE_OPENING, salts)
+        made = sha256_rows(len(at_entry), b"plaudit/ledger/v1/device", opened, known, prefixes)
+        for index, commitment in zip(at_entry, made, strict=True):
+            devices_made[index] = commitment
+    tails: list[bytes] = [b""] * count  # a comment's body commitment, a share's channel
+    if comments:
+        at_entry, keys, salts, bodies = zip(*comments, strict=True)
+        opened = hmac_rows(len(at_entry), keys, _BODY_OPENING, salts)
+        made = sha256_rows(len(at_entry), b"plaudit/ledger/v1/body", opened, bodies)
+        for index, commitment in zip(at_entry, made, strict=True):
+            tails[index] = commitment
+    for index, channel_text in shares:
+        tails[index] = channel_text
+    entries = batch.join_rows(
+        count, kinds, when, source_texts, commitments, flags, devices_made, tails
+    )
+    for slot, entry in zip(slots, entries, strict=True):
+        out[slot] = entry
     return out
 
 
