@@ -149,7 +149,7 @@ def _device(row: EventSource, secret: bytes) -> bytes | None:
 
 
 def _entry(sources: Sources, row: EventSource) -> Entry:
-    """The entry of one event, built field by field (the reference for EntryEncoder)."""
+    """The entry of one event, built field by field (the reference for `build_entries`)."""
     kind = _KIND[row.kind]
     target_id, at = row.target_id, row.removed_at if row.kind in _AT_REMOVAL else row.created_at
     secret = sources.secret(row)
@@ -224,7 +224,7 @@ def _build_entries_inline(sources: Sources) -> list[bytes]:
     One loop over the driver's rows, each unpacked once, with every step of the encoding
     written out in it (no `Entry`, no call per entry but the hashes): this is the
     integrator's hottest Python, so what a helper would do is done inline, at about half
-    the operations per entry of `EntryEncoder`. The account's HMAC keys are its 32-byte
+    the operations per entry of the encoder it replaced. The account's HMAC keys are its 32-byte
     secret translated through the ipad and opad tables plus their padding (RFC 2104; the
     bytes of `hmac_pads`), SHA-256 is called on whole concatenated messages, and repeated
     texts (sources, channels, device fields) are encoded once per round. An event it cannot

@@ -7,8 +7,8 @@ The integrator reads many rows per round, so the source queries run on the drive
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from operator import itemgetter
 from datetime import UTC, datetime, timedelta
+from operator import itemgetter
 from typing import Any, NamedTuple
 
 from sqlalchemy import and_, func, insert, select, update
