@@ -8,6 +8,7 @@ the SHA-256 of RFC 9162's leaf and node inputs.
 from __future__ import annotations
 
 import hashlib
+import hmac
 import os
 
 import pytest
@@ -74,6 +75,53 @@ def _root_by_hashlib(leaves: list[bytes]) -> bytes:
     return hashlib.sha256(b"\x01" + left + right).digest()
 
 
+@st.composite
+def tables(draw: st.DrawFn) -> tuple[int, list[bytes | list[bytes]]]:
+    """A row count and 1..5 columns, each shared bytes or one bytes per row."""
+    count = draw(st.integers(0, 12))
+    shared_or_per_row = st.one_of(blobs, st.lists(blobs, min_size=count, max_size=count))
+    return count, draw(st.lists(shared_or_per_row, min_size=1, max_size=5))
+
+
+def _row(columns: list[bytes | list[bytes]], row: int) -> list[bytes]:
+    return [column if isinstance(column, bytes) else column[row] for column in columns]
+
+
+@settings(max_examples=300, deadline=None)
+@given(table=tables())
+def test_sha256_rows_and_join_rows_are_each_rows_columns_joined(
+    table: tuple[int, list[bytes | list[bytes]]],
+) -> None:
+    count, columns = table
+    joined = [b"".join(_row(columns, row)) for row in range(count)]
+    assert batchhash.join_rows(count, *columns) == joined
+    assert batchhash.sha256_rows(count, *columns) == [hashlib.sha256(j).digest() for j in joined]
+
+
+@settings(max_examples=300, deadline=None)
+@given(table=tables(), long_keys=st.booleans())
+def test_hmac_rows_is_hmac_sha256_keyed_by_the_first_column(
+    table: tuple[int, list[bytes | list[bytes]]], long_keys: bool
+) -> None:
+    """Keys of any length: up to a block, and longer ones (hashed first, RFC 2104)."""
+    count, columns = table
+    if long_keys:
+        columns[0] = [b"k" * (65 + row) for row in range(count)]
+    keys, message = columns[0], columns[1:]
+    expected = [
+        hmac.digest(_row([keys], row)[0], b"".join(_row(message, row)), "sha256")
+        for row in range(count)
+    ]
+    assert batchhash.hmac_rows(count, keys, *message) == expected
+
+
+def test_a_column_of_the_wrong_length_is_refused() -> None:
+    with pytest.raises(ValueError, match="column 1 has 2 items, expected 3"):
+        batchhash.sha256_rows(3, b"shared", [b"a", b"b"])
+    with pytest.raises(ValueError, match="count must be 0 or more"):
+        batchhash.join_rows(-1, b"x")
+
+
 def test_items_that_are_not_bytes_are_refused_precisely() -> None:
     with pytest.raises(TypeError, match="item 1 is str, not bytes"):
         batchhash.prefixed(b"\x00", [b"a", "b"])
@@ -88,3 +136,16 @@ def test_large_batches_match() -> None:
     """A round's worth of entries (the GIL is released while they are hashed)."""
     entries = [os.urandom(1 + i % 200) for i in range(50_000)]
     assert batchhash.prefixed(b"\x00", entries) == merkle._leaf_hashes_hashlib(entries)
+
+
+def test_without_the_extension_the_tree_hashes_with_hashlib(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """An install without a compiler: the same leaves, nodes and roots through hashlib."""
+    entries = [os.urandom(1 + i % 120) for i in range(1_000)]
+    leaves = leaf_hashes(entries)
+    root = root_of(leaves)
+    monkeypatch.setattr(merkle, "_prefixed", None)
+    monkeypatch.setattr(merkle, "_pairs", None)
+    assert leaf_hashes(entries) == leaves
+    assert root_of(leaves) == root == _root_by_hashlib(leaves)

@@ -272,7 +272,7 @@ static PyObject *
 hash_rows(PyObject *args, int keyed)
 {
     Py_ssize_t need = keyed ? 2 : 1;
-    if (PyTuple_GET_SIZE(args) < need + 1) {
+    if (PyTuple_GET_SIZE(args) < need) {
         PyErr_SetString(PyExc_TypeError, keyed ? "hmac_rows(count, keys, *columns)"
                                                : "sha256_rows(count, *columns)");
         return NULL;
