@@ -80,7 +80,13 @@ from plaudit.ledger import (
     tile_node_reader,
     verify_inclusion,
 )
-from plaudit.ledgerstore.integration import CATCH_UP_BATCH, Sources, _Frontier, build_entries
+from plaudit.ledgerstore.integration import (
+    CATCH_UP_BATCH,
+    Sources,
+    _Frontier,
+    _without_collection,
+    build_entries,
+)
 from plaudit.ledgerstore.service import LedgerService
 from plaudit.platform import Platform
 from plaudit.store.ledger import EventSource, LedgerSQL
@@ -197,7 +203,7 @@ def integrate(platform: Platform, rounds: Iterable[list[bytes]]) -> Phases:
         writing: Future[None] | None = None
         while entries is not None:
             started = clock()
-            with db.read() as conn:
+            with db.read() as conn, _without_collection():  # as Integrator._hash
                 sql = LedgerSQL(conn)
                 runs = builder.append(leaf_hashes(entries))
                 root = builder.root()
