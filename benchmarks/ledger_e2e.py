@@ -11,6 +11,9 @@ bundles, a signed checkpoint per round and its write transaction. The figure is 
 integrated over the wall time, from the first read to the last commit; the final checkpoint
 is then verified with the log's key and its size checked. Each run starts from an empty log
 on the same store (``reset_ledger``); the median of `--runs` is reported with the load average.
+The code before a change runs from an exported tree: ``git archive main src | tar -x -C DIR``
+then ``PYTHONPATH=DIR/src python benchmarks/ledger_e2e.py ...`` (the header names the hashing
+path of the code it runs).
 
 SQLite by default (a file under `--keep`, the settings `plaudit serve` uses: WAL,
 synchronous=full); `--database-url postgresql+psycopg://...` runs it on PostgreSQL (the
@@ -36,11 +39,11 @@ from ledger_floor import floor_of_batches
 from ledger_store import ensure_store, reset_ledger
 
 from plaudit.config import load_settings
-from plaudit.ledger import open_checkpoint
+from plaudit.ledger import merkle, open_checkpoint
 from plaudit.ledgerstore import Integrator
 from plaudit.platform import Platform
 
-__all__ = ["end_to_end", "open_store"]
+__all__ = ["end_to_end", "hashing", "open_store"]
 
 TARGET_RATE = 200_000
 
@@ -74,6 +77,13 @@ def open_store(workdir: Path, events: int, database_url: str | None) -> Platform
     if made:
         print(f"  store made: {events:,} events in {made:.0f} s ({events / made:,.0f} events/s)")
     return platform
+
+
+def hashing() -> str:
+    """Which SHA-256 path the code under test uses (older code has only hashlib)."""
+    if getattr(merkle, "BATCH_HASHING", False):
+        return "compiled batch SHA-256 (plaudit.ledger._batchhash)"
+    return "hashlib, one call per hash"
 
 
 def cpu_seconds() -> float:
@@ -151,7 +161,7 @@ def main() -> None:
             print(
                 f"ledger end to end on {platform.db.dialect}: {events:,} events in the store, "
                 f"{entries:,} entries per run, load average {os.getloadavg()[0]:.2f} "
-                f"on {os.cpu_count()} CPUs"
+                f"on {os.cpu_count()} CPUs; hashing: {hashing()}"
             )
             rates, ratios, cpu_rates, cpu_ratios = [], [], [], []
             for run in range(args.runs):

@@ -29,26 +29,30 @@ from __future__ import annotations
 import hashlib
 import hmac
 import struct
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import IntEnum
+from typing import NamedTuple
 
 from plaudit.ledger.errors import LedgerError
 
 __all__ = [
     "ENTRY_VERSION",
     "QUARANTINE_SOURCE_PREFIX",
+    "ROW_HASHING",
     "TIME_US_MAX",
     "TIME_US_MIN",
     "Entry",
-    "EntryEncoder",
     "EntryFormatError",
     "Kind",
+    "RowHashing",
     "account_commitment",
     "account_opening",
     "body_commitment",
     "body_opening",
     "decode_entry",
     "device_commitment",
+    "device_field",
     "device_opening",
     "encode_entry",
     "hmac_pads",
@@ -127,13 +131,14 @@ def device_opening(secret: bytes, seq: int) -> bytes:
     return hmac.digest(secret, b"plaudit/ledger/v1/device-opening" + _u64(seq), "sha256")
 
 
-def _field(text: str) -> bytes:
+def device_field(text: str) -> bytes:
+    """One field of a device commitment: its UTF-8 length (uint16) and bytes."""
     data = text.encode()
     return len(data).to_bytes(2, "big") + data
 
 
 def device_commitment(opening: bytes, device_key: str, user_agent: str, ip_prefix: str) -> bytes:
-    fields = _field(device_key) + _field(user_agent) + _field(ip_prefix)
+    fields = device_field(device_key) + device_field(user_agent) + device_field(ip_prefix)
     return hashlib.sha256(b"plaudit/ledger/v1/device" + opening + fields).digest()
 
 
@@ -196,25 +201,6 @@ def encode_entry(entry: Entry) -> bytes:
 
 
 _SHA256 = hashlib.sha256
-_PACK_HEAD = _HEAD.pack
-_ACCOUNT_OPENING = (
-    b"plaudit/ledger/v1/account-opening\x00",
-    b"plaudit/ledger/v1/account-opening\x01",
-)
-_ACCOUNT = b"plaudit/ledger/v1/account"
-_TARGET_TYPE = (b"\x00", b"\x01")
-_DEVICE_OPENING = b"plaudit/ledger/v1/device-opening"
-_DEVICE = b"plaudit/ledger/v1/device"
-_BODY_OPENING = b"plaudit/ledger/v1/body-opening"
-_BODY = b"plaudit/ledger/v1/body"
-# the kinds as plain ints: `Kind.FOLLOW` is a class attribute lookup through the enum's
-# metaclass, hundreds of nanoseconds each, four times per entry
-_FOLLOW, _UNFOLLOW, _COMMENT, _SHARE = (
-    int(Kind.FOLLOW),
-    int(Kind.UNFOLLOW),
-    int(Kind.COMMENT),
-    int(Kind.SHARE),
-)
 _BLOCK = 64  # SHA-256's block size, the HMAC key size (RFC 2104)
 _INNER = bytes(byte ^ 0x36 for byte in range(256))  # ipad, as a bytes.translate table
 _OUTER = bytes(byte ^ 0x5C for byte in range(256))  # opad
@@ -237,99 +223,26 @@ def hmac_with_pads(pads: tuple[bytes, bytes], message: bytes) -> bytes:
     return _SHA256(pads[1] + _SHA256(pads[0] + message).digest()).digest()
 
 
-class EntryEncoder:
-    """Encodes many entries straight from their parts, for an integrator's batches.
+class RowHashing(NamedTuple):
+    """The compiled batch functions (`_batchhash.c`) an integrator builds a round with: each
+    takes a row count and columns (bytes for every row, or one bytes per row) and returns
+    one result per row, the SHA-256 / HMAC-SHA256 of the row's columns joined, or the joined
+    bytes themselves. A whole round's openings, commitments and entries then cost a few
+    calls instead of several per entry."""
 
-    The bytes are exactly those of ``encode_entry(Entry(...))`` with the commitments of
-    ``account_commitment``, ``device_commitment`` and ``body_commitment`` (a test compares
-    them on random parts), without building an :class:`Entry` or the helper calls per entry:
-    the domain prefixes are constants, repeated texts (sources, channels, device fields)
-    are encoded once per encoder, and the openings are HMACs from the secret's padded keys
-    (:func:`hmac_pads`, kept per secret). Any value outside the format raises
-    (``struct.error``, ``ValueError``, ``OverflowError``); the caller then encodes that one
-    entry with :func:`encode_entry`, which names the problem precisely.
-    """
+    sha256_rows: Callable[..., list[bytes]]
+    hmac_rows: Callable[..., list[bytes]]
+    join_rows: Callable[..., list[bytes]]
 
-    __slots__ = ("_fields", "_pads", "_texts")
 
-    _PADS_KEPT = 1 << 16
+ROW_HASHING: RowHashing | None
+"""The batch functions when the optional C extension is built, else None (hashlib then)."""
+try:
+    from plaudit.ledger import _batchhash
 
-    def __init__(self) -> None:
-        self._texts: dict[str, bytes] = {}
-        self._fields: dict[str, bytes] = {}
-        self._pads: dict[bytes, tuple[bytes, bytes]] = {}
-
-    def _text(self, text: str) -> bytes:
-        encoded = self._texts.get(text)
-        if encoded is None:
-            data = text.encode()
-            encoded = bytes([len(data)]) + data  # ValueError past 255 bytes
-            if len(self._texts) < 4096:
-                self._texts[text] = encoded
-        return encoded
-
-    def device_fields(self, device_key: str, user_agent: str, ip_prefix: str) -> bytes:
-        """A device's three fields as its commitment encodes them (`encode`'s `device`)."""
-        return self.field(device_key) + self.field(user_agent) + self.field(ip_prefix)
-
-    def field(self, text: str) -> bytes:
-        """One device field: its UTF-8 length (uint16) and bytes, kept for repeated texts."""
-        encoded = self._fields.get(text)
-        if encoded is None:
-            encoded = _field(text)  # OverflowError past 65535 bytes
-            if len(self._fields) < 65536:
-                self._fields[text] = encoded
-        return encoded
-
-    def pads(self, secret: bytes) -> tuple[bytes, bytes]:
-        """`hmac_pads(secret)`, kept for the next entries of the same account."""
-        pads = self._pads.get(secret)
-        if pads is None:
-            pads = hmac_pads(secret)
-            if len(self._pads) >= self._PADS_KEPT:
-                self._pads.clear()
-            self._pads[secret] = pads
-        return pads
-
-    def encode(
-        self,
-        kind: Kind,
-        seq: int,
-        time_us: int,
-        target_id: int,
-        source: str,
-        account_id: int,
-        secret: bytes,
-        device: bytes | None = None,
-        extra: str | None = None,
-    ) -> bytes:
-        """One entry: `device` is `device_fields(device key, user agent, IP prefix)` when
-        the entry has one (an integrator keeps a device's first two fields per device);
-        `extra` is a comment's body or a share's channel; `seq` salts device and body."""
-        sha = _SHA256
-        follow = kind in (_FOLLOW, _UNFOLLOW)
-        target = target_id.to_bytes(8, "big")
-        inner, outer = self.pads(secret)
-        opening = sha(outer + sha(inner + _ACCOUNT_OPENING[follow] + target).digest()).digest()
-        account = sha(
-            _ACCOUNT + account_id.to_bytes(8, "big") + _TARGET_TYPE[follow] + target + opening
-        ).digest()
-        head = _PACK_HEAD(ENTRY_VERSION, kind, time_us, target_id) + self._text(source) + account
-        if device is None:
-            head += b"\x00"
-        else:
-            salt = seq.to_bytes(8, "big")
-            opening = sha(outer + sha(inner + _DEVICE_OPENING + salt).digest()).digest()
-            head += b"\x01" + sha(_DEVICE + opening + device).digest()
-        if kind == _COMMENT:
-            if extra is None:
-                raise ValueError("a comment entry needs its body")
-            salt = seq.to_bytes(8, "big")
-            opening = sha(outer + sha(inner + _BODY_OPENING + salt).digest()).digest()
-            return head + sha(_BODY + opening + extra.encode()).digest()
-        if kind == _SHARE:
-            return head + self._text(extra or "")
-        return head
+    ROW_HASHING = RowHashing(_batchhash.sha256_rows, _batchhash.hmac_rows, _batchhash.join_rows)
+except ImportError:  # pragma: no cover - an install without a C compiler or libssl-dev
+    ROW_HASHING = None
 
 
 class _Reader:

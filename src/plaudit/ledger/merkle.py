@@ -25,6 +25,7 @@ from typing import NamedTuple
 from plaudit.ledger.errors import HashSizeError, OutOfRangeError
 
 __all__ = [
+    "BATCH_HASHING",
     "EMPTY_ROOT",
     "HASH_SIZE",
     "Node",
@@ -50,6 +51,18 @@ _sha256 = hashlib.sha256
 _LEAF_PREFIX = b"\x00"
 _NODE_PREFIX = b"\x01"
 
+_BatchHash = Callable[[bytes, Sequence[bytes]], list[bytes]]
+_prefixed: _BatchHash | None
+_pairs: _BatchHash | None
+try:  # the optional C extension (pyproject.toml); hashlib does the same work without it
+    from plaudit.ledger._batchhash import pairs as _pairs
+    from plaudit.ledger._batchhash import prefixed as _prefixed
+except ImportError:  # pragma: no cover - an install without a C compiler or libssl-dev
+    _prefixed = _pairs = None
+
+BATCH_HASHING: bool = _prefixed is not None
+"""Whether leaf and node hashes go through the compiled batch SHA-256 (`_batchhash`)."""
+
 EMPTY_ROOT: bytes = _sha256(b"").digest()
 """Root hash of the empty tree, ``SHA-256("")`` (RFC 9162 §2.1.1)."""
 
@@ -63,10 +76,26 @@ def leaf_hash(data: bytes) -> bytes:
     return _sha256(_LEAF_PREFIX + data).digest()
 
 
-def leaf_hashes(entries: Iterable[bytes]) -> list[bytes]:
-    """Leaf hashes of many entries at once, without a Python call per entry."""
+def _leaf_hashes_hashlib(entries: Iterable[bytes]) -> list[bytes]:
+    """`leaf_hashes` with hashlib, one call per entry (when `_batchhash` is not built)."""
     sha = _sha256
     return [sha(b"\x00" + entry).digest() for entry in entries]
+
+
+def leaf_hashes(entries: Iterable[bytes]) -> list[bytes]:
+    """Leaf hashes of many entries at once, without a Python call per entry.
+
+    With the compiled `_batchhash` (the package's optional C extension) the whole list is
+    hashed in one call with the GIL released, at about half of hashlib's cost per hash;
+    without it, one hashlib call per entry. Both are plain SHA-256 of ``0x00 || entry``.
+    """
+    if _prefixed is None:
+        return _leaf_hashes_hashlib(entries)
+    batch = entries if isinstance(entries, list) else list(entries)
+    try:
+        return _prefixed(_LEAF_PREFIX, batch)
+    except TypeError:  # an entry that is a buffer but not bytes (a memoryview): hashlib's way
+        return _leaf_hashes_hashlib(batch)
 
 
 def node_hash(left: bytes, right: bytes) -> bytes:
@@ -74,15 +103,23 @@ def node_hash(left: bytes, right: bytes) -> bytes:
     return _sha256(_NODE_PREFIX + left + right).digest()
 
 
-def _hash_pairs(hashes: Sequence[bytes]) -> list[bytes]:
-    """Parents of ``hashes[0:2]``, ``hashes[2:4]``, ...; a trailing odd hash is left out.
-
-    One comprehension over ``zip(it, it)`` is the fastest pure-CPython pairing: it avoids
-    slicing copies and per-pair function calls.
-    """
+def _hash_pairs_hashlib(hashes: Sequence[bytes]) -> list[bytes]:
+    """`_hash_pairs` with hashlib. One comprehension over ``zip(it, it)`` is the fastest
+    pure-CPython pairing: it avoids slicing copies and per-pair function calls."""
     sha = _sha256
     it = iter(hashes)
     return [sha(b"\x01" + left + right).digest() for left, right in zip(it, it, strict=False)]
+
+
+def _hash_pairs(hashes: Sequence[bytes]) -> list[bytes]:
+    """Parents of ``hashes[0:2]``, ``hashes[2:4]``, ...; a trailing odd hash is left out
+    (one `_batchhash` call when it is built, else hashlib)."""
+    if _pairs is None:
+        return _hash_pairs_hashlib(hashes)
+    try:
+        return _pairs(_NODE_PREFIX, hashes)
+    except TypeError:  # a hash that is a buffer but not bytes: hashlib's way
+        return _hash_pairs_hashlib(hashes)
 
 
 def root_of(leaf_hashes: Sequence[bytes]) -> bytes:
