@@ -178,12 +178,19 @@ def _like_sqlite(
 
 def _existing_like(conn: Connection, account_id: int, video_id: int) -> LikeOutcome:
     """The stored like as it was written: its seq and the risk stored with its hold."""
-    existing = sql.find_active_like(conn, account_id, video_id)
-    assert existing is not None
-    held = holds_sql.open_hold(conn, existing.id) is not None
-    seq = sql.like_seq(conn, existing.id)
-    risk = holds_sql.hold_risk(conn, existing.id)
-    return LikeOutcome(like_from_row(existing), created=False, seq=seq, held=held, risk=risk)
+    stored = sql.active_like_as_stored(conn, account_id, video_id)
+    assert stored is not None
+    like = Like(
+        stored.id,
+        account_id,
+        video_id,
+        stored.source,
+        stored.created_at,
+        None,
+        stored.ip_prefix,
+        stored.device_id,
+    )
+    return LikeOutcome(like, created=False, seq=stored.seq, held=stored.held, risk=stored.risk)
 
 
 def _like_postgres(
