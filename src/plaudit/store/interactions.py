@@ -33,10 +33,13 @@ __all__ = [
     "StoredLike",
     "active_follower_ids",
     "active_like_as_stored",
+    "add_like_counts",
     "append_event",
+    "append_events",
     "bump_creator",
     "bump_video",
     "creator_and_active_like",
+    "creators_and_active_likes",
     "find_active_follow",
     "find_active_like",
     "insert_comment",
@@ -284,6 +287,53 @@ def append_event(conn: Connection, kind: str, ref_id: int) -> int:
     seq = allocate(conn, EVENTS)
     _INSERT_EVENT.run(conn, {"p_seq": seq, "p_kind": kind, "p_ref": ref_id}).close()
     return seq
+
+
+# A run of likes the writer does together (interactions.service, SQLite): one read for the
+# run, each like's own insert, then the events and the counters of the whole run at once.
+_CREATORS_AND_ACTIVE_LIKES = """
+SELECT v.creator_id,
+       (SELECT l.id FROM likes AS l
+        WHERE l.account_id = json_extract(j.value, '$[0]')
+          AND l.video_id = json_extract(j.value, '$[1]') AND l.removed_at IS NULL)
+FROM json_each(?) AS j LEFT JOIN videos AS v ON v.id = json_extract(j.value, '$[1]')
+ORDER BY j.key
+"""
+
+
+def creators_and_active_likes(
+    conn: Connection, pairs: Sequence[tuple[int, int]]
+) -> list[tuple[int | None, int | None]]:
+    """`creator_and_active_like` of each (account, video) pair, in order, in one statement
+    (SQLite: the pairs travel as one JSON array)."""
+    array = "[" + ",".join(f"[{int(account)},{int(video)}]" for account, video in pairs) + "]"
+    cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    try:
+        rows = cursor.execute(_CREATORS_AND_ACTIVE_LIKES, (array,)).fetchall()
+    finally:
+        cursor.close()
+    return [
+        (None if creator is None else int(creator), None if like is None else int(like))
+        for creator, like in rows
+    ]
+
+
+def append_events(conn: Connection, kind: str, ref_ids: Sequence[int]) -> int:
+    """`append_event` of several interactions at once, in order; returns the first seq."""
+    first = allocate(conn, EVENTS, len(ref_ids))
+    rows = [{"p_seq": first + i, "p_kind": kind, "p_ref": ref} for i, ref in enumerate(ref_ids)]
+    _INSERT_EVENT.run_many(conn, rows)
+    return first
+
+
+def add_like_counts(
+    conn: Connection, per_video: dict[int, int], per_creator: dict[int, int]
+) -> None:
+    """`bump_video` and `bump_creator` of the likes column, summed over many likes: one
+    update per video and per creator instead of two per like."""
+    for bump, deltas in ((_BUMP_VIDEO["likes"], per_video), (_BUMP_CREATOR["likes"], per_creator)):
+        if deltas:
+            bump.run_many(conn, [{"p_key": key, "p_delta": delta} for key, delta in deltas.items()])
 
 
 def resolve_device(conn: Connection, device_key: str, user_agent: str, at: datetime) -> int:

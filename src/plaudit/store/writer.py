@@ -6,6 +6,12 @@ and commits once. A function that raises rolls back only its own savepoint. Futu
 only after the commit, so an acknowledged write is durable; if the commit fails every write
 of the batch fails. On SQLite this also means the process never fights itself for the lock.
 
+A run of queued writes of the same kind that can be done together (`GroupedWrite`: a run
+of likes) runs as one set of statements in one savepoint instead of a savepoint and a
+handful of statements each; if that set fails for any reason, its savepoint is rolled back
+and each write of the run runs again on its own, so the outcome of every write is what it
+would have been alone.
+
 On PostgreSQL several processes group-commit at once, and two batches that lock the same rows
 (the counters of two videos) in opposite orders deadlock: PostgreSQL rolls back one write's
 statement. That write is run again in a transaction of its own once its batch has committed
@@ -18,7 +24,7 @@ import asyncio
 import logging
 import queue
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
@@ -34,11 +40,30 @@ from plaudit.store.boundary import (
     translate_db_error,
 )
 
-__all__ = ["WriteFn", "Writer"]
+__all__ = ["GroupedWrite", "WriteFn", "Writer"]
 
 T = TypeVar("T")
 WriteFn = Callable[[Connection], T]
 log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class GroupedWrite(Generic[T]):
+    """A write that can run together with the writes of the same `group` queued next to it.
+
+    Called, it is the write on its own (`alone`). The writer hands a run of two or more of
+    them to `group(conn, writes)`, which returns, in order, each write's result or the
+    PlauditError it ends in (that write then changed nothing), or None when it cannot do
+    them together here (another engine): they then run one by one.
+    """
+
+    alone: WriteFn[T]
+    group: Callable[[Connection, Sequence[GroupedWrite[Any]]], Sequence[Any] | None]
+    args: Any = None
+    """What `group` needs of this write (the like's account, video, time...)."""
+
+    def __call__(self, conn: Connection) -> T:
+        return self.alone(conn)
 
 
 @dataclass
@@ -159,8 +184,10 @@ class Writer:
             try:
                 conn = self._connection()
                 with conn.begin():
-                    for job in batch:
-                        _run_in_savepoint(conn, job)
+                    for run in _runs(batch):
+                        if len(run) == 1 or not _run_grouped(conn, run):
+                            for job in run:
+                                _run_in_savepoint(conn, job)
                 committed = True
                 break
             except Exception as exc:  # the commit failed: nothing of the batch is durable
@@ -191,6 +218,53 @@ class Writer:
             job.result, job.error, job.collided = None, None, False
         self._run_batch(victims, rerun_collided=False)
         return others
+
+
+def _group_of(job: _Job[Any]) -> object | None:
+    return job.fn.group if isinstance(job.fn, GroupedWrite) else None
+
+
+def _runs(batch: list[_Job[Any]]) -> list[list[_Job[Any]]]:
+    """The batch cut into runs of consecutive jobs of one group (others: runs of one), in
+    order: writes never run before a write queued ahead of them."""
+    runs: list[list[_Job[Any]]] = []
+    previous: object | None = None
+    for job in batch:
+        group = _group_of(job)
+        if runs and group is not None and group == previous:
+            runs[-1].append(job)
+        else:
+            runs.append([job])
+        previous = group
+    return runs
+
+
+def _run_grouped(conn: Connection, run: list[_Job[Any]]) -> bool:
+    """Run a run of grouped writes together in one savepoint; False (nothing done) when its
+    group declines or fails, so that each runs on its own."""
+    writes: list[GroupedWrite[Any]] = [job.fn for job in run]  # type: ignore[misc]
+    cursor = _driver_cursor(conn)
+    cursor.execute("SAVEPOINT plaudit_group")
+    try:
+        outcomes = writes[0].group(conn, writes)
+        if outcomes is not None and len(outcomes) != len(run):
+            raise RuntimeError(f"a group of {len(run)} writes gave {len(outcomes)} outcomes")
+    except Exception:  # the set failed: each write runs again alone and meets its own fate
+        log.debug("a group of %d writes failed; running them one by one", len(run), exc_info=True)
+        outcomes = None
+    if outcomes is None:
+        cursor.execute("ROLLBACK TO SAVEPOINT plaudit_group")
+        cursor.execute("RELEASE SAVEPOINT plaudit_group")
+        cursor.close()
+        return False
+    cursor.execute("RELEASE SAVEPOINT plaudit_group")
+    cursor.close()
+    for job, outcome in zip(run, outcomes, strict=True):
+        if isinstance(outcome, PlauditError):
+            job.error = outcome
+        else:
+            job.result = outcome
+    return True
 
 
 def _disconnected(exc: BaseException) -> bool:
