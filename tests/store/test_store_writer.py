@@ -393,14 +393,19 @@ def test_a_group_gives_each_write_its_own_error(db: Database) -> None:
 def test_a_failing_group_is_undone_and_each_write_runs_alone(db: Database) -> None:
     db.write(insert_account("taken"))
     accounts = Accounts(fail=True)
-    results = in_one_batch(db, [accounts.write(name) for name in ("one", "two", "three")])
+    fns: list[WriteFn[Any]] = [insert_account("first")]
+    fns += [accounts.write(name) for name in ("one", "two", "three")]
+    results = in_one_batch(db, fns)
     assert accounts.runs == [["one", "two", "three"]]
     assert all(isinstance(r, int) for r in results)
-    assert handles(db) == {"taken", "one", "two", "three"}  # nothing twice, nothing lost
+    # the batch ran again without groups: nothing twice, nothing lost
+    assert handles(db) == {"taken", "first", "one", "two", "three"}
     # alone, each write meets its own fate: a taken handle fails only its own write
     results = in_one_batch(db, [accounts.write(name) for name in ("four", "taken", "five")])
     assert isinstance(results[1], Conflict)
-    assert handles(db) == {"taken", "one", "two", "three", "four", "five"}
+    assert isinstance(results[0], int)
+    assert isinstance(results[2], int)
+    assert handles(db) == {"taken", "first", "one", "two", "three", "four", "five"}
 
 
 def test_a_grouped_write_alone_is_a_plain_write(db: Database) -> None:

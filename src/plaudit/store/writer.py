@@ -7,10 +7,10 @@ only after the commit, so an acknowledged write is durable; if the commit fails 
 of the batch fails. On SQLite this also means the process never fights itself for the lock.
 
 A run of queued writes of the same kind that can be done together (`GroupedWrite`: a run
-of likes) runs as one set of statements in one savepoint instead of a savepoint and a
-handful of statements each; if that set fails for any reason, its savepoint is rolled back
-and each write of the run runs again on its own, so the outcome of every write is what it
-would have been alone.
+of likes) runs as one set of statements instead of a savepoint and a handful of statements
+each; if that set fails for any reason, the batch's transaction is rolled back and the batch
+runs again with every write on its own, so the outcome of every write is what it would have
+been alone.
 
 On PostgreSQL several processes group-commit at once, and two batches that lock the same rows
 (the counters of two videos) in opposite orders deadlock: PostgreSQL rolls back one write's
@@ -180,28 +180,37 @@ class Writer:
 
     def _run_batch(self, batch: list[_Job[Any]], rerun_collided: bool = True) -> None:
         committed = False
-        for attempt in (1, 2):
+        grouping = True
+        attempts = [1, 2]
+        while attempts:
+            attempt = attempts.pop(0)
             try:
                 conn = self._connection()
                 with conn.begin():
-                    for run in _runs(batch):
+                    for run in _runs(batch, grouping):
                         if len(run) == 1 or not _run_grouped(conn, run):
                             for job in run:
                                 _run_in_savepoint(conn, job)
                 committed = True
                 break
+            except _GroupFailed:
+                # undone with the whole transaction: the batch again, every write alone
+                log.debug("a group of writes failed; its batch runs again", exc_info=True)
+                grouping = False
+                attempts.insert(0, attempt)
+                _reset(batch)
             except Exception as exc:  # the commit failed: nothing of the batch is durable
                 self._drop_connection()
                 if attempt == 1 and _disconnected(exc):
                     # the kept connection died while idle (a database restart): the pool's
                     # pre-ping would have replaced it; run the batch again on a new one
-                    for job in batch:
-                        job.result, job.error, job.collided = None, None, False
+                    _reset(batch)
                     continue
                 error = translate_db_error(exc) if is_db_error(exc) else exc
                 log.warning("write batch of %d failed: %s", len(batch), error)
                 for job in batch:
                     job.result, job.error = None, error
+                break
         if committed and rerun_collided:
             batch = self._rerun_collided(batch)
         _settle(batch)
@@ -220,17 +229,27 @@ class Writer:
         return others
 
 
+class _GroupFailed(Exception):
+    """A group of writes failed part-way: its batch's transaction is rolled back and the
+    batch runs again with every write alone."""
+
+
+def _reset(batch: list[_Job[Any]]) -> None:
+    for job in batch:
+        job.result, job.error, job.collided = None, None, False
+
+
 def _group_of(job: _Job[Any]) -> object | None:
     return job.fn.group if isinstance(job.fn, GroupedWrite) else None
 
 
-def _runs(batch: list[_Job[Any]]) -> list[list[_Job[Any]]]:
-    """The batch cut into runs of consecutive jobs of one group (others: runs of one), in
-    order: writes never run before a write queued ahead of them."""
+def _runs(batch: list[_Job[Any]], grouping: bool = True) -> list[list[_Job[Any]]]:
+    """The batch cut into runs of consecutive jobs of one group (others, and every job
+    when not `grouping`: runs of one), in order: no write runs before one queued ahead."""
     runs: list[list[_Job[Any]]] = []
     previous: object | None = None
     for job in batch:
-        group = _group_of(job)
+        group = _group_of(job) if grouping else None
         if runs and group is not None and group == previous:
             runs[-1].append(job)
         else:
@@ -240,25 +259,22 @@ def _runs(batch: list[_Job[Any]]) -> list[list[_Job[Any]]]:
 
 
 def _run_grouped(conn: Connection, run: list[_Job[Any]]) -> bool:
-    """Run a run of grouped writes together in one savepoint; False (nothing done) when its
-    group declines or fails, so that each runs on its own."""
+    """Run a run of grouped writes together; False (nothing done) when its group declines.
+
+    No savepoint around the group: SQLite keeps a savepoint's journal in memory only up to
+    64 KiB and writes the rest to a temporary file, which cost more than the statements the
+    group saves once a run of likes touched more pages than that. A group that fails raises
+    `_GroupFailed`, and the batch runs again without groups.
+    """
     writes: list[GroupedWrite[Any]] = [job.fn for job in run]  # type: ignore[misc]
-    cursor = _driver_cursor(conn)
-    cursor.execute("SAVEPOINT plaudit_group")
     try:
         outcomes = writes[0].group(conn, writes)
-        if outcomes is not None and len(outcomes) != len(run):
-            raise RuntimeError(f"a group of {len(run)} writes gave {len(outcomes)} outcomes")
-    except Exception:  # the set failed: each write runs again alone and meets its own fate
-        log.debug("a group of %d writes failed; running them one by one", len(run), exc_info=True)
-        outcomes = None
+    except Exception as exc:
+        raise _GroupFailed(f"a group of {len(run)} writes failed: {exc!r}") from exc
     if outcomes is None:
-        cursor.execute("ROLLBACK TO SAVEPOINT plaudit_group")
-        cursor.execute("RELEASE SAVEPOINT plaudit_group")
-        cursor.close()
         return False
-    cursor.execute("RELEASE SAVEPOINT plaudit_group")
-    cursor.close()
+    if len(outcomes) != len(run):
+        raise _GroupFailed(f"a group of {len(run)} writes gave {len(outcomes)} outcomes")
     for job, outcome in zip(run, outcomes, strict=True):
         if isinstance(outcome, PlauditError):
             job.error = outcome
