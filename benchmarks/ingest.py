@@ -25,6 +25,7 @@
 from __future__ import annotations
 
 import argparse
+import functools
 import math
 import os
 import re
@@ -100,11 +101,15 @@ def _populate(settings: Settings) -> list[str]:
     return tokens
 
 
-def _lua_script(tokens: list[str], path: Path) -> Path:
+def _lua_script(tokens: list[str], path: Path, seed: int = 7) -> Path:
+    """wrk's requests: random fans liking random videos. Each round has its own `seed`: wrk
+    starts the sequence again on every run, so with one seed every round after the first
+    would repeat the first round's likes (already liked: the idempotent answer, not a new
+    like)."""
     quoted = ",".join(f'"{t}"' for t in tokens)
     path.write_text(f"""
 local tokens = {{{quoted}}}
-math.randomseed(7)
+math.randomseed({seed})
 request = function()
   local token = tokens[math.random(#tokens)]
   local video = math.random({VIDEOS})
@@ -196,6 +201,47 @@ def _measured(pid: int, run: Callable[[], float], duration: int) -> tuple[float,
     return rate, (_cpu_seconds(pid) - before) * 1e6 / max(rate * duration, 1.0)
 
 
+def _thread_cpu(pid: int) -> dict[int, float]:
+    """CPU seconds so far of each thread of a process, by thread id (Linux /proc)."""
+    seconds: dict[int, float] = {}
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        try:
+            fields = (task / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:  # the thread ended meanwhile
+            continue
+        seconds[int(task.name)] = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return seconds
+
+
+def _thread_names(pid: int) -> dict[int, str]:
+    """Python's names of a process's threads (`py-spy dump`; Python 3.11 gives the OS none):
+    the main thread alone when py-spy is missing or may not attach."""
+    spy = shutil.which("py-spy") or str(Path(sys.executable).with_name("py-spy"))
+    try:
+        dump = subprocess.run(
+            [spy, "dump", "--pid", str(pid)], capture_output=True, text=True, timeout=30
+        ).stdout
+    except (OSError, subprocess.TimeoutExpired):
+        dump = ""
+    names = {
+        int(tid, 0): name for tid, name in re.findall(r'Thread (\S+) \([^)]*\): "([^"]+)"', dump)
+    }
+    return names or {pid: "MainThread"}
+
+
+def _by_thread(
+    pid: int, before: dict[int, float], after: dict[int, float], names: dict[int, str]
+) -> dict[str, float]:
+    """CPU seconds spent between two `_thread_cpu` readings, summed by thread name (worker
+    pools share one name; threads py-spy did not see are `other threads`)."""
+    spent: dict[str, float] = {}
+    for tid, seconds in after.items():
+        name = "event loop" if tid == pid else names.get(tid, "other threads")
+        name = re.sub(r"_\d+$", "", name)  # a pool's numbered threads under one name
+        spent[name] = spent.get(name, 0.0) + seconds - before.get(tid, 0.0)
+    return spent
+
+
 def _profiled(pid: int, duration: int, out: Path) -> subprocess.Popen[bytes]:
     spy = shutil.which("py-spy") or str(Path(sys.executable).with_name("py-spy"))
     command = [spy, "record", "--pid", str(pid), "--duration", str(duration), "--rate", "200"]
@@ -237,8 +283,8 @@ def http_benchmark(
     server = _serve(settings, port, work / "server.log")
     floors: list[tuple[float, float]] = []
     likes: list[tuple[float, float]] = []
-    script = _lua_script(tokens, work / "likes.lua")
     base = f"http://127.0.0.1:{port}"
+    threads: dict[str, float] = {}
     try:
         _wrk(base + "/healthz", 2, connections)  # warm-up
         for index in range(rounds):
@@ -251,15 +297,24 @@ def http_benchmark(
             spy = None
             if profile is not None and index == 0:
                 spy = _profiled(server.pid, duration, profile / "likes.pyspy.txt")
+            script = _lua_script(tokens, work / f"likes-{index}.lua", seed=7 + index)
+            before = _thread_cpu(server.pid)
             likes.append(
                 _measured(
                     server.pid,
-                    lambda: _wrk(base + "/v1/videos/1/likes", duration, connections, script),
+                    functools.partial(
+                        _wrk, base + "/v1/videos/1/likes", duration, connections, script
+                    ),
                     duration,
                 )
             )
+            after = _thread_cpu(server.pid)
             if spy is not None:
                 spy.wait()
+            for name, seconds in _by_thread(
+                server.pid, before, after, _thread_names(server.pid)
+            ).items():
+                threads[name] = threads.get(name, 0.0) + seconds
             print(
                 f"round {index + 1}: floor {floors[-1][0]:8,.0f} req/s, like {likes[-1][0]:7,.0f} "
                 f"req/s, ratio {likes[-1][0] / floors[-1][0]:.2f}; load {os.getloadavg()[0]:.1f}",
@@ -285,6 +340,13 @@ def http_benchmark(
     )
     print(f"ratio like/floor:                {ratio:10.2f}  (target >= 0.50)")
     print(f"CPU ratio floor/like:            {floor_cpu / like_cpu:10.2f}")
+    requests = sum(rate * duration for rate, _ in likes)
+    shares = ", ".join(
+        f"{name} {seconds * 1e6 / requests:.0f}"
+        for name, seconds in sorted(threads.items(), key=lambda item: -item[1])
+        if seconds * 1e6 / requests >= 1
+    )
+    print(f"server CPU µs per like by thread, all rounds: {shares}")
     if profile is not None and (profile / "likes.pyspy.txt").exists():
         print(f"py-spy --gil, round 1's like run ({profile / 'likes.pyspy.txt'}), top frames:")
         for inclusive, own, frame in top_frames(profile / "likes.pyspy.txt"):

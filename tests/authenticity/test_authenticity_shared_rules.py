@@ -13,8 +13,8 @@ from sqlalchemy.engine import Engine
 from tests.conftest import _drop_postgres_database, _fresh_postgres_database, postgres_admin_url
 
 from plaudit.authenticity.rules import RuleEngine, RuleSettings, SharedWindows
-from plaudit.errors import RateLimited, RefusedByRule
-from plaudit.store.rule_counters import PostgresRuleCounters
+from plaudit.errors import RateLimited, RefusedByRule, StorageUnavailable
+from plaudit.store.rule_counters import CounterKey, PostgresRuleCounters
 
 pytestmark = pytest.mark.postgres
 
@@ -105,3 +105,28 @@ def test_old_buckets_are_pruned(make: Make, pg: Engine) -> None:
         buckets = conn.execute(text("SELECT count(*) FROM rule_window_counts")).scalar_one()
         hours = conn.execute(text("SELECT count(*) FROM rule_device_seen")).scalar_one()
     assert (buckets, hours) == (3, 1)  # the newest like's account, device and IP buckets
+
+
+def test_counting_after_the_server_cut_the_connections_fails_once(pg: Engine) -> None:
+    """The like's count runs on the driver's cursor; connections the server closed (a
+    restart) fail one like as 503 storage-unavailable, and the next like counts on a new
+    connection (the pool is renewed, not each kept connection failing in turn)."""
+    counters = PostgresRuleCounters(pg, pool_size=2)
+    counters.ensure()
+    keys = [CounterKey("account_limit", "7", 100)]
+    try:
+        assert counters.record(keys, None, 7, 5).counts == {"account_limit": 1}
+        with counters._engine.connect(), counters._engine.connect():
+            pass  # two kept connections, both cut below: only one like may fail
+        with pg.connect() as conn:
+            conn.execute(
+                text(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                    "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                )
+            )
+        with pytest.raises(StorageUnavailable):
+            counters.record(keys, None, 7, 5)
+        assert counters.record(keys, None, 7, 5).counts == {"account_limit": 2}
+    finally:
+        counters.close()

@@ -16,7 +16,7 @@ from sqlalchemy.engine import Connection
 from plaudit.config import Settings
 from plaudit.errors import Conflict, HandleTaken, PlauditError
 from plaudit.store import Database, tables
-from plaudit.store.writer import WriteFn
+from plaudit.store.writer import GroupedWrite, WriteFn
 
 AT = datetime(2024, 1, 1, tzinfo=UTC)
 
@@ -324,3 +324,92 @@ def test_a_deadlock_between_two_processes_batches_is_run_again_not_a_500(
     finally:
         for database in databases:
             database.close()
+
+
+# --- runs of grouped writes (store/writer.py GroupedWrite: a run of likes) -------------------
+
+
+class Accounts:
+    """A group of account inserts done in one statement, noting each group it ran."""
+
+    def __init__(self, fail: bool = False, refuse: str | None = None) -> None:
+        self.runs: list[list[str]] = []
+        self.fail = fail
+        self.refuse = refuse
+
+    def write(self, handle: str) -> GroupedWrite[int]:
+        return GroupedWrite(insert_account(handle), self.together, handle)
+
+    def together(self, conn: Connection, writes: Sequence[GroupedWrite[Any]]) -> list[Any]:
+        names = [write.args for write in writes]
+        self.runs.append(names)
+        taken = [name for name in names if name != self.refuse]
+        values = [
+            {"handle": name, "kind": "fan", "display_name": "", "created_at": AT} for name in taken
+        ]
+        conn.execute(insert(tables.accounts), values)
+        if self.fail:
+            raise RuntimeError("the set statement failed after writing")
+        ids = dict(
+            conn.execute(
+                select(tables.accounts.c.handle, tables.accounts.c.id).where(
+                    tables.accounts.c.handle.in_(taken)
+                )
+            ).all()
+        )
+        return [
+            HandleTaken(f"handle {name!r} is refused") if name == self.refuse else ids[name]
+            for name in names
+        ]
+
+
+def test_a_run_of_grouped_writes_runs_as_one_group_in_queue_order(db: Database) -> None:
+    accounts = Accounts()
+    fns: list[WriteFn[Any]] = [
+        accounts.write("a"),
+        accounts.write("b"),
+        insert_account("plain"),  # ends the run: nothing queued after it runs before it
+        accounts.write("c"),
+        accounts.write("d"),
+        accounts.write("e"),
+    ]
+    results = in_one_batch(db, fns)
+    assert accounts.runs == [["a", "b"], ["c", "d", "e"]]
+    assert all(isinstance(r, int) for r in results)
+    assert len(set(results)) == 6
+    assert handles(db) == {"a", "b", "plain", "c", "d", "e"}
+    assert sorted(results) == results, "ids in queue order: the plain write ran between"
+
+
+def test_a_group_gives_each_write_its_own_error(db: Database) -> None:
+    accounts = Accounts(refuse="b")
+    results = in_one_batch(db, [accounts.write(name) for name in ("a", "b", "c")])
+    assert isinstance(results[1], HandleTaken)
+    assert isinstance(results[0], int)
+    assert isinstance(results[2], int)
+    assert handles(db) == {"a", "c"}
+
+
+def test_a_failing_group_is_undone_and_each_write_runs_alone(db: Database) -> None:
+    db.write(insert_account("taken"))
+    accounts = Accounts(fail=True)
+    fns: list[WriteFn[Any]] = [insert_account("first")]
+    fns += [accounts.write(name) for name in ("one", "two", "three")]
+    results = in_one_batch(db, fns)
+    assert accounts.runs == [["one", "two", "three"]]
+    assert all(isinstance(r, int) for r in results)
+    # the batch ran again without groups: nothing twice, nothing lost
+    assert handles(db) == {"taken", "first", "one", "two", "three"}
+    # alone, each write meets its own fate: a taken handle fails only its own write
+    results = in_one_batch(db, [accounts.write(name) for name in ("four", "taken", "five")])
+    assert isinstance(results[1], Conflict)
+    assert isinstance(results[0], int)
+    assert isinstance(results[2], int)
+    assert handles(db) == {"taken", "first", "one", "two", "three", "four", "five"}
+
+
+def test_a_grouped_write_alone_is_a_plain_write(db: Database) -> None:
+    accounts = Accounts()
+    assert isinstance(db.write(accounts.write("solo")), int)
+    assert accounts.runs == []
+    assert handles(db) == {"solo"}

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
-from sqlalchemy import Table, and_, bindparam, insert, select, update
+from sqlalchemy import Table, and_, bindparam, exists, insert, select, update
 from sqlalchemy.engine import Connection, Row
 
-from plaudit.store.prepared import Prepared
+from plaudit.store.prepared import Prepared, stored_time
 from plaudit.store.sequence import EVENTS, allocate, inserted_id
 from plaudit.store.tables import (
     comments,
@@ -21,6 +21,7 @@ from plaudit.store.tables import (
     devices,
     events,
     follows,
+    holds,
     likes,
     shares,
     video_counters,
@@ -29,11 +30,16 @@ from plaudit.store.tables import (
 from plaudit.store.types import UTCDateTime
 
 __all__ = [
+    "StoredLike",
     "active_follower_ids",
+    "active_like_as_stored",
+    "add_like_counts",
     "append_event",
+    "append_events",
     "bump_creator",
     "bump_video",
     "creator_and_active_like",
+    "creators_and_active_likes",
     "find_active_follow",
     "find_active_like",
     "insert_comment",
@@ -135,6 +141,64 @@ def like_seq(conn: Connection, like_id: int) -> int | None:
     return None if seq is None else int(seq)
 
 
+class StoredLike(NamedTuple):
+    """An active like as it was written: its row, its seq, and its hold."""
+
+    id: int
+    source: str
+    created_at: datetime
+    ip_prefix: str | None
+    device_id: int | None
+    seq: int | None
+    held: bool
+    """A hold that is still open."""
+    risk: int | None
+    """The risk stored with its hold (open or decided); None for a like never held."""
+
+
+_ACTIVE_LIKE_AS_STORED = Prepared(
+    select(
+        likes.c.id,
+        likes.c.source,
+        likes.c.created_at,
+        likes.c.ip_prefix,
+        likes.c.device_id,
+        select(events.c.seq)
+        .where(and_(events.c.ref_id == likes.c.id, events.c.kind == bindparam("p_kind")))
+        .scalar_subquery(),
+        exists().where(and_(holds.c.like_id == likes.c.id, holds.c.released_at.is_(None))),
+        select(holds.c.risk).where(holds.c.like_id == likes.c.id).scalar_subquery(),
+    ).where(
+        and_(
+            likes.c.account_id == bindparam("p_account"),
+            likes.c.video_id == bindparam("p_video"),
+            likes.c.removed_at.is_(None),
+        )
+    )
+)
+
+
+def active_like_as_stored(conn: Connection, account_id: int, video_id: int) -> StoredLike | None:
+    """The account's active like of a video with its seq and hold, in one statement: what
+    liking it again answers (four statements built per call cost more than a new like)."""
+    row = _ACTIVE_LIKE_AS_STORED.first(
+        conn, {"p_account": account_id, "p_video": video_id, "p_kind": "like"}
+    )
+    if row is None:
+        return None
+    like_id, source, created_at, ip_prefix, device_id, seq, held, risk = row
+    return StoredLike(
+        int(like_id),
+        source,
+        stored_time(created_at),
+        ip_prefix,
+        None if device_id is None else int(device_id),
+        None if seq is None else int(seq),
+        bool(held),
+        None if risk is None else int(risk),
+    )
+
+
 def insert_like(
     conn: Connection,
     account_id: int,
@@ -223,6 +287,53 @@ def append_event(conn: Connection, kind: str, ref_id: int) -> int:
     seq = allocate(conn, EVENTS)
     _INSERT_EVENT.run(conn, {"p_seq": seq, "p_kind": kind, "p_ref": ref_id}).close()
     return seq
+
+
+# A run of likes the writer does together (interactions.service, SQLite): one read for the
+# run, each like's own insert, then the events and the counters of the whole run at once.
+_CREATORS_AND_ACTIVE_LIKES = """
+SELECT v.creator_id,
+       (SELECT l.id FROM likes AS l
+        WHERE l.account_id = json_extract(j.value, '$[0]')
+          AND l.video_id = json_extract(j.value, '$[1]') AND l.removed_at IS NULL)
+FROM json_each(?) AS j LEFT JOIN videos AS v ON v.id = json_extract(j.value, '$[1]')
+ORDER BY j.key
+"""
+
+
+def creators_and_active_likes(
+    conn: Connection, pairs: Sequence[tuple[int, int]]
+) -> list[tuple[int | None, int | None]]:
+    """`creator_and_active_like` of each (account, video) pair, in order, in one statement
+    (SQLite: the pairs travel as one JSON array)."""
+    array = "[" + ",".join(f"[{int(account)},{int(video)}]" for account, video in pairs) + "]"
+    cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    try:
+        rows = cursor.execute(_CREATORS_AND_ACTIVE_LIKES, (array,)).fetchall()
+    finally:
+        cursor.close()
+    return [
+        (None if creator is None else int(creator), None if like is None else int(like))
+        for creator, like in rows
+    ]
+
+
+def append_events(conn: Connection, kind: str, ref_ids: Sequence[int]) -> int:
+    """`append_event` of several interactions at once, in order; returns the first seq."""
+    first = allocate(conn, EVENTS, len(ref_ids))
+    rows = [{"p_seq": first + i, "p_kind": kind, "p_ref": ref} for i, ref in enumerate(ref_ids)]
+    _INSERT_EVENT.run_many(conn, rows)
+    return first
+
+
+def add_like_counts(
+    conn: Connection, per_video: dict[int, int], per_creator: dict[int, int]
+) -> None:
+    """`bump_video` and `bump_creator` of the likes column, summed over many likes: one
+    update per video and per creator instead of two per like."""
+    for bump, deltas in ((_BUMP_VIDEO["likes"], per_video), (_BUMP_CREATOR["likes"], per_creator)):
+        if deltas:
+            bump.run_many(conn, [{"p_key": key, "p_delta": delta} for key, delta in deltas.items()])
 
 
 def resolve_device(conn: Connection, device_key: str, user_agent: str, at: datetime) -> int:

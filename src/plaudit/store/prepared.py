@@ -71,6 +71,16 @@ class Prepared:
         cursor.execute(sql, self._params(dialect, order, params))
         return cursor
 
+    def run_many(self, conn: Connection, rows: list[dict[str, Any]]) -> None:
+        """Execute once per row of parameters (the driver's executemany)."""
+        dialect = conn.dialect
+        sql, order = self._sql(dialect)
+        cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+        try:
+            cursor.executemany(sql, [self._params(dialect, order, row) for row in rows])
+        finally:
+            cursor.close()
+
     def scalar(self, conn: Connection, params: dict[str, Any]) -> Any:
         """The first column of the first row, or None."""
         cursor = self.run(conn, params)

@@ -22,9 +22,11 @@ survives a crash, and only PostgreSQL deployments with shared counters need them
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator, Sequence
+import re
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Connection, Engine
@@ -80,6 +82,11 @@ _RECORD = text(
     SELECT 'device_account_new', count(*) FROM seen
     """
 )
+
+assert "%" not in _RECORD.text  # psycopg would read a % as a placeholder
+_RECORD_SQL = re.sub(r"(?<!:):(\w+)", r"%(\1)s", _RECORD.text)
+"""`_RECORD` in the driver's own parameter style: run on its cursor, without SQLAlchemy's
+per-call statement set-up (a third of the call's CPU)."""
 
 _TAKE_BACK = text(
     """
@@ -176,10 +183,28 @@ class PostgresRuleCounters:
             "hours": DEVICE_HOURS,
         }
         with self._connection() as conn:
-            rows = conn.execute(_RECORD, params).all()
+            rows = self._on_driver_cursor(conn, _RECORD_SQL, params)
         counts = {str(name): int(value) for name, value in rows}
         new = counts.pop("device_account_new", 0) > 0
         return Recorded(counts, new)
+
+    def _on_driver_cursor(
+        self, conn: Connection, sql: str, params: Mapping[str, object]
+    ) -> list[tuple[Any, ...]]:
+        """Rows of `sql` run on the driver's cursor. A connection the server cut renews the
+        pool, as SQLAlchemy does for the statements it runs itself."""
+        dbapi = conn.connection.dbapi_connection
+        assert dbapi is not None
+        cursor = dbapi.cursor()
+        try:
+            return list(cursor.execute(sql, params).fetchall())
+        except DRIVER_ERRORS:
+            if getattr(dbapi, "broken", False) or getattr(dbapi, "closed", False):
+                conn.invalidate()
+                self._engine.dispose()
+            raise
+        finally:
+            cursor.close()
 
     def take_back(
         self,

@@ -6,6 +6,12 @@ and commits once. A function that raises rolls back only its own savepoint. Futu
 only after the commit, so an acknowledged write is durable; if the commit fails every write
 of the batch fails. On SQLite this also means the process never fights itself for the lock.
 
+A run of queued writes of the same kind that can be done together (`GroupedWrite`: a run
+of likes) runs as one set of statements instead of a savepoint and a handful of statements
+each; if that set fails for any reason, the batch's transaction is rolled back and the batch
+runs again with every write on its own, so the outcome of every write is what it would have
+been alone.
+
 On PostgreSQL several processes group-commit at once, and two batches that lock the same rows
 (the counters of two videos) in opposite orders deadlock: PostgreSQL rolls back one write's
 statement. That write is run again in a transaction of its own once its batch has committed
@@ -18,7 +24,7 @@ import asyncio
 import logging
 import queue
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
@@ -34,11 +40,30 @@ from plaudit.store.boundary import (
     translate_db_error,
 )
 
-__all__ = ["WriteFn", "Writer"]
+__all__ = ["GroupedWrite", "WriteFn", "Writer"]
 
 T = TypeVar("T")
 WriteFn = Callable[[Connection], T]
 log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class GroupedWrite(Generic[T]):
+    """A write that can run together with the writes of the same `group` queued next to it.
+
+    Called, it is the write on its own (`alone`). The writer hands a run of two or more of
+    them to `group(conn, writes)`, which returns, in order, each write's result or the
+    PlauditError it ends in (that write then changed nothing), or None when it cannot do
+    them together here (another engine): they then run one by one.
+    """
+
+    alone: WriteFn[T]
+    group: Callable[[Connection, Sequence[GroupedWrite[Any]]], Sequence[Any] | None]
+    args: Any = None
+    """What `group` needs of this write (the like's account, video, time...)."""
+
+    def __call__(self, conn: Connection) -> T:
+        return self.alone(conn)
 
 
 @dataclass
@@ -155,26 +180,37 @@ class Writer:
 
     def _run_batch(self, batch: list[_Job[Any]], rerun_collided: bool = True) -> None:
         committed = False
-        for attempt in (1, 2):
+        grouping = True
+        attempts = [1, 2]
+        while attempts:
+            attempt = attempts.pop(0)
             try:
                 conn = self._connection()
                 with conn.begin():
-                    for job in batch:
-                        _run_in_savepoint(conn, job)
+                    for run in _runs(batch, grouping):
+                        if len(run) == 1 or not _run_grouped(conn, run):
+                            for job in run:
+                                _run_in_savepoint(conn, job)
                 committed = True
                 break
+            except _GroupFailed:
+                # undone with the whole transaction: the batch again, every write alone
+                log.debug("a group of writes failed; its batch runs again", exc_info=True)
+                grouping = False
+                attempts.insert(0, attempt)
+                _reset(batch)
             except Exception as exc:  # the commit failed: nothing of the batch is durable
                 self._drop_connection()
                 if attempt == 1 and _disconnected(exc):
                     # the kept connection died while idle (a database restart): the pool's
                     # pre-ping would have replaced it; run the batch again on a new one
-                    for job in batch:
-                        job.result, job.error, job.collided = None, None, False
+                    _reset(batch)
                     continue
                 error = translate_db_error(exc) if is_db_error(exc) else exc
                 log.warning("write batch of %d failed: %s", len(batch), error)
                 for job in batch:
                     job.result, job.error = None, error
+                break
         if committed and rerun_collided:
             batch = self._rerun_collided(batch)
         _settle(batch)
@@ -191,6 +227,60 @@ class Writer:
             job.result, job.error, job.collided = None, None, False
         self._run_batch(victims, rerun_collided=False)
         return others
+
+
+class _GroupFailed(Exception):
+    """A group of writes failed part-way: its batch's transaction is rolled back and the
+    batch runs again with every write alone."""
+
+
+def _reset(batch: list[_Job[Any]]) -> None:
+    for job in batch:
+        job.result, job.error, job.collided = None, None, False
+
+
+def _group_of(job: _Job[Any]) -> object | None:
+    return job.fn.group if isinstance(job.fn, GroupedWrite) else None
+
+
+def _runs(batch: list[_Job[Any]], grouping: bool = True) -> list[list[_Job[Any]]]:
+    """The batch cut into runs of consecutive jobs of one group (others, and every job
+    when not `grouping`: runs of one), in order: no write runs before one queued ahead."""
+    runs: list[list[_Job[Any]]] = []
+    previous: object | None = None
+    for job in batch:
+        group = _group_of(job) if grouping else None
+        if runs and group is not None and group == previous:
+            runs[-1].append(job)
+        else:
+            runs.append([job])
+        previous = group
+    return runs
+
+
+def _run_grouped(conn: Connection, run: list[_Job[Any]]) -> bool:
+    """Run a run of grouped writes together; False (nothing done) when its group declines.
+
+    No savepoint around the group: SQLite keeps a savepoint's journal in memory only up to
+    64 KiB and writes the rest to a temporary file, which cost more than the statements the
+    group saves once a run of likes touched more pages than that. A group that fails raises
+    `_GroupFailed`, and the batch runs again without groups.
+    """
+    writes: list[GroupedWrite[Any]] = [job.fn for job in run]  # type: ignore[misc]
+    try:
+        outcomes = writes[0].group(conn, writes)
+    except Exception as exc:
+        raise _GroupFailed(f"a group of {len(run)} writes failed: {exc!r}") from exc
+    if outcomes is None:
+        return False
+    if len(outcomes) != len(run):
+        raise _GroupFailed(f"a group of {len(run)} writes gave {len(outcomes)} outcomes")
+    for job, outcome in zip(run, outcomes, strict=True):
+        if isinstance(outcome, PlauditError):
+            job.error = outcome
+        else:
+            job.result = outcome
+    return True
 
 
 def _disconnected(exc: BaseException) -> bool:
