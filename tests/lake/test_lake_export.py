@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -162,7 +163,8 @@ def test_duckdb_reads_the_lake_by_its_partitions(world: World, tmp_path: Path) -
 
 def test_a_lake_at_an_fsspec_url(world: World) -> None:
     _community(world)
-    url = f"memory://plaudit-lake-{id(world)}"
+    # id() repeats once an object is freed; the memory filesystem outlives the test.
+    url = f"memory://plaudit-lake-{uuid.uuid4().hex}"
     report = export_lake(world.platform.db, url, KEY)
     assert read_table(url, "interactions").num_rows == report.events > 0
 
