@@ -215,7 +215,7 @@ def likes_to_scan(
     try:
         cursor.execute(sql, () if dialect == "sqlite" else (through_seq,))
         while rows := cursor.fetchmany(chunk):
-            yield rows
+            yield list(rows)
     finally:
         cursor.close()
 
