@@ -88,8 +88,9 @@ def old_read(path: str) -> None:
             columns = [np.array(c, dtype=np.int64) for c in (like_id, account, video, ts)]
             columns.append(np.array([-1 if d is None else d for d in device], np.int64))
             columns.append(np.fromiter(map(code_of.__getitem__, prefix), np.int64, len(prefix)))
+            columns.append(np.array(creator, dtype=np.int64))
             parts.append(sum(len(c) for c in columns))
-    print(f"   {sum(parts) // 6:,} likes, {len(code_of):,} distinct prefixes", flush=True)
+    print(f"   {sum(parts) // 7:,} likes, {len(code_of):,} distinct prefixes", flush=True)
 
 
 def new_read(db: Database) -> None:
