@@ -15,7 +15,6 @@ from scipy import stats
 
 from plaudit.authenticity.blocks import _compact, _peel, column_weights
 from plaudit.authenticity.detectors import _by_video, _cells, _time_counter
-from plaudit.authenticity.platform_scan import first_appearance_codes
 from plaudit.authenticity.stats import poisson_scores
 from plaudit.authenticity.table import from_arrays
 from plaudit.interactions.model import ip_prefix, is_public_prefix, network_code
@@ -127,6 +126,7 @@ prefixes = st.lists(
         st.builds("2001:db8:{:x}::/48".format, st.integers(0, 15)),
         st.builds("2a01:{:x}:1::/48".format, st.integers(0, 15)),
     ),
+    min_size=1,
     max_size=80,
 )
 
@@ -134,15 +134,18 @@ prefixes = st.lists(
 @settings(max_examples=100, deadline=None)
 @given(prefixes)
 def test_network_codes_are_the_per_like_definition(column: list[str | None]) -> None:
-    """The network kept with each like, numbered by first appearance, gives the codes judging
-    every like's prefix string gave: a public prefix numbered by first appearance, anything
-    else (none, private, loopback, CGNAT, documentation ranges, garbage) -1."""
+    """The network kept with each like, as the detector table numbers it, gives the codes
+    judging every like's prefix string gave: a public prefix numbered by first appearance,
+    anything else (none, private, loopback, CGNAT, documentation ranges, garbage) -1."""
     codes: dict[str, int] = {}
     expected = [
         codes.setdefault(p, len(codes)) if p and is_public_prefix(p) else -1 for p in column
     ]
     stored = np.array([-1 if (c := network_code(p)) is None else c for p in column], np.int64)
-    assert first_appearance_codes(stored).tolist() == expected
+    rows = np.zeros(len(column), dtype=np.int64)
+    table = from_arrays(rows, rows, rows, ip=stored)
+    assert table.ip is not None
+    assert table.ip.tolist() == expected
 
 
 @settings(max_examples=200, deadline=None)

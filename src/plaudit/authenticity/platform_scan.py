@@ -36,7 +36,6 @@ __all__ = [
     "EVIDENCE_IDS",
     "PlatformLikes",
     "ScanReport",
-    "first_appearance_codes",
     "load_likes",
     "run_platform_scan",
 ]
@@ -101,8 +100,9 @@ def load_likes(db: Database) -> PlatformLikes:
     del rows
     creator = np.full(int(video.max()) + 1, -1, dtype=np.int64)
     creator[video] = _creator_of(creators, int(video.max()))[video]
-    ip = first_appearance_codes(network)
-    table = from_arrays(account, video, ts, device=device, ip=ip, creator_of_video=creator)
+    # `from_arrays` numbers the networks densely in order of first appearance, -1 staying
+    # none, so the stored codes go in as they are
+    table = from_arrays(account, video, ts, device=device, ip=network, creator_of_video=creator)
     return PlatformLikes(table, like_ids, through)
 
 
@@ -113,21 +113,6 @@ def _creator_of(pairs: list[tuple[int, int]], last_video: int) -> NDArray[np.int
         if video_id <= last_video:
             creator[video_id] = creator_id
     return creator
-
-
-def first_appearance_codes(network: NDArray[np.int64]) -> NDArray[np.int64]:
-    """Network codes as dense codes 0, 1, ... in order of first appearance; -1 stays -1.
-
-    The likes' networks are stored as `network_code` integers (None -> -1: no prefix or not
-    public; issue 17 for why only public prefixes group accounts); the detectors number
-    them densely, in the order the likes were read."""
-    dense = np.full(len(network), -1, dtype=np.int64)
-    public = network >= 0
-    _, first, inverse = np.unique(network[public], return_index=True, return_inverse=True)
-    rank = np.empty(len(first), dtype=np.int64)
-    rank[np.argsort(first, kind="stable")] = np.arange(len(first), dtype=np.int64)
-    dense[public] = rank[inverse.reshape(-1)]
-    return dense
 
 
 def run_platform_scan(
