@@ -37,7 +37,7 @@ from plaudit.store import Database
 
 _FLOOR = (
     "SELECT count(*), sum(account_id), sum(video_id), sum(length(created_at)), "
-    "sum(device_id), sum(network) FROM likes WHERE removed_at IS NULL"
+    "count(device_id), count(network) FROM likes WHERE removed_at IS NULL"
 )
 _OLD = """
 SELECT l.id, l.account_id, l.video_id, CAST(strftime('%s', l.created_at) AS INTEGER),
