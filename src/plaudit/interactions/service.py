@@ -195,15 +195,9 @@ def _like_postgres(
 ) -> LikeOutcome:
     """The same transaction as on SQLite, in one round trip (store.like_in_one_statement)."""
     device_id = _device_id(conn, device, at)
+    network = network_code(device.ip_prefix)
     creator_id, existing_id, like_id, seq = sql.like_in_one_statement(
-        conn,
-        account_id,
-        video_id,
-        source,
-        device_id,
-        device.ip_prefix,
-        network_code(device.ip_prefix),
-        at,
+        conn, account_id, video_id, source, device_id, device.ip_prefix, network, at
     )
     if creator_id is None:
         raise VideoNotFound(f"video {video_id} does not exist", video_id=video_id)
