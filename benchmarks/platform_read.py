@@ -38,7 +38,7 @@ from plaudit.store import Database
 
 _FLOOR = (
     "SELECT count(*), sum(account_id), sum(video_id), sum(length(created_at)), "
-    "count(device_id), count(network) FROM likes WHERE removed_at IS NULL"
+    "count(device_id), count(network) FROM likes NOT INDEXED WHERE removed_at IS NULL"
 )
 _OLD = """
 SELECT l.id, l.account_id, l.video_id, CAST(strftime('%s', l.created_at) AS INTEGER),
@@ -70,9 +70,10 @@ def timed(label: str, fn: Callable[[], Any]) -> tuple[float, float]:
     return spent, wall
 
 
-def floor(path: str) -> None:
-    with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as conn:
-        print("  ", conn.execute(_FLOOR).fetchone(), flush=True)
+def floor(db: Database) -> None:
+    """The anchor's query on the platform's own reader connection (its cache settings)."""
+    with db.read() as conn:
+        print("  ", conn.exec_driver_sql(_FLOOR).fetchone(), flush=True)
 
 
 def old_read(path: str) -> None:
@@ -109,9 +110,10 @@ def main() -> None:
     path = str(settings.data_path / "plaudit.db")
     db = Database(settings)
     db.migrate()
-    # the first pass over 7 GB pays for the pages the machine's other work evicted
-    timed("warm-up: SQLite reads the rows", lambda: floor(path))
-    anchor, _ = timed("anchor: SQLite reads the rows", lambda: floor(path))
+    # the first pass pays for the pages the machine's other work evicted; NOT INDEXED: on its
+    # own the planner walks the partial index on active likes and fetches each row by id
+    timed("warm-up: SQLite reads the rows", lambda: floor(db))
+    anchor, _ = timed("anchor: SQLite reads the rows", lambda: floor(db))
     if args.old:
         before, _ = timed("read before issue 19", lambda: old_read(path))
         print(f"   {before / anchor:.1f}x the anchor's CPU")
