@@ -15,10 +15,9 @@ from scipy import stats
 
 from plaudit.authenticity.blocks import _compact, _peel, column_weights
 from plaudit.authenticity.detectors import _by_video, _cells, _time_counter
-from plaudit.authenticity.platform_scan import _NetworkCodes
 from plaudit.authenticity.stats import poisson_scores
 from plaudit.authenticity.table import from_arrays
-from plaudit.interactions.model import is_public_prefix
+from plaudit.interactions.model import ip_prefix, is_public_prefix, network_code
 
 likes = st.lists(
     st.tuples(st.integers(0, 5), st.integers(0, 6), st.integers(0, 40_000)),
@@ -127,20 +126,36 @@ prefixes = st.lists(
         st.builds("2001:db8:{:x}::/48".format, st.integers(0, 15)),
         st.builds("2a01:{:x}:1::/48".format, st.integers(0, 15)),
     ),
+    min_size=1,
     max_size=80,
 )
 
 
 @settings(max_examples=100, deadline=None)
-@given(prefixes, st.integers(1, 80))
-def test_network_codes_are_the_per_like_definition(column: list[str | None], chunk: int) -> None:
-    """Judging each distinct prefix once, chunk by chunk, gives the codes judging every like
-    gave: a public prefix numbered by first appearance, anything else (none, private,
-    loopback, CGNAT, documentation ranges, garbage) -1."""
+@given(prefixes)
+def test_network_codes_are_the_per_like_definition(column: list[str | None]) -> None:
+    """The network kept with each like, as the detector table numbers it, gives the codes
+    judging every like's prefix string gave: a public prefix numbered by first appearance,
+    anything else (none, private, loopback, CGNAT, documentation ranges, garbage) -1."""
     codes: dict[str, int] = {}
     expected = [
         codes.setdefault(p, len(codes)) if p and is_public_prefix(p) else -1 for p in column
     ]
-    networks = _NetworkCodes()
-    got = [networks(column[i : i + chunk]).tolist() for i in range(0, len(column), chunk)]
-    assert [code for part in got for code in part] == expected
+    stored = np.array([-1 if (c := network_code(p)) is None else c for p in column], np.int64)
+    rows = np.zeros(len(column), dtype=np.int64)
+    table = from_arrays(rows, rows, rows, ip=stored)
+    assert table.ip is not None
+    assert table.ip.tolist() == expected
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.ip_addresses(), max_size=40))
+def test_distinct_written_prefixes_keep_distinct_network_codes(addresses: list[object]) -> None:
+    """Every prefix the platform writes (`ip_prefix`: /24 and /48) keeps its own code: two
+    networks never merge, and only public ones have a code."""
+    written = {ip_prefix(str(a)) for a in addresses}
+    code_of = {p: network_code(p) for p in written}
+    assert all((c is None) == (not is_public_prefix(p)) for p, c in code_of.items())
+    public = [c for c in code_of.values() if c is not None]
+    assert len(set(public)) == len(public)
+    assert all(0 <= c < 2**63 for c in public)

@@ -33,6 +33,7 @@ from plaudit.errors import (
 from plaudit.interactions.bulk_model import KINDS, BulkItem, ItemResult
 from plaudit.interactions.model import (
     BASE_SOURCES,
+    network_code,
     validate_body,
     validate_channel,
     validate_source,
@@ -303,6 +304,7 @@ class _Applier:
             self.db.time(item.at),
             None,
             None,
+            network_code(item.ip_prefix),
         ]
         self.rows["likes"].append(row)
         self.new_likes[like_id] = row

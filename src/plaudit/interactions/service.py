@@ -42,6 +42,7 @@ from plaudit.interactions.model import (
     Follow,
     Like,
     Share,
+    network_code,
     validate_body,
     validate_channel,
     validate_source,
@@ -239,7 +240,10 @@ def _like_sqlite(
     if existing_id is not None:
         return _existing_like(conn, account_id, video_id)
     device_id = _device_id(conn, device, at)
-    like_id = sql.insert_like(conn, account_id, video_id, source, device_id, device.ip_prefix, at)
+    network = network_code(device.ip_prefix)
+    like_id = sql.insert_like(
+        conn, account_id, video_id, source, device_id, device.ip_prefix, network, at
+    )
     sql.bump_video(conn, video_id, "likes", 1)
     sql.bump_creator(conn, creator_id, "likes", 1)
     seq = sql.append_event(conn, "like", like_id)
@@ -269,8 +273,9 @@ def _like_postgres(
 ) -> LikeOutcome:
     """The same transaction as on SQLite, in one round trip (store.like_in_one_statement)."""
     device_id = _device_id(conn, device, at)
+    network = network_code(device.ip_prefix)
     creator_id, existing_id, like_id, seq = sql.like_in_one_statement(
-        conn, account_id, video_id, source, device_id, device.ip_prefix, at
+        conn, account_id, video_id, source, device_id, device.ip_prefix, network, at
     )
     if creator_id is None:
         raise VideoNotFound(f"video {video_id} does not exist", video_id=video_id)

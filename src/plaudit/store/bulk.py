@@ -41,6 +41,7 @@ LIKE_COLUMNS = (
     "created_at",
     "removed_at",
     "removed_source",
+    "network",
 )
 FOLLOW_COLUMNS = ("id", "follower_id", "creator_id", "source", "created_at", "removed_at")
 COMMENT_COLUMNS = (

@@ -79,6 +79,7 @@ _INSERT_LIKE = Prepared(
         source=bindparam("p_source"),
         device_id=bindparam("p_device"),
         ip_prefix=bindparam("p_ip"),
+        network=bindparam("p_network"),
         created_at=bindparam("p_at", type_=UTCDateTime()),
     )
     .returning(likes.c.id)
@@ -206,8 +207,10 @@ def insert_like(
     source: str,
     device_id: int | None,
     ip_prefix: str | None,
+    network: int | None,
     at: datetime,
 ) -> int:
+    """Insert a like; `network` is `network_code(ip_prefix)`, kept for the platform scan."""
     return int(
         _INSERT_LIKE.scalar(
             conn,
@@ -217,6 +220,7 @@ def insert_like(
                 "p_source": source,
                 "p_device": device_id,
                 "p_ip": ip_prefix,
+                "p_network": network,
                 "p_at": at,
             },
         )
@@ -357,8 +361,8 @@ existing AS (
     WHERE account_id = %(account)s AND video_id = %(video)s AND removed_at IS NULL
 ),
 ins AS (
-    INSERT INTO likes (account_id, video_id, source, device_id, ip_prefix, created_at)
-    SELECT %(account)s, %(video)s, %(source)s, %(device)s, %(ip)s, %(at)s FROM v
+    INSERT INTO likes (account_id, video_id, source, device_id, ip_prefix, network, created_at)
+    SELECT %(account)s, %(video)s, %(source)s, %(device)s, %(ip)s, %(network)s, %(at)s FROM v
     WHERE NOT EXISTS (SELECT 1 FROM existing)
     RETURNING id
 ),
@@ -388,6 +392,7 @@ def like_in_one_statement(
     source: str,
     device_id: int | None,
     ip_prefix: str | None,
+    network: int | None,
     at: datetime,
 ) -> tuple[int | None, int | None, int | None, int | None]:
     """PostgreSQL only: (creator id or None when no video, existing like id, new like id, seq)."""
@@ -401,6 +406,7 @@ def like_in_one_statement(
                 "source": source,
                 "device": device_id,
                 "ip": ip_prefix,
+                "network": network,
                 "at": at,
             },
         )

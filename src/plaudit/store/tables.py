@@ -157,6 +157,9 @@ likes = Table(
     Column("created_at", UTCDateTime(), nullable=False),
     Column("removed_at", UTCDateTime(), nullable=True),
     Column("removed_source", String(64), nullable=True),
+    # the public network of ip_prefix as an integer (interactions.model.network_code), NULL
+    # when there is none or it is not public: the platform scan groups likes by it
+    Column("network", BigInteger, nullable=True),
     Index(
         "uq_likes_active",
         "account_id",
