@@ -15,7 +15,7 @@ from tests.store.test_store_writer import in_one_batch
 from plaudit.config import Settings
 from plaudit.errors import VideoNotFound
 from plaudit.interactions import service as service_module
-from plaudit.interactions.model import Device
+from plaudit.interactions.model import Device, network_code
 from plaudit.interactions.service import NO_DEVICE, Hold, LikeOutcome, like_op, unlike_op
 from plaudit.platform import Platform
 from plaudit.store import tables
@@ -139,3 +139,23 @@ def unliked_seq(platform: Platform, like_id: int) -> int:
         (events.c.ref_id == like_id) & (events.c.kind == "unlike")
     )
     return int(_scalar(platform, statement))
+
+
+def test_a_run_of_likes_keeps_each_like_s_network(served: Platform) -> None:
+    """The platform scan groups likes by `likes.network` (issue 19): a like written in a
+    run carries the same code as a like written alone."""
+    _, (v1, v2, _), fans = _world(served)
+    public = Device("phone-2", "PlauditApp/3", "81.2.69.0/24")
+    results = in_one_batch(
+        served.db,
+        [
+            like_op(fans[0], v1, "app", public, AT),
+            like_op(fans[1], v1, "app", PHONE, AT),
+            like_op(fans[2], v2, "app", NO_DEVICE, AT),
+        ],
+    )
+    likes = tables.likes
+    for outcome in results:
+        stored = select(likes.c.network).where(likes.c.id == outcome.like.id)
+        assert _scalar(served, stored) == network_code(outcome.like.ip_prefix)
+    assert network_code("81.2.69.0/24") is not None

@@ -197,7 +197,14 @@ def _likes_together(
         device_id = _device_id(conn, like.device, like.at)
         ip = like.device.ip_prefix
         like_id = sql.insert_like(
-            conn, like.account_id, like.video_id, like.source, device_id, ip, like.at
+            conn,
+            like.account_id,
+            like.video_id,
+            like.source,
+            device_id,
+            ip,
+            network_code(ip),
+            like.at,
         )
         created[pair] = like_id
         per_video[like.video_id] = per_video.get(like.video_id, 0) + 1
