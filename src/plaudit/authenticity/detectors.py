@@ -29,6 +29,7 @@ from plaudit.authenticity.blocks import (
     SlotNull,
     column_weights,
     find_blocks,
+    whole_blocks,
 )
 from plaudit.authenticity.table import Interactions
 from plaudit.authenticity.verdicts import Verdict
@@ -150,6 +151,8 @@ class CohortSettings:
             min_share=0.3,
             member_score=6.0,
             member_edges=3,
+            account_fdr=0.01,
+            member_fdr=0.01,
             max_misses=1,
         )
     )
@@ -221,8 +224,8 @@ def _cohort_blocks(
                 return popular(block) or (audience is not None and audience(block))
 
             for block in find_blocks(sub, weights[edges], cohort.blocks, organic):
-                found += _new_blocks(found, [replace(block, edges=edges[block.edges])])
-    return found
+                found.append(replace(block, edges=edges[block.edges]))
+    return whole_blocks(graph, found, cohort.blocks)
 
 
 def _popular_targets(graph: Graph, most: float, block: Block) -> bool:
