@@ -153,7 +153,7 @@ class CohortSettings:
             member_edges=3,
             account_fdr=0.01,
             member_fdr=0.01,
-            max_misses=1,
+            max_misses=2,
         )
     )
 
