@@ -648,7 +648,13 @@ def _keep_rows(
         per_row, settings.min_edges, partial(_row_expected, graph, cols_mask, per_col)
     )
     least = _threshold(row_scores, settings.account_score, settings.account_fdr, len(per_row))
-    return row_scores, (row_scores >= least) & (per_row >= settings.min_edges)
+    keep = (row_scores >= least) & (per_row >= settings.min_edges)
+    if settings.account_fdr > 0:
+        # At the looser false-discovery bar, an account also spends `min_share` of its
+        # likes in the block, as a joining member must: real taste is overdispersed, and a
+        # heavy user of a genre scores 4-6 against a farm's targets in it by its breadth.
+        keep &= per_row >= settings.min_share * graph.row_degree
+    return row_scores, keep
 
 
 def _keep_cols(

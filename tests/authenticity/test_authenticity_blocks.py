@@ -1,0 +1,143 @@
+"""The block search's member rules: Benjamini-Hochberg thresholds and blocks of parts of a graph."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from plaudit.authenticity.blocks import (
+    Block,
+    BlockSettings,
+    Graph,
+    _scored,
+    fdr_threshold,
+    whole_blocks,
+)
+
+
+def benjamini_hochberg(p_values: list[float], tests: int, rate: float) -> set[int]:
+    """The textbook step-up procedure: reject the k smallest p-values, k the largest with
+    p_(k) <= rate * k / tests (the tests not listed have p-value 1)."""
+    order = sorted(range(len(p_values)), key=lambda i: p_values[i])
+    rejected = 0
+    for k, i in enumerate(order, start=1):
+        if p_values[i] <= rate * k / tests:
+            rejected = k
+    return set(order[:rejected])
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.floats(0.01, 12.0), min_size=1, max_size=60),
+    st.integers(0, 500),
+    st.sampled_from([0.001, 0.01, 0.05]),
+)
+def test_the_fdr_threshold_keeps_what_benjamini_hochberg_rejects(
+    scores: list[float], untested: int, rate: float
+) -> None:
+    tests = len(scores) + untested
+    threshold = fdr_threshold(np.array(scores), tests, rate)
+    kept = {i for i, s in enumerate(scores) if s >= threshold}
+    # Scores are -log10 p-values; compare on the score scale to avoid rounding at the bound.
+    expected = benjamini_hochberg([10.0 ** -s for s in scores], tests, rate)
+    boundary = {
+        i for i, s in enumerate(scores) if any(abs(s - -math.log10(rate * k / tests)) < 1e-9
+                                                for k in range(1, len(scores) + 1))
+    }
+    assert kept - boundary == expected - boundary
+
+
+def test_many_accounts_that_stand_out_together_pass_where_one_alone_does_not() -> None:
+    """200 farm accounts at score 4 among 4,000: each is below Bonferroni's 5.6, together
+    they are 200 discoveries at a false discovery rate of 1% (bound 3.3)."""
+    alone = np.array([4.0])
+    assert fdr_threshold(alone, 4000, 0.01) == math.inf
+    farm = np.concatenate([np.full(200, 4.0), np.full(3800, 0.5)])
+    threshold = fdr_threshold(farm, 4000, 0.01)
+    assert threshold == -math.log10(0.01 * 200 / 4000)
+    assert (farm >= threshold).sum() == 200
+
+
+def _background_and_farm(
+    seed: int, density: float = 0.3, n_targets: int = 60
+) -> tuple[Graph, np.ndarray, np.ndarray]:
+    """2,000 organic accounts liking 400 videos by popularity (Zipf), and a farm of 60
+    accounts each liking `density` of `n_targets` ordinary videos plus as many random ones."""
+    rng = np.random.default_rng(seed)
+    videos = 400
+    appeal = 1.0 / np.arange(1, videos + 1) ** 0.8
+    appeal /= appeal.sum()
+    activity = rng.integers(5, 60, 2000)
+    rows = np.repeat(np.arange(2000), activity)
+    cols = rng.choice(videos, size=len(rows), p=appeal)
+    farm = np.arange(2000, 2060)
+    targets = rng.choice(np.arange(100, videos), size=n_targets, replace=False)
+    pairs = rng.random((60, n_targets)) < density
+    who, what = np.nonzero(pairs)
+    camouflage = rng.integers(0, videos, len(who))
+    rows = np.concatenate([rows, farm[who], farm[who]])
+    cols = np.concatenate([cols, targets[what], camouflage])
+    keys = np.unique(rows * videos + cols)
+    rows, cols = keys // videos, keys % videos
+    graph = Graph(
+        rows=rows.astype(np.int64),
+        cols=cols.astype(np.int64),
+        origin=np.arange(len(rows), dtype=np.int64),
+        row_degree=np.bincount(rows, minlength=2060).astype(np.float64),
+        col_degree=np.bincount(cols, minlength=videos).astype(np.float64),
+        total=float(len(rows)),
+        capped=True,
+    )
+    return graph, farm, np.sort(targets)
+
+
+def _block_of(graph: Graph, accounts: np.ndarray, videos: np.ndarray) -> Block:
+    rows = np.zeros(len(graph.row_degree), dtype=bool)
+    rows[accounts] = True
+    cols = np.zeros(len(graph.col_degree), dtype=bool)
+    cols[videos] = True
+    return _scored(
+        graph, np.arange(len(graph.rows)), rows, cols, np.full(len(graph.row_degree), 10.0)
+    )
+
+
+MEMBERS = BlockSettings(member_score=6.0, member_edges=3, min_share=0.3, member_fdr=0.01)
+
+
+def test_blocks_of_two_parts_of_a_farm_become_one_with_every_member() -> None:
+    """A farm seen in two cohorts (20 accounts in both) is one block, and its accounts in
+    neither cohort join it from the whole graph; no organic account does."""
+    graph, farm, targets = _background_and_farm(seed=3)
+    first = _block_of(graph, farm[:30], targets[:40])
+    second = _block_of(graph, farm[10:40], targets[20:])
+    (block,) = whole_blocks(graph, [first, second], MEMBERS)
+    assert np.isin(farm, block.rows).mean() >= 0.9
+    assert np.isin(block.rows, farm).all()
+    assert set(targets) <= set(block.cols)
+
+
+def test_members_at_the_fdr_bound_that_the_fixed_score_leaves_out() -> None:
+    """The farm's accounts score between Bonferroni's bound and the fixed member score:
+    the false-discovery rule takes them, the fixed score takes almost none."""
+    graph, farm, targets = _background_and_farm(seed=4, density=0.15, n_targets=100)
+    seed_block = _block_of(graph, farm[:10], targets)
+    fixed = BlockSettings(member_score=8.0, member_edges=3, min_share=0.3)
+    (by_score,) = whole_blocks(graph, [seed_block], fixed)
+    (by_rate,) = whole_blocks(graph, [seed_block], MEMBERS)
+    assert np.isin(farm, by_score.rows).mean() < 0.5
+    assert np.isin(farm, by_rate.rows).mean() >= 0.9
+    assert np.isin(by_rate.rows, farm).all()
+
+
+def test_an_organic_block_gets_no_members_from_the_rate() -> None:
+    """Heavy organic accounts on the popular videos: an established block of them (as if
+    the block test had been passed) takes no organic member by the false-discovery rule."""
+    graph, farm, _ = _background_and_farm(seed=5)
+    heavy = np.argsort(-graph.row_degree[:2000])[:10]
+    popular = np.argsort(-graph.col_degree)[:60]
+    (block,) = whole_blocks(graph, [_block_of(graph, heavy, popular)], MEMBERS)
+    assert set(block.rows) == set(heavy)
+    assert not np.isin(farm, block.rows).any()
