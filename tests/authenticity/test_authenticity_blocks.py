@@ -42,10 +42,11 @@ def test_the_fdr_threshold_keeps_what_benjamini_hochberg_rejects(
     threshold = fdr_threshold(np.array(scores), tests, rate)
     kept = {i for i, s in enumerate(scores) if s >= threshold}
     # Scores are -log10 p-values; compare on the score scale to avoid rounding at the bound.
-    expected = benjamini_hochberg([10.0 ** -s for s in scores], tests, rate)
+    expected = benjamini_hochberg([10.0**-s for s in scores], tests, rate)
     boundary = {
-        i for i, s in enumerate(scores) if any(abs(s - -math.log10(rate * k / tests)) < 1e-9
-                                                for k in range(1, len(scores) + 1))
+        i
+        for i, s in enumerate(scores)
+        if any(abs(s - -math.log10(rate * k / tests)) < 1e-9 for k in range(1, len(scores) + 1))
     }
     assert kept - boundary == expected - boundary
 

@@ -497,7 +497,9 @@ def _spectral_pieces(
     normalised = sparse.diags(row_scale) @ adjacency @ sparse.diags(col_scale)
     try:
         u, _, vt = sparse_linalg.svds(normalised, k=k, tol=SPECTRAL_TOL, random_state=0)
-    except (sparse_linalg.ArpackNoConvergence, ValueError):
+    except (sparse_linalg.ArpackError, ValueError):
+        # No convergence, or ARPACK failing on a degenerate core (error 3, "no shifts could
+        # be applied", met on a small cohort's core): seeds are optional, the search goes on.
         return []
     pieces = []
     for j in range(k):

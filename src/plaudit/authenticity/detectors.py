@@ -138,8 +138,9 @@ class CohortSettings:
     (20-40 likes over weeks), so a farm made within a day starts liking over 3-5 days."""
     censor_gaps: float = 1.5
     """An account whose first like falls in the file's first window is in a cohort only
-    when that like came later than this many of its own mean gaps between likes after the
-    file's start (`_starts`); 0 dates everyone, infinity no one of the first window."""
+    when that like came later than this many of its own mean gaps between days with likes
+    after the file's start (`_starts`); 0 dates everyone, infinity no one of the first
+    window (the rule before issue 19's fifth round)."""
     popularity: float = 1.2
     """A cohort block whose videos' geometric-mean likes from accounts outside the cohort
     exceed this many times the catalogue's is dismissed: new users meeting on the hits
@@ -234,11 +235,13 @@ def _starts(
 
     An account whose first like falls in the file's first window may be older than the
     file: its first like is then the file's start plus a wait at its own pace, about one
-    of its mean gaps between days with likes (exponential: later than `censor_gaps` of them by
-    chance e^-3 = 5% of the time at 3). Such an account is dated only when its first like
-    came later than that, so that a farm made in the file's first days still has most of
-    its faster accounts in a cohort; the first window's older accounts stay out of every
-    cohort. Accounts after the first window are always dated.
+    of its mean gaps between days with likes (if the wait were exponential, it would be
+    longer than `censor_gaps` = 1.5 of them 22% of the time). Such an account is dated only
+    when its first like came later than that, so that a farm made in the file's first days
+    still has part of its accounts in a cohort (the rest join its block as members, from
+    the whole graph); most of the first window's older accounts stay out of every cohort,
+    and those that do not are organic accounts among the cohort's others. Accounts after
+    the first window are always dated.
     """
     n = table.n_accounts
     start = np.full(n, np.iinfo(np.int64).max, dtype=np.int64)
