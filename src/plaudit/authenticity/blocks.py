@@ -94,6 +94,10 @@ class BlockSettings:
     """... and its median account must spend at least this fraction of its edges in it."""
     max_blocks: int = 20
     max_misses: int = 2
+    dismissed_is_miss: bool = True
+    """Whether a core whose only significant blocks the `organic` check dismissed counts as
+    a miss. The cohort pass says no: a cohort's heavy organic accounts can make its first
+    core (dismissed as hits) and hide a farm behind it."""
     max_pieces: int = 10
     """At most this many connected pieces of a peeled core are tested."""
     spectral: int = 0
@@ -197,13 +201,23 @@ def find_blocks(
     graph = replace(graph, row_degree=graph.row_degree.copy(), col_degree=graph.col_degree.copy())
     found: list[Block] = []
     misses = 0
+    dismissed: list[Block] = []
+
+    def judged(block: Block) -> bool:
+        if organic is not None and organic(block):
+            dismissed.append(block)
+            return True
+        return False
+
     for _ in range(settings.max_blocks):
         if len(alive) == 0 or misses >= settings.max_misses:
             break
+        dismissed.clear()
         core_rows, core_cols = _peel(graph, weights, alive, settings.peel_fraction)
-        blocks = _blocks_of_core(graph, alive, core_rows, core_cols, settings, organic, degree)
+        blocks = _blocks_of_core(graph, alive, core_rows, core_cols, settings, judged, degree)
         found.extend(blocks)
-        misses = 0 if blocks else misses + 1
+        held = blocks or (dismissed and not settings.dismissed_is_miss)
+        misses = 0 if held else misses + 1
         n_rows, n_cols = len(graph.row_degree), len(graph.col_degree)
         r, c = graph.rows[alive], graph.cols[alive]
         inside = _mask(core_rows, n_rows)[r] & _mask(core_cols, n_cols)[c]
