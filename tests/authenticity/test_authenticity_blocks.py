@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 import numpy as np
 from hypothesis import given, settings
@@ -13,7 +14,9 @@ from plaudit.authenticity.blocks import (
     BlockSettings,
     Graph,
     _scored,
+    column_weights,
     fdr_threshold,
+    find_blocks,
     whole_blocks,
 )
 
@@ -142,3 +145,46 @@ def test_an_organic_block_gets_no_members_from_the_rate() -> None:
     (block,) = whole_blocks(graph, [_block_of(graph, heavy, popular)], MEMBERS)
     assert set(block.rows) == set(heavy)
     assert not np.isin(farm, block.rows).any()
+
+
+def test_a_core_of_dismissed_blocks_does_not_end_the_search_when_told_so() -> None:
+    """Heavy organic accounts make the first core and are dismissed (an organic check); a
+    farm behind them is found only if that core does not count as a miss."""
+    rng = np.random.default_rng(7)
+    videos, organic = 600, 2000
+    rows = np.repeat(np.arange(organic), rng.integers(3, 10, organic))
+    cols = rng.integers(0, videos, len(rows))
+    heavy = np.arange(organic, organic + 60)  # 60 heavy accounts on 100 videos at 60%
+    h_who, h_what = np.nonzero(rng.random((60, 100)) < 0.6)
+    farm = np.arange(organic + 60, organic + 100)  # 40 farm accounts on 60 others at 50%
+    f_who, f_what = np.nonzero(rng.random((40, 60)) < 0.5)
+    rows = np.concatenate([rows, heavy[h_who], farm[f_who]])
+    cols = np.concatenate([cols, h_what, 100 + f_what])
+    keys = np.unique(rows * videos + cols)
+    rows, cols = keys // videos, keys % videos
+    n = organic + 100
+    graph = Graph(
+        rows=rows,
+        cols=cols,
+        origin=np.arange(len(rows)),
+        row_degree=np.bincount(rows, minlength=n).astype(np.float64),
+        col_degree=np.bincount(cols, minlength=videos).astype(np.float64),
+        total=float(len(rows)),
+        capped=True,
+    )
+
+    def organic_block(block: Block) -> bool:
+        return bool(np.isin(block.rows, heavy).mean() > 0.5)
+
+    search = BlockSettings(block_score=30.0, min_ratio=2.0, min_accounts=10, max_misses=1)
+    weights = column_weights(graph.col_degree)[graph.cols]
+
+    def found(dismissed_is_miss: bool) -> float:
+        settings = replace(search, dismissed_is_miss=dismissed_is_miss)
+        blocks = find_blocks(graph, weights, settings, organic_block)
+        rows_found = np.concatenate([b.rows for b in blocks] or [np.empty(0, np.int64)])
+        assert not np.isin(heavy, rows_found).any()
+        return float(np.isin(farm, rows_found).mean())
+
+    assert found(dismissed_is_miss=True) == 0.0
+    assert found(dismissed_is_miss=False) >= 0.9
