@@ -13,6 +13,7 @@ from plaudit.authenticity.blocks import (
     Block,
     BlockSettings,
     Graph,
+    _keep_rows,
     _scored,
     column_weights,
     fdr_threshold,
@@ -188,3 +189,40 @@ def test_a_core_of_dismissed_blocks_does_not_end_the_search_when_told_so() -> No
 
     assert found(dismissed_is_miss=True) == 0.0
     assert found(dismissed_is_miss=False) >= 0.9
+
+
+def test_at_the_fdr_bar_refinement_keeps_only_accounts_spending_their_share_in_the_block() -> None:
+    """A heavy organic account that likes many of a farm's targets among hundreds of other
+    videos scores high by its breadth; at the looser false-discovery bar it must also spend
+    `min_share` of its likes in the block, as a joining member must."""
+    graph, farm, targets = _background_and_farm(seed=4)
+    broad = 0  # an organic account made to like 50 targets and 150 other videos
+    others = np.setdiff1d(np.arange(len(graph.col_degree)), targets)[:150]
+    rows = np.concatenate([graph.rows, np.full(200, broad)])
+    cols = np.concatenate([graph.cols, targets[:50], others])
+    keys = np.unique(rows * len(graph.col_degree) + cols)
+    rows, cols = keys // len(graph.col_degree), keys % len(graph.col_degree)
+    graph = replace(
+        graph,
+        rows=rows,
+        cols=cols,
+        origin=np.arange(len(rows)),
+        row_degree=np.bincount(rows, minlength=len(graph.row_degree)).astype(np.float64),
+        col_degree=np.bincount(cols, minlength=len(graph.col_degree)).astype(np.float64),
+        total=float(len(rows)),
+    )
+    accounts = np.zeros(len(graph.row_degree), dtype=bool)
+    accounts[farm] = True
+    accounts[broad] = True
+    items = np.zeros(len(graph.col_degree), dtype=bool)
+    items[targets] = True
+    everything = np.arange(len(rows))
+    fixed = BlockSettings(account_score=5.0, min_share=0.3)
+    scores, kept_by_score = _keep_rows(graph, everything, accounts, items, fixed)
+    assert scores[broad] >= 5.0
+    assert kept_by_score[broad]
+    _, kept_by_rate = _keep_rows(
+        graph, everything, accounts, items, replace(fixed, account_fdr=0.01)
+    )
+    assert not kept_by_rate[broad]
+    assert kept_by_rate[farm].mean() >= 0.9
