@@ -1,15 +1,30 @@
-"""The block search: a numerical routine giving up is no failed scan; a retest only takes away."""
+"""The block search: Benjamini-Hochberg member thresholds and blocks of parts of a graph; a
+numerical routine giving up is no failed scan; a retest only takes away."""
 
 from __future__ import annotations
 
+import math
 from dataclasses import replace
 from typing import Any, NoReturn
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from scipy.sparse import linalg as sparse_linalg
 
 from plaudit.authenticity import Attack, Likes, ScanSettings, blocks, inject, scan
+from plaudit.authenticity.blocks import (
+    Block,
+    BlockSettings,
+    Graph,
+    _keep_rows,
+    _scored,
+    column_weights,
+    fdr_threshold,
+    find_blocks,
+    whole_blocks,
+)
 from plaudit.authenticity.detectors import LockstepSettings, _cell_graph
 
 
@@ -44,3 +59,209 @@ def test_a_retest_against_the_null_it_was_found_with_keeps_the_block(clean: Like
     assert graph.slots is not None
     trending = replace(graph.slots, popularity=np.ones_like(graph.slots.popularity))
     assert blocks.retest(replace(graph, slots=trending), found, 0, settings.blocks) is None
+
+
+def benjamini_hochberg(p_values: list[float], tests: int, rate: float) -> set[int]:
+    """The textbook step-up procedure: reject the k smallest p-values, k the largest with
+    p_(k) <= rate * k / tests (the tests not listed have p-value 1)."""
+    order = sorted(range(len(p_values)), key=lambda i: p_values[i])
+    rejected = 0
+    for k, i in enumerate(order, start=1):
+        if p_values[i] <= rate * k / tests:
+            rejected = k
+    return set(order[:rejected])
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.floats(0.01, 12.0), min_size=1, max_size=60),
+    st.integers(0, 500),
+    st.sampled_from([0.001, 0.01, 0.05]),
+)
+def test_the_fdr_threshold_keeps_what_benjamini_hochberg_rejects(
+    scores: list[float], untested: int, rate: float
+) -> None:
+    tests = len(scores) + untested
+    threshold = fdr_threshold(np.array(scores), tests, rate)
+    kept = {i for i, s in enumerate(scores) if s >= threshold}
+    # Scores are -log10 p-values; compare on the score scale to avoid rounding at the bound.
+    expected = benjamini_hochberg([10.0**-s for s in scores], tests, rate)
+    boundary = {
+        i
+        for i, s in enumerate(scores)
+        if any(abs(s - -math.log10(rate * k / tests)) < 1e-9 for k in range(1, len(scores) + 1))
+    }
+    assert kept - boundary == expected - boundary
+
+
+def test_many_accounts_that_stand_out_together_pass_where_one_alone_does_not() -> None:
+    """200 farm accounts at score 4 among 4,000: each is below Bonferroni's 5.6, together
+    they are 200 discoveries at a false discovery rate of 1% (bound 3.3)."""
+    alone = np.array([4.0])
+    assert fdr_threshold(alone, 4000, 0.01) == math.inf
+    farm = np.concatenate([np.full(200, 4.0), np.full(3800, 0.5)])
+    threshold = fdr_threshold(farm, 4000, 0.01)
+    assert threshold == -math.log10(0.01 * 200 / 4000)
+    assert (farm >= threshold).sum() == 200
+
+
+def _background_and_farm(
+    seed: int, density: float = 0.3, n_targets: int = 60
+) -> tuple[Graph, np.ndarray, np.ndarray]:
+    """2,000 organic accounts liking 400 videos by popularity (Zipf), and a farm of 60
+    accounts each liking `density` of `n_targets` ordinary videos plus as many random ones."""
+    rng = np.random.default_rng(seed)
+    videos = 400
+    appeal = 1.0 / np.arange(1, videos + 1) ** 0.8
+    appeal /= appeal.sum()
+    activity = rng.integers(5, 60, 2000)
+    rows = np.repeat(np.arange(2000), activity)
+    cols = rng.choice(videos, size=len(rows), p=appeal)
+    farm = np.arange(2000, 2060)
+    targets = rng.choice(np.arange(100, videos), size=n_targets, replace=False)
+    pairs = rng.random((60, n_targets)) < density
+    who, what = np.nonzero(pairs)
+    camouflage = rng.integers(0, videos, len(who))
+    rows = np.concatenate([rows, farm[who], farm[who]])
+    cols = np.concatenate([cols, targets[what], camouflage])
+    keys = np.unique(rows * videos + cols)
+    rows, cols = keys // videos, keys % videos
+    graph = Graph(
+        rows=rows.astype(np.int64),
+        cols=cols.astype(np.int64),
+        origin=np.arange(len(rows), dtype=np.int64),
+        row_degree=np.bincount(rows, minlength=2060).astype(np.float64),
+        col_degree=np.bincount(cols, minlength=videos).astype(np.float64),
+        total=float(len(rows)),
+        capped=True,
+    )
+    return graph, farm, np.sort(targets)
+
+
+def _block_of(graph: Graph, accounts: np.ndarray, videos: np.ndarray) -> Block:
+    rows = np.zeros(len(graph.row_degree), dtype=bool)
+    rows[accounts] = True
+    cols = np.zeros(len(graph.col_degree), dtype=bool)
+    cols[videos] = True
+    return _scored(
+        graph, np.arange(len(graph.rows)), rows, cols, np.full(len(graph.row_degree), 10.0)
+    )
+
+
+MEMBERS = BlockSettings(member_score=6.0, member_edges=3, min_share=0.3, member_fdr=0.01)
+
+
+def test_blocks_of_two_parts_of_a_farm_become_one_with_every_member() -> None:
+    """A farm seen in two cohorts (20 accounts in both) is one block, and its accounts in
+    neither cohort join it from the whole graph; no organic account does."""
+    graph, farm, targets = _background_and_farm(seed=3)
+    first = _block_of(graph, farm[:30], targets[:40])
+    second = _block_of(graph, farm[10:40], targets[20:])
+    (block,) = whole_blocks(graph, [first, second], MEMBERS)
+    assert np.isin(farm, block.rows).mean() >= 0.9
+    assert np.isin(block.rows, farm).all()
+    assert set(targets) <= set(block.cols)
+
+
+def test_members_at_the_fdr_bound_that_the_fixed_score_leaves_out() -> None:
+    """The farm's accounts score between Bonferroni's bound and the fixed member score:
+    the false-discovery rule takes them, the fixed score takes almost none."""
+    graph, farm, targets = _background_and_farm(seed=4, density=0.15, n_targets=100)
+    seed_block = _block_of(graph, farm[:10], targets)
+    fixed = BlockSettings(member_score=8.0, member_edges=3, min_share=0.3)
+    (by_score,) = whole_blocks(graph, [seed_block], fixed)
+    (by_rate,) = whole_blocks(graph, [seed_block], MEMBERS)
+    assert np.isin(farm, by_score.rows).mean() < 0.5
+    assert np.isin(farm, by_rate.rows).mean() >= 0.9
+    assert np.isin(by_rate.rows, farm).all()
+
+
+def test_an_organic_block_gets_no_members_from_the_rate() -> None:
+    """Heavy organic accounts on the popular videos: an established block of them (as if
+    the block test had been passed) takes no organic member by the false-discovery rule."""
+    graph, farm, _ = _background_and_farm(seed=5)
+    heavy = np.argsort(-graph.row_degree[:2000])[:10]
+    popular = np.argsort(-graph.col_degree)[:60]
+    (block,) = whole_blocks(graph, [_block_of(graph, heavy, popular)], MEMBERS)
+    assert set(block.rows) == set(heavy)
+    assert not np.isin(farm, block.rows).any()
+
+
+def test_a_core_of_dismissed_blocks_does_not_end_the_search_when_told_so() -> None:
+    """Heavy organic accounts make the first core and are dismissed (an organic check); a
+    farm behind them is found only if that core does not count as a miss."""
+    rng = np.random.default_rng(7)
+    videos, organic = 600, 2000
+    rows = np.repeat(np.arange(organic), rng.integers(3, 10, organic))
+    cols = rng.integers(0, videos, len(rows))
+    heavy = np.arange(organic, organic + 60)  # 60 heavy accounts on 100 videos at 60%
+    h_who, h_what = np.nonzero(rng.random((60, 100)) < 0.6)
+    farm = np.arange(organic + 60, organic + 100)  # 40 farm accounts on 60 others at 50%
+    f_who, f_what = np.nonzero(rng.random((40, 60)) < 0.5)
+    rows = np.concatenate([rows, heavy[h_who], farm[f_who]])
+    cols = np.concatenate([cols, h_what, 100 + f_what])
+    keys = np.unique(rows * videos + cols)
+    rows, cols = keys // videos, keys % videos
+    n = organic + 100
+    graph = Graph(
+        rows=rows,
+        cols=cols,
+        origin=np.arange(len(rows)),
+        row_degree=np.bincount(rows, minlength=n).astype(np.float64),
+        col_degree=np.bincount(cols, minlength=videos).astype(np.float64),
+        total=float(len(rows)),
+        capped=True,
+    )
+
+    def organic_block(block: Block) -> bool:
+        return bool(np.isin(block.rows, heavy).mean() > 0.5)
+
+    search = BlockSettings(block_score=30.0, min_ratio=2.0, min_accounts=10, max_misses=1)
+    weights = column_weights(graph.col_degree)[graph.cols]
+
+    def found(dismissed_is_miss: bool) -> float:
+        settings = replace(search, dismissed_is_miss=dismissed_is_miss)
+        blocks = find_blocks(graph, weights, settings, organic_block)
+        rows_found = np.concatenate([b.rows for b in blocks] or [np.empty(0, np.int64)])
+        assert not np.isin(heavy, rows_found).any()
+        return float(np.isin(farm, rows_found).mean())
+
+    assert found(dismissed_is_miss=True) == 0.0
+    assert found(dismissed_is_miss=False) >= 0.9
+
+
+def test_at_the_fdr_bar_refinement_keeps_only_accounts_spending_their_share_in_the_block() -> None:
+    """A heavy organic account that likes many of a farm's targets among hundreds of other
+    videos scores high by its breadth; at the looser false-discovery bar it must also spend
+    `min_share` of its likes in the block, as a joining member must."""
+    graph, farm, targets = _background_and_farm(seed=4)
+    broad = 0  # an organic account made to like 50 targets and 150 other videos
+    others = np.setdiff1d(np.arange(len(graph.col_degree)), targets)[:150]
+    rows = np.concatenate([graph.rows, np.full(200, broad)])
+    cols = np.concatenate([graph.cols, targets[:50], others])
+    keys = np.unique(rows * len(graph.col_degree) + cols)
+    rows, cols = keys // len(graph.col_degree), keys % len(graph.col_degree)
+    graph = replace(
+        graph,
+        rows=rows,
+        cols=cols,
+        origin=np.arange(len(rows)),
+        row_degree=np.bincount(rows, minlength=len(graph.row_degree)).astype(np.float64),
+        col_degree=np.bincount(cols, minlength=len(graph.col_degree)).astype(np.float64),
+        total=float(len(rows)),
+    )
+    accounts = np.zeros(len(graph.row_degree), dtype=bool)
+    accounts[farm] = True
+    accounts[broad] = True
+    items = np.zeros(len(graph.col_degree), dtype=bool)
+    items[targets] = True
+    everything = np.arange(len(rows))
+    fixed = BlockSettings(account_score=5.0, min_share=0.3)
+    scores, kept_by_score = _keep_rows(graph, everything, accounts, items, fixed)
+    assert scores[broad] >= 5.0
+    assert kept_by_score[broad]
+    _, kept_by_rate = _keep_rows(
+        graph, everything, accounts, items, replace(fixed, account_fdr=0.01)
+    )
+    assert not kept_by_rate[broad]
+    assert kept_by_rate[farm].mean() >= 0.9

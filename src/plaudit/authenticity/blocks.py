@@ -18,6 +18,7 @@ VLDB 2012) so that a pass is a few NumPy scans over the edges.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from functools import partial
@@ -37,8 +38,10 @@ __all__ = [
     "SlotNull",
     "column_weights",
     "corrected",
+    "fdr_threshold",
     "find_blocks",
     "retest",
+    "whole_blocks",
 ]
 
 I64 = NDArray[np.int64]
@@ -77,6 +80,13 @@ class BlockSettings:
     """Once a block is significant, an account joins it at this score ..."""
     member_edges: int = 2
     """... with at least this many edges into it."""
+    account_fdr: float = 0.0
+    """When positive, refinement keeps the accounts that Benjamini-Hochberg's procedure at
+    this false discovery rate over all accounts of the graph keeps, instead of those at
+    `account_score` (see `fdr_threshold`)."""
+    member_fdr: float = 0.0
+    """When positive, accounts join an established block at Benjamini-Hochberg's threshold
+    at this false discovery rate over all accounts, instead of at `member_score`."""
     min_accounts: int = 5
     min_items: int = 2
     min_density: float = 0.0
@@ -85,6 +95,10 @@ class BlockSettings:
     """... and its median account must spend at least this fraction of its edges in it."""
     max_blocks: int = 20
     max_misses: int = 2
+    dismissed_is_miss: bool = True
+    """Whether a core whose only significant blocks the `organic` check dismissed counts as
+    a miss. The cohort pass says no: a cohort's heavy organic accounts can make its first
+    core (dismissed as hits) and hide a farm behind it."""
     max_pieces: int = 10
     """At most this many connected pieces of a peeled core are tested."""
     spectral: int = 0
@@ -188,13 +202,23 @@ def find_blocks(
     graph = replace(graph, row_degree=graph.row_degree.copy(), col_degree=graph.col_degree.copy())
     found: list[Block] = []
     misses = 0
+    dismissed: list[Block] = []
+
+    def judged(block: Block) -> bool:
+        if organic is not None and organic(block):
+            dismissed.append(block)
+            return True
+        return False
+
     for _ in range(settings.max_blocks):
         if len(alive) == 0 or misses >= settings.max_misses:
             break
+        dismissed.clear()
         core_rows, core_cols = _peel(graph, weights, alive, settings.peel_fraction)
-        blocks = _blocks_of_core(graph, alive, core_rows, core_cols, settings, organic, degree)
+        blocks = _blocks_of_core(graph, alive, core_rows, core_cols, settings, judged, degree)
         found.extend(blocks)
-        misses = 0 if blocks else misses + 1
+        held = blocks or (dismissed and not settings.dismissed_is_miss)
+        misses = 0 if held else misses + 1
         n_rows, n_cols = len(graph.row_degree), len(graph.col_degree)
         r, c = graph.rows[alive], graph.cols[alive]
         inside = _mask(core_rows, n_rows)[r] & _mask(core_cols, n_cols)[c]
@@ -208,6 +232,39 @@ def find_blocks(
         graph = replace(graph, total=graph.total - len(removed))
         alive = alive[~inside]
     return [_final_members(whole, found, i, settings) for i in range(len(found))]
+
+
+def whole_blocks(
+    graph: Graph, blocks: list[Block], settings: BlockSettings, overlap: float = 0.5
+) -> list[Block]:
+    """Blocks found in parts of `graph` (the dense detector's cohorts) made blocks of all of it.
+
+    A farm's accounts start liking over several days, so its cohorts on the two grids, or
+    two neighbouring cohorts, each hold part of it: blocks that share at least `overlap` of
+    the smaller one's accounts are one block (their union, tested again). Then, once a
+    block is established, any account of the graph may be one of its members: the
+    members' test (`_final_members`) runs over every account, not only the cohort's.
+    """
+    settings = corrected(settings, len(graph.row_degree))
+    merged: list[Block] = []
+    for block in sorted(blocks, key=lambda b: -len(b.rows)):
+        same = [i for i, m in enumerate(merged) if np.isin(block.rows, m.rows).mean() >= overlap]
+        if same:
+            merged[same[0]] = _union(graph, merged[same[0]], block)
+        else:
+            merged.append(block)
+    return [_final_members(graph, merged, i, settings) for i in range(len(merged))]
+
+
+def _union(graph: Graph, a: Block, b: Block) -> Block:
+    """The block of both blocks' accounts and items, tested against the null again."""
+    n_rows, n_cols = len(graph.row_degree), len(graph.col_degree)
+    scores = np.zeros(n_rows)
+    scores[b.rows] = b.row_scores
+    scores[a.rows] = np.maximum(scores[a.rows], a.row_scores)
+    rows_mask = _mask(a.rows, n_rows) | _mask(b.rows, n_rows)
+    cols_mask = _mask(a.cols, n_cols) | _mask(b.cols, n_cols)
+    return _scored(graph, np.arange(len(graph.rows)), rows_mask, cols_mask, scores)
 
 
 FAMILY_ALPHA = 0.01
@@ -229,6 +286,30 @@ def corrected(settings: BlockSettings, accounts: int) -> BlockSettings:
         account_score=max(settings.account_score, bound),
         member_score=max(settings.member_score, bound),
     )
+
+
+def fdr_threshold(scores: F64, tests: int, rate: float) -> float:
+    """The score above which Benjamini-Hochberg's step-up procedure (1995) at false
+    discovery rate `rate` rejects, for `scores` (-log10 p-values) of `tests` tests; the
+    tests not in `scores` have p-value 1. Infinite when it rejects none.
+
+    The k-th largest score is compared with -log10(rate * k / tests): the more accounts
+    stand out together, the lower the bar for each, while the expected share of organic
+    accounts among those kept stays at most `rate` (when the null model holds). This is what
+    a block known to exist asks of its members: a 200-account farm whose accounts each score
+    about 4 is 200 discoveries, where each alone would not pass Bonferroni's bound.
+    """
+    ordered = np.sort(scores[scores > 0])[::-1]
+    if len(ordered) == 0:
+        return math.inf
+    bounds = -np.log10(rate * np.arange(1, len(ordered) + 1) / max(tests, len(ordered)))
+    passing = np.flatnonzero(ordered >= bounds)
+    return float(bounds[passing[-1]]) if len(passing) else math.inf
+
+
+def _threshold(scores: F64, fixed: float, rate: float, tests: int) -> float:
+    """`fixed`, or Benjamini-Hochberg's threshold over `tests` accounts when `rate` is set."""
+    return fdr_threshold(scores, tests, rate) if rate > 0 else fixed
 
 
 def _final_members(graph: Graph, found: list[Block], i: int, settings: BlockSettings) -> Block:
@@ -395,7 +476,8 @@ def _with_members(graph: Graph, alive: I64, block: Block, settings: BlockSetting
     scores = _scores(
         per_row, settings.member_edges, partial(_row_expected, graph, cols_mask, inside_col)
     )
-    joins = (scores >= settings.member_score) & (per_row >= settings.member_edges)
+    least = _threshold(scores, settings.member_score, settings.member_fdr, n_rows)
+    joins = (scores >= least) & (per_row >= settings.member_edges)
     joins &= per_row >= settings.min_share * graph.row_degree
     joins[block.rows] = False
     rows_mask = rows_mask | joins
@@ -464,8 +546,8 @@ def _spectral_pieces(
     try:
         u, _, vt = sparse_linalg.svds(normalised, k=k, tol=SPECTRAL_TOL, random_state=0)
     except (sparse_linalg.ArpackError, ValueError):
-        # ArpackError covers no convergence and ARPACK giving up ("no shifts could be
-        # applied", met once in an evaluation on heavy-core): no seeds, not a failed scan.
+        # No convergence, or ARPACK failing on a degenerate core (error 3, "no shifts could
+        # be applied", met on a small cohort's core): seeds are optional, the search goes on.
         return []
     pieces = []
     for j in range(k):
@@ -615,7 +697,14 @@ def _keep_rows(
     row_scores = _scores(
         per_row, settings.min_edges, partial(_row_expected, graph, cols_mask, per_col)
     )
-    return row_scores, (row_scores >= settings.account_score) & (per_row >= settings.min_edges)
+    least = _threshold(row_scores, settings.account_score, settings.account_fdr, len(per_row))
+    keep = (row_scores >= least) & (per_row >= settings.min_edges)
+    if settings.account_fdr > 0:
+        # At the looser false-discovery bar, an account also spends `min_share` of its
+        # likes in the block, as a joining member must: real taste is overdispersed, and a
+        # heavy user of a genre scores 4-6 against a farm's targets in it by its breadth.
+        keep &= per_row >= settings.min_share * graph.row_degree
+    return row_scores, keep
 
 
 def _keep_cols(
