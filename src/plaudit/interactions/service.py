@@ -406,9 +406,15 @@ class _Screened(NamedTuple):
 def _bulk_op(
     items: Sequence[BulkItem], screened: _Screened, window: TimeWindow
 ) -> WriteFn[list[ItemResult]]:
-    """The batch's write: the items the rules let through, and the refusals recorded."""
+    """The batch's write: the items the rules let through, and the refusals recorded.
+
+    It runs with SQLite's foreign-key checks off (`Database.write(..., unchecked=True)`):
+    `ingest` reads every account, video and device its rows refer to in the same
+    transaction (the accounts' kinds again too, not the screening's earlier read), and
+    writes nothing for an item whose references are missing.
+    """
     kept, holds, risks = _kept_items(items, screened.refused, screened.admitted)
-    op = ingest_op(kept, holds, window, risks, screened.kinds)
+    op = ingest_op(kept, holds, window, risks)
     return _recording_refusals(op, screened.refusals)
 
 
@@ -652,7 +658,7 @@ class InteractionService:
         else:
             with collector_paused():
                 screened = self._screen(items)
-        write = self._db.write_async(_bulk_op(items, screened, window))
+        write = self._db.write_async(_bulk_op(items, screened, window), unchecked=True)
         results = await self._guarded(screened.admitted.values(), write)
         with collector_paused():
             return self._merged(items, screened, results)
@@ -664,7 +670,7 @@ class InteractionService:
         with collector_paused():
             screened = self._screen(items)
             with self._cancelled_on_error(screened.admitted.values()):
-                results = self._db.write(_bulk_op(items, screened, window))
+                results = self._db.write(_bulk_op(items, screened, window), unchecked=True)
             return self._merged(items, screened, results)
 
     def _screen(self, items: Sequence[BulkItem]) -> _Screened:

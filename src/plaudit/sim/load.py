@@ -166,6 +166,7 @@ class _Reporter:
         self._total = total
         self._done = 0
         self._started = time.monotonic()
+        self._cpu_started = time.process_time()  # on a shared machine, the comparable figure
         self._logged = self._started
         self._bar: Progress | None = None
         if show and Console(stderr=True).is_terminal:
@@ -190,7 +191,7 @@ class _Reporter:
             return
         elapsed = time.monotonic() - self._started
         log.info(
-            "%s: %s %s of %s rows (%.0f%%), %s rows/s, %.0f s",
+            "%s: %s %s of %s rows (%.0f%%), %s rows/s, %.0f s (%.0f s of CPU)",
             self._title,
             stage,
             f"{self._done:,}",
@@ -198,6 +199,7 @@ class _Reporter:
             100 * self._done / max(1, self._total),
             f"{self._done / max(elapsed, 1e-9):,.0f}",
             elapsed,
+            time.process_time() - self._cpu_started,
         )
 
     def close(self) -> None:

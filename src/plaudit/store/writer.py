@@ -18,8 +18,9 @@ import asyncio
 import logging
 import queue
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
@@ -34,7 +35,7 @@ from plaudit.store.boundary import (
     translate_db_error,
 )
 
-__all__ = ["WriteFn", "Writer"]
+__all__ = ["WriteFn", "Writer", "foreign_keys_off"]
 
 T = TypeVar("T")
 WriteFn = Callable[[Connection], T]
@@ -52,6 +53,7 @@ class _Job(Generic[T]):
     result: Any = None
     error: BaseException | None = None
     collided: bool = False  # a deadlock's victim: run again after the batch commits
+    unchecked: bool = False  # run alone with SQLite's foreign-key checks off (`submit`)
 
     def settle(self) -> None:
         """Hand the outcome to whoever waits (called in the waiter's thread or loop)."""
@@ -99,37 +101,45 @@ class Writer:
     def running(self) -> bool:
         return self._thread is not None
 
-    def submit(self, fn: WriteFn[T]) -> Future[T]:
+    def submit(self, fn: WriteFn[T], *, unchecked: bool = False) -> Future[T]:
+        """Queue `fn`; with `unchecked` it runs in a transaction of its own with SQLite's
+        foreign-key checks off: only for a write that reads every row its new rows refer
+        to in that same transaction (bulk ingest), so the checks could never fail."""
         if self._thread is None:
             raise RuntimeError("writer is not started")
         future: Future[T] = Future()
-        self._queue.put(_Job(fn, future=future))
+        self._queue.put(_Job(fn, future=future, unchecked=unchecked))
         return future
 
-    async def run_async(self, fn: WriteFn[T]) -> T:
-        """Queue `fn` and await its commit; the writer wakes each event loop once per batch."""
+    async def run_async(self, fn: WriteFn[T], *, unchecked: bool = False) -> T:
+        """Queue `fn` and await its commit; the writer wakes each event loop once per batch.
+        `unchecked` as for `submit`."""
         if self._thread is None:
             raise RuntimeError("writer is not started")
         loop = asyncio.get_running_loop()
         awaiter: asyncio.Future[T] = loop.create_future()
-        self._queue.put(_Job(fn, awaiter=awaiter, loop=loop))
+        self._queue.put(_Job(fn, awaiter=awaiter, loop=loop, unchecked=unchecked))
         return await awaiter
 
     def _loop(self) -> None:
+        held: Any = None  # an unchecked job met while gathering a batch: the next batch
         try:
             while True:
-                first = self._queue.get()
+                first, held = (self._queue.get() if held is None else held), None
                 if first is _STOP:
                     return
                 batch: list[_Job[Any]] = [first]
                 stop_after = False
-                while len(batch) < self._batch_max:
+                while len(batch) < self._batch_max and not first.unchecked:
                     try:
                         item = self._queue.get_nowait()
                     except queue.Empty:
                         break
                     if item is _STOP:
                         stop_after = True
+                        break
+                    if item.unchecked:
+                        held = item
                         break
                     batch.append(item)
                 self._run_batch(batch)
@@ -158,7 +168,7 @@ class Writer:
         for attempt in (1, 2):
             try:
                 conn = self._connection()
-                with conn.begin():
+                with foreign_keys_off(conn, batch[0].unchecked), conn.begin():
                     for job in batch:
                         _run_in_savepoint(conn, job)
                 committed = True
@@ -191,6 +201,24 @@ class Writer:
             job.result, job.error, job.collided = None, None, False
         self._run_batch(victims, rerun_collided=False)
         return others
+
+
+@contextmanager
+def foreign_keys_off(conn: Connection, off: bool = True) -> Iterator[None]:
+    """SQLite: no foreign-key checks for the transaction begun inside (with `off`). The
+    pragma does nothing inside a transaction, so it is set before BEGIN and restored after
+    the commit or rollback. PostgreSQL keeps its checks (turning them off needs a superuser).
+    """
+    raw = conn.connection.dbapi_connection if off and conn.dialect.name == "sqlite" else None
+    if raw is None:
+        yield
+        return
+    raw.execute("PRAGMA foreign_keys=OFF")
+    try:
+        yield
+    finally:
+        if not conn.closed and not conn.invalidated:
+            raw.execute("PRAGMA foreign_keys=ON")
 
 
 def _disconnected(exc: BaseException) -> bool:
