@@ -352,7 +352,8 @@ def test_an_unchecked_write_runs_alone_with_foreign_keys_off(db: Database) -> No
     )
     assert results[1] == 0  # the checks were off for the unchecked write
     before, unchecked, after = transactions
-    assert unchecked is not before and unchecked is not after  # a transaction of its own
+    assert unchecked is not before  # a transaction of its own
+    assert unchecked is not after
     assert handles(db) == {"before", "after"}
     # and back on for every write after it: an orphan row is refused
     assert db.write(_foreign_keys) == 1

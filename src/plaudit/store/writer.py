@@ -80,6 +80,7 @@ class Writer:
 
     def __init__(self, engine: Engine, batch_max: int) -> None:
         self._engine = engine
+        self._sqlite = engine.dialect.name == "sqlite"  # where `unchecked` changes anything
         self._batch_max = batch_max
         self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
@@ -104,11 +105,12 @@ class Writer:
     def submit(self, fn: WriteFn[T], *, unchecked: bool = False) -> Future[T]:
         """Queue `fn`; with `unchecked` it runs in a transaction of its own with SQLite's
         foreign-key checks off: only for a write that reads every row its new rows refer
-        to in that same transaction (bulk ingest), so the checks could never fail."""
+        to in that same transaction (bulk ingest), so the checks could never fail. On
+        PostgreSQL, which keeps its checks, it is group-committed as any other write."""
         if self._thread is None:
             raise RuntimeError("writer is not started")
         future: Future[T] = Future()
-        self._queue.put(_Job(fn, future=future, unchecked=unchecked))
+        self._queue.put(_Job(fn, future=future, unchecked=unchecked and self._sqlite))
         return future
 
     async def run_async(self, fn: WriteFn[T], *, unchecked: bool = False) -> T:
@@ -118,7 +120,7 @@ class Writer:
             raise RuntimeError("writer is not started")
         loop = asyncio.get_running_loop()
         awaiter: asyncio.Future[T] = loop.create_future()
-        self._queue.put(_Job(fn, awaiter=awaiter, loop=loop, unchecked=unchecked))
+        self._queue.put(_Job(fn, awaiter=awaiter, loop=loop, unchecked=unchecked and self._sqlite))
         return await awaiter
 
     def _loop(self) -> None:
