@@ -176,21 +176,21 @@ class SetLoader:
             "likes", self._likes, self._unliked, ev.account, ev.target, unlikes, likes
         )
         ref[unlikes] = unliked
-        like_rows: list[NDArray[Any]] = [
-            like_ids,
-            ev.account[likes],
-            ev.target[likes],
-            source[likes],
-            device[likes],
-            prefix[likes],
-            at[likes],
-            np.full(len(likes), None, dtype=object),
-            np.full(len(likes), None, dtype=object),
-        ]
+        like_rows: dict[str, NDArray[Any]] = {
+            "id": like_ids,
+            "account_id": ev.account[likes],
+            "video_id": ev.target[likes],
+            "source": source[likes],
+            "device_id": device[likes],
+            "ip_prefix": prefix[likes],
+            "created_at": at[likes],
+            "removed_at": np.full(len(likes), None, dtype=object),
+            "removed_source": np.full(len(likes), None, dtype=object),
+        }
         earlier = self._mark_removed(like_rows, like_ids, unliked, unlikes, at, source)
         sql.remove("likes", _rows([at[unlikes][earlier], source[unlikes][earlier],
                                    unliked[earlier]]), with_source=True)  # fmt: skip
-        sql.insert("likes", LIKE_COLUMNS, _rows(like_rows))
+        sql.insert("likes", LIKE_COLUMNS, _rows(_in_order(like_rows, LIKE_COLUMNS)))
 
         follows = np.flatnonzero(kind == FOLLOW)
         follow_ids = self._next.take("follows", len(follows))
@@ -201,17 +201,17 @@ class SetLoader:
             "follows", self._follows, self._unfollowed, ev.account, ev.target, unfollows, follows
         )
         ref[unfollows] = unfollowed
-        follow_rows: list[NDArray[Any]] = [
-            follow_ids,
-            ev.account[follows],
-            ev.target[follows],
-            source[follows],
-            at[follows],
-            np.full(len(follows), None, dtype=object),
-        ]
+        follow_rows: dict[str, NDArray[Any]] = {
+            "id": follow_ids,
+            "follower_id": ev.account[follows],
+            "creator_id": ev.target[follows],
+            "source": source[follows],
+            "created_at": at[follows],
+            "removed_at": np.full(len(follows), None, dtype=object),
+        }
         earlier = self._mark_removed(follow_rows, follow_ids, unfollowed, unfollows, at, None)
         sql.remove("follows", _rows([at[unfollows][earlier], unfollowed[earlier]]), False)
-        sql.insert("follows", FOLLOW_COLUMNS, _rows(follow_rows))
+        sql.insert("follows", FOLLOW_COLUMNS, _rows(_in_order(follow_rows, FOLLOW_COLUMNS)))
 
         for table, code, columns, texts in (
             ("comments", COMMENT, COMMENT_COLUMNS, _BODIES),
@@ -220,22 +220,17 @@ class SetLoader:
             mine = np.flatnonzero(kind == code)
             ids = self._next.take(table, len(mine))
             ref[mine] = ids
-            sql.insert(
-                table,
-                columns,
-                _rows(
-                    [
-                        ids,
-                        ev.account[mine],
-                        ev.target[mine],
-                        texts[ev.extra[mine]],
-                        source[mine],
-                        device[mine],
-                        prefix[mine],
-                        at[mine],
-                    ]
-                ),
-            )
+            made = {
+                "id": ids,
+                "account_id": ev.account[mine],
+                "video_id": ev.target[mine],
+                "body" if code == COMMENT else "channel": texts[ev.extra[mine]],
+                "source": source[mine],
+                "device_id": device[mine],
+                "ip_prefix": prefix[mine],
+                "created_at": at[mine],
+            }
+            sql.insert(table, columns, _rows(_in_order(made, columns)))
 
         self._count(kind, ev.target)
         first = allocate(conn, EVENTS, n)
@@ -337,7 +332,7 @@ class SetLoader:
 
     @staticmethod
     def _mark_removed(
-        rows: list[NDArray[Any]],
+        rows: dict[str, NDArray[Any]],
         made_ids: _I64,
         removed_ids: _I64,
         removing: NDArray[np.intp],
@@ -349,10 +344,9 @@ class SetLoader:
         first = int(made_ids[0]) if len(made_ids) else int(removed_ids.max(initial=0)) + 1
         here = removed_ids >= first
         rows_here = removed_ids[here] - first
-        removed_at = 7 if source is not None else 5  # LIKE_COLUMNS / FOLLOW_COLUMNS
-        rows[removed_at][rows_here] = at[removing[here]]
+        rows["removed_at"][rows_here] = at[removing[here]]
         if source is not None:
-            rows[removed_at + 1][rows_here] = source[removing[here]]
+            rows["removed_source"][rows_here] = source[removing[here]]
         earlier: NDArray[np.bool_] = ~here
         return earlier
 
@@ -391,6 +385,15 @@ def _time_values(sql: BulkSQL, seconds: _I64) -> NDArray[Any]:
         return np.array(time_stamps(seconds), dtype=object)
     text = np.datetime_as_string(seconds.astype("datetime64[s]"), unit="s")
     return np.array([s.replace("T", " ") + ".000000" for s in text.tolist()], dtype=object)
+
+
+def _in_order(made: dict[str, NDArray[Any]], columns: Sequence[str]) -> list[NDArray[Any]]:
+    """The columns in the table's insert order (`store.bulk`); a column added there and not
+    made here fails the load loudly, naming it, rather than shifting the others."""
+    missing = [c for c in columns if c not in made]
+    if missing or len(made) != len(columns):
+        raise StorageError(f"the set-based loader does not make the columns {missing}")
+    return [made[c] for c in columns]
 
 
 def _rows(columns: Sequence[NDArray[Any]]) -> list[tuple[Any, ...]]:
