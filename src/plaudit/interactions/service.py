@@ -399,8 +399,6 @@ class _Screened(NamedTuple):
     admitted: dict[int, Admission]
     refused: dict[int, ItemResult]
     refusals: list[Refusal]
-    kinds: dict[int, str]
-    """The kinds of the batch's accounts (read with their ages), so ingest need not."""
 
 
 def _bulk_op(
@@ -674,25 +672,19 @@ class InteractionService:
             return self._merged(items, screened, results)
 
     def _screen(self, items: Sequence[BulkItem]) -> _Screened:
-        """The rules' admission of each like by its position, the refused ones' errors, the
-        records of those refusals (written in the batch's transaction), and the kinds of the
-        batch's accounts, read once for the rules (their ages) and ingest (their kinds)."""
-        screened = _Screened({}, {}, [], {})
+        """The rules' admission of each like by its position, the refused ones' errors, and
+        the records of those refusals (written in the batch's transaction). The accounts'
+        ages are read here; ingest reads their kinds in its own transaction (`_bulk_op`)."""
+        screened = _Screened({}, {}, [])
         if self._rules is None:
             return screened
         now = utcnow()
         positions = [index for index, item in enumerate(items) if item.kind == "like"]
         if not positions:
             return screened
-        # Accounts are never deleted and never change kind, so what this read finds holds
-        # in the write transaction too.
-        with self._db.read() as conn:
-            accounts = catalog_sql.account_kinds_and_times(conn, {i.account_id for i in items})
-        judged = self._rules.admit_many(
-            [_TO_JUDGE(items[index]) for index in positions],
-            {account: created for account, (_, created) in accounts.items()},
-        )
-        screened.kinds.update((account, kind) for account, (kind, _) in accounts.items())
+        with self._db.read() as conn:  # creation times never change
+            created = catalog_sql.accounts_created_at(conn, sorted({i.account_id for i in items}))
+        judged = self._rules.admit_many([_TO_JUDGE(items[index]) for index in positions], created)
         admitted, refused, refusals = screened.admitted, screened.refused, screened.refusals
         for index, outcome in zip(positions, judged, strict=True):
             if isinstance(outcome, PlauditError):
