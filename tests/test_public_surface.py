@@ -134,6 +134,7 @@ PUBLIC = {
         "AccountsChunk",
         "CHUNK_ROWS",
         "Chunk",
+        "ColumnsChunk",
         "CommunitySize",
         "InteractionsChunk",
         "SIZES",

@@ -71,3 +71,22 @@ def test_a_bad_spec_is_a_usage_error(tmp_path: object) -> None:
     result = CliRunner().invoke(cli, ["demo", "--attacks", "farm:40x:d=0.5", "--data-dir", "x"])
     assert result.exit_code == 2
     assert "attack 1 ('farm:40x:d=0.5'): size '40x' must be ACCOUNTSxVIDEOS" in result.output
+
+
+def test_the_collector_reads_the_same_likes_from_arrays_as_from_items() -> None:
+    """The demo loader hands the collector `ColumnsChunk`s; the generator's items and its
+    arrays give the same likes, devices and prefixes."""
+    from plaudit.sim import generate
+
+    collected = []
+    for columns in (False, True):
+        collector = LikeCollector()
+        for chunk in generate(TINY, seed=5, end=END, columns=columns):
+            collector(chunk)
+        collected.append(collector.likes())
+    (items, item_keys), (arrays, array_keys) = collected
+    assert len(items.account) > 1000
+    for name in ("account", "video", "ts", "device", "ip", "creator_of_video"):
+        assert (getattr(items, name) == getattr(arrays, name)).all(), name
+    assert items.next_account == arrays.next_account
+    assert item_keys == array_keys

@@ -17,7 +17,7 @@ from plaudit.errors import Conflict
 from plaudit.platform import Platform
 from plaudit.sim import CommunitySize
 from plaudit.sim.load import load_community
-from plaudit.sim.records import Chunk, InteractionsChunk
+from plaudit.sim.records import Chunk, ColumnsChunk
 from plaudit.store import tables
 from plaudit.store.bulkload import DEFERRABLE_INDEXES, missing_indexes
 from plaudit.web import read_demo_signins
@@ -74,7 +74,7 @@ def test_a_failed_load_leaves_no_index_missing(backend_settings: Settings) -> No
         pass
 
     def stop_at_interactions(chunk: Chunk) -> None:
-        if isinstance(chunk, InteractionsChunk):
+        if isinstance(chunk, ColumnsChunk):
             raise Stop
 
     platform = Platform(backend_settings).open()

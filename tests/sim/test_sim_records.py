@@ -28,6 +28,7 @@ def test_public_surface_is_pinned() -> None:
             "AccountRow",
             "AccountsChunk",
             "Chunk",
+            "ColumnsChunk",
             "CommunitySize",
             "InteractionsChunk",
             "VideoRow",

@@ -413,3 +413,65 @@ def test_a_grouped_write_alone_is_a_plain_write(db: Database) -> None:
     assert isinstance(db.write(accounts.write("solo")), int)
     assert accounts.runs == []
     assert handles(db) == {"solo"}
+
+
+def _foreign_keys(conn: Connection) -> int:
+    return int(conn.exec_driver_sql("PRAGMA foreign_keys").scalar_one())
+
+
+def _orphan_like(conn: Connection) -> None:
+    """A like of an account and a video that do not exist."""
+    conn.exec_driver_sql(
+        "INSERT INTO likes (account_id, video_id, source, created_at) "
+        "VALUES (999, 999, 'app', '2024-01-01 00:00:00.000000')"
+    )
+
+
+def test_an_unchecked_write_runs_alone_with_foreign_keys_off(db: Database) -> None:
+    transactions: list[Any] = []
+    results = asyncio.run(
+        _queue_unchecked_behind_gate(
+            db,
+            [
+                recording(insert_account("before"), transactions),
+                recording(_foreign_keys, transactions),
+                recording(insert_account("after"), transactions),
+            ],
+        )
+    )
+    assert results[1] == 0  # the checks were off for the unchecked write
+    before, unchecked, after = transactions
+    assert unchecked is not before  # a transaction of its own
+    assert unchecked is not after
+    assert handles(db) == {"before", "after"}
+    # and back on for every write after it: an orphan row is refused
+    assert db.write(_foreign_keys) == 1
+    with pytest.raises(PlauditError):
+        db.write(_orphan_like)
+
+
+async def _queue_unchecked_behind_gate(db: Database, fns: Sequence[WriteFn[Any]]) -> list[Any]:
+    """Queue fns[0], fns[1] (unchecked) and fns[2] while the writer is held, then release."""
+    gate = Gate()
+    held = asyncio.ensure_future(db.write_async(gate))
+    await asyncio.to_thread(gate.entered.wait, 10)
+    tasks = [
+        asyncio.ensure_future(db.write_async(fn, unchecked=index == 1))
+        for index, fn in enumerate(fns)
+    ]
+    await asyncio.sleep(0)
+    gate.release.set()
+    await held
+    return await asyncio.gather(*tasks)
+
+
+def test_an_unchecked_write_without_the_writer_thread(sqlite_settings: Settings) -> None:
+    database = Database(sqlite_settings)
+    database.migrate()
+    try:
+        assert database.write(_foreign_keys, unchecked=True) == 0
+        assert database.write(_foreign_keys) == 1
+        with pytest.raises(PlauditError):
+            database.write(_orphan_like)
+    finally:
+        database.close()

@@ -18,11 +18,14 @@ from plaudit.errors import InvalidInput
 from plaudit.sim import (
     AccountsChunk,
     Chunk,
+    ColumnsChunk,
     CommunitySize,
     InteractionsChunk,
     VideosChunk,
     generate,
 )
+from plaudit.sim.emit import device_keys, ip_prefixes
+from plaudit.sim.events import LIKE
 
 __all__ = [
     "Keys",
@@ -60,6 +63,13 @@ class LikeCollector:
             self.next_account = max(self.next_account, max(r.id for r in chunk.rows) + 1)
         elif isinstance(chunk, VideosChunk):
             self.creator.update((row.id, row.creator_id) for row in chunk.rows)
+        elif isinstance(chunk, ColumnsChunk):  # the demo loader's: arrays, spelled here
+            likes = chunk.events.kind == LIKE
+            self.account.extend(chunk.events.account[likes].tolist())
+            self.video.extend(chunk.events.target[likes].tolist())
+            self.ts.extend(chunk.events.t[likes].tolist())
+            self.devices.extend(device_keys(chunk.where.device[likes]))
+            self.ips.extend(ip_prefixes(chunk.where.prefix[likes]))
         elif isinstance(chunk, InteractionsChunk):
             for item in chunk.items:
                 if item.kind == "like":

@@ -489,16 +489,20 @@ class _Screened(NamedTuple):
     admitted: dict[int, Admission]
     refused: dict[int, ItemResult]
     refusals: list[Refusal]
-    kinds: dict[int, str]
-    """The kinds of the batch's accounts (read with their ages), so ingest need not."""
 
 
 def _bulk_op(
     items: Sequence[BulkItem], screened: _Screened, window: TimeWindow
 ) -> WriteFn[list[ItemResult]]:
-    """The batch's write: the items the rules let through, and the refusals recorded."""
+    """The batch's write: the items the rules let through, and the refusals recorded.
+
+    It runs with SQLite's foreign-key checks off (`Database.write(..., unchecked=True)`):
+    `ingest` reads every account, video and device its rows refer to in the same
+    transaction (the accounts' kinds again too, not the screening's earlier read), and
+    writes nothing for an item whose references are missing.
+    """
     kept, holds, risks = _kept_items(items, screened.refused, screened.admitted)
-    op = ingest_op(kept, holds, window, risks, screened.kinds)
+    op = ingest_op(kept, holds, window, risks)
     return _recording_refusals(op, screened.refusals)
 
 
@@ -742,7 +746,7 @@ class InteractionService:
         else:
             with collector_paused():
                 screened = self._screen(items)
-        write = self._db.write_async(_bulk_op(items, screened, window))
+        write = self._db.write_async(_bulk_op(items, screened, window), unchecked=True)
         results = await self._guarded(screened.admitted.values(), write)
         with collector_paused():
             return self._merged(items, screened, results)
@@ -754,29 +758,23 @@ class InteractionService:
         with collector_paused():
             screened = self._screen(items)
             with self._cancelled_on_error(screened.admitted.values()):
-                results = self._db.write(_bulk_op(items, screened, window))
+                results = self._db.write(_bulk_op(items, screened, window), unchecked=True)
             return self._merged(items, screened, results)
 
     def _screen(self, items: Sequence[BulkItem]) -> _Screened:
-        """The rules' admission of each like by its position, the refused ones' errors, the
-        records of those refusals (written in the batch's transaction), and the kinds of the
-        batch's accounts, read once for the rules (their ages) and ingest (their kinds)."""
-        screened = _Screened({}, {}, [], {})
+        """The rules' admission of each like by its position, the refused ones' errors, and
+        the records of those refusals (written in the batch's transaction). The accounts'
+        ages are read here; ingest reads their kinds in its own transaction (`_bulk_op`)."""
+        screened = _Screened({}, {}, [])
         if self._rules is None:
             return screened
         now = utcnow()
         positions = [index for index, item in enumerate(items) if item.kind == "like"]
         if not positions:
             return screened
-        # Accounts are never deleted and never change kind, so what this read finds holds
-        # in the write transaction too.
-        with self._db.read() as conn:
-            accounts = catalog_sql.account_kinds_and_times(conn, {i.account_id for i in items})
-        judged = self._rules.admit_many(
-            [_TO_JUDGE(items[index]) for index in positions],
-            {account: created for account, (_, created) in accounts.items()},
-        )
-        screened.kinds.update((account, kind) for account, (kind, _) in accounts.items())
+        with self._db.read() as conn:  # creation times never change
+            created = catalog_sql.accounts_created_at(conn, sorted({i.account_id for i in items}))
+        judged = self._rules.admit_many([_TO_JUDGE(items[index]) for index in positions], created)
         admitted, refused, refusals = screened.admitted, screened.refused, screened.refusals
         for index, outcome in zip(positions, judged, strict=True):
             if isinstance(outcome, PlauditError):

@@ -32,7 +32,13 @@ from plaudit.sim.audience import Audience
 from plaudit.sim.creators import draw_creators
 from plaudit.sim.emit import Chunker
 from plaudit.sim.engagement import Engagement
-from plaudit.sim.records import CHUNK_ROWS, Chunk, CommunitySize, InteractionsChunk
+from plaudit.sim.records import (
+    CHUNK_ROWS,
+    Chunk,
+    ColumnsChunk,
+    CommunitySize,
+    InteractionsChunk,
+)
 from plaudit.sim.rhythm import Clock
 from plaudit.sim.timeline import Timeline
 from plaudit.sim.videos import build_catalogue, video_chunks
@@ -59,10 +65,14 @@ def _streams(seed: int) -> list[np.random.Generator]:
     return np.random.default_rng(seed).spawn(5)
 
 
-def generate(size: CommunitySize, seed: int, end: datetime) -> Iterator[Chunk]:
+def generate(
+    size: CommunitySize, seed: int, end: datetime, *, columns: bool = False
+) -> Iterator[Chunk]:
     """Stream the community: accounts, then videos, then interactions ending before `end`.
 
-    The same (size, seed, end) always yields the same stream.
+    The same (size, seed, end) always yields the same stream. With `columns` the
+    interactions come as `ColumnsChunk`s (arrays) instead of `InteractionsChunk`s, holding the
+    same interactions.
     """
     end_ts = _end_seconds(end)
     for_creators, for_accounts, for_videos, for_likes, for_origins = _streams(seed)
@@ -75,7 +85,7 @@ def generate(size: CommunitySize, seed: int, end: datetime) -> Iterator[Chunk]:
     yield from video_chunks(for_videos, catalogue)
     del creators
     engagement = Engagement(for_likes, audience, catalogue, clock, size.interactions)
-    yield from _interactions(seed, for_origins, size, engagement, clock)
+    yield from _interactions(seed, for_origins, size, engagement, clock, columns)
 
 
 def _interactions(
@@ -84,8 +94,9 @@ def _interactions(
     size: CommunitySize,
     engagement: Engagement,
     clock: Clock,
-) -> Iterator[InteractionsChunk]:
-    chunker = Chunker(seed, rng, clock.start_ts, size.interactions)
+    columns: bool,
+) -> Iterator[InteractionsChunk | ColumnsChunk]:
+    chunker = Chunker(seed, rng, clock.start_ts, size.interactions, columns=columns)
     for events in Timeline(engagement, clock, size.interactions).days():
         yield from chunker.feed(events)
     yield from chunker.flush()

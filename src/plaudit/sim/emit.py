@@ -1,4 +1,5 @@
-"""Turning time-ordered event arrays into `InteractionsChunk`s of `BulkItem`s.
+"""Turning time-ordered event arrays into `InteractionsChunk`s of `BulkItem`s, or into
+`ColumnsChunk`s of arrays for the set-based loader (`plaudit.sim.setload`).
 
 Building Python objects is the slowest part of the generator, so every column is made with
 one vectorised step or one comprehension per chunk: strings shared by many items (kinds,
@@ -22,11 +23,11 @@ from plaudit.interactions.model import SHARE_CHANNELS
 from plaudit.sim.devices import USER_AGENTS, Origins, origins
 from plaudit.sim.events import COMMENT, SHARE, Events
 from plaudit.sim.hashing import U64
-from plaudit.sim.records import CHUNK_ROWS, InteractionsChunk
+from plaudit.sim.records import CHUNK_ROWS, ColumnsChunk, InteractionsChunk
 from plaudit.sim.rhythm import DAY
 from plaudit.sim.texts import COMMENT_BODIES
 
-__all__ = ["Chunker"]
+__all__ = ["Chunker", "device_keys", "ip_prefixes", "time_stamps"]
 
 _KIND = np.array(KINDS, dtype=object)
 _AGENT = np.array(USER_AGENTS, dtype=object)
@@ -42,7 +43,7 @@ _NIBBLE_SHIFTS = np.arange(44, -1, -4, dtype=np.uint64)
 _make_item = partial(tuple.__new__, BulkItem)
 
 
-def _stamps(t: NDArray[np.int64]) -> list[datetime]:
+def time_stamps(t: NDArray[np.int64]) -> list[datetime]:
     """Aware datetimes, one object per distinct second.
 
     NumPy turns timedelta64 into `timedelta` objects in C, and adding an aware epoch to an
@@ -53,7 +54,7 @@ def _stamps(t: NDArray[np.int64]) -> list[datetime]:
     return list(made[inverse].tolist())
 
 
-def _device_keys(device: U64) -> list[str]:
+def device_keys(device: U64) -> list[str]:
     """Spell each key as "dev-" and 12 hex digits, with array operations."""
     nibbles = (device[:, None] >> _NIBBLE_SHIFTS) & np.uint64(15)
     spelled = np.empty((len(device), 16), dtype=np.uint8)
@@ -71,7 +72,7 @@ def _octet_tables() -> tuple[NDArray[np.object_], NDArray[np.object_]]:
     return first, rest
 
 
-def _prefixes(prefix: NDArray[np.int64]) -> list[str]:
+def ip_prefixes(prefix: NDArray[np.int64]) -> list[str]:
     """Spell each prefix as "a.b.c.0/24": one string concatenation each, done in C."""
     first, rest = _octet_tables()
     return list((first[prefix >> 16] + rest[prefix & 0xFFFF]).tolist())
@@ -90,11 +91,11 @@ def _items(events: Events, where: Origins) -> list[BulkItem]:
         _KIND[events.kind].tolist(),
         events.account.tolist(),
         events.target.tolist(),
-        _stamps(events.t),
+        time_stamps(events.t),
         _SOURCE[where.web.astype(np.intp)].tolist(),
-        _device_keys(where.device),
+        device_keys(where.device),
         _AGENT[where.agent].tolist(),
-        _prefixes(where.prefix),
+        ip_prefixes(where.prefix),
         _optional(_BODY, events.kind == COMMENT, events.extra),
         _optional(_CHANNEL, events.kind == SHARE, events.extra),
     )
@@ -104,39 +105,60 @@ def _items(events: Events, where: Origins) -> list[BulkItem]:
 
 class Chunker:
     """Cuts a time-ordered stream of event batches into chunks of exactly CHUNK_ROWS items
-    (the last may be shorter), stopping for good after `limit` items."""
+    (the last may be shorter), stopping for good after `limit` items.
 
-    def __init__(self, seed: int, rng: np.random.Generator, window_start: int, limit: int) -> None:
+    With `columns` the chunks are `ColumnsChunk`s (arrays), otherwise `InteractionsChunk`s;
+    both draw the same random numbers in the same order, so they hold the same interactions.
+    """
+
+    def __init__(
+        self,
+        seed: int,
+        rng: np.random.Generator,
+        window_start: int,
+        limit: int,
+        *,
+        columns: bool = False,
+    ) -> None:
         self._seed = seed
         self._rng = rng
         self._window_start = window_start
         self.remaining = limit
-        self._buffer: list[BulkItem] = []
+        self._columns = columns
+        self._buffer: list[tuple[Events, Origins]] = []
+        self._buffered = 0
 
-    def feed(self, events: Events) -> Iterator[InteractionsChunk]:
+    def feed(self, events: Events) -> Iterator[InteractionsChunk | ColumnsChunk]:
         """Yield every chunk that fills up with `events` (already in time order)."""
         events = events.take(slice(0, self.remaining))
         self.remaining -= len(events)
         done = 0
         while done < len(events):
-            upto = min(len(events), done + CHUNK_ROWS - len(self._buffer))
-            self._buffer.extend(self._decorate(events.take(slice(done, upto))))
+            upto = min(len(events), done + CHUNK_ROWS - self._buffered)
+            self._buffer.append(self._decorate(events.take(slice(done, upto))))
+            self._buffered += upto - done
             done = upto
-            if len(self._buffer) == CHUNK_ROWS:
-                yield InteractionsChunk(self._buffer)
-                self._buffer = []
+            if self._buffered == CHUNK_ROWS:
+                yield self._emit()
 
-    def flush(self) -> Iterator[InteractionsChunk]:
-        if self._buffer:
-            yield InteractionsChunk(self._buffer)
-            self._buffer = []
+    def flush(self) -> Iterator[InteractionsChunk | ColumnsChunk]:
+        if self._buffered:
+            yield self._emit()
 
-    def _decorate(self, events: Events) -> list[BulkItem]:
+    def _emit(self) -> InteractionsChunk | ColumnsChunk:
+        parts, self._buffer, self._buffered = self._buffer, [], 0
+        if self._columns:
+            events = Events.concat([e for e, _ in parts])
+            where = Origins(*(np.concatenate(f) for f in zip(*(w for _, w in parts), strict=True)))
+            return ColumnsChunk(events, where)
+        with _collector_paused():
+            return InteractionsChunk([item for e, w in parts for item in _items(e, w)])
+
+    def _decorate(self, events: Events) -> tuple[Events, Origins]:
         n = len(events)
         day = (events.t - self._window_start) // DAY
         where = origins(self._seed, events.account, day, self._rng.random(n), self._rng.random(n))
-        with _collector_paused():
-            return _items(events, where)
+        return events, where
 
 
 @contextmanager

@@ -12,6 +12,8 @@ from typing import NamedTuple
 
 from plaudit.errors import InvalidInput
 from plaudit.interactions.bulk_model import BulkItem
+from plaudit.sim.devices import Origins
+from plaudit.sim.events import Events
 
 __all__ = [
     "CHUNK_ROWS",
@@ -19,6 +21,7 @@ __all__ = [
     "AccountRow",
     "AccountsChunk",
     "Chunk",
+    "ColumnsChunk",
     "CommunitySize",
     "InteractionsChunk",
     "VideoRow",
@@ -124,4 +127,16 @@ class InteractionsChunk:
     items: list[BulkItem]
 
 
-Chunk = AccountsChunk | VideosChunk | InteractionsChunk
+@dataclass(frozen=True, slots=True)
+class ColumnsChunk:
+    """The interactions of an `InteractionsChunk` as arrays, before any Python object is made
+    per item (the set-based loader writes them straight from here)."""
+
+    events: Events
+    where: Origins
+
+    def __len__(self) -> int:
+        return len(self.events)
+
+
+Chunk = AccountsChunk | VideosChunk | InteractionsChunk | ColumnsChunk

@@ -133,15 +133,6 @@ class BulkSQL:
         sql = "SELECT id, kind FROM accounts WHERE id IN ({marks})"
         return {row[0]: row[1] for row in self._lookup(sql, sorted(set(account_ids)), 1)}
 
-    def kinds_and_times(self, account_ids: Iterable[int]) -> dict[int, tuple[str, datetime]]:
-        """account id -> (kind, creation time), for those of `account_ids` that exist."""
-        sql = "SELECT id, kind, created_at FROM accounts WHERE id IN ({marks})"
-        rows = self._lookup(sql, sorted(set(account_ids)), 1)
-        if not self.sqlite:
-            return {row[0]: (row[1], row[2].astimezone(UTC)) for row in rows}
-        parse = datetime.fromisoformat
-        return {row[0]: (row[1], parse(row[2]).replace(tzinfo=UTC)) for row in rows}
-
     def created_times(self, account_ids: Iterable[int]) -> dict[int, datetime]:
         """account id -> creation time (aware, UTC), for those of `account_ids` that exist."""
         sql = "SELECT id, created_at FROM accounts WHERE id IN ({marks})"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, NamedTuple
 
@@ -53,18 +53,6 @@ __all__ = [
 
 def get_account(conn: Connection, account_id: int) -> Row[Any] | None:
     return conn.execute(select(accounts).where(accounts.c.id == account_id)).first()
-
-
-def account_kinds_and_times(
-    conn: Connection, account_ids: Iterable[int]
-) -> dict[int, tuple[str, datetime]]:
-    """account id -> (kind, creation time), for those of `account_ids` that exist: what a
-    bulk batch needs of its accounts, the rules' ages and ingest's kinds, in one read."""
-    sql = BulkSQL(conn)
-    try:
-        return sql.kinds_and_times(account_ids)
-    finally:
-        sql.close()
 
 
 def accounts_created_at(conn: Connection, account_ids: Sequence[int]) -> dict[int, datetime]:

@@ -13,7 +13,7 @@ from plaudit.config import Settings
 from plaudit.store.boundary import DRIVER_ERRORS, translate_db_error
 from plaudit.store.engine import make_engine
 from plaudit.store.migrate import upgrade
-from plaudit.store.writer import WriteFn, Writer
+from plaudit.store.writer import WriteFn, Writer, foreign_keys_off
 
 __all__ = ["Database"]
 
@@ -59,21 +59,29 @@ class Database:
         except DRIVER_ERRORS as exc:
             raise translate_db_error(exc) from exc
 
-    def write(self, fn: WriteFn[T]) -> T:
-        """Run `fn` in a write transaction and return its result once committed."""
+    def write(self, fn: WriteFn[T], *, unchecked: bool = False) -> T:
+        """Run `fn` in a write transaction and return its result once committed.
+
+        `unchecked`: in a transaction of its own with SQLite's foreign-key checks off, for a
+        write that reads every row its new rows refer to in that transaction (bulk ingest).
+        """
         if self._writer.running:
-            return self._writer.submit(fn).result()
+            return self._writer.submit(fn, unchecked=unchecked).result()
         try:
-            with self.write_engine.begin() as conn:
+            with (
+                self.write_engine.connect() as conn,
+                foreign_keys_off(conn, unchecked),
+                conn.begin(),
+            ):
                 return fn(conn)
         except DRIVER_ERRORS as exc:
             raise translate_db_error(exc) from exc
 
-    async def write_async(self, fn: WriteFn[T]) -> T:
+    async def write_async(self, fn: WriteFn[T], *, unchecked: bool = False) -> T:
         """Like `write`, for the event loop: awaits the writer thread's group commit."""
         if not self._writer.running:
             raise RuntimeError("start_writer() before write_async()")
-        return await self._writer.run_async(fn)
+        return await self._writer.run_async(fn, unchecked=unchecked)
 
     async def write_soon(self, fn: WriteFn[T]) -> T:
         """`write_async` when the writer thread runs, else `write` in a worker thread: for

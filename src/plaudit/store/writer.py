@@ -24,8 +24,9 @@ import asyncio
 import logging
 import queue
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
@@ -40,7 +41,7 @@ from plaudit.store.boundary import (
     translate_db_error,
 )
 
-__all__ = ["GroupedWrite", "WriteFn", "Writer"]
+__all__ = ["GroupedWrite", "WriteFn", "Writer", "foreign_keys_off"]
 
 T = TypeVar("T")
 WriteFn = Callable[[Connection], T]
@@ -77,6 +78,7 @@ class _Job(Generic[T]):
     result: Any = None
     error: BaseException | None = None
     collided: bool = False  # a deadlock's victim: run again after the batch commits
+    unchecked: bool = False  # run alone with SQLite's foreign-key checks off (`submit`)
 
     def settle(self) -> None:
         """Hand the outcome to whoever waits (called in the waiter's thread or loop)."""
@@ -103,6 +105,7 @@ class Writer:
 
     def __init__(self, engine: Engine, batch_max: int) -> None:
         self._engine = engine
+        self._sqlite = engine.dialect.name == "sqlite"  # where `unchecked` changes anything
         self._batch_max = batch_max
         self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
@@ -124,37 +127,46 @@ class Writer:
     def running(self) -> bool:
         return self._thread is not None
 
-    def submit(self, fn: WriteFn[T]) -> Future[T]:
+    def submit(self, fn: WriteFn[T], *, unchecked: bool = False) -> Future[T]:
+        """Queue `fn`; with `unchecked` it runs in a transaction of its own with SQLite's
+        foreign-key checks off: only for a write that reads every row its new rows refer
+        to in that same transaction (bulk ingest), so the checks could never fail. On
+        PostgreSQL, which keeps its checks, it is group-committed as any other write."""
         if self._thread is None:
             raise RuntimeError("writer is not started")
         future: Future[T] = Future()
-        self._queue.put(_Job(fn, future=future))
+        self._queue.put(_Job(fn, future=future, unchecked=unchecked and self._sqlite))
         return future
 
-    async def run_async(self, fn: WriteFn[T]) -> T:
-        """Queue `fn` and await its commit; the writer wakes each event loop once per batch."""
+    async def run_async(self, fn: WriteFn[T], *, unchecked: bool = False) -> T:
+        """Queue `fn` and await its commit; the writer wakes each event loop once per batch.
+        `unchecked` as for `submit`."""
         if self._thread is None:
             raise RuntimeError("writer is not started")
         loop = asyncio.get_running_loop()
         awaiter: asyncio.Future[T] = loop.create_future()
-        self._queue.put(_Job(fn, awaiter=awaiter, loop=loop))
+        self._queue.put(_Job(fn, awaiter=awaiter, loop=loop, unchecked=unchecked and self._sqlite))
         return await awaiter
 
     def _loop(self) -> None:
+        held: Any = None  # an unchecked job met while gathering a batch: the next batch
         try:
             while True:
-                first = self._queue.get()
+                first, held = (self._queue.get() if held is None else held), None
                 if first is _STOP:
                     return
                 batch: list[_Job[Any]] = [first]
                 stop_after = False
-                while len(batch) < self._batch_max:
+                while len(batch) < self._batch_max and not first.unchecked:
                     try:
                         item = self._queue.get_nowait()
                     except queue.Empty:
                         break
                     if item is _STOP:
                         stop_after = True
+                        break
+                    if item.unchecked:
+                        held = item
                         break
                     batch.append(item)
                 self._run_batch(batch)
@@ -186,7 +198,7 @@ class Writer:
             attempt = attempts.pop(0)
             try:
                 conn = self._connection()
-                with conn.begin():
+                with foreign_keys_off(conn, batch[0].unchecked), conn.begin():
                     for run in _runs(batch, grouping):
                         if len(run) == 1 or not _run_grouped(conn, run):
                             for job in run:
@@ -281,6 +293,24 @@ def _run_grouped(conn: Connection, run: list[_Job[Any]]) -> bool:
         else:
             job.result = outcome
     return True
+
+
+@contextmanager
+def foreign_keys_off(conn: Connection, off: bool = True) -> Iterator[None]:
+    """SQLite: no foreign-key checks for the transaction begun inside (with `off`). The
+    pragma does nothing inside a transaction, so it is set before BEGIN and restored after
+    the commit or rollback. PostgreSQL keeps its checks (turning them off needs a superuser).
+    """
+    raw = conn.connection.dbapi_connection if off and conn.dialect.name == "sqlite" else None
+    if raw is None:
+        yield
+        return
+    raw.execute("PRAGMA foreign_keys=OFF")
+    try:
+        yield
+    finally:
+        if not conn.closed and not conn.invalidated:
+            raw.execute("PRAGMA foreign_keys=ON")
 
 
 def _disconnected(exc: BaseException) -> bool:
