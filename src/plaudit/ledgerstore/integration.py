@@ -218,6 +218,33 @@ _DEVICE_OPENING = b"plaudit/ledger/v1/device-opening"
 _BODY_OPENING = b"plaudit/ledger/v1/body-opening"
 
 
+def _as_recorded(
+    name: str, at: Any, source: str, removed_at: Any, detail: Any, has_device: bool
+) -> tuple[int, str, int, bool]:
+    """An event row's time (microseconds since the epoch), source, follow flag (0 or 1: an
+    account commitment to a follow target) and whether it carries a device, as the entry
+    records them for its kind: a removal at its removal time, a verdict's source named
+    after it. KeyError for an unknown kind; the two entry builders share it."""
+    follow, with_device = 0, False
+    if name == "like" or name == "comment" or name == "share":
+        with_device = has_device
+    elif name == "unlike":
+        at, source = removed_at, detail or source
+    elif name == "follow":
+        follow = 1
+    elif name == "unfollow":
+        at, follow = removed_at, 1
+    elif name == "revoke":
+        source = f"verdict:{detail}"
+    elif name == "reinstate":
+        at, source = removed_at, f"verdict:{detail}"
+    else:
+        raise KeyError(name)
+    if type(at) is str:
+        return (datetime.fromisoformat(at) - _NAIVE_EPOCH) // _US, source, follow, with_device
+    return (at - _EPOCH) // _US, source, follow, with_device
+
+
 def _build_entries_inline(sources: Sources) -> list[bytes]:
     """`build_entries` with hashlib, when the compiled batch functions are not built.
 
@@ -235,13 +262,7 @@ def _build_entries_inline(sources: Sources) -> list[bytes]:
     rows = sources.rows
     out: list[bytes] = [b""] * len(rows)
     base, devices, secret_of = sources.start, sources.devices, sources.secret_for
-    sha, fromiso, naive, epoch, us = (
-        hashlib.sha256,
-        datetime.fromisoformat,
-        _NAIVE_EPOCH,
-        _EPOCH,
-        _US,
-    )
+    sha, as_recorded = hashlib.sha256, _as_recorded
     heads, pack, acc_open, target_type = _HEADS, _TIME_AND_TARGET, _ACCOUNT_OPENING, _ACCOUNT
     inner_table, outer_table, inner_tail, outer_tail = _INNER, _OUTER, _IPAD_TAIL, _OPAD_TAIL
     texts: dict[str, bytes] = {}  # a source or channel: u8 length and UTF-8
@@ -274,24 +295,9 @@ def _build_entries_inline(sources: Sources) -> list[bytes]:
                 outer = secret.translate(outer_table) + outer_tail
             else:
                 inner, outer = hmac_pads(secret)
-            follow, with_device = 0, False
-            if name == "like":
-                with_device = device_id is not None or ip_prefix is not None
-            elif name == "unlike":
-                at, source = removed_at, detail or source
-            elif name == "comment" or name == "share":
-                with_device = device_id is not None or ip_prefix is not None
-            elif name == "follow":
-                follow = 1
-            elif name == "unfollow":
-                at, follow = removed_at, 1
-            elif name == "revoke":
-                source = f"verdict:{detail}"
-            elif name == "reinstate":
-                at, source = removed_at, f"verdict:{detail}"
-            else:
-                raise KeyError(name)
-            at = (fromiso(at) - naive) // us if type(at) is str else (at - epoch) // us
+            at, source, follow, with_device = as_recorded(
+                name, at, source, removed_at, detail, device_id is not None or ip_prefix is not None
+            )
             text = text_of(source)
             if text is None:
                 data = source.encode()
@@ -373,7 +379,7 @@ def _build_entries_batched(sources: Sources, batch: RowHashing) -> list[bytes]:
     rows = sources.rows
     out: list[bytes] = [b""] * len(rows)
     base, devices, secret_of = sources.start, sources.devices, sources.secret_for
-    fromiso, naive, epoch, us = datetime.fromisoformat, _NAIVE_EPOCH, _EPOCH, _US
+    as_recorded = _as_recorded
     heads, pack, acc_open, target_type = _HEADS, _TIME_AND_TARGET, _ACCOUNT_OPENING, _ACCOUNT
     texts: dict[str, bytes] = {}  # a source or channel: u8 length and UTF-8
     fields: dict[str | None, bytes] = {None: b"\x00\x00"}  # a device field: u16 length, UTF-8
@@ -407,24 +413,9 @@ def _build_entries_batched(sources: Sources, batch: RowHashing) -> list[bytes]:
         try:
             if not has_secret or secret is None:
                 secret = secret_of(account_id, has_secret, secret)
-            follow, with_device = 0, False
-            if name == "like":
-                with_device = device_id is not None or ip_prefix is not None
-            elif name == "unlike":
-                at, source = removed_at, detail or source
-            elif name == "comment" or name == "share":
-                with_device = device_id is not None or ip_prefix is not None
-            elif name == "follow":
-                follow = 1
-            elif name == "unfollow":
-                at, follow = removed_at, 1
-            elif name == "revoke":
-                source = f"verdict:{detail}"
-            elif name == "reinstate":
-                at, source = removed_at, f"verdict:{detail}"
-            else:
-                raise KeyError(name)
-            at = (fromiso(at) - naive) // us if type(at) is str else (at - epoch) // us
+            at, source, follow, with_device = as_recorded(
+                name, at, source, removed_at, detail, device_id is not None or ip_prefix is not None
+            )
             text = text_of(source)
             if text is None:
                 data = source.encode()
