@@ -93,10 +93,13 @@ def demo(
             )
         from plaudit.persona.refresh import refresh_index  # segments out of the box
 
+        # these two stages take minutes at medium size and have no progress of their own
+        click.echo("building the persona index ...", err=True)
         persona = refresh_index(platform.db, settings.data_path).index
         click.echo(f"persona index: {len(persona.universe):,} accounts with targeting consent")
         from plaudit.web import DEMO_HANDLES, create_demo_signins  # the console's sign-ins
 
+        click.echo("creating the console's sign-ins and the demo creator's plan ...", err=True)
         path = create_demo_signins(platform)
         handles = ", ".join(DEMO_HANDLES.values())
         click.echo(f"console sign-ins ({handles}): passwords in {path} (readable only by you)")
