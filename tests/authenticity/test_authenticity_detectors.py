@@ -19,7 +19,7 @@ from plaudit.authenticity.detectors import (
     lockstep,
 )
 from plaudit.authenticity.sources import heavy_core_likes
-from plaudit.authenticity.table import from_arrays
+from plaudit.authenticity.table import Interactions, from_arrays
 
 ATTACKS = {
     "lockstep": Attack("farm", 100, 60, 0.2, "popular"),
@@ -61,6 +61,14 @@ def test_the_detector_finds_its_attack(clean: Likes, detector: str) -> None:
 DAY = 86_400
 
 
+def _dense_catch(table: Interactions, farm: np.ndarray, dense: DenseSettings) -> tuple[float, int]:
+    """(share of the farm's accounts the dense detector flags, other accounts it flags)."""
+    result = scan(table, ScanSettings(detectors=("dense",), dense=dense))
+    accounts, _ = all_flagged(result.verdicts)
+    ids = table.account_ids[accounts]
+    return float(np.isin(farm, ids).mean()), int((~np.isin(ids, farm)).sum())
+
+
 def test_a_drip_farm_that_started_together_is_found_by_its_cohort(clean: Likes) -> None:
     """Spread over a week, 100 accounts x 100 videos at 0.3 are no block the whole-graph
     passes report; that they started together is what finds them (the cohort pass)."""
@@ -73,12 +81,7 @@ def test_a_drip_farm_that_started_together_is_found_by_its_cohort(clean: Likes) 
     table = likes.table()
 
     def flagged(dense: DenseSettings) -> tuple[float, int]:
-        result = scan(table, ScanSettings(detectors=("dense",), dense=dense))
-        accounts, _ = all_flagged(result.verdicts)
-        ids = table.account_ids[accounts]
-        return float(np.isin(truth.accounts, ids).mean()), int(
-            (~np.isin(ids, truth.accounts)).sum()
-        )
+        return _dense_catch(table, truth.accounts, dense)
 
     assert flagged(replace(DenseSettings(), cohort=None)) == (0.0, 0)
     caught, wrong = flagged(DenseSettings())
@@ -176,12 +179,7 @@ def test_a_drip_farm_made_in_the_files_first_days_is_found(clean: Likes) -> None
     table = likes.table()
 
     def flagged(dense: DenseSettings) -> tuple[float, int]:
-        result = scan(table, ScanSettings(detectors=("dense",), dense=dense))
-        accounts, _ = all_flagged(result.verdicts)
-        ids = table.account_ids[accounts]
-        return float(np.isin(truth.accounts, ids).mean()), int(
-            (~np.isin(ids, truth.accounts)).sum()
-        )
+        return _dense_catch(table, truth.accounts, dense)
 
     cohort = CohortSettings()
     # The whole first window out of every cohort (the rule before): the farm is not found.
