@@ -235,6 +235,7 @@ class _Applier:
             )
         }
         self.rows: dict[str, list[list[Any]]] = {t: [] for t in self.ids}
+        self.like_ids, self.like_rows, self.time = self.ids["likes"], self.rows["likes"], db.time
         # id -> row of the likes and follows made in this batch (an unlike may still change it)
         self.new_likes: dict[int, list[Any]] = {}
         self.new_follows: dict[int, list[Any]] = {}
@@ -243,14 +244,6 @@ class _Applier:
         self.video_deltas: dict[int, list[int]] = {}
         self.creator_deltas: dict[int, list[int]] = {}
         self.events: list[tuple[str, int]] = []
-        self.handlers: dict[str, Callable[[BulkItem], _Decision]] = {
-            "like": self._like,
-            "unlike": self._unlike,
-            "comment": self._comment,
-            "share": self._share,
-            "follow": self._follow,
-            "unfollow": self._unfollow,
-        }
 
     def apply(self, item: BulkItem, position: int = -1) -> _Decision | ItemResult:
         """Apply one item to the batch; an item that cannot apply gets its error result."""
@@ -258,7 +251,7 @@ class _Applier:
         try:
             if item.account_id not in self.kinds:
                 raise AccountNotFound(f"account {item.account_id} does not exist")
-            return self.handlers[item.kind](item)
+            return _HANDLERS[item.kind](self, item)
         except PlauditError as exc:
             return ItemResult("error", error_type=exc.type, detail=exc.detail)
 
@@ -288,33 +281,50 @@ class _Applier:
         return self.devices[(item.device_key, item.user_agent or "")] if item.device_key else None
 
     def _like(self, item: BulkItem) -> _Decision:
-        creator = self._creator_of(item)
-        pair = (item.account_id, item.target_id)
+        # The hot path of every bulk load: the helpers (`_creator_of`, `_device`, `_video`,
+        # `_creator`, `_accept`) spelled out inline, the same steps in the same order
+        # (issue #18: each call is about 0.1 µs of a like's budget of 10).
+        account_id, video_id = item.account_id, item.target_id
+        creator = self.creators.get(video_id)
+        if creator is None:
+            raise VideoNotFound(f"video {video_id} does not exist")
+        pair = (account_id, video_id)
         existing = self.likes.get(pair)
         if existing is not None:
             return ("existing", existing, -1)
-        like_id = next(self.ids["likes"])
+        like_id = next(self.like_ids)
+        device_key, ip = item.device_key, item.ip_prefix
         row = [
             like_id,
-            item.account_id,
-            item.target_id,
+            account_id,
+            video_id,
             item.source,
-            self._device(item),
-            item.ip_prefix,
-            self.db.time(item.at),
+            self.devices[(device_key, item.user_agent or "")] if device_key else None,
+            ip,
+            self.time(item.at),
             None,
             None,
-            network_code(item.ip_prefix),
+            network_code(ip),
         ]
-        self.rows["likes"].append(row)
+        self.like_rows.append(row)
         self.new_likes[like_id] = row
         self.likes[pair] = like_id
-        self._video(item.target_id, 0, 1)
-        self._creator(creator, 0, 1)
+        deltas = self.video_deltas.get(video_id)
+        if deltas is None:
+            self.video_deltas[video_id] = [1, 0, 0]
+        else:
+            deltas[0] += 1
+        deltas = self.creator_deltas.get(creator)
+        if deltas is None:
+            self.creator_deltas[creator] = [1, 0, 0]
+        else:
+            deltas[0] += 1
         hold = self.holds.get(self.position)
         if hold is not None:
             self.held[like_id] = hold
-        return self._accept("created", "like", like_id)
+        events = self.events
+        events.append(("like", like_id))
+        return ("created", like_id, len(events) - 1)
 
     def _unlike(self, item: BulkItem) -> _Decision:
         creator = self._creator_of(item)
@@ -431,6 +441,20 @@ class _Applier:
         for like_id, hold in self.held.items():
             row = self.new_likes[like_id]
             holds_sql.insert_hold(conn, like_id, row[_VIDEO], hold.rule, hold.risk, now)
+
+
+_HANDLERS: dict[str, Callable[[_Applier, BulkItem], _Decision]] = {
+    "like": _Applier._like,
+    "unlike": _Applier._unlike,
+    "comment": _Applier._comment,
+    "share": _Applier._share,
+    "follow": _Applier._follow,
+    "unfollow": _Applier._unfollow,
+}
+"""Each kind's step, as plain functions: a map of the applier's bound methods kept on the
+applier was a reference cycle, so every batch's rows, maps and lists (about 40,000 objects
+for 10,000 likes) waited for the cyclic collector instead of being freed at the batch's end,
+and the collector's walks over them were 7% of bulk ingest's CPU time (issue #18)."""
 
 
 def ingest(

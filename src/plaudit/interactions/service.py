@@ -489,6 +489,7 @@ class _Screened(NamedTuple):
     admitted: dict[int, Admission]
     refused: dict[int, ItemResult]
     refusals: list[Refusal]
+    kinds: dict[int, str]
 
 
 def _bulk_op(
@@ -497,12 +498,14 @@ def _bulk_op(
     """The batch's write: the items the rules let through, and the refusals recorded.
 
     It runs with SQLite's foreign-key checks off (`Database.write(..., unchecked=True)`):
-    `ingest` reads every account, video and device its rows refer to in the same
-    transaction (the accounts' kinds again too, not the screening's earlier read), and
-    writes nothing for an item whose references are missing.
+    `ingest` reads every video and device its rows refer to in the same transaction, and
+    writes nothing for an item whose references are missing. The accounts it takes from the
+    screening's read (`_Screened.kinds`), one read of them for both: an account that existed
+    then exists now, with the same kind (accounts are never deleted, an erased one keeps its
+    row, and never change kind); those it did not find are read again in the transaction.
     """
     kept, holds, risks = _kept_items(items, screened.refused, screened.admitted)
-    op = ingest_op(kept, holds, window, risks)
+    op = ingest_op(kept, holds, window, risks, screened.kinds)
     return _recording_refusals(op, screened.refusals)
 
 
@@ -763,17 +766,20 @@ class InteractionService:
 
     def _screen(self, items: Sequence[BulkItem]) -> _Screened:
         """The rules' admission of each like by its position, the refused ones' errors, and
-        the records of those refusals (written in the batch's transaction). The accounts'
-        ages are read here; ingest reads their kinds in its own transaction (`_bulk_op`)."""
-        screened = _Screened({}, {}, [])
+        the records of those refusals (written in the batch's transaction). The accounts are
+        read here once, their ages for the rules and their kinds for ingest (`_bulk_op`)."""
+        screened = _Screened({}, {}, [], {})
         if self._rules is None:
             return screened
         now = utcnow()
         positions = [index for index, item in enumerate(items) if item.kind == "like"]
         if not positions:
             return screened
-        with self._db.read() as conn:  # creation times never change
-            created = catalog_sql.accounts_created_at(conn, sorted({i.account_id for i in items}))
+        with self._db.read() as conn:  # kinds and creation times never change
+            kinds, created = catalog_sql.accounts_kind_and_created_at(
+                conn, sorted({i.account_id for i in items})
+            )
+        screened.kinds.update(kinds)
         judged = self._rules.admit_many([_TO_JUDGE(items[index]) for index in positions], created)
         admitted, refused, refusals = screened.admitted, screened.refused, screened.refusals
         for index, outcome in zip(positions, judged, strict=True):
