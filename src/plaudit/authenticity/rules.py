@@ -440,7 +440,7 @@ class RuleEngine:
         if created is None:
             self._prefetch_ages({like[0] for like in likes})
         else:
-            self._learn_ages(created)
+            self.learn_ages(created)
         if self._shared is not None:  # one round trip per like to the shared windows
             return [self._admit_or_error(*like) for like in likes]
         with self._lock:
@@ -482,7 +482,9 @@ class RuleEngine:
         before = self._record(account_id, device_key, ip, at, new)
         return Admission(status, risk, rule, account_id, device_key, ip, at, new, before)
 
-    def _learn_ages(self, created: Mapping[int, datetime]) -> None:
+    def learn_ages(self, created: Mapping[int, datetime]) -> None:
+        """Remember accounts' creation times a caller read anyway (a bulk batch reads its
+        accounts once), so that judging their likes reads nothing."""
         ages = self._ages
         if len(ages) + len(created) > _AGES_KEPT:
             ages.clear()

@@ -46,6 +46,7 @@ from plaudit.store.writer import WriteFn
 __all__ = [
     "DEFAULT_WINDOW",
     "MAX_CLOCK_SKEW",
+    "Judge",
     "TimeWindow",
     "collector_paused",
     "ingest",
@@ -152,6 +153,25 @@ class HoldLike(Protocol):
     def risk(self) -> int: ...
 
 
+class Judge(Protocol):
+    """The real-time rules as bulk ingest asks them: one like at a time, in item order, in
+    the batch's transaction (`plaudit.interactions.service`).
+
+    A like the rules admit counts in their windows at once; when it then is not created
+    (already liked, or an unknown video) ingest takes it back before judging the next item,
+    as sending the likes one at a time does. Judging the whole batch first let a like sent
+    twice count twice for the likes after it (issue #18).
+    """
+
+    def admit(self, item: BulkItem) -> tuple[HoldLike | None, int] | PlauditError:
+        """(the hold, or None when accepted; the risk), or the error refusing the like."""
+        ...
+
+    def take_back_last(self) -> None:
+        """The like admitted last was not created: it counts in no window."""
+        ...
+
+
 # (status, row id, index of its event in the batch, or -1 when nothing was sequenced)
 _Decision = tuple[str, int, int]
 
@@ -203,11 +223,16 @@ class _Applier:
         holds: Mapping[int, HoldLike],
         db: BulkSQL,
         kinds: Mapping[int, str],
+        judge: Judge | None = None,
+        size: int = 0,
     ) -> None:
         self.conn = conn
         self.db = db
         # item position -> the hold a real-time rule decided; likes held here, by id
-        self.holds = holds
+        self.holds = dict(holds)
+        self.judge = judge
+        # item position -> the risk `judge` gave the like (`size` positions)
+        self.risks: list[int | None] = [None] * size
         self.position = -1
         self.held: dict[int, HoldLike] = {}
         # (like id, video id) of likes made before this batch that it removes
@@ -251,9 +276,28 @@ class _Applier:
         try:
             if item.account_id not in self.kinds:
                 raise AccountNotFound(f"account {item.account_id} does not exist")
+            if self.judge is not None and item.kind == "like":
+                return self._judged_like(self.judge, item)
             return _HANDLERS[item.kind](self, item)
         except PlauditError as exc:
             return ItemResult("error", error_type=exc.type, detail=exc.detail)
+
+    def _judged_like(self, judge: Judge, item: BulkItem) -> _Decision:
+        """A like the rules judge first; taken back at once unless it is created."""
+        verdict = judge.admit(item)
+        if isinstance(verdict, PlauditError):
+            raise verdict
+        hold, self.risks[self.position] = verdict
+        if hold is not None:
+            self.holds[self.position] = hold
+        try:
+            decision = self._like(item)
+        except PlauditError:
+            judge.take_back_last()
+            raise
+        if decision[0] != "created":
+            judge.take_back_last()
+        return decision
 
     def _accept(self, status: str, kind: str, row_id: int) -> _Decision:
         self.events.append((kind, row_id))
@@ -464,18 +508,20 @@ def ingest(
     window: TimeWindow = DEFAULT_WINDOW,
     risks: Sequence[int | None] | None = None,
     kinds: Mapping[int, str] | None = None,
+    judge: Judge | None = None,
 ) -> list[ItemResult]:
     """Apply `items` in order inside the caller's transaction; one result per item.
 
     `holds` maps positions in `items` to the hold a real-time rule decided for that like;
     a held like that is created gets status `created` and `held` True. `risks`, by
     position, is the real-time rules' score each result carries (None: not judged).
-    `kinds` are accounts' kinds the caller already read (accounts are never deleted nor
-    change kind); the others are read here. An item whose `at` is outside `window` is
-    refused alone.
+    With `judge`, the rules judge each valid like in turn instead (`Judge`), and the holds
+    and risks are theirs. `kinds` are accounts' kinds the caller already read (accounts are
+    never deleted nor change kind); the others are read here. An item whose `at` is outside
+    `window` is refused alone.
     """
     with collector_paused():
-        return _ingest(conn, items, holds or {}, window, risks, kinds or {})
+        return _ingest(conn, items, holds or {}, window, risks, kinds or {}, judge)
 
 
 def _ingest(
@@ -485,6 +531,7 @@ def _ingest(
     window: TimeWindow,
     risks: Sequence[int | None] | None,
     kinds: Mapping[int, str],
+    judge: Judge | None = None,
 ) -> list[ItemResult]:
     now = datetime.now(UTC)
     earliest, latest = window.earliest, now + window.skew
@@ -502,7 +549,7 @@ def _ingest(
     db = BulkSQL(conn)
     try:
         valid = [c for c in checked if isinstance(c, BulkItem)]
-        applier = _Applier(conn, valid, holds, db, kinds)
+        applier = _Applier(conn, valid, holds, db, kinds, judge, len(items))
         decisions = [
             c if isinstance(c, ItemResult) else applier.apply(c, i) for i, c in enumerate(checked)
         ]
@@ -510,6 +557,8 @@ def _ingest(
     finally:
         db.close()
     held = applier.held
+    if judge is not None:
+        risks = applier.risks
     return [
         _result(d, first_seq, held, risk)
         for d, risk in zip(decisions, risks or [None] * len(decisions), strict=True)
@@ -532,6 +581,7 @@ def ingest_op(
     window: TimeWindow = DEFAULT_WINDOW,
     risks: Sequence[int | None] | None = None,
     kinds: Mapping[int, str] | None = None,
+    judge: Judge | None = None,
 ) -> WriteFn[list[ItemResult]]:
     """`ingest` as a write function for the store's writer."""
-    return lambda conn: ingest(conn, items, holds, window, risks, kinds)
+    return lambda conn: ingest(conn, items, holds, window, risks, kinds, judge)
