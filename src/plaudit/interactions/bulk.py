@@ -163,6 +163,10 @@ class Judge(Protocol):
     twice count twice for the likes after it (issue #18).
     """
 
+    def learn_ages(self, created: Mapping[int, datetime]) -> None:
+        """The creation times of the batch's accounts, read once in its transaction."""
+        ...
+
     def admit(self, item: BulkItem) -> tuple[HoldLike | None, int] | PlauditError:
         """(the hold, or None when accepted; the risk), or the error refusing the like."""
         ...
@@ -241,7 +245,12 @@ class _Applier:
         follows = [(i.account_id, i.target_id) for i in items if i.kind in _FOLLOW_KINDS]
         wanted = {i.account_id for i in items}.union(t for _, t in follows)
         self.kinds = {account: kinds[account] for account in wanted if account in kinds}
-        self.kinds.update(db.account_kinds(wanted.difference(self.kinds)))
+        if judge is None:
+            self.kinds.update(db.account_kinds(wanted.difference(self.kinds)))
+        else:  # one read gives the rules the accounts' ages too
+            read, created = db.kinds_and_created_times(wanted.difference(self.kinds))
+            self.kinds.update(read)
+            judge.learn_ages(created)
         self.likes: dict[tuple[int, int], int] = db.active_likes(
             (i.account_id, i.target_id) for i in items if i.kind in _LIKE_KINDS
         )

@@ -501,6 +501,9 @@ class _BatchJudge:
         self.kept: list[Admission] = []
         self.refusals: list[Refusal] = []
 
+    def learn_ages(self, created: Mapping[int, datetime]) -> None:
+        self._rules.learn_ages(created)
+
     def admit(self, item: BulkItem) -> tuple[Hold | None, int] | PlauditError:
         try:
             admission = self._rules.admit(item.account_id, item.device_key, item.ip_prefix, item.at)
@@ -523,25 +526,20 @@ class _BatchJudge:
 
 
 def _bulk_op(
-    items: Sequence[BulkItem],
-    judge: _BatchJudge | None,
-    kinds: Mapping[int, str],
-    window: TimeWindow,
+    items: Sequence[BulkItem], judge: _BatchJudge | None, window: TimeWindow
 ) -> WriteFn[list[ItemResult]]:
     """The batch's write: its items judged and applied in order, and the refusals recorded.
 
     It runs with SQLite's foreign-key checks off (`Database.write(..., unchecked=True)`):
-    `ingest` reads every video and device its rows refer to in the same transaction, and
-    writes nothing for an item whose references are missing. The accounts it takes from the
-    batch's one read of them (`kinds`, read with their ages before the write): an account
-    that existed then exists now, with the same kind (accounts are never deleted, an erased
-    one keeps its row, and never change kind); those not found are read again here.
+    `ingest` reads every account, video and device its rows refer to in the same
+    transaction (the accounts once, their kinds for ingest and their ages for the rules),
+    and writes nothing for an item whose references are missing.
     """
 
     def op(conn: Connection) -> list[ItemResult]:
         if judge is not None:
             judge.take_back_all()  # nothing unless an earlier attempt was undone
-        results = ingest_op(items, window=window, kinds=kinds, judge=judge)(conn)
+        results = ingest_op(items, window=window, judge=judge)(conn)
         if judge is not None and judge.refusals:
             refusals_sql.insert_refusals(conn, judge.refusals)
         return results
@@ -756,25 +754,8 @@ class InteractionService:
         item in order; each like passes the real-time rules at its own time first, as if
         sent alone (`_BatchJudge`), and a refused like is that item's error result; items
         dated outside `window` are refused one by one."""
-        judge, kinds = await asyncio.to_thread(self._prepared, items)
-        write = self._db.write_async(_bulk_op(items, judge, kinds, window), unchecked=True)
-        return await self._undone_on_error(judge, write)
-
-    def bulk_sync(
-        self, items: Sequence[BulkItem], window: TimeWindow = DEFAULT_WINDOW
-    ) -> list[ItemResult]:
-        """`bulk` from a plain thread."""
-        judge, kinds = self._prepared(items)
-        try:
-            return self._db.write(_bulk_op(items, judge, kinds, window), unchecked=True)
-        except BaseException:
-            if judge is not None:
-                judge.take_back_all()
-            raise
-
-    async def _undone_on_error(
-        self, judge: _BatchJudge | None, write: Awaitable[list[ItemResult]]
-    ) -> list[ItemResult]:
+        judge = self._judge(items)
+        write = self._db.write_async(_bulk_op(items, judge, window), unchecked=True)
         try:
             return await write
         except BaseException:
@@ -782,18 +763,23 @@ class InteractionService:
                 judge.take_back_all()
             raise
 
-    def _prepared(self, items: Sequence[BulkItem]) -> tuple[_BatchJudge | None, dict[int, str]]:
-        """The batch's judge (None without rules or likes) and the kinds of its accounts.
-        With rules, the accounts are read here once, their ages for the rules and their
-        kinds for ingest (`_bulk_op`); without, ingest reads the kinds itself."""
+    def bulk_sync(
+        self, items: Sequence[BulkItem], window: TimeWindow = DEFAULT_WINDOW
+    ) -> list[ItemResult]:
+        """`bulk` from a plain thread."""
+        judge = self._judge(items)
+        try:
+            return self._db.write(_bulk_op(items, judge, window), unchecked=True)
+        except BaseException:
+            if judge is not None:
+                judge.take_back_all()
+            raise
+
+    def _judge(self, items: Sequence[BulkItem]) -> _BatchJudge | None:
+        """The rules of this batch; None without rules or without likes to judge."""
         if self._rules is None or not any(item.kind == "like" for item in items):
-            return None, {}
-        with self._db.read() as conn:  # kinds and creation times never change
-            kinds, created = catalog_sql.accounts_kind_and_created_at(
-                conn, sorted({i.account_id for i in items})
-            )
-        self._rules.learn_ages(created)
-        return _BatchJudge(self._rules), kinds
+            return None
+        return _BatchJudge(self._rules)
 
     def likes_of(self, account_id: int, before_id: int | None, limit: int) -> Sequence[Like]:
         """An account's likes (active and removed), newest first."""

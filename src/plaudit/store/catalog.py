@@ -65,18 +65,6 @@ def accounts_created_at(conn: Connection, account_ids: Sequence[int]) -> dict[in
         sql.close()
 
 
-def accounts_kind_and_created_at(
-    conn: Connection, account_ids: Sequence[int]
-) -> tuple[dict[int, str], dict[int, datetime]]:
-    """(account id -> kind, account id -> creation time) of those of `account_ids` that
-    exist: a bulk batch's one read of its accounts (`BulkSQL.kinds_and_created_times`)."""
-    sql = BulkSQL(conn)
-    try:
-        return sql.kinds_and_created_times(account_ids)
-    finally:
-        sql.close()
-
-
 def count_accounts(conn: Connection) -> int:
     return int(conn.execute(select(func.count()).select_from(accounts)).scalar_one())
 
