@@ -14,7 +14,6 @@ transparency report can count the likes prevented at ingest.
 from __future__ import annotations
 
 import asyncio
-import operator
 from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -34,7 +33,7 @@ from plaudit.errors import (
     RefusedByRule,
     VideoNotFound,
 )
-from plaudit.interactions.bulk import DEFAULT_WINDOW, TimeWindow, collector_paused, ingest_op
+from plaudit.interactions.bulk import DEFAULT_WINDOW, TimeWindow, ingest_op
 from plaudit.interactions.bulk_model import BulkItem, ItemResult
 from plaudit.interactions.model import (
     Comment,
@@ -56,7 +55,7 @@ from plaudit.store.refusals import Refusal
 from plaudit.store.writer import GroupedWrite, WriteFn
 
 if TYPE_CHECKING:
-    from plaudit.authenticity.rules import Admission, LikeToJudge, RuleEngine
+    from plaudit.authenticity.rules import Admission, RuleEngine
 
 __all__ = ["NO_DEVICE", "FollowOutcome", "Hold", "InteractionService", "LikeOutcome"]
 
@@ -483,49 +482,69 @@ def _follow_op(follower_id: int, creator_id: int, source: str) -> WriteFn[Follow
     return follow_op(follower_id, creator_id, _not_incentivised(source, "follow"), utcnow())
 
 
-class _Screened(NamedTuple):
-    """What the rules decided of a bulk batch before its write (`InteractionService._screen`)."""
+class _BatchJudge:
+    """The real-time rules of one bulk batch, asked by `ingest` like by like in item order
+    inside the batch's transaction (`plaudit.interactions.bulk.Judge`).
 
-    admitted: dict[int, Admission]
-    refused: dict[int, ItemResult]
-    refusals: list[Refusal]
+    A like that is then not created (already liked, an unknown video) is taken back before
+    the next like is judged, so every like is judged against the same windows as when the
+    likes are sent one at a time through `like_sync`. Judging the whole batch before its
+    write let a like sent again count for the likes after it: holds and refusals that
+    sending them one by one does not give (issue #18). The refusals are recorded in the
+    batch's transaction; an attempt of it that is undone (the writer runs a failed batch
+    again) takes its admissions back first (`take_back_all`).
+    """
+
+    def __init__(self, rules: RuleEngine) -> None:
+        self._rules = rules
+        self._now = utcnow()
+        self.kept: list[Admission] = []
+        self.refusals: list[Refusal] = []
+
+    def learn_ages(self, created: Mapping[int, datetime]) -> None:
+        self._rules.learn_ages(created)
+
+    def admit(self, item: BulkItem) -> tuple[Hold | None, int] | PlauditError:
+        try:
+            admission = self._rules.admit(item.account_id, item.device_key, item.ip_prefix, item.at)
+        except PlauditError as exc:
+            if (refusal := _refusal(exc, item.target_id, self._now)) is not None:
+                self.refusals.append(refusal)
+            return exc
+        self.kept.append(admission)
+        return _hold_of(admission), admission.risk
+
+    def take_back_last(self) -> None:
+        self._rules.cancel(self.kept.pop())
+
+    def take_back_all(self) -> None:
+        """Undo every admission (newest first) and forget the refusals: the transaction
+        that made them did not commit."""
+        while self.kept:
+            self.take_back_last()
+        self.refusals.clear()
 
 
 def _bulk_op(
-    items: Sequence[BulkItem], screened: _Screened, window: TimeWindow
+    items: Sequence[BulkItem], judge: _BatchJudge | None, window: TimeWindow
 ) -> WriteFn[list[ItemResult]]:
-    """The batch's write: the items the rules let through, and the refusals recorded.
+    """The batch's write: its items judged and applied in order, and the refusals recorded.
 
     It runs with SQLite's foreign-key checks off (`Database.write(..., unchecked=True)`):
     `ingest` reads every account, video and device its rows refer to in the same
-    transaction (the accounts' kinds again too, not the screening's earlier read), and
-    writes nothing for an item whose references are missing.
+    transaction (the accounts once, their kinds for ingest and their ages for the rules),
+    and writes nothing for an item whose references are missing.
     """
-    kept, holds, risks = _kept_items(items, screened.refused, screened.admitted)
-    op = ingest_op(kept, holds, window, risks)
-    return _recording_refusals(op, screened.refusals)
 
+    def op(conn: Connection) -> list[ItemResult]:
+        if judge is not None:
+            judge.take_back_all()  # nothing unless an earlier attempt was undone
+        results = ingest_op(items, window=window, judge=judge)(conn)
+        if judge is not None and judge.refusals:
+            refusals_sql.insert_refusals(conn, judge.refusals)
+        return results
 
-def _kept_items(
-    items: Sequence[BulkItem], refused: Mapping[int, ItemResult], admitted: Mapping[int, Admission]
-) -> tuple[Sequence[BulkItem], dict[int, Hold], list[int | None]]:
-    """The items the rules let through, the holds of those they held, and each kept item's
-    risk (None for items the rules do not judge), by position among the kept items."""
-    kept_at: Sequence[int]
-    if refused:
-        kept_at = [index for index in range(len(items)) if index not in refused]
-        kept: Sequence[BulkItem] = [items[index] for index in kept_at]
-    else:  # the common case: positions do not move
-        kept_at, kept = range(len(items)), items
-    holds: dict[int, Hold] = {}
-    risks: list[int | None] = [None] * len(kept)
-    for position, index in enumerate(kept_at):
-        admission = admitted.get(index)
-        if admission is not None:
-            risks[position] = admission.risk
-            if admission.held:
-                holds[position] = Hold(admission.rule or "", admission.risk)
-    return kept, holds, risks
+    return op
 
 
 def _refusal(exc: PlauditError, video_id: int, at: datetime) -> Refusal | None:
@@ -556,12 +575,6 @@ def _recording_refusals(
         return results
 
     return run
-
-
-_TO_JUDGE: Callable[[BulkItem], LikeToJudge] = operator.itemgetter(
-    *(BulkItem._fields.index(name) for name in ("account_id", "device_key", "ip_prefix", "at"))
-)
-"""A bulk item's (account id, device key, IP prefix, time), as `RuleEngine.admit_many` takes."""
 
 
 def _hold_of(admission: Admission | None) -> Hold | None:
@@ -738,68 +751,35 @@ class InteractionService:
         self, items: Sequence[BulkItem], window: TimeWindow = DEFAULT_WINDOW
     ) -> list[ItemResult]:
         """Ingest a batch in one transaction (see `plaudit.interactions.bulk`), a result per
-        item in order; each like passes the real-time rules at its own time first, and a
-        refused like is that item's error result; items dated outside `window` are refused
-        one by one."""
-        if self._rules is not None and self._rules.blocking:  # shared windows: round trips
-            screened = await asyncio.to_thread(self._screen, items)
-        else:
-            with collector_paused():
-                screened = self._screen(items)
-        write = self._db.write_async(_bulk_op(items, screened, window), unchecked=True)
-        results = await self._guarded(screened.admitted.values(), write)
-        with collector_paused():
-            return self._merged(items, screened, results)
+        item in order; each like passes the real-time rules at its own time first, as if
+        sent alone (`_BatchJudge`), and a refused like is that item's error result; items
+        dated outside `window` are refused one by one."""
+        judge = self._judge(items)
+        write = self._db.write_async(_bulk_op(items, judge, window), unchecked=True)
+        try:
+            return await write
+        except BaseException:
+            if judge is not None:
+                judge.take_back_all()
+            raise
 
     def bulk_sync(
         self, items: Sequence[BulkItem], window: TimeWindow = DEFAULT_WINDOW
     ) -> list[ItemResult]:
         """`bulk` from a plain thread."""
-        with collector_paused():
-            screened = self._screen(items)
-            with self._cancelled_on_error(screened.admitted.values()):
-                results = self._db.write(_bulk_op(items, screened, window), unchecked=True)
-            return self._merged(items, screened, results)
+        judge = self._judge(items)
+        try:
+            return self._db.write(_bulk_op(items, judge, window), unchecked=True)
+        except BaseException:
+            if judge is not None:
+                judge.take_back_all()
+            raise
 
-    def _screen(self, items: Sequence[BulkItem]) -> _Screened:
-        """The rules' admission of each like by its position, the refused ones' errors, and
-        the records of those refusals (written in the batch's transaction). The accounts'
-        ages are read here; ingest reads their kinds in its own transaction (`_bulk_op`)."""
-        screened = _Screened({}, {}, [])
-        if self._rules is None:
-            return screened
-        now = utcnow()
-        positions = [index for index, item in enumerate(items) if item.kind == "like"]
-        if not positions:
-            return screened
-        with self._db.read() as conn:  # creation times never change
-            created = catalog_sql.accounts_created_at(conn, sorted({i.account_id for i in items}))
-        judged = self._rules.admit_many([_TO_JUDGE(items[index]) for index in positions], created)
-        admitted, refused, refusals = screened.admitted, screened.refused, screened.refusals
-        for index, outcome in zip(positions, judged, strict=True):
-            if isinstance(outcome, PlauditError):
-                refused[index] = ItemResult("error", error_type=outcome.type, detail=outcome.detail)
-                if (refusal := _refusal(outcome, items[index].target_id, now)) is not None:
-                    refusals.append(refusal)
-            else:
-                admitted[index] = outcome
-        return screened
-
-    def _merged(
-        self, items: Sequence[BulkItem], screened: _Screened, results: Sequence[ItemResult]
-    ) -> list[ItemResult]:
-        """The results in the items' order (the written ones carry their risk already); an
-        admission whose like was not created is taken back."""
-        refused, admitted = screened.refused, screened.admitted
-        if refused:
-            written = iter(results)
-            merged = [refused[i] if i in refused else next(written) for i in range(len(items))]
-        else:
-            merged = list(results)
-        for index, admission in admitted.items():
-            if merged[index].status != "created":
-                self._cancel(admission)
-        return merged
+    def _judge(self, items: Sequence[BulkItem]) -> _BatchJudge | None:
+        """The rules of this batch; None without rules or without likes to judge."""
+        if self._rules is None or not any(item.kind == "like" for item in items):
+            return None
+        return _BatchJudge(self._rules)
 
     def likes_of(self, account_id: int, before_id: int | None, limit: int) -> Sequence[Like]:
         """An account's likes (active and removed), newest first."""

@@ -135,12 +135,21 @@ class BulkSQL:
 
     def created_times(self, account_ids: Iterable[int]) -> dict[int, datetime]:
         """account id -> creation time (aware, UTC), for those of `account_ids` that exist."""
-        sql = "SELECT id, created_at FROM accounts WHERE id IN ({marks})"
+        return self.kinds_and_created_times(account_ids)[1]
+
+    def kinds_and_created_times(
+        self, account_ids: Iterable[int]
+    ) -> tuple[dict[int, str], dict[int, datetime]]:
+        """(account id -> kind, account id -> creation time, aware UTC) of those of
+        `account_ids` that exist: what a bulk batch's rules (ages) and its ingest (kinds)
+        need of its accounts, in one read instead of two (issue #18)."""
+        sql = "SELECT id, kind, created_at FROM accounts WHERE id IN ({marks})"
         rows = self._lookup(sql, sorted(set(account_ids)), 1)
+        kinds = {row[0]: row[1] for row in rows}
         if not self.sqlite:
-            return {row[0]: row[1].astimezone(UTC) for row in rows}
+            return kinds, {row[0]: row[2].astimezone(UTC) for row in rows}
         parse = datetime.fromisoformat  # SQLite holds the UTC text `time` wrote
-        return {row[0]: parse(row[1]).replace(tzinfo=UTC) for row in rows}
+        return kinds, {row[0]: parse(row[2]).replace(tzinfo=UTC) for row in rows}
 
     def _active(
         self, table: str, left: str, right: str, pairs: Iterable[tuple[int, int]]
