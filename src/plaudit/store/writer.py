@@ -104,17 +104,18 @@ GATHER_GAP_S = 0.0005
 """While writes arrive concurrently (the last batch held more than one), the writer waits
 up to this long for the next one before committing, and again after each arrival, for at
 most GATHER_MAX_S in all: a commit (and its fsync on SQLite) costs several times a like's
-own statements, so fewer, larger batches cost less CPU per write. A lone write never waits."""
+own statements, so fewer, larger batches cost less CPU per write. After a batch of a single
+write (no concurrency) the next batch is committed without waiting."""
 GATHER_MAX_S = 0.002
 
 
 class _Gathering:
     """The writes queued behind a batch's first: those already there, then (with a `gap`)
-    each one that arrives within `gap` of the last, until GATHER_MAX_S after the start."""
+    each one that arrives within `gap` of the last, until `most` seconds after the start."""
 
-    def __init__(self, gap: float) -> None:
+    def __init__(self, gap: float, most: float) -> None:
         self._gap = gap
-        self._until = time.monotonic() + GATHER_MAX_S if gap > 0 else 0.0
+        self._until = time.monotonic() + most if gap > 0 else 0.0
 
     def next(self, jobs: queue.SimpleQueue[Any]) -> Any:
         """The next queued item, or None when the batch is complete."""
@@ -135,9 +136,16 @@ class _Gathering:
 class Writer:
     """Serialises writes onto one connection and commits them in groups."""
 
-    def __init__(self, engine: Engine, batch_max: int, gather_gap_s: float = GATHER_GAP_S) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        batch_max: int,
+        gather_gap_s: float = GATHER_GAP_S,
+        gather_max_s: float = GATHER_MAX_S,
+    ) -> None:
         self._engine = engine
         self._gather_gap_s = gather_gap_s
+        self._gather_max_s = gather_max_s
         self._sqlite = engine.dialect.name == "sqlite"  # where `unchecked` changes anything
         self._batch_max = batch_max
         self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
@@ -191,7 +199,7 @@ class Writer:
                     return
                 batch: list[_Job[Any]] = [first]
                 stop_after = False
-                gathering = _Gathering(self._gather_gap_s if busy else 0.0)
+                gathering = _Gathering(self._gather_gap_s if busy else 0.0, self._gather_max_s)
                 while len(batch) < self._batch_max and not first.unchecked:
                     item = gathering.next(self._queue)
                     if item is None:
