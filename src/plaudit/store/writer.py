@@ -12,6 +12,9 @@ each; if that set fails for any reason, the batch's transaction is rolled back a
 runs again with every write on its own, so the outcome of every write is what it would have
 been alone.
 
+Under load (the batch before held more than one write) the writer waits a moment for more
+writes before it commits (`GATHER_GAP_S`): a commit costs more than a like's statements.
+
 On PostgreSQL several processes group-commit at once, and two batches that lock the same rows
 (the counters of two videos) in opposite orders deadlock: PostgreSQL rolls back one write's
 statement. That write is run again in a transaction of its own once its batch has committed
