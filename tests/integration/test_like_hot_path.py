@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from plaudit.authenticity.rules import NEW_ACCOUNT_RISK
 from plaudit.store import tables, utcnow
@@ -67,3 +67,34 @@ def test_the_token_read_gives_the_rules_the_accounts_age(api: Api) -> None:
     assert new_like["risk"] >= NEW_ACCOUNT_RISK
     assert old_like["risk"] < NEW_ACCOUNT_RISK
     assert api.platform.accounts.created_at(new_id) > utcnow() - timedelta(minutes=5)
+
+
+def test_the_fast_route_takes_the_body_the_request_guard_read(api: Api) -> None:
+    """The like takes its body as the request guard read and checked it (not a second read):
+    the body's source and device are those stored, and a body the guard refuses never
+    reaches the like."""
+    _, creator = api.account("creator1", "creator")
+    fan_id, fan = api.account("fan1")
+    video = api.video(creator)
+    body = {"source": "web", "device": {"id": "phone-9", "user_agent": "PlauditApp/4"}}
+    liked = api.client.post(f"/v1/videos/{video}/likes", json=body, headers=fan)
+    assert liked.status_code == 201
+    assert liked.json()["source"] == "web"
+    likes, devices = tables.likes, tables.devices
+    with api.platform.db.read() as conn:
+        stored = conn.execute(
+            select(devices.c.device_key, devices.c.user_agent)
+            .select_from(likes.join(devices, likes.c.device_id == devices.c.id))
+            .where(likes.c.id == liked.json()["id"])
+        ).one()
+    assert tuple(stored) == ("phone-9", "PlauditApp/4")
+    hidden = '{"source": "we\u202eb"}'.encode()
+    refused = api.client.post(
+        f"/v1/videos/{video}/likes",
+        content=hidden,
+        headers={**fan, "content-type": "application/json"},
+    )
+    assert_problem(refused, 422, "invalid-input")
+    assert [like.id for like in api.platform.interactions.likes_of(fan_id, None, 10)] == [
+        liked.json()["id"]
+    ]

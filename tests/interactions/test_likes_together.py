@@ -1,6 +1,7 @@
 """A run of likes queued together: the writer does them as one set of statements on SQLite
-(`interactions.service._likes_together`) and one by one on PostgreSQL; either way every
-like's rows, counters, seq, hold and answer are those of the like done alone."""
+(`interactions.service._likes_together`) and as each like's one statement, all sent in one
+round trip, on PostgreSQL; either way every like's rows, counters, seq, hold and answer are
+those of the like done alone."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from sqlalchemy import func, select
 from tests.store.test_store_writer import in_one_batch
 
 from plaudit.config import Settings
-from plaudit.errors import VideoNotFound
+from plaudit.errors import PlauditError, VideoNotFound
 from plaudit.interactions import service as service_module
 from plaudit.interactions.model import Device, network_code
 from plaudit.interactions.service import NO_DEVICE, Hold, LikeOutcome, like_op, unlike_op
@@ -52,12 +53,19 @@ def test_a_run_of_likes_writes_what_each_like_alone_writes(
     before = served.db.write(like_op(fans[0], v1, "app", NO_DEVICE, AT))
     reads: list[int] = []  # the run's reads: one for the whole run on SQLite
     read_together = service_sql.creators_and_active_likes
+    trips: list[int] = []  # PostgreSQL: the run's statements, sent in one round trip
+    sent_together = service_sql.likes_in_one_round_trip
 
     def counted(conn: Any, pairs: Any) -> Any:
         reads.append(len(pairs))
         return read_together(conn, pairs)
 
+    def sent(conn: Any, likes: Any) -> Any:
+        trips.append(len(likes))
+        return sent_together(conn, likes)
+
     monkeypatch.setattr(service_sql, "creators_and_active_likes", counted)
+    monkeypatch.setattr(service_sql, "likes_in_one_round_trip", sent)
     ops = [
         like_op(fans[1], v1, "app", NO_DEVICE, AT),
         like_op(fans[2], v1, "web", NO_DEVICE, AT),
@@ -69,7 +77,8 @@ def test_a_run_of_likes_writes_what_each_like_alone_writes(
         like_op(fans[3], v3, "app", PHONE, AT),  # the same device, new in this run
     ]
     results = in_one_batch(served.db, ops)
-    assert reads == ([8] if served.db.dialect == "sqlite" else [])
+    sqlite = served.db.dialect == "sqlite"
+    assert (reads, trips) == (([8], []) if sqlite else ([], [8]))
 
     assert isinstance(results[3], VideoNotFound)
     outcomes: list[LikeOutcome] = [r for i, r in enumerate(results) if i != 3]
@@ -159,3 +168,32 @@ def test_a_run_of_likes_keeps_each_like_s_network(served: Platform) -> None:
         stored = select(likes.c.network).where(likes.c.id == outcome.like.id)
         assert _scalar(served, stored) == network_code(outcome.like.ip_prefix)
     assert network_code("81.2.69.0/24") is not None
+
+
+def test_a_like_that_fails_in_a_run_fails_alone_and_the_others_are_written(
+    served: Platform,
+) -> None:
+    """A like whose statement fails (here an account that does not exist: a foreign key)
+    fails the run's statements; the batch runs again like by like, so that like gets the
+    error it gets alone and every other like of the run is written, in order."""
+    _, (v1, v2, _), fans = _world(served)
+    missing_account = 999_999
+    alone = served.db.write
+    with pytest.raises(PlauditError) as failed_alone:
+        alone(like_op(missing_account, v2, "app", NO_DEVICE, AT))
+    results = in_one_batch(
+        served.db,
+        [
+            like_op(fans[0], v1, "app", NO_DEVICE, AT),
+            like_op(missing_account, v1, "app", NO_DEVICE, AT),
+            like_op(fans[1], v1, "app", NO_DEVICE, AT),
+        ],
+    )
+    first, failed, last = results
+    assert type(failed) is type(failed_alone.value)
+    assert failed.status == failed_alone.value.status
+    assert (first.created, last.created) == (True, True)
+    assert last.seq == first.seq + 1, "the failed like took no place in the sequence"
+    assert served.videos.get(v1).likes == 2
+    events = tables.events
+    assert _scalar(served, select(func.count()).select_from(events)) == 2

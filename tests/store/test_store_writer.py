@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
@@ -16,7 +17,7 @@ from sqlalchemy.engine import Connection
 from plaudit.config import Settings
 from plaudit.errors import Conflict, HandleTaken, PlauditError
 from plaudit.store import Database, tables
-from plaudit.store.writer import GroupedWrite, WriteFn
+from plaudit.store.writer import GroupedWrite, WriteFn, Writer
 
 AT = datetime(2024, 1, 1, tzinfo=UTC)
 
@@ -475,3 +476,78 @@ def test_an_unchecked_write_without_the_writer_thread(sqlite_settings: Settings)
             database.write(_orphan_like)
     finally:
         database.close()
+
+
+@pytest.fixture
+def any_db(backend_settings: Settings) -> Iterator[Database]:
+    """A migrated store on each engine (its own writer idle: the tests start their own)."""
+    database = Database(backend_settings)
+    database.migrate()
+    database.start_writer()
+    yield database
+    database.close()
+
+
+def _gathering_writer(db: Database, gap_s: float, most_s: float) -> Writer:
+    writer = Writer(db.write_engine, 256, gather_gap_s=gap_s, gather_max_s=most_s)
+    writer.start()
+    return writer
+
+
+def _two_in_one_batch(writer: Writer, first: str, second: str) -> None:
+    """A batch of two writes: the writer then knows writes are arriving concurrently."""
+    gate = Gate()
+    held = writer.submit(gate)
+    assert gate.entered.wait(10)
+    queued = writer.submit(insert_account(first))
+    also = writer.submit(insert_account(second))
+    gate.release.set()
+    held.result(10)
+    queued.result(10)
+    also.result(10)
+
+
+def test_under_load_writes_that_arrive_within_the_gap_share_one_commit(any_db: Database) -> None:
+    """After a batch of several writes, the writer waits for more before committing: a
+    write that arrives within the gap joins the batch (one commit, one fsync for both)."""
+    writer = _gathering_writer(any_db, gap_s=2.0, most_s=5.0)
+    try:
+        _two_in_one_batch(writer, "busy1", "busy2")
+        transactions: list[Any] = []
+        first = writer.submit(recording(insert_account("first"), transactions))
+        time.sleep(0.2)
+        assert not first.done(), "the first write was committed without waiting for company"
+        second = writer.submit(recording(insert_account("second"), transactions))
+        first.result(10)
+        second.result(10)
+        assert len(transactions) == 2
+        assert transactions[0] is transactions[1], "the two writes were committed apart"
+        assert {"first", "second"} <= handles(any_db)
+    finally:
+        writer.stop()
+
+
+def test_without_concurrency_a_write_is_committed_at_once(any_db: Database) -> None:
+    """A write after a batch of one write is not held for company: even with a gap of a
+    minute it is answered at once."""
+    writer = _gathering_writer(any_db, gap_s=60.0, most_s=60.0)
+    try:
+        writer.submit(insert_account("alone1")).result(10)
+        started = time.monotonic()
+        writer.submit(insert_account("alone2")).result(10)
+        assert time.monotonic() - started < 10
+        assert {"alone1", "alone2"} <= handles(any_db)
+    finally:
+        writer.stop()
+
+
+def test_the_wait_for_company_is_bounded(any_db: Database) -> None:
+    """Under load the writer holds a batch at most `gather_max_s`, however writes trickle."""
+    writer = _gathering_writer(any_db, gap_s=60.0, most_s=0.3)
+    try:
+        _two_in_one_batch(writer, "load1", "load2")
+        started = time.monotonic()
+        writer.submit(insert_account("bounded")).result(30)
+        assert 0.25 <= time.monotonic() - started < 30
+    finally:
+        writer.stop()

@@ -74,7 +74,7 @@ class _MemoryWindows:
     _SWEEP_EVERY = 10_000
 
     def __init__(self) -> None:
-        self._times: dict[str, deque[float]] = {}
+        self._times: dict[tuple[int, int, str], deque[float]] = {}
         self._hits = 0
         self._longest = 0  # the longest window seen: no caller idle for it can still count
 
@@ -85,7 +85,9 @@ class _MemoryWindows:
         """`hit` at the Unix time `now` (never waits; tests give the time)."""
         expiry = item.get_expiry()
         self._longest = max(self._longest, expiry)
-        key = item.key_for(who)
+        # the window is its quota and length and the caller: a tuple costs a fraction of
+        # `item.key_for(who)`'s escaped string, built on every request
+        key = (item.amount, expiry, who)
         times = self._times.get(key)
         if times is None:
             times = self._times[key] = deque()

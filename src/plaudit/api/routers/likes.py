@@ -16,6 +16,7 @@ from plaudit.api.deps import (
     count_account_quota,
     platform_of,
 )
+from plaudit.api.guard import BODY_KEY
 from plaudit.api.pagination import decode_cursor, encode_cursor
 from plaudit.api.schemas import LikeIn, LikeOut, LikePage
 from plaudit.errors import Forbidden
@@ -58,7 +59,11 @@ async def _caller(request: Request, platform: Platform) -> int:
 
 
 async def _like_body(request: Request) -> LikeIn | None:
-    raw = await request.body()
+    """The optional body: as the request guard left it in the scope (read once, checked),
+    else read (an app built without the guard)."""
+    raw = request.scope.get(BODY_KEY)
+    if raw is None:
+        raw = await request.body()
     if not raw.strip():
         return None
     try:
