@@ -36,6 +36,7 @@ from plaudit.sim.devices import USER_AGENTS
 from plaudit.sim.emit import device_keys, ip_prefixes, time_stamps
 from plaudit.sim.events import COMMENT, FOLLOW, LIKE, SHARE, UNFOLLOW, UNLIKE
 from plaudit.sim.pairs import pair_keys
+from plaudit.sim.persona_inputs import PersonaInputs
 from plaudit.sim.records import AccountsChunk, ColumnsChunk, VideosChunk
 from plaudit.sim.texts import COMMENT_BODIES
 from plaudit.store.bulk import COMMENT_COLUMNS, FOLLOW_COLUMNS, LIKE_COLUMNS, SHARE_COLUMNS, BulkSQL
@@ -124,10 +125,12 @@ class SetLoader:
 
     It must see the accounts and videos chunks first (`note`), for the checks and the
     creators behind the counters; `write` takes one `ColumnsChunk` in the caller's
-    transaction, `flush_counters` writes the counters' changes so far.
+    transaction, `flush_counters` writes the counters' changes so far. With `persona`, it
+    also hands that collector what the persona index is computed from, as it writes it.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, persona: PersonaInputs | None = None) -> None:
+        self._persona = persona
         self._accounts = 0
         self._is_creator = np.zeros(1, dtype=np.bool_)
         self._creator_of = np.zeros(1, dtype=np.int64)
@@ -140,6 +143,8 @@ class SetLoader:
 
     def note(self, chunk: AccountsChunk | VideosChunk) -> None:
         """Remember the accounts (and which are creators) and the videos' creators."""
+        if self._persona is not None:
+            self._persona.note(chunk)
         if isinstance(chunk, AccountsChunk):
             top = max(r.id for r in chunk.rows)
             self._accounts = max(self._accounts, top)
@@ -192,6 +197,10 @@ class SetLoader:
             "likes", self._likes, self._unliked, ev.account, ev.target, unlikes, likes
         )
         ref[unlikes] = unliked
+        if self._persona is not None:
+            self._persona.add_likes(like_ids, ev.account[likes], ev.target[likes], ev.t[likes],
+                                    device[likes], where.agent[likes])  # fmt: skip
+            self._persona.remove_likes(unliked)
         like_rows: dict[str, NDArray[Any]] = {
             "id": like_ids,
             "account_id": ev.account[likes],
@@ -218,6 +227,9 @@ class SetLoader:
             "follows", self._follows, self._unfollowed, ev.account, ev.target, unfollows, follows
         )
         ref[unfollows] = unfollowed
+        if self._persona is not None:
+            self._persona.add_follows(follow_ids, ev.account[follows], ev.target[follows])
+            self._persona.remove_follows(unfollowed)
         follow_rows: dict[str, NDArray[Any]] = {
             "id": follow_ids,
             "follower_id": ev.account[follows],
@@ -248,6 +260,8 @@ class SetLoader:
                 "created_at": at[mine],
             }
             sql.insert(table, columns, _rows(_in_order(made, columns)))
+            if self._persona is not None:
+                self._keep_for_persona(code, ev.account[mine], ev.target[mine], ev.t[mine])
 
         self._count(kind, ev.target)
         first = allocate(conn, EVENTS, n)
@@ -257,6 +271,13 @@ class SetLoader:
             _rows([np.arange(first, first + n, dtype=np.int64), _KIND_NAMES[kind], ref]),
         )
         return n
+
+    def _keep_for_persona(self, code: int, account: _I64, video: _I64, t: _I64) -> None:
+        assert self._persona is not None
+        if code == COMMENT:
+            self._persona.add_comments(account, video, t)
+        else:
+            self._persona.add_shares(account, t)
 
     def flush_counters(self, sql: BulkSQL) -> None:
         """Add the counters' changes since the last flush (as `ingest` adds its deltas)."""
