@@ -76,7 +76,8 @@ def test_the_demo_index_is_saved_with_the_store_watermarks(backend_settings: Set
         read = refresh_index(platform.db, data_path, NOW, full=True)
     finally:
         platform.close()
-    assert made.full and saved.meta["source"] == "the demo load"
+    assert made.full
+    assert saved.meta["source"] == "the demo load"
     _assert_same(saved, read.index)
     for mark in ("events_seq", "accounts_top", "profiles_at", "last_full", "mode"):
         assert saved.meta[mark] == read.index.meta[mark], mark

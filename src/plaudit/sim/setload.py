@@ -31,10 +31,11 @@ from numpy.typing import NDArray
 
 from plaudit.errors import StorageError
 from plaudit.interactions.bulk_model import KINDS
-from plaudit.interactions.model import SHARE_CHANNELS, network_code, validate_body, validate_channel
+from plaudit.interactions.model import SHARE_CHANNELS, validate_body, validate_channel
 from plaudit.sim.devices import USER_AGENTS
 from plaudit.sim.emit import device_keys, ip_prefixes, time_stamps
 from plaudit.sim.events import COMMENT, FOLLOW, LIKE, SHARE, UNFOLLOW, UNLIKE
+from plaudit.sim.networks import network_codes
 from plaudit.sim.pairs import pair_keys
 from plaudit.sim.persona_inputs import PersonaInputs
 from plaudit.sim.records import AccountsChunk, ColumnsChunk, VideosChunk
@@ -139,7 +140,6 @@ class SetLoader:
         self._unliked, self._unfollowed = _Removals(), _Removals()
         self._video_deltas = np.zeros((1, 3), dtype=np.int64)  # likes, comments, shares
         self._creator_deltas = np.zeros((1, 3), dtype=np.int64)  # likes, followers, videos
-        self._network_of: dict[int, int | None] = {}  # generated prefix -> network_code
 
     def note(self, chunk: AccountsChunk | VideosChunk) -> None:
         """Remember the accounts (and which are creators) and the videos' creators."""
@@ -156,21 +156,6 @@ class SetLoader:
         self._creator_of = _grown(self._creator_of, top + 1)
         self._creator_of[[r.id for r in chunk.rows]] = [r.creator_id for r in chunk.rows]
         self._video_deltas = _grown(self._video_deltas, top + 1)
-
-    def _networks(self, prefixes: NDArray[np.int64]) -> NDArray[Any]:
-        """Each like's `network_code`, as ingest writes it (the platform scan groups by it).
-
-        The medium demo has about 1.9M distinct /24 prefixes: each is judged once for the
-        whole load (a per-call cache of 65,536 missed most of them and cost 200 s of CPU).
-        """
-        distinct, inverse = np.unique(prefixes, return_inverse=True)
-        known = self._network_of
-        new = [p for p in distinct.tolist() if p not in known]
-        if new:
-            spelled = ip_prefixes(np.array(new, dtype=np.int64))
-            known.update(zip(new, (network_code(text) for text in spelled), strict=True))
-        codes = np.array([known[p] for p in distinct.tolist()], dtype=object)
-        return codes[inverse]
 
     def write(self, sql: BulkSQL, conn: Any, chunk: ColumnsChunk) -> int:
         """Write one chunk's rows and events; returns how many interactions it held."""
@@ -211,7 +196,7 @@ class SetLoader:
             "created_at": at[likes],
             "removed_at": np.full(len(likes), None, dtype=object),
             "removed_source": np.full(len(likes), None, dtype=object),
-            "network": self._networks(where.prefix[likes]),
+            "network": network_codes(where.prefix[likes]),
         }
         earlier = self._mark_removed(like_rows, like_ids, unliked, unlikes, at, source)
         sql.remove("likes", _rows([at[unlikes][earlier], source[unlikes][earlier],
