@@ -89,7 +89,6 @@ def demo(
             skip_if_loaded=if_empty,
             observe=collected if attacks else None,
             persona=inputs,
-            ahead=True,  # the generator on the second core
         )
         click.echo(summary)
         injected_attacks = bool(attacks and collected.account)

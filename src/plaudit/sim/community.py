@@ -21,7 +21,7 @@ Nothing is read or drawn at import time.
 
 from __future__ import annotations
 
-from collections.abc import Generator, Iterator
+from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import numpy as np
@@ -67,7 +67,7 @@ def _streams(seed: int) -> list[np.random.Generator]:
 
 def generate(
     size: CommunitySize, seed: int, end: datetime, *, columns: bool = False
-) -> Generator[Chunk, None, None]:
+) -> Iterator[Chunk]:
     """Stream the community: accounts, then videos, then interactions ending before `end`.
 
     The same (size, seed, end) always yields the same stream. With `columns` the

@@ -28,7 +28,6 @@ from sqlalchemy.engine import Connection
 
 from plaudit.errors import Conflict, InvalidInput, StorageError
 from plaudit.interactions.bulk import ingest
-from plaudit.sim.ahead import generate_ahead
 from plaudit.sim.community import generate
 from plaudit.sim.persona_inputs import PersonaInputs
 from plaudit.sim.records import (
@@ -295,7 +294,6 @@ def load_community(
     observe: Callable[[Chunk], None] | None = None,
     set_based: bool = True,
     persona: PersonaInputs | None = None,
-    ahead: bool = False,
 ) -> str:
     """Generate and store a community; returns a one-line summary.
 
@@ -305,8 +303,7 @@ def load_community(
     likes): `ColumnsChunk`s of interactions, or with `set_based=False` (the reference load
     through `ingest`, item by item) `InteractionsChunk`s. `persona` (set-based loads only)
     collects the persona index's inputs as they are written (`plaudit.sim.persona_inputs`);
-    it stays empty when nothing is loaded. With `ahead` (set-based loads only) the generator
-    runs in a child process on another core (`plaudit.sim.ahead`), giving the same stream.
+    it stays empty when nothing is loaded.
     """
     existing = _account_count(db)
     if existing:
@@ -318,33 +315,19 @@ def load_community(
         )
     total = size.accounts + size.videos + size.interactions
     reporter = _Reporter(f"demo {size.name} (seed {seed})", total, show_progress)
-    _check_set_based(set_based, ahead=ahead, persona=persona is not None)
-    end = end or default_end()
-    chunks = (
-        generate_ahead(size, seed, end) if ahead else generate(size, seed, end, columns=set_based)
-    )
+    chunks = generate(size, seed, end or default_end(), columns=set_based)
+    if persona is not None and not set_based:
+        raise InvalidInput("the persona inputs are collected by the set-based load only")
     set_loader = SetLoader(persona) if set_based else None
     writer = _Writer(iter(chunks), _cache_mib(size), reporter, observe, set_loader)
-    try:
-        with load_session(db) as session:
-            _load(session, writer, reporter, set_based)
-            session.write(writer.finish)
-    finally:
-        chunks.close()  # stops the generator's process if the load stopped early
+    with load_session(db) as session:
+        _load(session, writer, reporter, set_based)
+        session.write(writer.finish)
     totals = writer.totals
     return (
         f"loaded demo '{size.name}' (seed {seed}): {totals['accounts']:,} accounts, "
         f"{totals['videos']:,} videos, {totals['interactions']:,} interactions"
     )
-
-
-def _check_set_based(set_based: bool, *, ahead: bool, persona: bool) -> None:
-    """The reference load (item by item through `ingest`) takes `BulkItem` chunks, made in
-    this process, and keeps nothing for the persona index."""
-    if ahead and not set_based:
-        raise InvalidInput("the generator runs ahead for the set-based load only")
-    if persona and not set_based:
-        raise InvalidInput("the persona inputs are collected by the set-based load only")
 
 
 def _load(session: LoadSession, writer: _Writer, reporter: _Reporter, set_based: bool) -> None:
