@@ -100,7 +100,7 @@ def demo(
                 "attacks not injected: the demo was already loaded (attacks are added "
                 "only while loading a demo into an empty data directory)"
             )
-        # these two stages take minutes at medium size and have no progress of their own
+        # these two stages have no progress of their own (medium: about half a minute)
         click.echo("building the persona index ...", err=True)
         persona = _persona_index(platform, inputs, read_back=injected_attacks)
         click.echo(f"persona index: {len(persona.universe):,} accounts with targeting consent")
