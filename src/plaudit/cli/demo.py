@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from plaudit.cli.common import settings_from, settings_options
 from plaudit.errors import PlauditError
 from plaudit.platform import Platform
+
+if TYPE_CHECKING:  # imported where used: `plaudit --help` stays quick
+    from plaudit.persona.index import TagIndex
+    from plaudit.sim.persona_inputs import PersonaInputs
 
 __all__ = ["demo"]
 
@@ -64,6 +69,7 @@ def demo(
     from plaudit.authenticity.spec import parse_spec
     from plaudit.sim import SIZES
     from plaudit.sim.load import load_community
+    from plaudit.sim.persona_inputs import PersonaInputs
 
     try:
         attacks = parse_spec(attack_spec) if attack_spec is not None else []
@@ -74,6 +80,7 @@ def demo(
     logging.getLogger("plaudit.sim.load").setLevel(logging.INFO)
     platform = Platform(settings).open()
     collected = LikeCollector()
+    inputs = PersonaInputs()  # the persona index's inputs, kept as the load writes them
     try:
         summary = load_community(
             platform.db,
@@ -81,9 +88,11 @@ def demo(
             seed,
             skip_if_loaded=if_empty,
             observe=collected if attacks else None,
+            persona=inputs,
         )
         click.echo(summary)
-        if attacks and collected.account:
+        injected_attacks = bool(attacks and collected.account)
+        if injected_attacks:
             injected, path = load_attacks(platform.db, collected, attacks, seed, settings.data_path)
             click.echo(f"{injected}; ground truth -> {path}")
         elif attacks:
@@ -91,11 +100,9 @@ def demo(
                 "attacks not injected: the demo was already loaded (attacks are added "
                 "only while loading a demo into an empty data directory)"
             )
-        from plaudit.persona.refresh import refresh_index  # segments out of the box
-
-        # these two stages take minutes at medium size and have no progress of their own
+        # these two stages have no progress of their own (medium: about half a minute)
         click.echo("building the persona index ...", err=True)
-        persona = refresh_index(platform.db, settings.data_path).index
+        persona = _persona_index(platform, inputs, read_back=injected_attacks)
         click.echo(f"persona index: {len(persona.universe):,} accounts with targeting consent")
         from plaudit.web import DEMO_HANDLES, create_demo_signins  # the console's sign-ins
 
@@ -105,3 +112,15 @@ def demo(
         click.echo(f"console sign-ins ({handles}): passwords in {path} (readable only by you)")
     finally:
         platform.close()
+
+
+def _persona_index(platform: Platform, inputs: PersonaInputs, *, read_back: bool) -> TagIndex:
+    """The first persona index (segments out of the box): from the arrays the load has just
+    written when it loaded everything there is, else (attacks injected afterwards, a demo
+    loaded before) read back from the database."""
+    from plaudit.persona.refresh import rebuild_from, refresh_index
+
+    data_path = platform.settings.data_path
+    if inputs.top() and not read_back:
+        return rebuild_from(platform.db, data_path, inputs, "the demo load").index
+    return refresh_index(platform.db, data_path).index

@@ -33,13 +33,20 @@ from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.engine import Connection
 
 from plaudit.errors import PersonaIndexMissing
-from plaudit.persona.compute import Progress, compute_index
+from plaudit.persona.compute import Progress, Source, compute_from, compute_index
 from plaudit.persona.index import TagIndex, bitmap_of, index_dir
 from plaudit.persona.taxonomy import TAGS
 from plaudit.store import Database, tables
 from plaudit.store.types import utcnow
 
-__all__ = ["FULL_EVERY", "Freshness", "RefreshResult", "freshness", "refresh_index"]
+__all__ = [
+    "FULL_EVERY",
+    "Freshness",
+    "RefreshResult",
+    "freshness",
+    "rebuild_from",
+    "refresh_index",
+]
 
 FULL_EVERY = timedelta(days=7)
 _TIME_WINDOWS = (timedelta(days=30), timedelta(days=90))  # activity, active hours
@@ -122,6 +129,21 @@ def refresh_index(
         result = RefreshResult(index, False, f"{len(changed):,} accounts changed", len(changed))
     index.save(data_path)
     return result
+
+
+def rebuild_from(
+    db: Database, data_path: Path, source: Source, label: str, now: datetime | None = None
+) -> RefreshResult:
+    """A full rebuild computed from `source` instead of the store, saved and swapped in as
+    `refresh_index` saves one: the demo hands over what it has just loaded rather than read
+    it back (`plaudit.sim.persona_inputs`). `source` must hold exactly what the store holds;
+    the watermarks are read from the store, so the next refresh is incremental from here."""
+    now = now or utcnow()
+    marks = _watermarks(db)
+    index = compute_from(source, now)
+    index.meta.update(marks, last_full=now.isoformat(), mode="full", source=label)
+    index.save(data_path)
+    return RefreshResult(index, True, f"from {label}", int(marks["accounts_top"]))
 
 
 def merge(previous: TagIndex, part: TagIndex, changed: BitMap) -> TagIndex:

@@ -26,9 +26,10 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from sqlalchemy.engine import Connection
 
-from plaudit.errors import Conflict, StorageError
+from plaudit.errors import Conflict, InvalidInput, StorageError
 from plaudit.interactions.bulk import ingest
 from plaudit.sim.community import generate
+from plaudit.sim.persona_inputs import PersonaInputs
 from plaudit.sim.records import (
     AccountsChunk,
     Chunk,
@@ -292,6 +293,7 @@ def load_community(
     show_progress: bool = True,
     observe: Callable[[Chunk], None] | None = None,
     set_based: bool = True,
+    persona: PersonaInputs | None = None,
 ) -> str:
     """Generate and store a community; returns a one-line summary.
 
@@ -299,7 +301,9 @@ def load_community(
     (`plaudit.store.bulkload`); progress goes to the terminal, or to the log when there is
     none. `observe` sees every chunk after it is written (the attack injector collects the
     likes): `ColumnsChunk`s of interactions, or with `set_based=False` (the reference load
-    through `ingest`, item by item) `InteractionsChunk`s.
+    through `ingest`, item by item) `InteractionsChunk`s. `persona` (set-based loads only)
+    collects the persona index's inputs as they are written (`plaudit.sim.persona_inputs`);
+    it stays empty when nothing is loaded.
     """
     existing = _account_count(db)
     if existing:
@@ -312,7 +316,9 @@ def load_community(
     total = size.accounts + size.videos + size.interactions
     reporter = _Reporter(f"demo {size.name} (seed {seed})", total, show_progress)
     chunks = generate(size, seed, end or default_end(), columns=set_based)
-    set_loader = SetLoader() if set_based else None
+    if persona is not None and not set_based:
+        raise InvalidInput("the persona inputs are collected by the set-based load only")
+    set_loader = SetLoader(persona) if set_based else None
     writer = _Writer(iter(chunks), _cache_mib(size), reporter, observe, set_loader)
     with load_session(db) as session:
         _load(session, writer, reporter, set_based)

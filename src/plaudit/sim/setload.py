@@ -31,11 +31,13 @@ from numpy.typing import NDArray
 
 from plaudit.errors import StorageError
 from plaudit.interactions.bulk_model import KINDS
-from plaudit.interactions.model import SHARE_CHANNELS, network_code, validate_body, validate_channel
+from plaudit.interactions.model import SHARE_CHANNELS, validate_body, validate_channel
 from plaudit.sim.devices import USER_AGENTS
 from plaudit.sim.emit import device_keys, ip_prefixes, time_stamps
 from plaudit.sim.events import COMMENT, FOLLOW, LIKE, SHARE, UNFOLLOW, UNLIKE
+from plaudit.sim.networks import network_codes
 from plaudit.sim.pairs import pair_keys
+from plaudit.sim.persona_inputs import PersonaInputs
 from plaudit.sim.records import AccountsChunk, ColumnsChunk, VideosChunk
 from plaudit.sim.texts import COMMENT_BODIES
 from plaudit.store.bulk import COMMENT_COLUMNS, FOLLOW_COLUMNS, LIKE_COLUMNS, SHARE_COLUMNS, BulkSQL
@@ -124,10 +126,12 @@ class SetLoader:
 
     It must see the accounts and videos chunks first (`note`), for the checks and the
     creators behind the counters; `write` takes one `ColumnsChunk` in the caller's
-    transaction, `flush_counters` writes the counters' changes so far.
+    transaction, `flush_counters` writes the counters' changes so far. With `persona`, it
+    also hands that collector what the persona index is computed from, as it writes it.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, persona: PersonaInputs | None = None) -> None:
+        self._persona = persona
         self._accounts = 0
         self._is_creator = np.zeros(1, dtype=np.bool_)
         self._creator_of = np.zeros(1, dtype=np.int64)
@@ -136,10 +140,11 @@ class SetLoader:
         self._unliked, self._unfollowed = _Removals(), _Removals()
         self._video_deltas = np.zeros((1, 3), dtype=np.int64)  # likes, comments, shares
         self._creator_deltas = np.zeros((1, 3), dtype=np.int64)  # likes, followers, videos
-        self._network_of: dict[int, int | None] = {}  # generated prefix -> network_code
 
     def note(self, chunk: AccountsChunk | VideosChunk) -> None:
         """Remember the accounts (and which are creators) and the videos' creators."""
+        if self._persona is not None:
+            self._persona.note(chunk)
         if isinstance(chunk, AccountsChunk):
             top = max(r.id for r in chunk.rows)
             self._accounts = max(self._accounts, top)
@@ -151,21 +156,6 @@ class SetLoader:
         self._creator_of = _grown(self._creator_of, top + 1)
         self._creator_of[[r.id for r in chunk.rows]] = [r.creator_id for r in chunk.rows]
         self._video_deltas = _grown(self._video_deltas, top + 1)
-
-    def _networks(self, prefixes: NDArray[np.int64]) -> NDArray[Any]:
-        """Each like's `network_code`, as ingest writes it (the platform scan groups by it).
-
-        The medium demo has about 1.9M distinct /24 prefixes: each is judged once for the
-        whole load (a per-call cache of 65,536 missed most of them and cost 200 s of CPU).
-        """
-        distinct, inverse = np.unique(prefixes, return_inverse=True)
-        known = self._network_of
-        new = [p for p in distinct.tolist() if p not in known]
-        if new:
-            spelled = ip_prefixes(np.array(new, dtype=np.int64))
-            known.update(zip(new, (network_code(text) for text in spelled), strict=True))
-        codes = np.array([known[p] for p in distinct.tolist()], dtype=object)
-        return codes[inverse]
 
     def write(self, sql: BulkSQL, conn: Any, chunk: ColumnsChunk) -> int:
         """Write one chunk's rows and events; returns how many interactions it held."""
@@ -192,6 +182,10 @@ class SetLoader:
             "likes", self._likes, self._unliked, ev.account, ev.target, unlikes, likes
         )
         ref[unlikes] = unliked
+        if self._persona is not None:
+            self._persona.add_likes(like_ids, ev.account[likes], ev.target[likes], ev.t[likes],
+                                    device[likes], where.agent[likes])  # fmt: skip
+            self._persona.remove_likes(unliked)
         like_rows: dict[str, NDArray[Any]] = {
             "id": like_ids,
             "account_id": ev.account[likes],
@@ -202,7 +196,7 @@ class SetLoader:
             "created_at": at[likes],
             "removed_at": np.full(len(likes), None, dtype=object),
             "removed_source": np.full(len(likes), None, dtype=object),
-            "network": self._networks(where.prefix[likes]),
+            "network": network_codes(where.prefix[likes]),
         }
         earlier = self._mark_removed(like_rows, like_ids, unliked, unlikes, at, source)
         sql.remove("likes", _rows([at[unlikes][earlier], source[unlikes][earlier],
@@ -218,6 +212,9 @@ class SetLoader:
             "follows", self._follows, self._unfollowed, ev.account, ev.target, unfollows, follows
         )
         ref[unfollows] = unfollowed
+        if self._persona is not None:
+            self._persona.add_follows(follow_ids, ev.account[follows], ev.target[follows])
+            self._persona.remove_follows(unfollowed)
         follow_rows: dict[str, NDArray[Any]] = {
             "id": follow_ids,
             "follower_id": ev.account[follows],
@@ -248,6 +245,8 @@ class SetLoader:
                 "created_at": at[mine],
             }
             sql.insert(table, columns, _rows(_in_order(made, columns)))
+            if self._persona is not None:
+                self._keep_for_persona(code, ev.account[mine], ev.target[mine], ev.t[mine])
 
         self._count(kind, ev.target)
         first = allocate(conn, EVENTS, n)
@@ -257,6 +256,13 @@ class SetLoader:
             _rows([np.arange(first, first + n, dtype=np.int64), _KIND_NAMES[kind], ref]),
         )
         return n
+
+    def _keep_for_persona(self, code: int, account: _I64, video: _I64, t: _I64) -> None:
+        assert self._persona is not None
+        if code == COMMENT:
+            self._persona.add_comments(account, video, t)
+        else:
+            self._persona.add_shares(account, t)
 
     def flush_counters(self, sql: BulkSQL) -> None:
         """Add the counters' changes since the last flush (as `ingest` adds its deltas)."""
