@@ -326,9 +326,37 @@ class LedgerSQL(BulkSQL):
 
     def put_secrets(self, secrets: Sequence[tuple[int, bytes]]) -> None:
         """Insert new account secrets, in account order (the primary key's B-tree is then
-        appended to page by page instead of touched at random). Sorted by the id alone: the
-        ids are distinct, and comparing whole tuples cost twice as much (0.7 us a secret)."""
-        self.insert("account_secrets", ("account_id", "secret"), sorted(secrets, key=_FIRST))
+        appended to page by page instead of touched at random).
+
+        One statement for the whole round, not a row bound per secret: the ids as one JSON
+        array (SQLite's `json_each`) or array parameter (PostgreSQL's `unnest`), the secrets
+        as one blob cut in SQL. executemany cost 1.7 us a secret on SQLite, this 0.7 us; a
+        catch-up makes one per account new to the log. Secrets of mixed lengths (none the
+        integrator makes) go row by row. Sorted by the id alone: the ids are distinct, and
+        comparing whole tuples cost twice as much.
+        """
+        if not secrets:
+            return
+        ordered = sorted(secrets, key=_FIRST)
+        width = len(ordered[0][1])
+        if not self.sqlite:
+            self._cursor.execute(
+                "INSERT INTO account_secrets (account_id, secret) "
+                "SELECT * FROM unnest(%s::bigint[], %s::bytea[])",
+                ([account for account, _ in ordered], [secret for _, secret in ordered]),
+            )
+        elif width and all(len(secret) == width for _, secret in ordered):
+            self._cursor.execute(
+                "INSERT INTO account_secrets (account_id, secret) "
+                "SELECT j.value, substr(?1, j.key * ?2 + 1, ?2) FROM json_each(?3) AS j",
+                (
+                    b"".join(secret for _, secret in ordered),
+                    width,
+                    "[" + ",".join([str(account) for account, _ in ordered]) + "]",
+                ),
+            )
+        else:
+            self.insert("account_secrets", ("account_id", "secret"), ordered)
 
     def put_quarantined(self, rows: Sequence[Quarantined]) -> None:
         if rows:
