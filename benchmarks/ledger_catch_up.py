@@ -23,7 +23,7 @@ import sys
 import time
 from pathlib import Path
 
-from ledger_e2e import floor_rate, hashing
+from ledger_e2e import floor_rate, hashing, parse_count
 
 from plaudit.config import load_settings
 from plaudit.platform import Platform
@@ -39,21 +39,19 @@ def cpu_seconds() -> float:
     return own.ru_utime + own.ru_stime
 
 
-def catch_up(platform: Platform) -> tuple[int, float, float]:
+def catch_up(platform: Platform, limit: int | None) -> tuple[int, float, float]:
     """(entries integrated, wall seconds, CPU seconds) of one `Integrator.catch_up`, with a
-    progress line every `PROGRESS_S` seconds (asked between rounds)."""
+    progress line every `PROGRESS_S` seconds; stopped once `limit` entries are integrated
+    (asked between rounds, so up to a round more)."""
     started, cpu = time.perf_counter(), cpu_seconds()
     said = [started]
 
     def progress() -> bool:
-        now = time.perf_counter()
+        now, size = time.perf_counter(), platform.ledger.size()
         if now - said[0] >= PROGRESS_S:
             said[0] = now
-            print(
-                f"    {platform.ledger.size():,} entries at {now - started:.0f} s, "
-                f"load {os.getloadavg()[0]:.1f}"
-            )
-        return False
+            print(f"    {size:,} entries at {now - started:.0f} s, load {os.getloadavg()[0]:.1f}")
+        return limit is not None and size >= limit
 
     count = platform.integrator.catch_up(stop=progress)
     return count, time.perf_counter() - started, cpu_seconds() - cpu
@@ -62,7 +60,11 @@ def catch_up(platform: Platform) -> tuple[int, float, float]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("data_dir", type=Path, help="a COPY of a just-loaded data directory")
+    parser.add_argument(
+        "--entries", help="stop after about this many entries (e.g. 5M; default: all)"
+    )
     args = parser.parse_args()
+    limit = None if args.entries is None else parse_count(args.entries)
     if isinstance(sys.stdout, io.TextIOWrapper):
         sys.stdout.reconfigure(line_buffering=True)
     if not (args.data_dir / "plaudit.db").exists():
@@ -70,13 +72,13 @@ def main() -> None:
     platform = Platform(load_settings(flags={"data_dir": str(args.data_dir)}, env={})).open()
     try:
         start, pending = platform.ledger.size(), platform.ledger.pending()
-        floor_cpu = floor_rate(min(max(pending, 1), 1_000_000), clock=time.process_time)
+        floor_cpu = floor_rate(1_000_000, clock=time.process_time)
         print(
             f"ledger catch-up of {args.data_dir}: {pending:,} events pending after "
             f"{start:,} integrated, load {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs; "
             f"hashing: {hashing()}; hashing floor {floor_cpu:,.0f} entries per CPU second"
         )
-        count, wall, cpu = catch_up(platform)
+        count, wall, cpu = catch_up(platform, limit)
     finally:
         platform.close()
     if not count:
