@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import os
+from datetime import datetime, timedelta
 
 import pytest
 from hypothesis import given, settings
@@ -149,3 +150,52 @@ def test_without_the_extension_the_tree_hashes_with_hashlib(
     monkeypatch.setattr(merkle, "_pairs", None)
     assert leaf_hashes(entries) == leaves
     assert root_of(leaves) == root == _root_by_hashlib(leaves)
+
+
+def _python_us(text: str) -> int | None:
+    """What the integrator computes without the extension (None: fromisoformat refuses)."""
+    try:
+        parsed = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    return (parsed.replace(tzinfo=None) - datetime(1970, 1, 1)) // timedelta(microseconds=1)
+
+
+stored_times = st.datetimes(min_value=datetime(1, 1, 1), max_value=datetime(9999, 12, 31))
+digit_runs = st.text(alphabet="0123456789", min_size=2, max_size=2)
+
+
+@settings(max_examples=500, deadline=None)
+@given(at=stored_times, with_micro=st.booleans())
+def test_epoch_us_of_stored_texts_is_fromisoformats(at: datetime, with_micro: bool) -> None:
+    """Both shapes the store writes (26 characters, or 19 from `isoformat` at .000000)."""
+    text = at.isoformat(" ", "microseconds" if with_micro else "auto")
+    assert batchhash.epoch_us([text]) == [_python_us(text)]
+
+
+@settings(max_examples=1000, deadline=None)
+@given(
+    year=st.text(alphabet="0123456789", min_size=4, max_size=4),
+    parts=st.lists(digit_runs, min_size=5, max_size=5),
+    micro=st.none() | st.text(alphabet="0123456789", min_size=6, max_size=6),
+)
+def test_epoch_us_refuses_what_fromisoformat_refuses(
+    year: str, parts: list[str], micro: str | None
+) -> None:
+    """Digits of the right shape but any value (month 13, 29 February of 2023, hour 24):
+    converted exactly when Python parses them, else left as they are for Python to refuse."""
+    month, day, hour, minute, second = parts
+    text = f"{year}-{month}-{day} {hour}:{minute}:{second}" + ("" if micro is None else f".{micro}")
+    expected = _python_us(text)
+    assert batchhash.epoch_us([text]) == [text if expected is None else expected]
+
+
+@settings(max_examples=300, deadline=None)
+@given(values=st.lists(st.none() | st.text(max_size=30) | st.integers() | st.binary(max_size=8)))
+def test_epoch_us_leaves_other_values_as_they_are(values: list[object]) -> None:
+    """Anything but a stored time's text (None, a PostgreSQL datetime, other text) is
+    returned as it is, or converted only where fromisoformat agrees."""
+    for value, got in zip(values, batchhash.epoch_us(values), strict=True):
+        if got is not value:
+            assert isinstance(value, str)
+            assert got == _python_us(value)

@@ -31,6 +31,7 @@ from plaudit.ledgerstore.integration import Integrator, Sources, build_entries, 
 from plaudit.platform import Platform
 from plaudit.store.ledger import EventSource, LedgerSQL
 from plaudit.store.tables import (
+    account_secrets,
     ledger_bundles,
     ledger_checkpoints,
     ledger_quarantine,
@@ -245,3 +246,25 @@ def test_build_entries_gives_the_field_by_field_bytes(
 def test_rounds_are_built_in_process_on_two_cpus_or_fewer() -> None:
     """Workers cost more CPU than they save with two cores (docs/operations.md)."""
     assert [default_workers(cpus) for cpus in (1, 2, 3, 4, 16)] == [0, 0, 3, 4, 4]
+
+
+@pytest.mark.parametrize("widths", [[32] * 7, [32, 16, 32, 64, 32, 1, 32]], ids=["32", "mixed"])
+def test_new_secrets_are_stored_as_given_in_one_statement(
+    opened: Platform, widths: list[int]
+) -> None:
+    """`put_secrets` (one statement for a round's secrets; row by row for mixed lengths)
+    stores each account's own secret, whatever order the round made them in."""
+    accounts = [opened.accounts.create(f"fan{i}")[0].id for i in range(len(widths))]
+    made = [
+        (account, bytes([i + 1]) * width)
+        for i, (account, width) in enumerate(zip(accounts, widths, strict=True))
+    ]
+
+    def replace(conn: Connection) -> None:  # accounts made here have a secret already
+        conn.execute(account_secrets.delete().where(account_secrets.c.account_id.in_(accounts)))
+        LedgerSQL(conn).put_secrets(made[::-1])
+
+    opened.db.write(replace)
+    with opened.db.read() as conn:
+        stored = LedgerSQL(conn).secrets(accounts)
+    assert stored == dict(made)

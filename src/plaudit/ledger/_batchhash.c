@@ -12,6 +12,7 @@
  *   sha256_rows(count, *columns)       -> [SHA-256(columns[0][i] || columns[1][i] ...)]
  *   hmac_rows(count, keys, *columns)   -> [HMAC-SHA256(keys[i], columns[0][i] || ...)]
  *   join_rows(count, *columns)         -> [columns[0][i] || columns[1][i] || ...]
+ *   epoch_us(values)                   -> [microseconds since 1970 of each stored UTC text]
  *
  * where a column is one bytes object for every row, or a sequence of `count` of them (the
  * ledger's entry building: openings and commitments of a whole round, entries.py).
@@ -361,6 +362,103 @@ join_rows(PyObject *self, PyObject *args)
     return joined;
 }
 
+/* -- times: stored UTC text to microseconds ------------------------------------------ */
+
+/* Days from 1970-01-01 to the proleptic Gregorian date (y, m, d); the civil-date arithmetic
+ * of Howard Hinnant's "chrono-compatible low-level date algorithms" (days_from_civil). */
+static long long
+days_from_civil(long long y, long long m, long long d)
+{
+    y -= m <= 2;
+    long long era = (y >= 0 ? y : y - 399) / 400;
+    long long yoe = y - era * 400;
+    long long doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
+    long long doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + doe - 719468;
+}
+
+/* The value of `n` ASCII digits at `s`, or -1 when one is not a digit. */
+static long long
+digits(const char *s, int n)
+{
+    long long value = 0;
+    for (int i = 0; i < n; i++) {
+        if (s[i] < '0' || s[i] > '9') {
+            return -1;
+        }
+        value = value * 10 + (s[i] - '0');
+    }
+    return value;
+}
+
+/* Microseconds since the epoch of "YYYY-MM-DD HH:MM:SS" or "YYYY-MM-DD HH:MM:SS.ffffff"
+ * (naive UTC, as the store writes times on SQLite), or 0 with *ok = 0 for any other text or
+ * an impossible date or time (the caller then leaves it to datetime.fromisoformat). */
+static long long
+text_us(const char *s, Py_ssize_t size, int *ok)
+{
+    static const int month_days[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    *ok = 0;
+    if (!(size == 19 || (size == 26 && s[19] == '.')) || s[4] != '-' || s[7] != '-' ||
+        s[10] != ' ' || s[13] != ':' || s[16] != ':') {
+        return 0;
+    }
+    long long year = digits(s, 4), month = digits(s + 5, 2), day = digits(s + 8, 2);
+    long long hour = digits(s + 11, 2), minute = digits(s + 14, 2), second = digits(s + 17, 2);
+    long long micro = size == 26 ? digits(s + 20, 6) : 0;
+    if (year < 1 || month < 1 || month > 12 || day < 1 || hour < 0 || hour > 23 ||
+        minute < 0 || minute > 59 || second < 0 || second > 59 || micro < 0) {
+        return 0;
+    }
+    int leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+    if (day > month_days[month - 1] + (month == 2 && leap)) {
+        return 0;
+    }
+    *ok = 1;
+    long long seconds = days_from_civil(year, month, day) * 86400 + hour * 3600 + minute * 60 +
+                        second;
+    return seconds * 1000000 + micro;
+}
+
+static PyObject *
+epoch_us(PyObject *self, PyObject *values)
+{
+    PyObject *seq = PySequence_Fast(values, "values must be a sequence");
+    if (seq == NULL) {
+        return NULL;
+    }
+    Py_ssize_t n = PySequence_Fast_GET_SIZE(seq);
+    PyObject **items = PySequence_Fast_ITEMS(seq);
+    PyObject *out = PyList_New(n);
+    if (out == NULL) {
+        Py_DECREF(seq);
+        return NULL;
+    }
+    for (Py_ssize_t i = 0; i < n; i++) {
+        PyObject *item = items[i], *made = NULL;
+        if (PyUnicode_Check(item) && PyUnicode_IS_ASCII(item)) {
+            int ok = 0;
+            long long us = text_us((const char *)PyUnicode_DATA(item),
+                                   PyUnicode_GET_LENGTH(item), &ok);
+            if (ok) {
+                made = PyLong_FromLongLong(us);
+                if (made == NULL) {
+                    Py_DECREF(out);
+                    Py_DECREF(seq);
+                    return NULL;
+                }
+            }
+        }
+        if (made == NULL) {
+            Py_INCREF(item);
+            made = item;
+        }
+        PyList_SET_ITEM(out, i, made);
+    }
+    Py_DECREF(seq);
+    return out;
+}
+
 static PyMethodDef methods[] = {
     {"prefixed", prefixed, METH_VARARGS,
      "prefixed(prefix, items) -> [SHA-256(prefix || item) for item in items]"},
@@ -375,6 +473,9 @@ static PyMethodDef methods[] = {
      "keys and columns each bytes (every row) or a sequence of count bytes"},
     {"join_rows", join_rows, METH_VARARGS,
      "join_rows(count, *columns) -> [row i's columns joined], columns as in sha256_rows"},
+    {"epoch_us", epoch_us, METH_O,
+     "epoch_us(values) -> [microseconds since 1970 of each 'YYYY-MM-DD HH:MM:SS[.ffffff]' "
+     "text (naive UTC); any other value as it is]"},
     {NULL, NULL, 0, NULL},
 };
 

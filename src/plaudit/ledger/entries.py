@@ -29,10 +29,10 @@ from __future__ import annotations
 import hashlib
 import hmac
 import struct
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from enum import IntEnum
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from plaudit.ledger.errors import LedgerError
 
@@ -228,11 +228,13 @@ class RowHashing(NamedTuple):
     takes a row count and columns (bytes for every row, or one bytes per row) and returns
     one result per row, the SHA-256 / HMAC-SHA256 of the row's columns joined, or the joined
     bytes themselves. A whole round's openings, commitments and entries then cost a few
-    calls instead of several per entry."""
+    calls instead of several per entry. `epoch_us` turns a column of stored times (SQLite's
+    naive UTC text) into microseconds since the epoch, leaving any other value as it is."""
 
     sha256_rows: Callable[..., list[bytes]]
     hmac_rows: Callable[..., list[bytes]]
     join_rows: Callable[..., list[bytes]]
+    epoch_us: Callable[[Sequence[Any]], list[Any]]
 
 
 ROW_HASHING: RowHashing | None
@@ -240,7 +242,9 @@ ROW_HASHING: RowHashing | None
 try:
     from plaudit.ledger import _batchhash
 
-    ROW_HASHING = RowHashing(_batchhash.sha256_rows, _batchhash.hmac_rows, _batchhash.join_rows)
+    ROW_HASHING = RowHashing(
+        _batchhash.sha256_rows, _batchhash.hmac_rows, _batchhash.join_rows, _batchhash.epoch_us
+    )
 except ImportError:  # pragma: no cover - an install without a C compiler or libssl-dev
     ROW_HASHING = None
 

@@ -156,8 +156,8 @@ _SOURCE_TABLES = [
         },
     ),
 ]
-_EVENT_SOURCES = [spec.sources_sql() for spec in _SOURCE_TABLES]
-_WITHOUT_SECRET = [spec.without_secret_sql() for spec in _SOURCE_TABLES]
+_EVENT_SOURCES = [(spec.table, spec.sources_sql()) for spec in _SOURCE_TABLES]
+_WITHOUT_SECRET = [(spec.table, spec.without_secret_sql()) for spec in _SOURCE_TABLES]
 
 _SOURCES = {
     "likes": "id, account_id, video_id, source, device_id, ip_prefix, created_at, removed_at, "
@@ -214,17 +214,30 @@ class LedgerSQL(BulkSQL):
         (`devices`) instead of two strings per row.
         """
         found: list[tuple[Any, ...]] = []
-        for template in _EVENT_SOURCES:
-            self._cursor.execute(template.format(m=self._mark), (start, stop))
-            found += self._cursor.fetchall()
+        for table, template in _EVENT_SOURCES:
+            if self._holds_rows(table):
+                self._cursor.execute(template.format(m=self._mark), (start, stop))
+                found += self._cursor.fetchall()
         return found
+
+    def _holds_rows(self, table: str) -> bool:
+        """Whether an interaction table has any row (one index probe).
+
+        Each table's read scans the round's whole seq range of events for its kinds, about
+        0.1 us an event on SQLite even when the table is empty (a platform without
+        revocations, shares or follows yet): an empty table cannot be referenced by an
+        event, so its read is skipped.
+        """
+        self._cursor.execute(f"SELECT 1 FROM {table} LIMIT 1")
+        return self._cursor.fetchone() is not None
 
     def accounts_without_secret(self, start: int, stop: int) -> set[int]:
         """The accounts of the events with seq in [start, stop) that have no secret yet."""
         found: set[int] = set()
-        for template in _WITHOUT_SECRET:
-            self._cursor.execute(template.format(m=self._mark), (start, stop))
-            found.update(int(row[0]) for row in self._cursor.fetchall())
+        for table, template in _WITHOUT_SECRET:
+            if self._holds_rows(table):
+                self._cursor.execute(template.format(m=self._mark), (start, stop))
+                found.update(int(row[0]) for row in self._cursor.fetchall())
         return found
 
     def event_count(self) -> int:
@@ -326,9 +339,37 @@ class LedgerSQL(BulkSQL):
 
     def put_secrets(self, secrets: Sequence[tuple[int, bytes]]) -> None:
         """Insert new account secrets, in account order (the primary key's B-tree is then
-        appended to page by page instead of touched at random). Sorted by the id alone: the
-        ids are distinct, and comparing whole tuples cost twice as much (0.7 us a secret)."""
-        self.insert("account_secrets", ("account_id", "secret"), sorted(secrets, key=_FIRST))
+        appended to page by page instead of touched at random).
+
+        One statement for the whole round, not a row bound per secret: the ids as one JSON
+        array (SQLite's `json_each`) or array parameter (PostgreSQL's `unnest`), the secrets
+        as one blob cut in SQL. executemany cost 1.7 us a secret on SQLite, this 0.7 us; a
+        catch-up makes one per account new to the log. Secrets of mixed lengths (none the
+        integrator makes) go row by row. Sorted by the id alone: the ids are distinct, and
+        comparing whole tuples cost twice as much.
+        """
+        if not secrets:
+            return
+        ordered = sorted(secrets, key=_FIRST)
+        width = len(ordered[0][1])
+        if not self.sqlite:
+            self._cursor.execute(
+                "INSERT INTO account_secrets (account_id, secret) "
+                "SELECT * FROM unnest(%s::bigint[], %s::bytea[])",
+                ([account for account, _ in ordered], [secret for _, secret in ordered]),
+            )
+        elif width and all(len(secret) == width for _, secret in ordered):
+            self._cursor.execute(
+                "INSERT INTO account_secrets (account_id, secret) "
+                "SELECT j.value, substr(?1, j.key * ?2 + 1, ?2) FROM json_each(?3) AS j",
+                (
+                    b"".join(secret for _, secret in ordered),
+                    width,
+                    "[" + ",".join([str(account) for account, _ in ordered]) + "]",
+                ),
+            )
+        else:
+            self.insert("account_secrets", ("account_id", "secret"), ordered)
 
     def put_quarantined(self, rows: Sequence[Quarantined]) -> None:
         if rows:
