@@ -65,8 +65,9 @@ class LockstepSettings:
             min_accounts=10,
             # A sparse farm's accounts score 4-6 each against the per-window null (ten likes
             # on targets that are a fifth of the catalogue); together they are many
-            # discoveries. Benjamini-Hochberg at 0.2% keeps them when they spend most of
-            # their likes in the block's hours on its cells (`blocks._synchronous`).
+            # discoveries. Where the fixed bars find no block, Benjamini-Hochberg at 0.2%
+            # keeps those that spend most of their likes in the block's hours on its cells
+            # (`blocks._synchronous`; docs/authenticity.md, seventh round).
             window_fdr=0.002,
             window_share=0.5,
         )
