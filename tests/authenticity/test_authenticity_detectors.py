@@ -236,3 +236,135 @@ def test_a_farms_targets_are_not_hits_by_its_own_accounts_in_another_cohort() ->
     outside = graph.col_degree - np.bincount(cols[in_cohort[rows]], minlength=videos)
     block_mean = np.mean(np.log1p(outside[targets]))
     assert block_mean > np.log(CohortSettings().popularity) + np.mean(np.log1p(outside))
+
+
+def _lockstep_catch(
+    table: Interactions, farm: np.ndarray, settings: LockstepSettings
+) -> tuple[float, np.ndarray]:
+    """(share of the farm's accounts the lockstep detector flags, the other accounts it flags)."""
+    verdicts = lockstep(table, settings)
+    ids = table.account_ids[np.concatenate([v.accounts for v in verdicts])] if verdicts else []
+    ids = np.asarray(ids, dtype=np.int64)
+    return float(np.isin(farm, ids).mean()), ids[~np.isin(ids, farm)]
+
+
+def _without_window_fdr(settings: LockstepSettings) -> LockstepSettings:
+    """The rule before issue 19's seventh round: the fixed bars only."""
+    return replace(settings, blocks=replace(settings.blocks, window_fdr=0.0))
+
+
+@pytest.mark.parametrize("seed", [5, 8])
+def test_a_sparse_lockstep_farm_on_a_heavy_core_is_found(seed: int) -> None:
+    """200 accounts give about ten likes each in one half hour to 100 targets, a fifth of a
+    heavy-core catalogue: each account scores 4-6 against the per-window null, under the
+    fixed bar of 8, and the fixed bar alone finds no block. Together they are two hundred
+    discoveries, which the false-discovery bar admits."""
+    likes, truth = inject(
+        heavy_core_likes(seed=seed, accounts=2000, videos=500, days=30),
+        Attack("farm", 200, 100, 0.1, "none"),
+        seed=1,
+    )
+    table = likes.table()
+    caught, _ = _lockstep_catch(table, truth.accounts, _without_window_fdr(LockstepSettings()))
+    assert caught < 0.5
+    caught, others = _lockstep_catch(table, truth.accounts, LockstepSettings())
+    assert caught >= 0.9
+    assert len(others) == 0
+
+
+def _sessions_beside_a_farm(seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """2,000 light accounts x 500 videos of Zipf appeal over 20 days; on day 10 at 20:00,
+    12 heavy users (ids 3000-3011) each like 60 videos within the hour, 14 of them among
+    100 targets, and a farm of 150 accounts (ids 5000-5149) likes the targets at density
+    0.045 within the first half hour: four or five likes an account."""
+    rng = np.random.default_rng(seed)
+    appeal = 1.0 / np.arange(1, 501) ** 0.8
+    rng.shuffle(appeal)
+    n = 40_000
+    parts = [
+        (
+            rng.integers(0, 2000, n),
+            rng.choice(500, n, p=appeal / appeal.sum()),
+            rng.integers(0, 20 * DAY, n),
+        )
+    ]
+    at = 10 * DAY + 20 * HOUR
+    targets = rng.choice(500, 100, replace=False)
+    others = np.setdiff1d(np.arange(500), targets)
+    for user in range(3000, 3012):
+        videos = np.r_[
+            rng.choice(targets, 14, replace=False), rng.choice(others, 46, replace=False)
+        ]
+        parts.append((np.full(60, user), videos, at + rng.integers(0, HOUR, 60)))
+    who, what = np.nonzero(rng.random((150, 100)) < 0.045)
+    parts.append((5000 + who, targets[what], at + rng.integers(0, HOUR // 2, len(who))))
+    account, video, ts = (np.concatenate(column) for column in zip(*parts, strict=True))
+    return account, video, ts
+
+
+@pytest.mark.parametrize("seed", [2, 3])
+def test_heavy_sessions_in_a_farms_hour_are_not_admitted_at_the_false_discovery_bar(
+    seed: int,
+) -> None:
+    """Heavy users whose evening session falls in the farm's hour and meets its targets a
+    little more than their popularity predicts score about as well as the farm's sparse
+    accounts; what tells them apart is that most of their likes in those hours went to
+    other videos, where a farm account spends its burst on the targets. The fixed bar
+    finds no block here; the false-discovery bar finds most of the farm and no one else."""
+    table = from_arrays(*_sessions_beside_a_farm(seed))
+    farm, heavy = np.arange(5000, 5150), np.arange(3000, 3012)
+    assert _lockstep_catch(table, farm, _without_window_fdr(LockstepSettings()))[0] == 0.0
+    caught, others = _lockstep_catch(table, farm, LockstepSettings())
+    assert caught >= 0.5
+    assert len(others) == 0
+    # Without the share asked of them, the bar lets heavy users in.
+    settings = LockstepSettings()
+    anyone = replace(settings, blocks=replace(settings.blocks, window_share=0.0))
+    _, others = _lockstep_catch(table, farm, anyone)
+    assert np.isin(others, heavy).any()
+
+
+def _hijacked_spread(seed: int) -> tuple[Interactions, np.ndarray, np.ndarray]:
+    """3,000 real accounts that joined at any time over 60 days (10-40 likes each from then
+    on, 1,500 videos); from day 30, 400 of them, taken over, like 100 targets at density
+    0.3 over two weeks. Returns the table, the hijacked ids and which rows are hijack likes."""
+    rng = np.random.default_rng(seed)
+    start = rng.integers(0, 60 * DAY, 3000)
+    account = np.repeat(np.arange(3000), rng.integers(10, 40, 3000))
+    ts = start[account] + (rng.random(len(account)) * (60 * DAY - start[account])).astype(np.int64)
+    video = rng.integers(0, 1500, len(account))
+    hijacked = rng.choice(3000, 400, replace=False)
+    targets = rng.choice(1500, 100, replace=False)
+    who, what = np.nonzero(rng.random((400, 100)) < 0.3)
+    when = np.maximum(30 * DAY + rng.integers(0, 14 * DAY, len(who)), start[hijacked[who]])
+    account, video = np.r_[account, hijacked[who]], np.r_[video, targets[what]]
+    ts, taken = np.r_[ts, when], np.r_[np.zeros(len(ts), bool), np.ones(len(who), bool)]
+    _, first = np.unique(account * 1500 + video, return_index=True)  # one like per pair
+    return from_arrays(account[first], video[first], ts[first]), hijacked, taken[first]
+
+
+def test_a_cohort_block_of_accounts_that_started_weeks_apart_keeps_to_its_block() -> None:
+    """Hijacked real accounts are found by the cohort pass too, cohort by cohort, and a
+    block grown over the whole graph holds accounts that joined weeks apart: not bought
+    accounts, whose every like is the farm's, but real ones who keep the likes they made."""
+    table, hijacked, taken = _hijacked_spread(seed=1)
+    start = np.full(table.n_accounts, np.iinfo(np.int64).max)
+    np.minimum.at(start, table.account, table.ts)
+    before = scan(
+        table, ScanSettings(detectors=("dense",), dense=DenseSettings(started_together=0))
+    )
+    assert {v.notes.get("extent") for v in before.verdicts} == {"accounts"}
+    result = scan(table, ScanSettings(detectors=("dense",)))
+    kept = [v for v in result.verdicts if v.notes.get("extent") is None]
+    assert kept
+    for verdict in kept:
+        assert np.isin(table.account_ids[verdict.accounts], hijacked).all()
+        starts = start[verdict.accounts]
+        assert np.ptp(starts) > CohortSettings().days * DAY
+        # Its likes are the block's, on the targets: the hijack's, and a few the owners gave
+        # the targets themselves.
+        assert np.isin(table.video[verdict.likes], verdict.videos).all()
+        assert taken[verdict.likes].mean() >= 0.9
+    _, rows_before = all_flagged(before.verdicts)
+    _, rows = all_flagged(result.verdicts)
+    assert (~taken[rows]).sum() < (~taken[rows_before]).sum()
