@@ -284,8 +284,8 @@ class EdgeIndex:
     """A graph's edge ids grouped by row and by column (the orders of CSR and CSC).
 
     Growing a block to its members reads only the edges of its accounts and the edges into
-    the items that could join it (`_around`); over a plain edge list each such read is a
-    pass over every edge. The dense detector's popularity check grows every candidate of
+    its items (`_with_members`); over a plain edge list each such read is a pass over every
+    edge. The dense detector's popularity check grows every candidate of
     every cohort over the whole graph: on the medium demo (16.5 M edges) those passes were
     most of the scan's time. Grouped, a read costs the edges it returns. Building it costs
     two stable sorts of the edge list, so it is built once per graph and shared.
@@ -332,29 +332,6 @@ def _gathered(order: I64, start: I64, ids: I64) -> I64:
     shift = np.repeat(first - (ends - lengths), lengths)
     gathered: I64 = order[np.arange(total, dtype=np.int64) + shift]
     return gathered
-
-
-def _around(
-    graph: Graph, index: EdgeIndex, keep: NDArray[np.bool_], block: Block, settings: BlockSettings
-) -> I64:
-    """The edges of `keep` that `_with_members` reads to grow `block`, ascending.
-
-    Those are the edges of the block's accounts and the edges into every item that could
-    join it. An item joins only with at least `member_edges` (and at least one, as a
-    positive score needs) edges from the block's accounts, so with the block's own items
-    those are all the candidates; an account joins only through its edges into them, and
-    the grown block's edges are among those too. `_with_members` over these edges gives the
-    block it gives over all of `keep` (tests/authenticity/test_authenticity_blocks.py pins
-    it), at the cost of the block's neighbourhood instead of the graph.
-    """
-    assert settings.member_score > 0, "an item with no edge from the block could join"
-    own = index.of_rows(block.rows)
-    own = own[keep[own]]
-    reach = np.bincount(graph.cols[own], minlength=len(graph.col_degree))
-    items = np.union1d(block.cols, np.flatnonzero(reach >= max(settings.member_edges, 1)))
-    into = index.of_cols(items)
-    edges: I64 = np.union1d(own, into[keep[into]])
-    return edges
 
 
 FAMILY_ALPHA = 0.01
@@ -413,24 +390,24 @@ def _final_members(
 
     The search removes each core it peels; accounts of a farm that fell outside the block
     found in that core lost those edges, and only the whole graph shows them again. With
-    `graph`'s `index`, each round reads only the edges around the block (`_around`), with
-    the same result as reading every edge (which is what it does without one).
+    `graph`'s `index`, each round reads only the edges around the block, with the same
+    result as scanning every edge (which is what it does without one).
     """
-    n_rows = len(graph.row_degree)
     keep = np.ones(len(graph.rows), dtype=bool)
     for j, other in enumerate(found):
         if j != i:
             keep[other.edges] = False
-    every_edge = np.flatnonzero(keep) if index is None else np.empty(0, dtype=np.int64)
+    edges: _Listed | _Indexed = (
+        _Listed(graph, np.flatnonzero(keep)) if index is None else _Indexed(index, keep)
+    )
     block = found[i]
     rows = block.rows
-    scores = np.zeros(n_rows)
+    scores = np.zeros(len(graph.row_degree))
     scores[rows] = block.row_scores
     for _ in range(MEMBER_ROUNDS + 1):
         # Each round the block's accounts grow, the outside popularity of its items falls
         # and more of a large farm's sparse members stand out.
         current = replace(block, rows=rows, row_scores=scores[rows])
-        edges = every_edge if index is None else _around(graph, index, keep, current, settings)
         grown = _with_members(graph, edges, current, settings)
         scores[grown.rows] = grown.row_scores
         if len(np.union1d(rows, grown.rows)) == len(rows):
@@ -439,25 +416,14 @@ def _final_members(
     if len(rows) == len(block.rows):
         return block
     # Only accounts join here: the items stay those of the block as found.
+    into = edges.into_cols(block.cols)
     scores[block.rows] = block.row_scores
     return replace(
-        block, rows=rows, row_scores=scores[rows], edges=_edges_of(graph, index, keep, rows, block)
+        block,
+        rows=rows,
+        row_scores=scores[rows],
+        edges=into[_mask(rows, len(graph.row_degree))[graph.rows[into]]],
     )
-
-
-def _edges_of(
-    graph: Graph, index: EdgeIndex | None, keep: NDArray[np.bool_], rows: I64, block: Block
-) -> I64:
-    """The edges of `keep` from `rows` into the block's items, ascending."""
-    if index is None:
-        candidates = np.flatnonzero(keep)
-    else:
-        candidates = np.sort(index.of_cols(block.cols))
-        candidates = candidates[keep[candidates]]
-    inside = _mask(rows, len(graph.row_degree))[graph.rows[candidates]]
-    inside &= _mask(block.cols, len(graph.col_degree))[graph.cols[candidates]]
-    edges: I64 = candidates[inside]
-    return edges
 
 
 def retest(graph: Graph, found: list[Block], i: int, settings: BlockSettings) -> Block | None:
@@ -544,7 +510,7 @@ def _blocks_of_pieces(
         if organic is not None and organic(block):
             continue
         for _ in range(MEMBER_ROUNDS):
-            block = _with_members(graph, alive, block, settings)
+            block = _with_members(graph, _Listed(graph, alive), block, settings)
         if _median_share(graph, degree, block) < settings.min_share:
             continue
         blocks.append(block)
@@ -562,19 +528,65 @@ def _median_share(graph: Graph, degree: F64, block: Block) -> float:
     return float(np.median(inside / np.maximum(degree[block.rows], 1.0)))
 
 
-def _with_members(graph: Graph, alive: I64, block: Block, settings: BlockSettings) -> Block:
+@dataclass(frozen=True)
+class _Listed:
+    """The edges `alive` (ascending ids) of `graph`, read by scanning them all: a search's
+    own shrinking edge list, which no index describes."""
+
+    graph: Graph
+    alive: I64
+
+    def of_rows(self, rows: I64) -> I64:
+        """The edges of `rows`, ascending."""
+        mask = _mask(rows, len(self.graph.row_degree))
+        edges: I64 = self.alive[mask[self.graph.rows[self.alive]]]
+        return edges
+
+    def into_cols(self, cols: I64) -> I64:
+        """The edges into `cols`, ascending."""
+        mask = _mask(cols, len(self.graph.col_degree))
+        edges: I64 = self.alive[mask[self.graph.cols[self.alive]]]
+        return edges
+
+
+@dataclass(frozen=True)
+class _Indexed:
+    """The edges of a graph that `keep` marks, read through the graph's `EdgeIndex`: each
+    read costs the edges it returns."""
+
+    index: EdgeIndex
+    keep: NDArray[np.bool_]
+
+    def of_rows(self, rows: I64) -> I64:
+        """The edges of `rows`, grouped by row (member growth only counts them)."""
+        edges = self.index.of_rows(rows)
+        kept: I64 = edges[self.keep[edges]]
+        return kept
+
+    def into_cols(self, cols: I64) -> I64:
+        """The edges into `cols`, ascending (a block lists its edges in id order)."""
+        edges = np.sort(self.index.of_cols(cols))
+        kept: I64 = edges[self.keep[edges]]
+        return kept
+
+
+def _with_members(
+    graph: Graph, edges: _Listed | _Indexed, block: Block, settings: BlockSettings
+) -> Block:
     """Once a block is established, accounts join it at the looser member threshold.
 
     The block's own test is strict; deciding whether one more account belongs to a block
-    known to exist needs only to control the false members among all accounts.
+    known to exist needs only to control the false members among all accounts. Only two
+    sets of edges decide it: the block's accounts' (which items join) and those into the
+    block's items once joined (which accounts join, and the block's own edges), so those
+    are all it reads of `edges`.
     """
     n_rows, n_cols = len(graph.row_degree), len(graph.col_degree)
-    r, c = graph.rows[alive], graph.cols[alive]
-    # Items first: a block refined from a partial seed may miss some of the farm's targets.
-    from_rows = _mask(block.rows, n_rows)[r]
-    per_col = np.bincount(c[from_rows], minlength=n_cols).astype(np.float64)
-    # The rows' whole activity (not only outside the block): a conservative expectation.
     rows_mask = _mask(block.rows, n_rows)
+    # Items first: a block refined from a partial seed may miss some of the farm's targets.
+    own = edges.of_rows(block.rows)
+    per_col = np.bincount(graph.cols[own], minlength=n_cols).astype(np.float64)
+    # The rows' whole activity (not only outside the block): a conservative expectation.
     col_scores = _scores(
         per_col, settings.member_edges, partial(_col_expected, graph, rows_mask, None, per_col)
     )
@@ -584,9 +596,10 @@ def _with_members(graph: Graph, alive: I64, block: Block, settings: BlockSetting
         slot = graph.col_group
         joining &= (slot >= slot[block.cols].min() - 1) & (slot <= slot[block.cols].max() + 1)
     cols_mask = _mask(block.cols, n_cols) | joining
-    to_block = cols_mask[c]
-    per_row = np.bincount(r[to_block], minlength=n_rows).astype(np.float64)
-    inside_col = np.bincount(c[from_rows & to_block], minlength=n_cols).astype(np.float64)
+    into = edges.into_cols(np.flatnonzero(cols_mask))
+    r, c = graph.rows[into], graph.cols[into]
+    per_row = np.bincount(r, minlength=n_rows).astype(np.float64)
+    inside_col = np.bincount(c[rows_mask[r]], minlength=n_cols).astype(np.float64)
     scores = _scores(
         per_row, settings.member_edges, partial(_row_expected, graph, cols_mask, inside_col)
     )
@@ -596,7 +609,7 @@ def _with_members(graph: Graph, alive: I64, block: Block, settings: BlockSetting
     joins[block.rows] = False
     rows_mask = rows_mask | joins
     scores[block.rows] = block.row_scores
-    return _scored(graph, alive, rows_mask, cols_mask, scores)
+    return _scored(graph, into, rows_mask, cols_mask, scores)
 
 
 def _pieces(
