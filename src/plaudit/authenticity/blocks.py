@@ -285,10 +285,10 @@ class EdgeIndex:
 
     Growing a block to its members reads only the edges of its accounts and the edges into
     its items (`_with_members`); over a plain edge list each such read is a pass over every
-    edge. The dense detector's popularity check grows every candidate of
-    every cohort over the whole graph: on the medium demo (16.5 M edges) those passes were
-    most of the scan's time. Grouped, a read costs the edges it returns. Building it costs
-    two stable sorts of the edge list, so it is built once per graph and shared.
+    edge. The dense detector's popularity check grows every candidate of every cohort over
+    the whole graph: on the medium demo (16.5 M edges) those passes were most of the scan's
+    time. Grouped, a read costs the edges it returns. Building it costs two stable sorts of
+    the edge list, so it is built once per graph and shared.
     """
 
     by_row: I64
