@@ -1,10 +1,12 @@
 """The block search: Benjamini-Hochberg member thresholds and blocks of parts of a graph; a
-numerical routine giving up is no failed scan; a retest only takes away."""
+numerical routine giving up is no failed scan; a retest only takes away; member growth over
+the edges around a block (`EdgeIndex`) is member growth over every edge."""
 
 from __future__ import annotations
 
 import math
 from dataclasses import replace
+from functools import partial
 from typing import Any, NoReturn
 
 import numpy as np
@@ -15,12 +17,21 @@ from scipy.sparse import linalg as sparse_linalg
 
 from plaudit.authenticity import Attack, Likes, ScanSettings, blocks, inject, scan
 from plaudit.authenticity.blocks import (
+    MEMBER_ROUNDS,
     Block,
     BlockSettings,
+    EdgeIndex,
     Graph,
+    _col_expected,
+    _final_members,
     _keep_rows,
+    _mask,
+    _row_expected,
     _scored,
+    _scores,
+    _threshold,
     column_weights,
+    corrected,
     fdr_threshold,
     find_blocks,
     whole_blocks,
@@ -265,3 +276,265 @@ def test_at_the_fdr_bar_refinement_keeps_only_accounts_spending_their_share_in_t
     )
     assert not kept_by_rate[broad]
     assert kept_by_rate[farm].mean() >= 0.9
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    st.lists(st.integers(0, 30), min_size=0, max_size=200),
+    st.lists(st.integers(0, 12), min_size=0, max_size=200),
+    st.lists(st.integers(0, 30), unique=True, max_size=10),
+    st.lists(st.integers(0, 12), unique=True, max_size=6),
+)
+def test_the_edge_index_returns_exactly_the_edges_of_the_rows_and_columns_asked(
+    rows: list[int], cols: list[int], asked_rows: list[int], asked_cols: list[int]
+) -> None:
+    n = min(len(rows), len(cols))
+    graph = Graph(
+        rows=np.array(rows[:n], dtype=np.int64),
+        cols=np.array(cols[:n], dtype=np.int64),
+        origin=np.arange(n, dtype=np.int64),
+        row_degree=np.zeros(31),
+        col_degree=np.zeros(13),
+        total=float(n),
+    )
+    index = EdgeIndex.of(graph)
+    for asked, ids, got in (
+        (asked_rows, graph.rows, index.of_rows(np.array(asked_rows, dtype=np.int64))),
+        (asked_cols, graph.cols, index.of_cols(np.array(asked_cols, dtype=np.int64))),
+    ):
+        # Grouped in the order asked, ascending within a group: each edge once.
+        expected = [e for node in asked for e in range(n) if ids[e] == node]
+        assert got.tolist() == expected
+
+
+def _same_block(fast: Block, every_edge: Block) -> None:
+    """The two blocks are equal to the bit: accounts, items, scores, edges and the test."""
+    for name in ("rows", "cols", "row_scores", "edges"):
+        assert np.array_equal(getattr(fast, name), getattr(every_edge, name)), name
+    assert (fast.observed, fast.expected, fast.score) == (
+        every_edge.observed,
+        every_edge.expected,
+        every_edge.score,
+    )
+
+
+def _union_by_every_edge(graph: Graph, a: Block, b: Block) -> Block:
+    """`blocks._union` as first written: the union's edges looked for among every edge."""
+    scores = np.zeros(len(graph.row_degree))
+    scores[b.rows] = b.row_scores
+    scores[a.rows] = np.maximum(scores[a.rows], a.row_scores)
+    rows_mask = _mask(np.union1d(a.rows, b.rows), len(graph.row_degree))
+    cols_mask = _mask(np.union1d(a.cols, b.cols), len(graph.col_degree))
+    return _scored(graph, np.arange(len(graph.rows)), rows_mask, cols_mask, scores)
+
+
+def _with_members_by_every_edge(
+    graph: Graph, alive: np.ndarray, block: Block, settings: BlockSettings
+) -> Block:
+    """`blocks._with_members` as first written (before `EdgeIndex`): every read a pass over
+    all the edges `alive`."""
+    n_rows, n_cols = len(graph.row_degree), len(graph.col_degree)
+    r, c = graph.rows[alive], graph.cols[alive]
+    from_rows = _mask(block.rows, n_rows)[r]
+    per_col = np.bincount(c[from_rows], minlength=n_cols).astype(np.float64)
+    rows_mask = _mask(block.rows, n_rows)
+    col_scores = _scores(
+        per_col, settings.member_edges, partial(_col_expected, graph, rows_mask, None, per_col)
+    )
+    joining = (col_scores >= settings.member_score) & (per_col >= settings.member_edges)
+    if graph.slots is not None and graph.col_group is not None and len(block.cols):
+        slot = graph.col_group
+        joining &= (slot >= slot[block.cols].min() - 1) & (slot <= slot[block.cols].max() + 1)
+    cols_mask = _mask(block.cols, n_cols) | joining
+    to_block = cols_mask[c]
+    per_row = np.bincount(r[to_block], minlength=n_rows).astype(np.float64)
+    inside_col = np.bincount(c[from_rows & to_block], minlength=n_cols).astype(np.float64)
+    scores = _scores(
+        per_row, settings.member_edges, partial(_row_expected, graph, cols_mask, inside_col)
+    )
+    least = _threshold(scores, settings.member_score, settings.member_fdr, n_rows)
+    joins = (scores >= least) & (per_row >= settings.member_edges)
+    joins &= per_row >= settings.min_share * graph.row_degree
+    joins[block.rows] = False
+    rows_mask = rows_mask | joins
+    scores[block.rows] = block.row_scores
+    return _scored(graph, alive, rows_mask, cols_mask, scores)
+
+
+def _final_members_by_every_edge(
+    graph: Graph, found: list[Block], i: int, settings: BlockSettings
+) -> Block:
+    """`blocks._final_members` as first written (before `EdgeIndex`)."""
+    n_rows, n_cols = len(graph.row_degree), len(graph.col_degree)
+    keep = np.ones(len(graph.rows), dtype=bool)
+    for j, other in enumerate(found):
+        if j != i:
+            keep[other.edges] = False
+    block = found[i]
+    rows = block.rows
+    scores = np.zeros(n_rows)
+    scores[rows] = block.row_scores
+    for _ in range(MEMBER_ROUNDS + 1):
+        current = replace(block, rows=rows, row_scores=scores[rows])
+        grown = _with_members_by_every_edge(graph, np.flatnonzero(keep), current, settings)
+        scores[grown.rows] = grown.row_scores
+        if len(np.union1d(rows, grown.rows)) == len(rows):
+            break
+        rows = np.union1d(rows, grown.rows)
+    if len(rows) == len(block.rows):
+        return block
+    cols_mask = _mask(block.cols, n_cols)
+    r, c = graph.rows[keep], graph.cols[keep]
+    edges = np.flatnonzero(keep)[_mask(rows, n_rows)[r] & cols_mask[c]]
+    scores[block.rows] = block.row_scores
+    return replace(block, rows=rows, row_scores=scores[rows], edges=edges)
+
+
+def _same_growth(graph: Graph, found: list[Block], i: int, settings: BlockSettings) -> Block:
+    """Block `i` grown through the index and by scanning its edge list, both checked equal
+    to the first definition; the grown block."""
+    first = _final_members_by_every_edge(graph, found, i, settings)
+    _same_block(_final_members(graph, found, i, settings, EdgeIndex.of(graph)), first)
+    _same_block(_final_members(graph, found, i, settings), first)
+    return first
+
+
+def _whole_blocks_by_every_edge(
+    graph: Graph, found: list[Block], settings: BlockSettings
+) -> list[Block]:
+    """`whole_blocks` as first written: unions and member growth read every edge."""
+    settings = corrected(settings, len(graph.row_degree))
+    merged: list[Block] = []
+    for block in sorted(found, key=lambda b: -len(b.rows)):
+        same = [i for i, m in enumerate(merged) if np.isin(block.rows, m.rows).mean() >= 0.5]
+        if same:
+            merged[same[0]] = _union_by_every_edge(graph, merged[same[0]], block)
+        else:
+            merged.append(block)
+    return [_final_members_by_every_edge(graph, merged, i, settings) for i in range(len(merged))]
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    seed=st.integers(0, 10_000),
+    density=st.sampled_from([0.1, 0.2, 0.4]),
+    seed_share=st.sampled_from([0.2, 0.5, 1.0]),
+    target_share=st.sampled_from([0.3, 0.7, 1.0]),
+    member_edges=st.integers(1, 4),
+    member_score=st.sampled_from([3.0, 6.0, 8.0]),
+    member_fdr=st.sampled_from([0.0, 0.01]),
+    min_share=st.sampled_from([0.0, 0.3]),
+    split=st.booleans(),
+)
+def test_members_grown_around_a_block_are_the_members_grown_over_every_edge(
+    seed: int,
+    density: float,
+    seed_share: float,
+    target_share: float,
+    member_edges: int,
+    member_score: float,
+    member_fdr: float,
+    min_share: float,
+    split: bool,
+) -> None:
+    """A farm's block seeded with part of its accounts and of its targets grows accounts and
+    items; with another block's edges taken out (`keep`), over the edges around it
+    (`EdgeIndex`), it grows to the block, bit for bit, that reading every edge grows it to.
+    `split` gives the farm as two overlapping parts, merged first (`whole_blocks`)."""
+    graph, farm, targets = _background_and_farm(seed, density=density)
+    rng = np.random.default_rng(seed)
+    accounts = rng.permutation(farm)[: max(2, int(seed_share * len(farm)))]
+    items = rng.permutation(targets)[: max(2, int(target_share * len(targets)))]
+    members = BlockSettings(
+        member_score=member_score,
+        member_edges=member_edges,
+        member_fdr=member_fdr,
+        min_share=min_share,
+    )
+    if split:
+        half = len(accounts) // 2
+        parts = [
+            _block_of(graph, accounts[: half + 3], items),
+            _block_of(graph, accounts[half:], items),
+        ]
+        fast = whole_blocks(graph, parts, members)
+        slow = _whole_blocks_by_every_edge(graph, parts, members)
+        assert len(fast) == len(slow)
+        for a, b in zip(fast, slow, strict=True):
+            _same_block(a, b)
+        return
+    # A second block over some farm accounts and some targets: its edges leave the graph
+    # the first block grows in, so the growth reads `keep`, not every edge.
+    other = _block_of(graph, rng.permutation(farm)[:10], rng.permutation(targets)[:10])
+    found = [_block_of(graph, accounts, items), other]
+    members = corrected(members, len(graph.row_degree))
+    for i in range(len(found)):
+        _same_growth(graph, found, i, members)
+
+
+def test_a_seeded_farm_block_grows_the_same_around_it_as_over_every_edge() -> None:
+    """The case the property test must not miss: growth that takes accounts and items. A
+    tenth of a farm's accounts on half its targets grows to nearly the whole farm, and the
+    block grown around it is the block grown over every edge."""
+    graph, farm, targets = _background_and_farm(seed=4, density=0.3)
+    seed_block = _block_of(graph, farm[:6], targets[:30])
+    members = corrected(MEMBERS, len(graph.row_degree))
+    grown = _same_growth(graph, [seed_block], 0, members)
+    assert np.isin(farm, grown.rows).mean() >= 0.9
+    assert np.isin(grown.rows, farm).all()
+
+
+def test_an_item_that_joins_at_the_fewest_edges_brings_its_accounts_in_both_ways() -> None:
+    """The edge of `_around`: an item (video 199) that the block's accounts like exactly
+    `member_edges` (3) times joins it, and an account outside the block passes the member
+    test only through its like of that item. Growth around the block must read the edges
+    into such an item as reading every edge does."""
+    rng = np.random.default_rng(11)
+    organic = 20_000
+    rows = np.repeat(np.arange(organic), rng.integers(5, 30, organic))
+    cols = rng.integers(0, 150, len(rows))
+    farm, targets, item, account = (
+        np.arange(organic, organic + 40),
+        np.arange(150, 160),
+        199,
+        organic + 40,
+    )
+    farm_rows, farm_cols = np.repeat(farm, len(targets)), np.tile(targets, len(farm))
+    rows = np.concatenate([rows, farm_rows, farm[:3], [account] * 3])
+    cols = np.concatenate([cols, farm_cols, [item] * 3, [item, targets[0], targets[1]]])
+    keys = np.unique(rows * 200 + cols)
+    rows, cols = keys // 200, keys % 200
+    graph = Graph(
+        rows=rows,
+        cols=cols,
+        origin=np.arange(len(rows)),
+        row_degree=np.bincount(rows, minlength=account + 1).astype(np.float64),
+        col_degree=np.bincount(cols, minlength=200).astype(np.float64),
+        total=float(len(rows)),
+        capped=True,
+    )
+    seed_block = _block_of(graph, farm[:30], targets)
+    members = corrected(replace(MEMBERS, member_fdr=0.0), len(graph.row_degree))
+    grown = _same_growth(graph, [seed_block], 0, members)
+    assert set(grown.rows) == set(farm) | {account}
+
+
+def test_lockstep_members_grow_the_same_around_a_block_as_over_every_edge(clean: Likes) -> None:
+    """The per-window null (`SlotNull`) and its time-slot limit on joining items: a lockstep
+    farm's block cut to a third of its accounts grows back alike both ways."""
+    likes, _ = inject(clean, Attack("farm", 100, 60, 0.2, "none"), seed=2)
+    settings = LockstepSettings()
+    graph = _cell_graph(likes.table(), settings.window, True, settings.band)
+    weights = blocks.column_weights(graph.col_degree)[graph.cols]
+    (found,) = blocks.find_blocks(graph, weights, settings.blocks)
+    third = found.rows[: len(found.rows) // 3]
+    seed_block = _scored(
+        graph,
+        np.arange(len(graph.rows)),
+        _mask(third, len(graph.row_degree)),
+        _mask(found.cols, len(graph.col_degree)),
+        np.full(len(graph.row_degree), 10.0),
+    )
+    members = corrected(settings.blocks, len(graph.row_degree))
+    grown = _same_growth(graph, [seed_block], 0, members)
+    assert len(grown.rows) > len(third)

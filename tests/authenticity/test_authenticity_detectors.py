@@ -10,7 +10,7 @@ import pytest
 
 from plaudit.authenticity import DETECTORS, Attack, Likes, ScanSettings, inject, scan
 from plaudit.authenticity.batch import all_flagged
-from plaudit.authenticity.blocks import Graph, _scored
+from plaudit.authenticity.blocks import EdgeIndex, Graph, _scored
 from plaudit.authenticity.detectors import (
     CohortSettings,
     DenseSettings,
@@ -231,7 +231,7 @@ def test_a_farms_targets_are_not_hits_by_its_own_accounts_in_another_cohort() ->
     block = _scored(
         graph, everything, in_cohort & (np.arange(n) >= organic), cols_mask, np.full(n, 10.0)
     )
-    assert not _hits(graph, in_cohort, CohortSettings(), everything, block)
+    assert not _hits(graph, EdgeIndex.of(graph), in_cohort, CohortSettings(), everything, block)
     # What the check said before: likes from outside the cohort, the farm's other half in.
     outside = graph.col_degree - np.bincount(cols[in_cohort[rows]], minlength=videos)
     block_mean = np.mean(np.log1p(outside[targets]))

@@ -25,6 +25,7 @@ from scipy import sparse
 from plaudit.authenticity.blocks import (
     Block,
     BlockSettings,
+    EdgeIndex,
     Graph,
     SlotNull,
     column_weights,
@@ -332,13 +333,16 @@ def _cohort_blocks(
     """The drip search within each cohort of accounts that started together.
 
     Edges are sorted once by their account's cohort, so each cohort's search reads only its
-    own edges; the null degrees stay those of the whole graph.
+    own edges; the null degrees stay those of the whole graph. The whole graph's edges are
+    grouped once by account and by video (`EdgeIndex`) for what each candidate and each block
+    found asks of the whole graph: its members and its videos' popularity outside it.
     """
     cohort = settings.cohort
     assert cohort is not None
     start, dated = _starts(table, cohort)
     first = int(table.ts.min())
     width = cohort.days * DAY
+    index = EdgeIndex.of(graph)
     found: list[Block] = []
     for offset in (0, width // 2):
         ids = np.where(dated, (start - first + offset) // width, -1)
@@ -351,14 +355,14 @@ def _cohort_blocks(
             sub = replace(
                 graph, rows=graph.rows[edges], cols=graph.cols[edges], origin=graph.origin[edges]
             )
-            popular = partial(_hits, graph, ids == k, cohort, edges)
+            popular = partial(_hits, graph, index, ids == k, cohort, edges)
 
             def organic(block: Block, popular: Callable[[Block], bool] = popular) -> bool:
                 return popular(block) or (audience is not None and audience(block))
 
             for block in find_blocks(sub, weights[edges], cohort.blocks, organic):
                 found.append(replace(block, edges=edges[block.edges]))
-    return whole_blocks(graph, found, cohort.blocks)
+    return whole_blocks(graph, found, cohort.blocks, index=index)
 
 
 def _starts(
@@ -413,6 +417,7 @@ def _popular_targets(graph: Graph, most: float, block: Block) -> bool:
 
 def _hits(
     graph: Graph,
+    index: EdgeIndex,
     in_cohort: NDArray[np.bool_],
     cohort: CohortSettings,
     edges: NDArray[np.int64],
@@ -425,13 +430,16 @@ def _hits(
     (`whole_blocks`): a farm whose accounts started over several days has members in the
     next cohort too, and their likes on its targets (on KuaiRec, whose median video has 3
     likes, 20 each) are not the targets' popularity. A geometric mean, unlike a median of
-    small counts, moves smoothly.
+    small counts, moves smoothly. `index` is `graph`'s: each candidate then reads the edges
+    of its own accounts and items, not the whole graph's.
     """
-    (grown,) = whole_blocks(graph, [replace(block, edges=edges[block.edges])], cohort.blocks)
+    candidate = replace(block, edges=edges[block.edges])
+    (grown,) = whole_blocks(graph, [candidate], cohort.blocks, index=index)
     away = in_cohort.copy()
     away[grown.rows] = True
     n_cols = len(graph.col_degree)
-    outside = graph.col_degree - np.bincount(graph.cols[away[graph.rows]], minlength=n_cols)
+    theirs = graph.cols[index.of_rows(np.flatnonzero(away))]
+    outside = graph.col_degree - np.bincount(theirs, minlength=n_cols)
     liked = outside >= 0
     block_mean = float(np.mean(np.log1p(outside[block.cols])))
     catalogue = float(np.mean(np.log1p(outside[liked])))
