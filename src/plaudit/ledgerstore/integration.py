@@ -569,10 +569,10 @@ def _rightmost(index: int, position: int, added: int, last: bytes) -> tuple[int,
     """The frontier's (index, items held, bytes) after `added` items were appended from
     `position` of group `index`, the last group made being `last`: a full last group
     leaves an empty next one."""
-    last_index, held = divmod(position + added, TILE_WIDTH)
+    groups, held = divmod(position + added, TILE_WIDTH)
     if held == 0:
-        return (last_index, 0, b"")
-    return (last_index, held, last)
+        return (index + groups, 0, b"")
+    return (index + groups, held, last)
 
 
 @contextmanager
