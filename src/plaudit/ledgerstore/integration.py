@@ -847,6 +847,7 @@ class Integrator:
             try:
                 runs = self._builder.append(leaf_hashes(built.entries))
                 tiles = self._frontier.tile_updates(runs, sql)
+                del runs  # its node lists freed while the collector is off: not traversed
                 bundles = self._frontier.bundle_updates(built.size, built.entries, sql)
             finally:
                 sql.close()
