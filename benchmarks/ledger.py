@@ -209,6 +209,7 @@ def integrate(platform: Platform, rounds: Iterable[list[bytes]]) -> Phases:
                 root = builder.root()
                 hashed = clock()
                 tiles = frontier.tile_updates(runs, sql)
+                del runs  # as Integrator._hash does: freed before the collector runs again
                 tiled = clock()
                 bundles = frontier.bundle_updates(size, entries, sql)
                 sql.close()

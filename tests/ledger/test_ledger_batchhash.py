@@ -16,8 +16,16 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from plaudit.ledger import merkle
+from plaudit.ledger import merkle, tiles
+from plaudit.ledger.errors import TileFormatError
 from plaudit.ledger.merkle import BATCH_HASHING, leaf_hashes, root_of
+from plaudit.ledger.tiles import (
+    TILE_WIDTH,
+    encode_entry_bundle,
+    encode_hash_tile,
+    extend_groups,
+    extend_groups_reference,
+)
 
 batchhash = pytest.importorskip(
     "plaudit.ledger._batchhash",
@@ -199,3 +207,70 @@ def test_epoch_us_leaves_other_values_as_they_are(values: list[object]) -> None:
         if got is not value:
             assert isinstance(value, str)
             assert got == _python_us(value)
+
+
+# -- groups: a round's tiles and entry bundles (tiles.extend_groups) ----------------------
+
+
+@st.composite
+def _group_cases(draw: st.DrawFn) -> tuple[list[bytes], list[bytes], bool]:
+    """(items already in the rightmost group, items appended, framed): bundles of entries
+    of any length a bundle frames, or tiles of 32-byte hashes; enough items to cross
+    several groups of 256."""
+    framed = draw(st.booleans())
+    item = st.binary(max_size=130) if framed else st.binary(min_size=32, max_size=32)
+    held = draw(st.lists(item, max_size=TILE_WIDTH - 1))
+    added = draw(st.lists(item, max_size=700))
+    return held, added, framed
+
+
+def _encode(items: list[bytes], framed: bool) -> bytes:
+    return encode_entry_bundle(items) if framed else encode_hash_tile(items)
+
+
+@settings(max_examples=200, deadline=None)
+@given(case=_group_cases())
+def test_groups_equal_the_reference_and_the_tile_and_bundle_encoders(
+    case: tuple[list[bytes], list[bytes], bool],
+) -> None:
+    """The compiled `groups` gives exactly the Python reference's bytes, and both are the
+    tlog-tiles encoding of each group of 256 of the held and appended items together."""
+    held, added, framed = case
+    head = _encode(held, framed) if held else b""
+    compiled = batchhash.groups(head, len(held), added, framed)
+    assert compiled == extend_groups_reference(head, len(held), added, framed=framed)
+    assert compiled == extend_groups(head, len(held), added, framed=framed)
+    everything = held + added
+    expected = [
+        _encode(everything[first : first + TILE_WIDTH], framed)
+        for first in range(0, len(everything), TILE_WIDTH)
+    ]
+    assert compiled == (expected if added else [])
+
+
+def test_groups_refuse_what_no_tile_or_bundle_can_hold() -> None:
+    """An entry longer than a uint16 frame, a head already full: a precise error each."""
+    with pytest.raises(TileFormatError, match="65536 bytes"):
+        extend_groups(b"", 0, [b"a", bytes(65_536)], framed=True)
+    assert extend_groups(b"", 0, [bytes(65_536)], framed=False) == [bytes(65_536)]
+    for head_count in (-1, TILE_WIDTH):
+        with pytest.raises(TileFormatError, match=r"head_count|0\.\.255"):
+            extend_groups(b"", head_count, [b"a"], framed=True)
+        with pytest.raises(TileFormatError, match=r"0\.\.255"):
+            extend_groups_reference(b"", head_count, [b"a"], framed=True)
+    with pytest.raises(TypeError, match="item 1 is str"):
+        batchhash.groups(b"", 0, [b"a", "b"], True)
+
+
+def test_without_the_extension_groups_come_from_the_reference(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """An install without a compiler: the same bundles through the Python reference."""
+    entries = [os.urandom(1 + i % 120) for i in range(600)]
+    head = encode_entry_bundle(entries[:10])
+    made = extend_groups(head, 10, entries[10:], framed=True)
+    monkeypatch.setattr(tiles, "_groups", None)
+    assert extend_groups(head, 10, entries[10:], framed=True) == made
+    assert [len(group) for group in made] == [
+        len(encode_entry_bundle(entries[i : i + TILE_WIDTH])) for i in range(0, 600, TILE_WIDTH)
+    ]

@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import update
 from sqlalchemy.engine import Connection
@@ -23,8 +23,16 @@ from plaudit.ledger.entries import (
     hmac_pads,
     hmac_with_pads,
 )
-from plaudit.ledger.merkle import EMPTY_ROOT
+from plaudit.ledger.merkle import EMPTY_ROOT, TreeBuilder, leaf_hashes, root_of
 from plaudit.ledger.sources import StoreLog
+from plaudit.ledger.tiles import (
+    TILE_HEIGHT,
+    TILE_WIDTH,
+    encode_entry_bundle,
+    encode_hash_tile,
+    entry_bundles_for_size,
+    tiles_for_size,
+)
 from plaudit.ledger.verify import verify_log
 from plaudit.ledgerstore import integration
 from plaudit.ledgerstore.integration import Integrator, Sources, build_entries, default_workers
@@ -268,3 +276,68 @@ def test_new_secrets_are_stored_as_given_in_one_statement(
     with opened.db.read() as conn:
         stored = LedgerSQL(conn).secrets(accounts)
     assert stored == dict(made)
+
+
+# -- the frontier: a round's tiles and bundles while the previous round is still written ----
+
+
+def _expected_tiles(entries: list[bytes]) -> dict[tuple[int, int], bytes]:
+    """Every tile of the log of `entries`, from its nodes (c2sp.org/tlog-tiles)."""
+    leaves = leaf_hashes(entries)
+    expected: dict[tuple[int, int], bytes] = {}
+    for ref in tiles_for_size(len(entries)):
+        span = 1 << (TILE_HEIGHT * ref.level)
+        first = ref.index * TILE_WIDTH * span
+        nodes = [
+            root_of(leaves[first + i * span : first + (i + 1) * span]) for i in range(ref.width)
+        ]
+        expected[(ref.level, ref.index)] = encode_hash_tile(nodes)
+    return expected
+
+
+def _rounds_through_the_frontier(
+    platform: Platform, sizes: list[int]
+) -> tuple[list[bytes], dict[tuple[int, int], bytes], dict[int, tuple[int, bytes]]]:
+    """Rounds of `sizes` entries through `TreeBuilder` and one `_Frontier`, none of them
+    written: as while the previous round's write is in flight, the frontier must continue
+    the partial tiles and bundles it made itself (the store has none: reading one fails)."""
+    builder, frontier = TreeBuilder(), integration._Frontier()
+    entries: list[bytes] = []
+    tiles: dict[tuple[int, int], bytes] = {}
+    bundles: dict[int, tuple[int, bytes]] = {}
+    with platform.db.read() as conn:
+        sql = LedgerSQL(conn)
+        for count in sizes:
+            batch = [
+                bytes([len(entries) % 251]) * (1 + (len(entries) + i) % 97) for i in range(count)
+            ]
+            runs = builder.append(leaf_hashes(batch))
+            tiles.update(frontier.tile_updates(runs, sql))
+            bundles.update(frontier.bundle_updates(len(entries), batch, sql))
+            entries += batch
+        sql.close()
+    return entries, tiles, bundles
+
+
+@settings(  # the store is only read, never written: one per test is enough
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(sizes=st.lists(st.integers(1, 1_500), min_size=1, max_size=6))
+def test_frontier_rounds_give_every_tile_and_bundle(platform: Platform, sizes: list[int]) -> None:
+    """Whatever the rounds' sizes, the tiles and bundles they leave are the log's own."""
+    entries, tiles, bundles = _rounds_through_the_frontier(platform, sizes)
+    assert tiles == _expected_tiles(entries)
+    assert bundles == {
+        ref.index: (ref.width, encode_entry_bundle(entries[ref.index * TILE_WIDTH :][: ref.width]))
+        for ref in entry_bundles_for_size(len(entries))
+    }
+
+
+def test_frontier_rounds_across_a_level_one_tile(platform: Platform) -> None:
+    """The catch-up's doubling rounds past 65,536 entries: a full tile at level 1 and the
+    next one partial, each continued across rounds."""
+    entries, tiles, _ = _rounds_through_the_frontier(platform, [8_192, 16_384, 32_768, 13_000])
+    assert len(entries) == 70_344
+    assert tiles == _expected_tiles(entries)
+    assert len(tiles[(1, 0)]) == TILE_WIDTH * 32
+    assert len(tiles[(1, 1)]) == 18 * 32

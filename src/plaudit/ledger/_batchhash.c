@@ -13,6 +13,7 @@
  *   hmac_rows(count, keys, *columns)   -> [HMAC-SHA256(keys[i], columns[0][i] || ...)]
  *   join_rows(count, *columns)         -> [columns[0][i] || columns[1][i] || ...]
  *   epoch_us(values)                   -> [microseconds since 1970 of each stored UTC text]
+ *   groups(head, head_count, items, framed) -> a round's tiles / entry bundles' bytes
  *
  * where a column is one bytes object for every row, or a sequence of `count` of them (the
  * ledger's entry building: openings and commitments of a whole round, entries.py).
@@ -459,6 +460,94 @@ epoch_us(PyObject *self, PyObject *values)
     return out;
 }
 
+/* -- groups: a round's tiles and entry bundles ------------------------------------------ */
+
+/* groups(head, head_count, items, framed) -> [bytes, ...]: the items cut into groups of 256
+ * (TILE_WIDTH) in order, the first group continuing `head` (which already holds
+ * `head_count` items, 0..255) and so holding 256 - head_count of them; each group's bytes
+ * are its items concatenated, each after its big-endian uint16 length when `framed` (an
+ * entry bundle, c2sp.org/tlog-tiles "Log entries"), bare when not (a hash tile). No items,
+ * no groups. One bytes object per tile or bundle rather than a list of 256 parts joined in
+ * Python (tiles.py holds the reference, a Hypothesis test holds both to it). */
+#define GROUP_WIDTH 256
+#define MAX_FRAMED 0xFFFF
+
+static PyObject *
+groups(PyObject *self, PyObject *args)
+{
+    Py_buffer head;
+    Py_ssize_t head_count;
+    PyObject *items;
+    int framed;
+    if (!PyArg_ParseTuple(args, "y*nOp", &head, &head_count, &items, &framed)) {
+        return NULL;
+    }
+    PyObject *seq = NULL, *out = NULL;
+    if (head_count < 0 || head_count >= GROUP_WIDTH) {
+        PyErr_Format(PyExc_ValueError, "head_count %zd is not in 0..%d", head_count,
+                     GROUP_WIDTH - 1);
+        goto done;
+    }
+    seq = PySequence_Fast(items, "items must be a sequence of bytes");
+    if (seq == NULL) {
+        goto done;
+    }
+    Py_ssize_t n = PySequence_Fast_GET_SIZE(seq);
+    PyObject **objects = PySequence_Fast_ITEMS(seq);
+    for (Py_ssize_t i = 0; i < n; i++) {
+        if (!PyBytes_Check(objects[i])) {
+            PyErr_Format(PyExc_TypeError, "item %zd is %.100s, not bytes", i,
+                         Py_TYPE(objects[i])->tp_name);
+            goto done;
+        }
+        if (framed && PyBytes_GET_SIZE(objects[i]) > MAX_FRAMED) {
+            PyErr_Format(PyExc_ValueError, "item %zd is %zd bytes; a frame holds at most %d", i,
+                         PyBytes_GET_SIZE(objects[i]), MAX_FRAMED);
+            goto done;
+        }
+    }
+    Py_ssize_t first_take = GROUP_WIDTH - head_count;
+    Py_ssize_t count = n == 0 ? 0 : (n <= first_take ? 1 : 2 + (n - first_take - 1) / GROUP_WIDTH);
+    out = PyList_New(count);
+    if (out == NULL) {
+        goto done;
+    }
+    Py_ssize_t begin = 0;
+    for (Py_ssize_t g = 0; g < count; g++) {
+        Py_ssize_t take = g == 0 ? first_take : GROUP_WIDTH;
+        Py_ssize_t end = begin + take < n ? begin + take : n;
+        Py_ssize_t size = g == 0 ? head.len : 0;
+        for (Py_ssize_t i = begin; i < end; i++) {
+            size += PyBytes_GET_SIZE(objects[i]) + (framed ? 2 : 0);
+        }
+        PyObject *group = PyBytes_FromStringAndSize(NULL, size);
+        if (group == NULL) {
+            Py_CLEAR(out);
+            goto done;
+        }
+        unsigned char *at = (unsigned char *)PyBytes_AS_STRING(group);
+        if (g == 0 && head.len > 0) {
+            memcpy(at, head.buf, (size_t)head.len);
+            at += head.len;
+        }
+        for (Py_ssize_t i = begin; i < end; i++) {
+            Py_ssize_t length = PyBytes_GET_SIZE(objects[i]);
+            if (framed) {
+                *at++ = (unsigned char)(length >> 8);
+                *at++ = (unsigned char)(length & 0xFF);
+            }
+            memcpy(at, PyBytes_AS_STRING(objects[i]), (size_t)length);
+            at += length;
+        }
+        PyList_SET_ITEM(out, g, group);
+        begin = end;
+    }
+done:
+    Py_XDECREF(seq);
+    PyBuffer_Release(&head);
+    return out;
+}
+
 static PyMethodDef methods[] = {
     {"prefixed", prefixed, METH_VARARGS,
      "prefixed(prefix, items) -> [SHA-256(prefix || item) for item in items]"},
@@ -476,6 +565,10 @@ static PyMethodDef methods[] = {
     {"epoch_us", epoch_us, METH_O,
      "epoch_us(values) -> [microseconds since 1970 of each 'YYYY-MM-DD HH:MM:SS[.ffffff]' "
      "text (naive UTC); any other value as it is]"},
+    {"groups", groups, METH_VARARGS,
+     "groups(head, head_count, items, framed) -> [bytes of each group of 256 items, the "
+     "first continuing head (holding head_count), each item after its uint16 length when "
+     "framed]"},
     {NULL, NULL, 0, NULL},
 };
 

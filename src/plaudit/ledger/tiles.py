@@ -20,6 +20,13 @@ from dataclasses import dataclass
 from plaudit.ledger.errors import OutOfRangeError, TileFormatError, TilePathError
 from plaudit.ledger.merkle import HASH_SIZE, NodeReader, root_of
 
+_Groups = Callable[[bytes, int, Sequence[bytes], bool], list[bytes]]
+_groups: _Groups | None
+try:  # the optional C extension (merkle.py); the Python reference does the same without it
+    from plaudit.ledger._batchhash import groups as _groups
+except ImportError:  # pragma: no cover - an install without a C compiler or libssl-dev
+    _groups = None
+
 __all__ = [
     "MAX_ENTRY_SIZE",
     "MAX_TILE_LEVEL",
@@ -31,6 +38,7 @@ __all__ = [
     "encode_entry_bundle",
     "encode_hash_tile",
     "entry_bundles_for_size",
+    "extend_groups",
     "format_tile_index",
     "hash_tile_from_nodes",
     "node_tile",
@@ -257,6 +265,46 @@ def encode_entry_bundle(entries: Sequence[bytes]) -> bytes:
             )
         add(entry)
     return b"".join(parts)
+
+
+def extend_groups_reference(
+    head: bytes, head_count: int, items: Sequence[bytes], *, framed: bool
+) -> list[bytes]:
+    """`extend_groups` in Python: each group encoded with `encode_entry_bundle` (framed) or
+    joined bare (hash tiles), the first after `head`. The compiled one is held to it."""
+    if not 0 <= head_count < TILE_WIDTH:
+        raise TileFormatError(f"a partial group holds 0..{TILE_WIDTH - 1} items, not {head_count}")
+    out: list[bytes] = []
+    begin, take = 0, TILE_WIDTH - head_count
+    while begin < len(items):
+        chunk = items[begin : begin + take]
+        data = encode_entry_bundle(chunk) if framed else b"".join(chunk)
+        out.append(head + data if begin == 0 else data)
+        begin, take = begin + take, TILE_WIDTH
+    return out
+
+
+def extend_groups(
+    head: bytes, head_count: int, items: Sequence[bytes], *, framed: bool
+) -> list[bytes]:
+    """Bytes of every tile (or, ``framed``, entry bundle) that appending ``items`` changes.
+
+    ``head`` is the rightmost partial tile or bundle as stored, holding ``head_count``
+    items (0..255; 0 and ``b""`` when the items start a new one): the first group is
+    ``head`` followed by the first ``256 - head_count`` items, then one group per 256 items
+    after, the last one possibly partial. A bundle frames each entry with its uint16 length
+    (`encode_entry_bundle`); a tile is its hashes bare (`encode_hash_tile`). An integrator
+    round makes thousands of them; one compiled call (`_batchhash.groups`) builds them all
+    without a list of parts per group, and this falls back to `extend_groups_reference`.
+    """
+    if _groups is None:
+        return extend_groups_reference(head, head_count, items, framed=framed)
+    try:
+        return _groups(head, head_count, items, framed)
+    except ValueError as exc:  # an entry too long to frame, or head_count out of range
+        raise TileFormatError(f"cannot extend the group: {exc}") from exc
+    except TypeError:  # an item that is a buffer but not bytes (a memoryview): Python's way
+        return extend_groups_reference(head, head_count, items, framed=framed)
 
 
 def decode_entry_bundle(data: bytes, width: int | None = None) -> list[bytes]:

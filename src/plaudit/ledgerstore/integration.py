@@ -55,7 +55,7 @@ from plaudit.ledger.tiles import (
     TILE_WIDTH,
     TileRef,
     decode_entry_bundle,
-    encode_entry_bundle,
+    extend_groups,
     tile_node_reader,
 )
 from plaudit.store import Database, utcnow
@@ -506,63 +506,73 @@ def _build_entries_batched(sources: Sources, batch: RowHashing) -> list[bytes]:
 
 
 class _Frontier:
-    """The rightmost (partial) hash tile of each tile level and the rightmost entry bundle."""
+    """The rightmost (partial) hash tile of each tile level and the rightmost entry bundle,
+    each as ``(index, items held, bytes as stored)``: a round's first tile or bundle of a
+    level continues those bytes (`extend_groups`), with no list of hashes or entries kept."""
 
     def __init__(self) -> None:
-        self.tiles: dict[int, tuple[int, list[bytes]]] = {}
-        self.bundle: tuple[int, list[bytes]] = (0, [])
+        self.tiles: dict[int, tuple[int, int, bytes]] = {}
+        self.bundle: tuple[int, int, bytes] = (0, 0, b"")
 
     def tile_updates(self, runs: Sequence[NodeRun], sql: LedgerSQL) -> dict[tuple[int, int], bytes]:
-        touched: dict[tuple[int, int], list[bytes]] = {}
+        touched: dict[tuple[int, int], bytes] = {}
         for run in runs:
-            if run.level % TILE_HEIGHT:
+            if run.level % TILE_HEIGHT or not run.hashes:
                 continue
-            tile_level, hashes, done = run.level // TILE_HEIGHT, run.hashes, 0
-            while done < len(hashes):  # one slice per tile the run crosses
-                tile_index, position = divmod(run.start + done, TILE_WIDTH)
-                take = min(TILE_WIDTH - position, len(hashes) - done)
-                current = self._tile(tile_level, tile_index, position, sql)
-                current.extend(hashes[done : done + take])
-                touched[(tile_level, tile_index)] = current
-                done += take
-        return {key: b"".join(hashes) for key, hashes in touched.items()}
+            tile_level = run.level // TILE_HEIGHT
+            index, position = divmod(run.start, TILE_WIDTH)
+            head = self._tile(tile_level, index, position, sql)
+            groups = extend_groups(head, position, run.hashes, framed=False)
+            for offset, data in enumerate(groups):
+                touched[(tile_level, index + offset)] = data
+            self.tiles[tile_level] = _rightmost(index, position, len(run.hashes), groups[-1])
+        return touched
 
-    def _tile(self, level: int, index: int, position: int, sql: LedgerSQL) -> list[bytes]:
+    def _tile(self, level: int, index: int, position: int, sql: LedgerSQL) -> bytes:
         known = self.tiles.get(level)
         if known is None or known[0] != index:
             stored = (sql.tile(level, index) or b"") if position else b""
-            hashes = [stored[i : i + HASH_SIZE] for i in range(0, len(stored), HASH_SIZE)]
-            known = (index, hashes)
-            self.tiles[level] = known
-        if len(known[1]) != position:
-            raise Conflict(
-                f"tile {level}/{index} holds {len(known[1])} hashes, expected {position}"
-            )
-        return known[1]
+            known = (index, len(stored) // HASH_SIZE, stored)
+        if known[1] != position or len(known[2]) != position * HASH_SIZE:
+            raise Conflict(f"tile {level}/{index} holds {known[1]} hashes, expected {position}")
+        return known[2]
 
     def bundle_updates(
         self, start: int, entries: Sequence[bytes], sql: LedgerSQL
     ) -> dict[int, tuple[int, bytes]]:
-        touched: dict[int, list[bytes]] = {}
-        done = 0
-        while done < len(entries):  # one slice per bundle the entries cross
-            index, position = divmod(start + done, TILE_WIDTH)
-            if self.bundle[0] != index or len(self.bundle[1]) != position:
-                self.bundle = (index, self._stored_bundle(index, position, sql))
-            take = min(TILE_WIDTH - position, len(entries) - done)
-            self.bundle[1].extend(entries[done : done + take])
-            touched[index] = self.bundle[1]
-            done += take
-        return {i: (len(bundle), encode_entry_bundle(bundle)) for i, bundle in touched.items()}
+        if not entries:
+            return {}
+        index, position = divmod(start, TILE_WIDTH)
+        if self.bundle[0] != index or self.bundle[1] != position:
+            self.bundle = (index, position, self._stored_bundle(index, position, sql))
+        groups = extend_groups(self.bundle[2], position, entries, framed=True)
+        touched: dict[int, tuple[int, bytes]] = {}
+        held = position + len(entries)
+        for offset, data in enumerate(groups):
+            touched[index + offset] = (min(held, TILE_WIDTH), data)
+            held -= TILE_WIDTH
+        self.bundle = _rightmost(index, position, len(entries), groups[-1])
+        return touched
 
     @staticmethod
-    def _stored_bundle(index: int, position: int, sql: LedgerSQL) -> list[bytes]:
+    def _stored_bundle(index: int, position: int, sql: LedgerSQL) -> bytes:
         if position == 0:
-            return []
+            return b""
         stored = sql.bundle(index)
         if stored is None or stored[0] != position:
             raise Conflict(f"entry bundle {index} does not hold the {position} expected entries")
-        return decode_entry_bundle(stored[1], stored[0])
+        decode_entry_bundle(stored[1], stored[0])  # its framing checked before it is extended
+        return stored[1]
+
+
+def _rightmost(index: int, position: int, added: int, last: bytes) -> tuple[int, int, bytes]:
+    """The frontier's (index, items held, bytes) after `added` items were appended from
+    `position` of group `index`, the last group made being `last`: a full last group
+    leaves an empty next one."""
+    groups, held = divmod(position + added, TILE_WIDTH)
+    if held == 0:
+        return (index + groups, 0, b"")
+    return (index + groups, held, last)
 
 
 @contextmanager
@@ -837,6 +847,7 @@ class Integrator:
             try:
                 runs = self._builder.append(leaf_hashes(built.entries))
                 tiles = self._frontier.tile_updates(runs, sql)
+                del runs  # its node lists freed while the collector is off: not traversed
                 bundles = self._frontier.bundle_updates(built.size, built.entries, sql)
             finally:
                 sql.close()
