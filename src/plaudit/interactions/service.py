@@ -14,11 +14,11 @@ transparency report can count the likes prevented at ingest.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from sqlalchemy.engine import Connection, Row
 
@@ -60,7 +60,6 @@ if TYPE_CHECKING:
 __all__ = ["NO_DEVICE", "FollowOutcome", "Hold", "InteractionService", "LikeOutcome"]
 
 NO_DEVICE = Device()
-T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -621,21 +620,6 @@ def _refusals_op(refusals: Sequence[Refusal]) -> WriteFn[None]:
     return op
 
 
-def _recording_refusals(
-    op: WriteFn[list[ItemResult]], refusals: Sequence[Refusal]
-) -> WriteFn[list[ItemResult]]:
-    """The batch's transaction, which also records the refusals of its items."""
-    if not refusals:
-        return op
-
-    def run(conn: Connection) -> list[ItemResult]:
-        results = op(conn)
-        refusals_sql.insert_refusals(conn, refusals)
-        return results
-
-    return run
-
-
 def _hold_of(admission: Admission | None) -> Hold | None:
     if admission is None or not admission.held:
         return None
@@ -677,7 +661,7 @@ class InteractionService:
                 await self._db.write_async(_refusals_op([refusal]))
             raise
         op = self._like_op(account_id, video_id, source, device, at, admission)
-        try:  # `_guarded` by hand: a generator context manager costs more than the rest here
+        try:  # `_cancelled_on_error` by hand: a generator context manager costs more here
             outcome = await self._db.write_async(op)
         except BaseException:
             self._cancel(admission)
@@ -720,10 +704,6 @@ class InteractionService:
             for admission in admissions:
                 self._cancel(admission)
             raise
-
-    async def _guarded(self, admissions: Iterable[Admission | None], write: Awaitable[T]) -> T:
-        with self._cancelled_on_error(admissions):
-            return await write
 
     def _settled(self, admission: Admission | None, outcome: LikeOutcome) -> LikeOutcome:
         """A created like carries the risk it was admitted with; an existing like keeps its
