@@ -29,12 +29,16 @@ from __future__ import annotations
 import bisect
 import functools
 import ipaddress
+import itertools
 import math
 import threading
-from collections.abc import Callable, Collection, Hashable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import NamedTuple
+
+import numpy as np
+import numpy.typing as npt
 
 from plaudit.config import Settings
 from plaudit.errors import PlauditError, RateLimited, RefusedByRule
@@ -42,7 +46,7 @@ from plaudit.store.rule_counters import WINDOW_BUCKETS, CounterKey, PostgresRule
 
 __all__ = [
     "Admission",
-    "LikeToJudge",
+    "BatchAdmission",
     "RuleEngine",
     "RuleSettings",
     "SharedWindows",
@@ -67,9 +71,6 @@ amount per like."""
 _AGES_KEPT = 200_000
 """Most account creation times remembered (an account's age only grows; forgetting them all
 at once costs one read per account seen afterwards)."""
-
-LikeToJudge = tuple[int, str | None, str | None, datetime]
-"""(account id, device key, IP prefix, time) of a like for `RuleEngine.admit_many`."""
 
 
 @dataclass(frozen=True)
@@ -101,6 +102,57 @@ class RuleSettings:
             new_account_age_s=settings.rule_new_account_age_s,
             new_account_hold=settings.rule_new_account_hold_per_hour,
         )
+
+
+FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
+BoolArray = npt.NDArray[np.bool_]
+_NO_TIMES: list[float] = []
+
+
+class _Grouped:
+    """A batch's likes grouped by one window's key: `codes` numbers each like's key among
+    `keys` (first seen first; -1: the rule does not apply), `order` lists the likes by key
+    and, within a key, in item order; the keyless ones (-1) come first, `skip` of them."""
+
+    def __init__(self, keys: Sequence[Hashable | None]) -> None:
+        index: dict[Hashable, int] = {}
+        self.codes: IntArray = np.fromiter(
+            (-1 if key is None else index.setdefault(key, len(index)) for key in keys),
+            np.int64,
+            len(keys),
+        )
+        self.keys: list[Hashable] = list(index)
+        self.order: IntArray = np.argsort(self.codes, kind="stable")
+        self.skip = int(np.count_nonzero(self.codes < 0))
+
+    def bounds(self) -> tuple[IntArray, IntArray]:
+        """Where each key's likes start and end in `order` (keys in number order)."""
+        sorted_codes = self.codes[self.order]
+        starts = np.searchsorted(sorted_codes, np.arange(len(self.keys)), "left")
+        ends = np.append(starts[1:], len(sorted_codes))
+        return starts, ends
+
+    def singles(
+        self, at: FloatArray, counted: BoolArray
+    ) -> Iterator[tuple[Hashable, list[float], list[bool]]]:
+        """(key, [time], [counted]) of each key with one like in the batch."""
+        starts, ends = self.bounds()
+        one = np.flatnonzero(ends - starts == 1)
+        likes = self.order[starts[one]]
+        for number, when, kept in zip(
+            one.tolist(), at[likes].tolist(), counted[likes].tolist(), strict=True
+        ):
+            yield self.keys[number], [when], [kept]
+
+    def runs(
+        self, at: FloatArray, counted: BoolArray
+    ) -> Iterator[tuple[Hashable, list[float], list[bool]]]:
+        """(key, times, counted) in item order, of each key with several likes."""
+        starts, ends = self.bounds()
+        for number in np.flatnonzero(ends - starts > 1).tolist():
+            likes = self.order[starts[number] : ends[number]]
+            yield self.keys[number], at[likes].tolist(), counted[likes].tolist()
 
 
 class SlidingCounter:
@@ -162,6 +214,70 @@ class SlidingCounter:
         frees_at = window[len(window) - limit] + self.span
         return max(1, math.ceil(frees_at - at))
 
+    def batch_counts(self, group: _Grouped, at: FloatArray, counted: BoolArray) -> IntArray:
+        """What `count(key, t_i) + 1` is for each like i of a batch judged one by one, in
+        order, when only the likes with `counted` stay in the window: its stored times in
+        (t_i - span, t_i], the counted likes before i with its key (their times are at most
+        t_i: the batch's times must not decrease), and i itself. 0 where the key is None.
+
+        Set-based: the batch's likes, the stored times of its keys and each like's window
+        start are ranked together (exact comparisons of the same floats `count` compares),
+        so that (key, rank) pairs are integers one binary search answers for every like.
+        """
+        size = len(group.codes)
+        if not group.keys:
+            return np.zeros(size, np.int64)
+        codes, order = group.codes, group.order
+        since = at - self.span
+        stored = [self._times.get(key) or _NO_TIMES for key in group.keys]
+        lengths = np.fromiter(map(len, stored), np.int64, len(stored))
+        stored_times = np.fromiter(itertools.chain.from_iterable(stored), np.float64)
+        ranks = np.unique(np.concatenate((at, since, stored_times)), return_inverse=True)[1]
+        width = int(ranks.max()) + 1
+        at_key = codes * width + ranks[:size]
+        since_key = codes * width + ranks[size : 2 * size]
+        stored_key = np.repeat(np.arange(len(stored)), lengths) * width + ranks[2 * size :]
+        in_window = np.searchsorted(stored_key, at_key, "right") - np.searchsorted(
+            stored_key, since_key, "right"
+        )
+        # the batch's own likes: grouped by key, in item order (so in time order) within
+        first_in_window = np.searchsorted(at_key[order], since_key[order], "right")
+        before = np.zeros(size + 1, np.int64)
+        np.cumsum(counted[order], out=before[1:])
+        counts = np.empty(size, np.int64)
+        counts[order] = before[:-1] - before[first_in_window] + 1
+        counts += in_window
+        counts[codes < 0] = 0
+        return counts
+
+    def record_batch(self, group: _Grouped, at: FloatArray, counted: BoolArray) -> None:
+        """Leave the window as judging the batch one by one does: each like added, and
+        taken back at once unless `counted` (a like not created); see `batch_counts`."""
+        windows = self._times
+        for key, times, kept in group.singles(at, counted):
+            stored = windows.get(key)
+            if not stored:  # the common case: a key's one like, nothing stored
+                windows[key] = [times[0]] if kept[0] else []
+            else:
+                self._record_key(key, stored, times, kept)
+        for key, times, kept in group.runs(at, counted):
+            self._record_key(key, windows.get(key), times, kept)
+
+    def _record_key(
+        self, key: Hashable, stored: list[float] | None, times: list[float], kept: list[bool]
+    ) -> None:
+        if stored and stored[-1] > times[0]:  # older than a stored time: one by one
+            for when, counts in zip(times, kept, strict=True):
+                self.add(key, when)
+                if not counts:
+                    self.remove(key, when)
+            return
+        merged = (stored or []) + [when for when, counts in zip(times, kept, strict=True) if counts]
+        cutoff = times[-1] - self.span  # what the last `add` forgot
+        if merged and merged[0] <= cutoff:
+            del merged[: bisect.bisect_right(merged, cutoff)]
+        self._times[key] = merged
+
     def prune(self, now: float) -> None:
         """Forget keys whose newest event left the window (keeps memory bounded)."""
         self.pruned_at = now
@@ -215,6 +331,76 @@ class DistinctCounter:
         else:
             seen[member] = before
 
+    def batch_counts(
+        self, group: _Grouped, members: Sequence[int], at: Sequence[float], counted: BoolArray
+    ) -> IntArray:
+        """`count_with(key, member, t_i)` for each like i of a batch judged one by one in
+        order, the likes with `counted` staying in the window (0 where the key is None). A
+        key with one member among its stored ones and the batch's counts 1 for every like;
+        the others (a device shared by accounts) are counted like by like."""
+        counts = np.zeros(len(members), np.int64)
+        codes = group.codes
+        if not group.keys:
+            return counts
+        who = np.array(members, np.int64)[group.order]
+        starts, ends = group.bounds()
+        first = group.order[starts]
+        alone = np.minimum.reduceat(who[group.skip :], starts - group.skip) == np.maximum.reduceat(
+            who[group.skip :], starts - group.skip
+        )
+        stored = self._seen
+        for number, key in enumerate(group.keys):
+            seen = stored.get(key)
+            if seen and not (alone[number] and seen.keys() <= {members[first[number]]}):
+                alone[number] = False
+        counts[codes >= 0] = 1
+        shared = np.flatnonzero(~alone)
+        kept = counted.tolist()
+        for number in shared.tolist():
+            key = group.keys[number]
+            seen = dict(stored.get(key) or {})
+            for p in group.order[starts[number] : ends[number]].tolist():
+                member = members[p]
+                counts[p] = self._count_in(seen, member, at[p] - self.span)
+                if kept[p]:
+                    last = seen.get(member)
+                    seen[member] = at[p] if last is None else max(at[p], last)
+        return counts
+
+    @staticmethod
+    def _count_in(seen: Mapping[int, float], member: int, since: float) -> int:
+        return sum(1 for who, last in seen.items() if last > since and who != member) + 1
+
+    def record_batch(
+        self,
+        keys: Sequence[Hashable | None],
+        members: Sequence[int],
+        at: Sequence[float],
+        counted: Sequence[bool],
+    ) -> dict[tuple[Hashable, int], float | None]:
+        """Leave the window as judging the batch one by one does; returns each counted
+        (key, member)'s time before the batch, None when it was not there (for `restore`)."""
+        before: dict[tuple[Hashable, int], float | None] = {}
+        windows = self._seen
+        for key, member, when, kept in zip(keys, members, at, counted, strict=True):
+            if key is None:
+                continue
+            seen = windows.get(key)
+            if seen is None:  # a like not created still leaves its key (`add`, `restore`)
+                if kept:
+                    windows[key] = {member: when}
+                    before[key, member] = None
+                else:
+                    windows[key] = {}
+                continue
+            if not kept:
+                continue
+            last = seen.get(member)
+            if (key, member) not in before:
+                before[key, member] = last
+            seen[member] = when if last is None else max(when, last)
+        return before
+
     def prune(self, now: float) -> None:
         self.pruned_at = now
         for key in list(self._seen):
@@ -259,6 +445,30 @@ class Admission(NamedTuple):
 
 
 ACCEPT_ALL = Admission("accepted", 0, None, 0, None, None, 0.0)
+
+
+class BatchAdmission(NamedTuple):
+    """The rules' verdicts on a batch's likes (`RuleEngine.admit_batch`), by position:
+    each like's risk, and the rule that held it (None: accepted). The rest is what the
+    batch added to the windows, for `RuleEngine.cancel_batch`."""
+
+    risks: list[int]
+    holds: list[str | None]
+    likes: tuple[
+        list[int], list[str | None], list[str | None], list[int | None], list[float], Sequence[bool]
+    ]
+    """The batch's accounts, device keys, public IP prefixes, new accounts (None: not new),
+    times and whether each like was counted."""
+    device_accounts: dict[tuple[Hashable, int], float | None]
+
+
+_RULE_ORDER = (
+    "account_velocity",
+    "device_velocity",
+    "device_accounts",
+    "ip_velocity",
+    "new_account",
+)
 
 
 class _Counts(NamedTuple):
@@ -372,7 +582,6 @@ class RuleEngine:
         created_at: Callable[[int], datetime],
         shared: SharedWindows | None = None,
         knows_created_at: Callable[[int], bool] = lambda _account_id: False,
-        created_at_many: Callable[[Collection[int]], Mapping[int, datetime]] | None = None,
     ) -> None:
         self.settings = settings
         self._shared = shared
@@ -380,8 +589,6 @@ class RuleEngine:
         """True when admitting any like waits on the database (see `admits_without_io`)."""
         self._created_at = created_at
         self._knows_created_at = knows_created_at
-        # one query for a batch's accounts instead of one per account (`admit_many`)
-        self._created_at_many = created_at_many
         self._ages: dict[int, float] = {}
         self._accounts = SlidingCounter(MINUTE)
         self._devices = SlidingCounter(MINUTE)
@@ -423,50 +630,117 @@ class RuleEngine:
             self._refuse_if_over(account_id, device_key, counts, when)
             return self._admitted_now(account_id, device_key, public_ip, when, new, counts)
 
-    def admit_many(
-        self, likes: Sequence[LikeToJudge], created: Mapping[int, datetime] | None = None
-    ) -> list[Admission | PlauditError]:
-        """Judge a batch of likes in order, exactly as `admit` one at a time would (each
-        like counts in the windows of the likes after it); a refused like's entry is the
-        error `admit` would raise.
+    def admit_batch(
+        self,
+        likes: Sequence[tuple[int, str | None, str | None, datetime]],
+        counted: Sequence[bool],
+    ) -> BatchAdmission | None:
+        """Judge a batch's likes, (account, device key, IP prefix, time) in item order,
+        exactly as `admit` one by one would, with each like not `counted` (not created:
+        already liked, an unknown video) cancelled before the next: the same risks and
+        holds, and the same windows afterwards.
 
-        Set-based where the work is per batch rather than per like: the creation times of
-        the batch's accounts are read in one query (or given in `created` by a caller that
-        read the accounts anyway: every existing account of the batch), the windows' lock
-        is taken once, and the ages and public prefixes are resolved once per distinct value.
+        Set-based (issue #18): each window's counts for the whole batch come from one
+        sort and a few binary searches over arrays (`SlidingCounter.batch_counts`), the
+        verdicts from array comparisons. Returns None, having changed nothing, where only
+        the in-order path can decide: shared windows (PostgreSQL), times that go back in
+        item order (a like then does not see the likes before it), an account whose age
+        cannot be read, or any like a limit would refuse (a refused like does not count
+        for the likes after it, so the rest must be judged in turn).
         """
+        size = len(likes)
         if not self.settings.enabled:
-            return [ACCEPT_ALL] * len(likes)
-        if created is None:
-            self._prefetch_ages({like[0] for like in likes})
-        else:
-            self.learn_ages(created)
-        if self._shared is not None:  # one round trip per like to the shared windows
-            return [self._admit_or_error(*like) for like in likes]
+            return BatchAdmission([0] * size, [None] * size, ([], [], [], [], [], []), {})
+        if self._shared is not None:
+            return None
+        times = [like[3].timestamp() for like in likes]
+        at = np.array(times, np.float64)
+        if size > 1 and bool((at[1:] < at[:-1]).any()):
+            return None
         with self._lock:
-            return [self._admit_locked(*like) for like in likes]
+            try:
+                new = self._new_flags([like[0] for like in likes], at)
+            except PlauditError:
+                return None
+            return self._judge_batch(likes, counted, times, at, new)
 
-    def _admit_or_error(
-        self, account_id: int, device_key: str | None, ip_prefix: str | None, at: datetime
-    ) -> Admission | PlauditError:
-        try:
-            return self.admit(account_id, device_key, ip_prefix, at)
-        except PlauditError as exc:
-            return exc
+    def _new_flags(self, accounts: list[int], at: FloatArray) -> BoolArray:
+        ages = self._ages
+        created = [ages.get(account) for account in accounts]
+        if None in created:  # not learnt from the batch's read: read as `admit` does
+            for position, account in enumerate(accounts):
+                if created[position] is None:
+                    self._is_new(account, float(at[position]))
+                    created[position] = ages[account]
+        age = at - np.array(created, np.float64)
+        return age < self.settings.new_account_age_s
 
-    def _admit_locked(
-        self, account_id: int, device_key: str | None, ip_prefix: str | None, at: datetime
-    ) -> Admission | PlauditError:
-        """`admit` on the memory windows, the lock already held."""
-        try:
-            when = at.timestamp()
-            new = self._is_new(account_id, when)
-            public_ip = ip_prefix if ip_prefix and _is_public(ip_prefix) else None
-            counts = self._counts(account_id, device_key, public_ip, when, new)
-            self._refuse_if_over(account_id, device_key, counts, when)
-        except PlauditError as exc:
-            return exc
-        return self._admitted_now(account_id, device_key, public_ip, when, new, counts)
+    def _judge_batch(
+        self,
+        likes: Sequence[tuple[int, str | None, str | None, datetime]],
+        counted: Sequence[bool],
+        times: list[float],
+        at: FloatArray,
+        new: BoolArray,
+    ) -> BatchAdmission | None:
+        rules = self.settings
+        accounts = [like[0] for like in likes]
+        devices = [like[1] or None for like in likes]
+        ips = [ip if ip and _is_public(ip) else None for ip in (like[2] for like in likes)]
+        fresh = [
+            account if is_new else None
+            for account, is_new in zip(accounts, new.tolist(), strict=True)
+        ]
+        kept = np.array(counted, np.bool_)
+        by_account, by_device = _Grouped(accounts), _Grouped(devices)
+        account = self._accounts.batch_counts(by_account, at, kept)
+        device = self._devices.batch_counts(by_device, at, kept)
+        sharing = self._device_accounts.batch_counts(by_device, accounts, times, kept)
+        if (
+            bool((account > rules.account_limit).any())
+            or bool((device > rules.device_limit).any())
+            or bool((sharing > rules.device_accounts_limit).any())
+        ):
+            return None
+        by_ip, by_new_account = _Grouped(ips), _Grouped(fresh)
+        ip = self._ips.batch_counts(by_ip, at, kept)
+        young = self._new_accounts.batch_counts(by_new_account, at, kept)
+        risks, holds = _verdicts(rules, account, device, sharing, ip, young, new)
+        self._accounts.record_batch(by_account, at, kept)
+        self._devices.record_batch(by_device, at, kept)
+        self._ips.record_batch(by_ip, at, kept)
+        self._new_accounts.record_batch(by_new_account, at, kept)
+        prunes = self._prunes_due(times)
+        before = self._device_accounts.record_batch(devices, accounts, times, counted)
+        for position in prunes:
+            self._prune(times[position])
+        self._admitted += len(times)
+        return BatchAdmission(risks, holds, (accounts, devices, ips, fresh, times, counted), before)
+
+    def _prunes_due(self, times: list[float]) -> range:
+        """The positions where `_record` would prune, judging the batch one by one: each
+        like judged whose count reaches a multiple of 4,096. Pruning at their times after
+        the batch's adds forgets the same (the likes after each are no older)."""
+        first = self._admitted
+        return range((-first - 1) % _PRUNE_EVERY, len(times), _PRUNE_EVERY)
+
+    def cancel_batch(self, batch: BatchAdmission) -> None:
+        """Take back what `admit_batch` counted (its transaction did not commit)."""
+        with self._lock:
+            accounts, devices, ips, fresh, times, counted = batch.likes
+            for position in reversed(range(len(times))):
+                if not counted[position]:
+                    continue
+                at = times[position]
+                self._accounts.remove(accounts[position], at)
+                if fresh[position] is not None:
+                    self._new_accounts.remove(accounts[position], at)
+                if devices[position]:
+                    self._devices.remove(devices[position], at)
+                if ips[position]:
+                    self._ips.remove(ips[position], at)
+            for (key, member), seen in batch.device_accounts.items():
+                self._device_accounts.restore(key, member, seen)
 
     def _admitted_now(
         self,
@@ -491,18 +765,6 @@ class RuleEngine:
         for account_id, at in created.items():
             if account_id not in ages:
                 ages[account_id] = at.timestamp()
-
-    def _prefetch_ages(self, account_ids: set[int]) -> None:
-        """Read the creation times of the accounts not yet known, in one query."""
-        if self._created_at_many is None:
-            return
-        unknown = [a for a in account_ids if a not in self._ages]
-        if not unknown:
-            return
-        if len(self._ages) + len(unknown) > _AGES_KEPT:
-            self._ages.clear()
-        for account_id, created in self._created_at_many(unknown).items():
-            self._ages[account_id] = created.timestamp()
 
     def _admit_shared(
         self,
@@ -660,6 +922,37 @@ class RuleEngine:
         for counter in counters:
             if now - counter.pruned_at >= max(_PRUNE_AFTER_S, counter.span / _PRUNE_FRACTION):
                 counter.prune(now)
+
+
+def _verdicts(
+    rules: RuleSettings,
+    account: IntArray,
+    device: IntArray,
+    sharing: IntArray,
+    ip: IntArray,
+    young: IntArray,
+    new: BoolArray,
+) -> tuple[list[int], list[str | None]]:
+    """`RuleEngine._verdict` over arrays of counts (0: the rule does not apply): the same
+    float divisions and comparisons, and the same rounding (half to even, as `round`)."""
+    ratio = account / rules.account_hold
+    rule = np.zeros(len(ratio), np.int64)
+    candidates = (
+        (device / rules.device_hold, device > 0),
+        (sharing / rules.device_accounts_hold, device > 0),
+        (ip / rules.ip_hold, ip > 0),
+        (young / rules.new_account_hold, young > 0),
+    )
+    for number, (value, applies) in enumerate(candidates, start=1):
+        nearer = applies & (value > ratio)  # a later window wins only when strictly nearer
+        ratio = np.where(nearer, value, ratio)
+        rule[nearer] = number
+    risk = np.minimum(100, np.rint(HOLD_RISK * ratio).astype(np.int64) + NEW_ACCOUNT_RISK * new)
+    holds = [
+        _RULE_ORDER[number] if held else None
+        for number, held in zip(rule.tolist(), (ratio > 1.0).tolist(), strict=True)
+    ]
+    return risk.tolist(), holds
 
 
 def _rate_limited(rule: str, what: str, limit: int, retry_after: int) -> RateLimited:

@@ -133,10 +133,6 @@ class BulkSQL:
         sql = "SELECT id, kind FROM accounts WHERE id IN ({marks})"
         return {row[0]: row[1] for row in self._lookup(sql, sorted(set(account_ids)), 1)}
 
-    def created_times(self, account_ids: Iterable[int]) -> dict[int, datetime]:
-        """account id -> creation time (aware, UTC), for those of `account_ids` that exist."""
-        return self.kinds_and_created_times(account_ids)[1]
-
     def kinds_and_created_times(
         self, account_ids: Iterable[int]
     ) -> tuple[dict[int, str], dict[int, datetime]]:
