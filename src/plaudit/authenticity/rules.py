@@ -29,20 +29,19 @@ from __future__ import annotations
 import bisect
 import functools
 import ipaddress
-import itertools
 import math
 import threading
-from collections.abc import Callable, Hashable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import NamedTuple
-
-import numpy as np
-import numpy.typing as npt
+from typing import TYPE_CHECKING, NamedTuple
 
 from plaudit.config import Settings
 from plaudit.errors import PlauditError, RateLimited, RefusedByRule
 from plaudit.store.rule_counters import WINDOW_BUCKETS, CounterKey, PostgresRuleCounters
+
+if TYPE_CHECKING:
+    from plaudit.authenticity.rule_batches import BoolArray, FloatArray, Grouped
 
 __all__ = [
     "Admission",
@@ -104,57 +103,6 @@ class RuleSettings:
         )
 
 
-FloatArray = npt.NDArray[np.float64]
-IntArray = npt.NDArray[np.int64]
-BoolArray = npt.NDArray[np.bool_]
-_NO_TIMES: list[float] = []
-
-
-class _Grouped:
-    """A batch's likes grouped by one window's key: `codes` numbers each like's key among
-    `keys` (first seen first; -1: the rule does not apply), `order` lists the likes by key
-    and, within a key, in item order; the keyless ones (-1) come first, `skip` of them."""
-
-    def __init__(self, keys: Sequence[Hashable | None]) -> None:
-        index: dict[Hashable, int] = {}
-        self.codes: IntArray = np.fromiter(
-            (-1 if key is None else index.setdefault(key, len(index)) for key in keys),
-            np.int64,
-            len(keys),
-        )
-        self.keys: list[Hashable] = list(index)
-        self.order: IntArray = np.argsort(self.codes, kind="stable")
-        self.skip = int(np.count_nonzero(self.codes < 0))
-
-    def bounds(self) -> tuple[IntArray, IntArray]:
-        """Where each key's likes start and end in `order` (keys in number order)."""
-        sorted_codes = self.codes[self.order]
-        starts = np.searchsorted(sorted_codes, np.arange(len(self.keys)), "left")
-        ends = np.append(starts[1:], len(sorted_codes))
-        return starts, ends
-
-    def singles(
-        self, at: FloatArray, counted: BoolArray
-    ) -> Iterator[tuple[Hashable, list[float], list[bool]]]:
-        """(key, [time], [counted]) of each key with one like in the batch."""
-        starts, ends = self.bounds()
-        one = np.flatnonzero(ends - starts == 1)
-        likes = self.order[starts[one]]
-        for number, when, kept in zip(
-            one.tolist(), at[likes].tolist(), counted[likes].tolist(), strict=True
-        ):
-            yield self.keys[number], [when], [kept]
-
-    def runs(
-        self, at: FloatArray, counted: BoolArray
-    ) -> Iterator[tuple[Hashable, list[float], list[bool]]]:
-        """(key, times, counted) in item order, of each key with several likes."""
-        starts, ends = self.bounds()
-        for number in np.flatnonzero(ends - starts > 1).tolist():
-            likes = self.order[starts[number] : ends[number]]
-            yield self.keys[number], at[likes].tolist(), counted[likes].tolist()
-
-
 class SlidingCounter:
     """Event times per key; counts the events in the window (t - span, t].
 
@@ -170,6 +118,10 @@ class SlidingCounter:
     def __len__(self) -> int:
         """How many keys the counter remembers (pruning bounds it)."""
         return len(self._times)
+
+    def times_of(self, key: Hashable) -> list[float] | None:
+        """Every time kept for `key`, oldest first (set-based judging reads them)."""
+        return self._times.get(key)
 
     def times(self, key: Hashable, at: float) -> list[float]:
         """The times in the window ending at `at`, oldest first."""
@@ -214,43 +166,7 @@ class SlidingCounter:
         frees_at = window[len(window) - limit] + self.span
         return max(1, math.ceil(frees_at - at))
 
-    def batch_counts(self, group: _Grouped, at: FloatArray, counted: BoolArray) -> IntArray:
-        """What `count(key, t_i) + 1` is for each like i of a batch judged one by one, in
-        order, when only the likes with `counted` stay in the window: its stored times in
-        (t_i - span, t_i], the counted likes before i with its key (their times are at most
-        t_i: the batch's times must not decrease), and i itself. 0 where the key is None.
-
-        Set-based: the batch's likes, the stored times of its keys and each like's window
-        start are ranked together (exact comparisons of the same floats `count` compares),
-        so that (key, rank) pairs are integers one binary search answers for every like.
-        """
-        size = len(group.codes)
-        if not group.keys:
-            return np.zeros(size, np.int64)
-        codes, order = group.codes, group.order
-        since = at - self.span
-        stored = [self._times.get(key) or _NO_TIMES for key in group.keys]
-        lengths = np.fromiter(map(len, stored), np.int64, len(stored))
-        stored_times = np.fromiter(itertools.chain.from_iterable(stored), np.float64)
-        ranks = np.unique(np.concatenate((at, since, stored_times)), return_inverse=True)[1]
-        width = int(ranks.max()) + 1
-        at_key = codes * width + ranks[:size]
-        since_key = codes * width + ranks[size : 2 * size]
-        stored_key = np.repeat(np.arange(len(stored)), lengths) * width + ranks[2 * size :]
-        in_window = np.searchsorted(stored_key, at_key, "right") - np.searchsorted(
-            stored_key, since_key, "right"
-        )
-        # the batch's own likes: grouped by key, in item order (so in time order) within
-        first_in_window = np.searchsorted(at_key[order], since_key[order], "right")
-        before = np.zeros(size + 1, np.int64)
-        np.cumsum(counted[order], out=before[1:])
-        counts = np.empty(size, np.int64)
-        counts[order] = before[:-1] - before[first_in_window] + 1
-        counts += in_window
-        counts[codes < 0] = 0
-        return counts
-
-    def record_batch(self, group: _Grouped, at: FloatArray, counted: BoolArray) -> None:
+    def record_batch(self, group: Grouped, at: FloatArray, counted: BoolArray) -> None:
         """Leave the window as judging the batch one by one does: each like added, and
         taken back at once unless `counted` (a like not created); see `batch_counts`."""
         windows = self._times
@@ -303,6 +219,10 @@ class DistinctCounter:
         """How many keys the counter remembers (pruning bounds it)."""
         return len(self._seen)
 
+    def seen_of(self, key: Hashable) -> dict[int, float] | None:
+        """Each member's last time for `key` (set-based judging reads them)."""
+        return self._seen.get(key)
+
     def count_with(self, key: Hashable, member: int, at: float) -> int:
         """How many distinct members there would be in the window with `member` added."""
         seen = self._seen.get(key)
@@ -330,46 +250,6 @@ class DistinctCounter:
             seen.pop(member, None)
         else:
             seen[member] = before
-
-    def batch_counts(
-        self, group: _Grouped, members: Sequence[int], at: Sequence[float], counted: BoolArray
-    ) -> IntArray:
-        """`count_with(key, member, t_i)` for each like i of a batch judged one by one in
-        order, the likes with `counted` staying in the window (0 where the key is None). A
-        key with one member among its stored ones and the batch's counts 1 for every like;
-        the others (a device shared by accounts) are counted like by like."""
-        counts = np.zeros(len(members), np.int64)
-        codes = group.codes
-        if not group.keys:
-            return counts
-        who = np.array(members, np.int64)[group.order]
-        starts, ends = group.bounds()
-        first = group.order[starts]
-        alone = np.minimum.reduceat(who[group.skip :], starts - group.skip) == np.maximum.reduceat(
-            who[group.skip :], starts - group.skip
-        )
-        stored = self._seen
-        for number, key in enumerate(group.keys):
-            seen = stored.get(key)
-            if seen and not (alone[number] and seen.keys() <= {members[first[number]]}):
-                alone[number] = False
-        counts[codes >= 0] = 1
-        shared = np.flatnonzero(~alone)
-        kept = counted.tolist()
-        for number in shared.tolist():
-            key = group.keys[number]
-            seen = dict(stored.get(key) or {})
-            for p in group.order[starts[number] : ends[number]].tolist():
-                member = members[p]
-                counts[p] = self._count_in(seen, member, at[p] - self.span)
-                if kept[p]:
-                    last = seen.get(member)
-                    seen[member] = at[p] if last is None else max(at[p], last)
-        return counts
-
-    @staticmethod
-    def _count_in(seen: Mapping[int, float], member: int, since: float) -> int:
-        return sum(1 for who, last in seen.items() if last > since and who != member) + 1
 
     def record_batch(
         self,
@@ -460,15 +340,6 @@ class BatchAdmission(NamedTuple):
     """The batch's accounts, device keys, public IP prefixes, new accounts (None: not new),
     times and whether each like was counted."""
     device_accounts: dict[tuple[Hashable, int], float | None]
-
-
-_RULE_ORDER = (
-    "account_velocity",
-    "device_velocity",
-    "device_accounts",
-    "ip_velocity",
-    "new_account",
-)
 
 
 class _Counts(NamedTuple):
@@ -653,9 +524,11 @@ class RuleEngine:
             return BatchAdmission([0] * size, [None] * size, ([], [], [], [], [], []), {})
         if self._shared is not None:
             return None
+        from plaudit.authenticity import rule_batches as batches  # NumPy: at the first batch
+
         times = [like[3].timestamp() for like in likes]
-        at = np.array(times, np.float64)
-        if size > 1 and bool((at[1:] < at[:-1]).any()):
+        at = batches.as_times(times)
+        if batches.goes_back(at):
             return None
         with self._lock:
             try:
@@ -672,8 +545,9 @@ class RuleEngine:
                 if created[position] is None:
                     self._is_new(account, float(at[position]))
                     created[position] = ages[account]
-        age = at - np.array(created, np.float64)
-        return age < self.settings.new_account_age_s
+        from plaudit.authenticity.rule_batches import as_times
+
+        return at - as_times(created) < self.settings.new_account_age_s
 
     def _judge_batch(
         self,
@@ -683,29 +557,31 @@ class RuleEngine:
         at: FloatArray,
         new: BoolArray,
     ) -> BatchAdmission | None:
+        from plaudit.authenticity import rule_batches as batches
+
         rules = self.settings
         accounts = [like[0] for like in likes]
         devices = [like[1] or None for like in likes]
         ips = [ip if ip and _is_public(ip) else None for ip in (like[2] for like in likes)]
         fresh = [
             account if is_new else None
-            for account, is_new in zip(accounts, new.tolist(), strict=True)
+            for account, is_new in zip(accounts, batches.flags(new), strict=True)
         ]
-        kept = np.array(counted, np.bool_)
-        by_account, by_device = _Grouped(accounts), _Grouped(devices)
-        account = self._accounts.batch_counts(by_account, at, kept)
-        device = self._devices.batch_counts(by_device, at, kept)
-        sharing = self._device_accounts.batch_counts(by_device, accounts, times, kept)
+        kept = batches.as_flags(counted)
+        by_account, by_device = batches.Grouped(accounts), batches.Grouped(devices)
+        account = batches.window_counts(self._accounts, by_account, at, kept)
+        device = batches.window_counts(self._devices, by_device, at, kept)
+        sharing = batches.sharing_counts(self._device_accounts, by_device, accounts, times, kept)
         if (
-            bool((account > rules.account_limit).any())
-            or bool((device > rules.device_limit).any())
-            or bool((sharing > rules.device_accounts_limit).any())
+            batches.over(account, rules.account_limit)
+            or batches.over(device, rules.device_limit)
+            or batches.over(sharing, rules.device_accounts_limit)
         ):
             return None
-        by_ip, by_new_account = _Grouped(ips), _Grouped(fresh)
-        ip = self._ips.batch_counts(by_ip, at, kept)
-        young = self._new_accounts.batch_counts(by_new_account, at, kept)
-        risks, holds = _verdicts(rules, account, device, sharing, ip, young, new)
+        by_ip, by_new_account = batches.Grouped(ips), batches.Grouped(fresh)
+        ip = batches.window_counts(self._ips, by_ip, at, kept)
+        young = batches.window_counts(self._new_accounts, by_new_account, at, kept)
+        risks, holds = batches.verdicts(rules, account, device, sharing, ip, young, new)
         self._accounts.record_batch(by_account, at, kept)
         self._devices.record_batch(by_device, at, kept)
         self._ips.record_batch(by_ip, at, kept)
@@ -922,37 +798,6 @@ class RuleEngine:
         for counter in counters:
             if now - counter.pruned_at >= max(_PRUNE_AFTER_S, counter.span / _PRUNE_FRACTION):
                 counter.prune(now)
-
-
-def _verdicts(
-    rules: RuleSettings,
-    account: IntArray,
-    device: IntArray,
-    sharing: IntArray,
-    ip: IntArray,
-    young: IntArray,
-    new: BoolArray,
-) -> tuple[list[int], list[str | None]]:
-    """`RuleEngine._verdict` over arrays of counts (0: the rule does not apply): the same
-    float divisions and comparisons, and the same rounding (half to even, as `round`)."""
-    ratio = account / rules.account_hold
-    rule = np.zeros(len(ratio), np.int64)
-    candidates = (
-        (device / rules.device_hold, device > 0),
-        (sharing / rules.device_accounts_hold, device > 0),
-        (ip / rules.ip_hold, ip > 0),
-        (young / rules.new_account_hold, young > 0),
-    )
-    for number, (value, applies) in enumerate(candidates, start=1):
-        nearer = applies & (value > ratio)  # a later window wins only when strictly nearer
-        ratio = np.where(nearer, value, ratio)
-        rule[nearer] = number
-    risk = np.minimum(100, np.rint(HOLD_RISK * ratio).astype(np.int64) + NEW_ACCOUNT_RISK * new)
-    holds = [
-        _RULE_ORDER[number] if held else None
-        for number, held in zip(rule.tolist(), (ratio > 1.0).tolist(), strict=True)
-    ]
-    return risk.tolist(), holds
 
 
 def _rate_limited(rule: str, what: str, limit: int, retry_after: int) -> RateLimited:
