@@ -605,14 +605,14 @@ def _judged_together(
     ]
     applier.judge = judge
     kinds = applier.kinds
-    judged = [
-        i
-        for i, c in enumerate(checked)
-        if isinstance(c, BulkItem) and c.kind == "like" and c.account_id in kinds
-    ]
+    judged: list[int] = []  # the likes the rules judge: those of existing accounts
+    likes: list[BulkItem] = []
+    for i, c in enumerate(checked):
+        if isinstance(c, BulkItem) and c.kind == "like" and c.account_id in kinds:
+            judged.append(i)
+            likes.append(c)
     created = [_created(decisions[i]) for i in judged]
-    likes = [checked[i] for i in judged]
-    verdicts = judge.admit_batch(likes, created)  # type: ignore[arg-type]
+    verdicts = judge.admit_batch(likes, created)
     if verdicts is None:
         return None
     removed = _REMOVED_AT

@@ -551,6 +551,9 @@ class _BatchJudge:
     sending them one by one does not give (issue #18). The refusals are recorded in the
     batch's transaction; an attempt of it that is undone (the writer runs a failed batch
     again) takes its admissions back first (`take_back_all`).
+
+    When no like of the batch is refused, `ingest` asks for all of them at once instead
+    (`admit_batch`, set-based, the same verdicts; issue #18).
     """
 
     def __init__(self, rules: RuleEngine) -> None:
