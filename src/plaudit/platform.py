@@ -71,7 +71,6 @@ class Platform:
             self.accounts.created_at,
             shared=_shared_windows(settings, self.db),
             knows_created_at=self.accounts.knows_created_at,
-            created_at_many=self.accounts.created_times,
         )
         # incentivised likes (source campaign:<id>) are checked and recorded in the like's
         # transaction by the campaigns policy; plain likes never call it. Every like passes

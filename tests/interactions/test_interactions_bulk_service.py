@@ -211,3 +211,130 @@ def test_the_examples_exercise_holds_and_refusals(strict: Platform) -> None:
     statuses = [(o[0], o[1], o[3]) for o in in_bulk(strict, world, sent, [])]
     assert ("created", True, None) in statuses
     assert any(status == "error" and error for status, _, error in statuses)
+
+
+# likes and unlikes: (fan, video, device, kind)
+Item = tuple[int, int, int, str]
+mixed = st.lists(
+    st.tuples(
+        st.integers(0, 3),
+        st.integers(0, 2),  # video 2 does not exist
+        st.integers(0, 2),
+        st.sampled_from(["like", "like", "like", "unlike"]),
+    ),
+    min_size=1,
+    max_size=40,
+)
+
+
+def mixed_items(world: World, sent: list[Item]) -> list[BulkItem]:
+    items = []
+    for fan, video, device, kind in sent:
+        d = world.device(device)
+        target = world.videos[video] if video < len(world.videos) else max(world.videos) + 10**9
+        items.append(
+            BulkItem(
+                kind,
+                world.fans[fan],
+                target,
+                datetime.now(UTC),
+                "app",
+                d.device_key,
+                d.user_agent,
+                d.ip_prefix,
+            )
+        )
+    return items
+
+
+def bulk_outcomes(platform: Platform, items: list[BulkItem]) -> list[tuple[object, ...]]:
+    results = platform.interactions.bulk_sync(items)
+    outcomes = [(r.status, r.held, r.risk, r.error_type, r.id, r.seq) for r in results]
+    created = [o for o in outcomes if o[0] in ("created", "removed")]
+    rank = {like_id: r for r, like_id in enumerate(sorted({o[4] for o in created}))}  # type: ignore[type-var]
+    first_seq = min((o[5] for o in created), default=0)  # type: ignore[type-var]
+    return [
+        (s, h, r, e, rank.get(i), None if q is None else q - first_seq)  # type: ignore[operator]
+        for s, h, r, e, i, q in outcomes
+    ]
+
+
+def rows(platform: Platform, world: World) -> dict[str, object]:
+    """`stored`, with each like's removal as whether it was removed."""
+    got = stored(platform, world)
+    got["likes"] = [(f, v, ip, removed is not None) for f, v, ip, removed in got["likes"]]  # type: ignore[attr-defined]
+    return got
+
+
+def judged_in_order(platform: Platform, items: list[BulkItem]) -> list[tuple[object, ...]]:
+    """The batch through bulk ingest with the set-based judging declined, so its likes are
+    judged one at a time in the batch's transaction (the path taken when one is refused)."""
+    rules = platform.rules
+    rules.admit_batch = lambda likes, counted: None  # type: ignore[method-assign]
+    try:
+        return bulk_outcomes(platform, items)
+    finally:
+        del rules.admit_batch
+
+
+@settings(
+    max_examples=30,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(mixed)
+def test_likes_judged_together_match_likes_judged_in_order(
+    loose: Platform, sent: list[Item]
+) -> None:
+    """Issue #18: a batch's likes judged set-based (`RuleEngine.admit_batch`) give every
+    item the result, and the store the rows, that judging them one at a time gives: likes
+    again, unknown videos, unlikes of likes made (and held) earlier in the batch."""
+    together, in_order = make_world(loose), make_world(loose)
+    got = bulk_outcomes(loose, mixed_items(together, sent))
+    expected = judged_in_order(loose, mixed_items(in_order, sent))
+    assert got == expected
+    assert rows(loose, together) == rows(loose, in_order)
+
+
+@pytest.fixture
+def loose(backend_settings: Settings) -> Iterator[Platform]:
+    """Limits that hold often and refuse rarely, so most batches are judged set-based; the
+    windows in memory on both engines (PostgreSQL's shared windows are judged in order)."""
+    limits = backend_settings.with_values(
+        rules_counter_store="memory",
+        rule_account_hold_per_min=2,
+        rule_account_limit_per_min=100,
+        rule_device_hold_per_min=3,
+        rule_device_limit_per_min=100,
+        rule_ip_hold_per_min=4,
+        rule_device_accounts_hold=1,
+        rule_device_accounts_limit=100,
+        rule_new_account_hold_per_hour=3,
+    )
+    opened = Platform(limits).open()
+    yield opened
+    opened.close()
+
+
+def test_a_batch_without_refusals_is_judged_together(loose: Platform) -> None:
+    """The property above compares the set-based path, not the in-order one twice: a batch
+    no limit refuses is judged by `admit_batch`, and its holds are kept."""
+    world = make_world(loose)
+    calls: list[object] = []
+    judge = loose.rules.admit_batch
+
+    def spy(likes: object, counted: object) -> object:
+        calls.append(verdicts := judge(likes, counted))  # type: ignore[arg-type]
+        return verdicts
+
+    loose.rules.admit_batch = spy  # type: ignore[method-assign]
+    try:
+        results = loose.interactions.bulk_sync(
+            mixed_items(world, [(0, 0, 1, "like"), (0, 1, 1, "like"), (1, 0, 1, "like")])
+        )
+    finally:
+        del loose.rules.admit_batch
+    assert len(calls) == 1
+    assert calls[0] is not None
+    assert [r.status for r in results] == ["created"] * 3
+    assert any(r.held for r in results)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -209,12 +208,6 @@ class AccountService:
         if row is None:
             raise AccountNotFound(f"account {account_id} does not exist")
         return _account(row)
-
-    def created_times(self, account_ids: Collection[int]) -> dict[int, datetime]:
-        """When each of the existing accounts among `account_ids` was created, in one read
-        (the real-time rules' account ages for a bulk batch); unknown ids are left out."""
-        with self._db.read() as conn:
-            return sql.accounts_created_at(conn, sorted(account_ids))
 
     def get_profile(self, account_id: int) -> Profile:
         with self._db.read() as conn:

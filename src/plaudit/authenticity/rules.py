@@ -31,18 +31,21 @@ import functools
 import ipaddress
 import math
 import threading
-from collections.abc import Callable, Collection, Hashable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from plaudit.config import Settings
 from plaudit.errors import PlauditError, RateLimited, RefusedByRule
 from plaudit.store.rule_counters import WINDOW_BUCKETS, CounterKey, PostgresRuleCounters
 
+if TYPE_CHECKING:
+    from plaudit.authenticity.rule_batches import BoolArray, FloatArray, Grouped
+
 __all__ = [
     "Admission",
-    "LikeToJudge",
+    "BatchAdmission",
     "RuleEngine",
     "RuleSettings",
     "SharedWindows",
@@ -67,9 +70,6 @@ amount per like."""
 _AGES_KEPT = 200_000
 """Most account creation times remembered (an account's age only grows; forgetting them all
 at once costs one read per account seen afterwards)."""
-
-LikeToJudge = tuple[int, str | None, str | None, datetime]
-"""(account id, device key, IP prefix, time) of a like for `RuleEngine.admit_many`."""
 
 
 @dataclass(frozen=True)
@@ -119,6 +119,10 @@ class SlidingCounter:
         """How many keys the counter remembers (pruning bounds it)."""
         return len(self._times)
 
+    def times_of(self, key: Hashable) -> list[float] | None:
+        """Every time kept for `key`, oldest first (set-based judging reads them)."""
+        return self._times.get(key)
+
     def times(self, key: Hashable, at: float) -> list[float]:
         """The times in the window ending at `at`, oldest first."""
         times = self._times.get(key)
@@ -162,6 +166,34 @@ class SlidingCounter:
         frees_at = window[len(window) - limit] + self.span
         return max(1, math.ceil(frees_at - at))
 
+    def record_batch(self, group: Grouped, at: FloatArray, counted: BoolArray) -> None:
+        """Leave the window as judging the batch one by one does: each like added, and
+        taken back at once unless `counted` (a like not created); see `batch_counts`."""
+        windows = self._times
+        for key, times, kept in group.singles(at, counted):
+            stored = windows.get(key)
+            if not stored:  # the common case: a key's one like, nothing stored
+                windows[key] = [times[0]] if kept[0] else []
+            else:
+                self._record_key(key, stored, times, kept)
+        for key, times, kept in group.runs(at, counted):
+            self._record_key(key, windows.get(key), times, kept)
+
+    def _record_key(
+        self, key: Hashable, stored: list[float] | None, times: list[float], kept: list[bool]
+    ) -> None:
+        if stored and stored[-1] > times[0]:  # older than a stored time: one by one
+            for when, counts in zip(times, kept, strict=True):
+                self.add(key, when)
+                if not counts:
+                    self.remove(key, when)
+            return
+        merged = (stored or []) + [when for when, counts in zip(times, kept, strict=True) if counts]
+        cutoff = times[-1] - self.span  # what the last `add` forgot
+        if merged and merged[0] <= cutoff:
+            del merged[: bisect.bisect_right(merged, cutoff)]
+        self._times[key] = merged
+
     def prune(self, now: float) -> None:
         """Forget keys whose newest event left the window (keeps memory bounded)."""
         self.pruned_at = now
@@ -186,6 +218,10 @@ class DistinctCounter:
     def __len__(self) -> int:
         """How many keys the counter remembers (pruning bounds it)."""
         return len(self._seen)
+
+    def seen_of(self, key: Hashable) -> dict[int, float] | None:
+        """Each member's last time for `key` (set-based judging reads them)."""
+        return self._seen.get(key)
 
     def count_with(self, key: Hashable, member: int, at: float) -> int:
         """How many distinct members there would be in the window with `member` added."""
@@ -214,6 +250,36 @@ class DistinctCounter:
             seen.pop(member, None)
         else:
             seen[member] = before
+
+    def record_batch(
+        self,
+        keys: Sequence[Hashable | None],
+        members: Sequence[int],
+        at: Sequence[float],
+        counted: Sequence[bool],
+    ) -> dict[tuple[Hashable, int], float | None]:
+        """Leave the window as judging the batch one by one does; returns each counted
+        (key, member)'s time before the batch, None when it was not there (for `restore`)."""
+        before: dict[tuple[Hashable, int], float | None] = {}
+        windows = self._seen
+        for key, member, when, kept in zip(keys, members, at, counted, strict=True):
+            if key is None:
+                continue
+            seen = windows.get(key)
+            if seen is None:  # a like not created still leaves its key (`add`, `restore`)
+                if kept:
+                    windows[key] = {member: when}
+                    before[key, member] = None
+                else:
+                    windows[key] = {}
+                continue
+            if not kept:
+                continue
+            last = seen.get(member)
+            if (key, member) not in before:
+                before[key, member] = last
+            seen[member] = when if last is None else max(when, last)
+        return before
 
     def prune(self, now: float) -> None:
         self.pruned_at = now
@@ -259,6 +325,21 @@ class Admission(NamedTuple):
 
 
 ACCEPT_ALL = Admission("accepted", 0, None, 0, None, None, 0.0)
+
+
+class BatchAdmission(NamedTuple):
+    """The rules' verdicts on a batch's likes (`RuleEngine.admit_batch`), by position:
+    each like's risk, and the rule that held it (None: accepted). The rest is what the
+    batch added to the windows, for `RuleEngine.cancel_batch`."""
+
+    risks: list[int]
+    holds: list[str | None]
+    likes: tuple[
+        list[int], list[str | None], list[str | None], list[int | None], list[float], Sequence[bool]
+    ]
+    """The batch's accounts, device keys, public IP prefixes, new accounts (None: not new),
+    times and whether each like was counted."""
+    device_accounts: dict[tuple[Hashable, int], float | None]
 
 
 class _Counts(NamedTuple):
@@ -372,7 +453,6 @@ class RuleEngine:
         created_at: Callable[[int], datetime],
         shared: SharedWindows | None = None,
         knows_created_at: Callable[[int], bool] = lambda _account_id: False,
-        created_at_many: Callable[[Collection[int]], Mapping[int, datetime]] | None = None,
     ) -> None:
         self.settings = settings
         self._shared = shared
@@ -380,8 +460,6 @@ class RuleEngine:
         """True when admitting any like waits on the database (see `admits_without_io`)."""
         self._created_at = created_at
         self._knows_created_at = knows_created_at
-        # one query for a batch's accounts instead of one per account (`admit_many`)
-        self._created_at_many = created_at_many
         self._ages: dict[int, float] = {}
         self._accounts = SlidingCounter(MINUTE)
         self._devices = SlidingCounter(MINUTE)
@@ -423,50 +501,122 @@ class RuleEngine:
             self._refuse_if_over(account_id, device_key, counts, when)
             return self._admitted_now(account_id, device_key, public_ip, when, new, counts)
 
-    def admit_many(
-        self, likes: Sequence[LikeToJudge], created: Mapping[int, datetime] | None = None
-    ) -> list[Admission | PlauditError]:
-        """Judge a batch of likes in order, exactly as `admit` one at a time would (each
-        like counts in the windows of the likes after it); a refused like's entry is the
-        error `admit` would raise.
+    def admit_batch(
+        self,
+        likes: Sequence[tuple[int, str | None, str | None, datetime]],
+        counted: Sequence[bool],
+    ) -> BatchAdmission | None:
+        """Judge a batch's likes, (account, device key, IP prefix, time) in item order,
+        exactly as `admit` one by one would, with each like not `counted` (not created:
+        already liked, an unknown video) cancelled before the next: the same risks and
+        holds, and the same windows afterwards.
 
-        Set-based where the work is per batch rather than per like: the creation times of
-        the batch's accounts are read in one query (or given in `created` by a caller that
-        read the accounts anyway: every existing account of the batch), the windows' lock
-        is taken once, and the ages and public prefixes are resolved once per distinct value.
+        Set-based (issue #18): each window's counts for the whole batch come from one
+        sort and a few binary searches over arrays (`SlidingCounter.batch_counts`), the
+        verdicts from array comparisons. Returns None, having changed nothing, where only
+        the in-order path can decide: shared windows (PostgreSQL), times that go back in
+        item order (a like then does not see the likes before it), an account whose age
+        cannot be read, or any like a limit would refuse (a refused like does not count
+        for the likes after it, so the rest must be judged in turn).
         """
+        size = len(likes)
         if not self.settings.enabled:
-            return [ACCEPT_ALL] * len(likes)
-        if created is None:
-            self._prefetch_ages({like[0] for like in likes})
-        else:
-            self.learn_ages(created)
-        if self._shared is not None:  # one round trip per like to the shared windows
-            return [self._admit_or_error(*like) for like in likes]
+            return BatchAdmission([0] * size, [None] * size, ([], [], [], [], [], []), {})
+        if self._shared is not None:
+            return None
+        from plaudit.authenticity import rule_batches as batches  # NumPy: at the first batch
+
+        times = [like[3].timestamp() for like in likes]
+        at = batches.as_times(times)
+        if batches.goes_back(at):
+            return None
         with self._lock:
-            return [self._admit_locked(*like) for like in likes]
+            try:
+                new = self._new_flags([like[0] for like in likes], at)
+            except PlauditError:
+                return None
+            return self._judge_batch(likes, counted, times, at, new)
 
-    def _admit_or_error(
-        self, account_id: int, device_key: str | None, ip_prefix: str | None, at: datetime
-    ) -> Admission | PlauditError:
-        try:
-            return self.admit(account_id, device_key, ip_prefix, at)
-        except PlauditError as exc:
-            return exc
+    def _new_flags(self, accounts: list[int], at: FloatArray) -> BoolArray:
+        ages = self._ages
+        created = [ages.get(account) for account in accounts]
+        if None in created:  # not learnt from the batch's read: read as `admit` does
+            for position, account in enumerate(accounts):
+                if created[position] is None:
+                    self._is_new(account, float(at[position]))
+                    created[position] = ages[account]
+        from plaudit.authenticity.rule_batches import as_times
 
-    def _admit_locked(
-        self, account_id: int, device_key: str | None, ip_prefix: str | None, at: datetime
-    ) -> Admission | PlauditError:
-        """`admit` on the memory windows, the lock already held."""
-        try:
-            when = at.timestamp()
-            new = self._is_new(account_id, when)
-            public_ip = ip_prefix if ip_prefix and _is_public(ip_prefix) else None
-            counts = self._counts(account_id, device_key, public_ip, when, new)
-            self._refuse_if_over(account_id, device_key, counts, when)
-        except PlauditError as exc:
-            return exc
-        return self._admitted_now(account_id, device_key, public_ip, when, new, counts)
+        return at - as_times(created) < self.settings.new_account_age_s
+
+    def _judge_batch(
+        self,
+        likes: Sequence[tuple[int, str | None, str | None, datetime]],
+        counted: Sequence[bool],
+        times: list[float],
+        at: FloatArray,
+        new: BoolArray,
+    ) -> BatchAdmission | None:
+        from plaudit.authenticity import rule_batches as batches
+
+        rules = self.settings
+        accounts = [like[0] for like in likes]
+        devices = [like[1] or None for like in likes]
+        ips = [ip if ip and _is_public(ip) else None for ip in (like[2] for like in likes)]
+        fresh = [
+            account if is_new else None
+            for account, is_new in zip(accounts, batches.flags(new), strict=True)
+        ]
+        kept = batches.as_flags(counted)
+        by_account, by_device = batches.Grouped(accounts), batches.Grouped(devices)
+        account = batches.window_counts(self._accounts, by_account, at, kept)
+        device = batches.window_counts(self._devices, by_device, at, kept)
+        sharing = batches.sharing_counts(self._device_accounts, by_device, accounts, times, kept)
+        if (
+            batches.over(account, rules.account_limit)
+            or batches.over(device, rules.device_limit)
+            or batches.over(sharing, rules.device_accounts_limit)
+        ):
+            return None
+        by_ip, by_new_account = batches.Grouped(ips), batches.Grouped(fresh)
+        ip = batches.window_counts(self._ips, by_ip, at, kept)
+        young = batches.window_counts(self._new_accounts, by_new_account, at, kept)
+        risks, holds = batches.verdicts(rules, account, device, sharing, ip, young, new)
+        self._accounts.record_batch(by_account, at, kept)
+        self._devices.record_batch(by_device, at, kept)
+        self._ips.record_batch(by_ip, at, kept)
+        self._new_accounts.record_batch(by_new_account, at, kept)
+        prunes = self._prunes_due(times)
+        before = self._device_accounts.record_batch(devices, accounts, times, counted)
+        for position in prunes:
+            self._prune(times[position])
+        self._admitted += len(times)
+        return BatchAdmission(risks, holds, (accounts, devices, ips, fresh, times, counted), before)
+
+    def _prunes_due(self, times: list[float]) -> range:
+        """The positions where `_record` would prune, judging the batch one by one: each
+        like judged whose count reaches a multiple of 4,096. Pruning at their times after
+        the batch's adds forgets the same (the likes after each are no older)."""
+        first = self._admitted
+        return range((-first - 1) % _PRUNE_EVERY, len(times), _PRUNE_EVERY)
+
+    def cancel_batch(self, batch: BatchAdmission) -> None:
+        """Take back what `admit_batch` counted (its transaction did not commit)."""
+        with self._lock:
+            accounts, devices, ips, fresh, times, counted = batch.likes
+            for position in reversed(range(len(times))):
+                if not counted[position]:
+                    continue
+                at = times[position]
+                self._accounts.remove(accounts[position], at)
+                if fresh[position] is not None:
+                    self._new_accounts.remove(accounts[position], at)
+                if devices[position]:
+                    self._devices.remove(devices[position], at)
+                if ips[position]:
+                    self._ips.remove(ips[position], at)
+            for (key, member), seen in batch.device_accounts.items():
+                self._device_accounts.restore(key, member, seen)
 
     def _admitted_now(
         self,
@@ -491,18 +641,6 @@ class RuleEngine:
         for account_id, at in created.items():
             if account_id not in ages:
                 ages[account_id] = at.timestamp()
-
-    def _prefetch_ages(self, account_ids: set[int]) -> None:
-        """Read the creation times of the accounts not yet known, in one query."""
-        if self._created_at_many is None:
-            return
-        unknown = [a for a in account_ids if a not in self._ages]
-        if not unknown:
-            return
-        if len(self._ages) + len(unknown) > _AGES_KEPT:
-            self._ages.clear()
-        for account_id, created in self._created_at_many(unknown).items():
-            self._ages[account_id] = created.timestamp()
 
     def _admit_shared(
         self,

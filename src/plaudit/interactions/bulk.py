@@ -175,6 +175,15 @@ class Judge(Protocol):
         """The like admitted last was not created: it counts in no window."""
         ...
 
+    def admit_batch(
+        self, likes: Sequence[BulkItem], created: Sequence[bool]
+    ) -> Sequence[tuple[HoldLike | None, int]] | None:
+        """All the batch's likes at once, in item order, `created` saying which were
+        created (the others are taken back before the next like), with exactly the
+        verdicts `admit` and `take_back_last` like by like give; None, having counted
+        nothing, when only the like-by-like path can decide (a like would be refused)."""
+        ...
+
 
 # (status, row id, index of its event in the batch, or -1 when nothing was sequenced)
 _Decision = tuple[str, int, int]
@@ -559,9 +568,14 @@ def _ingest(
     try:
         valid = [c for c in checked if isinstance(c, BulkItem)]
         applier = _Applier(conn, valid, holds, db, kinds, judge, len(items))
-        decisions = [
-            c if isinstance(c, ItemResult) else applier.apply(c, i) for i, c in enumerate(checked)
-        ]
+        decisions = None if judge is None else _judged_together(applier, checked, judge)
+        if decisions is None:
+            if judge is not None:  # judged like by like, from the start
+                applier = _Applier(conn, valid, holds, db, kinds, judge, len(items))
+            decisions = [
+                c if isinstance(c, ItemResult) else applier.apply(c, i)
+                for i, c in enumerate(checked)
+            ]
         first_seq = applier.write()
     finally:
         db.close()
@@ -572,6 +586,48 @@ def _ingest(
         _result(d, first_seq, held, risk)
         for d, risk in zip(decisions, risks or [None] * len(decisions), strict=True)
     ]
+
+
+def _judged_together(
+    applier: _Applier, checked: Sequence[BulkItem | ItemResult], judge: Judge
+) -> list[_Decision | ItemResult] | None:
+    """The batch applied first as if the rules admitted every like, then its likes judged
+    together (`Judge.admit_batch`), knowing which of them that made; None when the judge
+    says only like-by-like judging can decide, and then `applier` must not be written.
+
+    When no like is refused, judging like by like admits them all, so each item does
+    exactly what it did here, and the rules see the same likes created in the same order:
+    the verdicts are the same, and so are the rows (issue #18: set-based rules per batch).
+    """
+    applier.judge = None
+    decisions = [
+        c if isinstance(c, ItemResult) else applier.apply(c, i) for i, c in enumerate(checked)
+    ]
+    applier.judge = judge
+    kinds = applier.kinds
+    judged: list[int] = []  # the likes the rules judge: those of existing accounts
+    likes: list[BulkItem] = []
+    for i, c in enumerate(checked):
+        if isinstance(c, BulkItem) and c.kind == "like" and c.account_id in kinds:
+            judged.append(i)
+            likes.append(c)
+    created = [_created(decisions[i]) for i in judged]
+    verdicts = judge.admit_batch(likes, created)
+    if verdicts is None:
+        return None
+    removed = _REMOVED_AT
+    for position, made, (hold, risk) in zip(judged, created, verdicts, strict=True):
+        applier.risks[position] = risk
+        if hold is not None and made:
+            like_id = decisions[position][1]
+            assert isinstance(like_id, int)
+            if applier.new_likes[like_id][removed] is None:  # not unliked later in the batch
+                applier.held[like_id] = hold
+    return decisions
+
+
+def _created(decision: _Decision | ItemResult) -> bool:
+    return not isinstance(decision, ItemResult) and decision[0] == "created"
 
 
 def _result(

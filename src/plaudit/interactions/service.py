@@ -55,7 +55,7 @@ from plaudit.store.refusals import Refusal
 from plaudit.store.writer import GroupedWrite, WriteFn
 
 if TYPE_CHECKING:
-    from plaudit.authenticity.rules import Admission, RuleEngine
+    from plaudit.authenticity.rules import Admission, BatchAdmission, RuleEngine
 
 __all__ = ["NO_DEVICE", "FollowOutcome", "Hold", "InteractionService", "LikeOutcome"]
 
@@ -551,12 +551,16 @@ class _BatchJudge:
     sending them one by one does not give (issue #18). The refusals are recorded in the
     batch's transaction; an attempt of it that is undone (the writer runs a failed batch
     again) takes its admissions back first (`take_back_all`).
+
+    When no like of the batch is refused, `ingest` asks for all of them at once instead
+    (`admit_batch`, set-based, the same verdicts; issue #18).
     """
 
     def __init__(self, rules: RuleEngine) -> None:
         self._rules = rules
         self._now = utcnow()
         self.kept: list[Admission] = []
+        self.batches: list[BatchAdmission] = []
         self.refusals: list[Refusal] = []
 
     def learn_ages(self, created: Mapping[int, datetime]) -> None:
@@ -575,9 +579,28 @@ class _BatchJudge:
     def take_back_last(self) -> None:
         self._rules.cancel(self.kept.pop())
 
+    def admit_batch(
+        self, likes: Sequence[BulkItem], created: Sequence[bool]
+    ) -> list[tuple[Hold | None, int]] | None:
+        """The batch's likes judged together (`RuleEngine.admit_batch`): the verdicts of
+        `admit` like by like, or None when only that path can decide."""
+        batch = self._rules.admit_batch(
+            [(like.account_id, like.device_key, like.ip_prefix, like.at) for like in likes],
+            created,
+        )
+        if batch is None:
+            return None
+        self.batches.append(batch)
+        return [
+            (None if rule is None else Hold(rule, risk), risk)
+            for rule, risk in zip(batch.holds, batch.risks, strict=True)
+        ]
+
     def take_back_all(self) -> None:
         """Undo every admission (newest first) and forget the refusals: the transaction
         that made them did not commit."""
+        while self.batches:
+            self._rules.cancel_batch(self.batches.pop())
         while self.kept:
             self.take_back_last()
         self.refusals.clear()

@@ -80,6 +80,10 @@ PROFILE_COLUMNS = (
 VIDEO_COLUMNS = ("id", "creator_id", "title", "category", "duration_s", "published_at")
 
 
+def _device_key(device: tuple[str, str]) -> str:
+    return device[0]
+
+
 def _chunks(values: Sequence[T], size: int = _CHUNK) -> Iterator[Sequence[T]]:
     for start in range(0, len(values), size):
         yield values[start : start + size]
@@ -132,10 +136,6 @@ class BulkSQL:
         """account id -> kind, for those of `account_ids` that exist."""
         sql = "SELECT id, kind FROM accounts WHERE id IN ({marks})"
         return {row[0]: row[1] for row in self._lookup(sql, sorted(set(account_ids)), 1)}
-
-    def created_times(self, account_ids: Iterable[int]) -> dict[int, datetime]:
-        """account id -> creation time (aware, UTC), for those of `account_ids` that exist."""
-        return self.kinds_and_created_times(account_ids)[1]
 
     def kinds_and_created_times(
         self, account_ids: Iterable[int]
@@ -233,7 +233,9 @@ class BulkSQL:
         self, keys: Iterable[tuple[str, str]], at: datetime
     ) -> dict[tuple[str, str], int]:
         """(device key, user agent) -> device id, registering first-seen devices."""
-        wanted = sorted(set(keys))
+        # in key order, so the probes walk the index in order; ordering by the key string
+        # alone is 4x cheaper than comparing the pairs (2-5% of a bulk batch, issue #18)
+        wanted = sorted(set(keys), key=_device_key)
         sql = (
             "SELECT d.device_key, d.user_agent, d.id FROM (VALUES {marks}) AS v "
             "JOIN devices AS d ON d.device_key = v.column1 AND d.user_agent = v.column2"
@@ -241,10 +243,11 @@ class BulkSQL:
         found = {(r[0], r[1]): r[2] for r in self._lookup(sql, wanted, 2)}
         missing = [key for key in wanted if key not in found]
         ids = self.reserve_ids("devices", len(missing))
+        first_seen = self.time(at)
         self.insert(
             "devices",
             ("id", "device_key", "user_agent", "first_seen_at"),
-            [(i, k, ua, self.time(at)) for i, (k, ua) in zip(ids, missing, strict=True)],
+            [(i, k, ua, first_seen) for i, (k, ua) in zip(ids, missing, strict=True)],
         )
         found.update(zip(missing, ids, strict=True))
         return found

@@ -9,7 +9,6 @@ from typing import Any, NamedTuple
 from sqlalchemy import and_, bindparam, delete, func, insert, select, update
 from sqlalchemy.engine import Connection, Row
 
-from plaudit.store.bulk import BulkSQL
 from plaudit.store.prepared import Prepared, stored_time
 from plaudit.store.secrets import new_secret
 from plaudit.store.sequence import inserted_id
@@ -53,16 +52,6 @@ __all__ = [
 
 def get_account(conn: Connection, account_id: int) -> Row[Any] | None:
     return conn.execute(select(accounts).where(accounts.c.id == account_id)).first()
-
-
-def accounts_created_at(conn: Connection, account_ids: Sequence[int]) -> dict[int, datetime]:
-    """account id -> creation time, for those of `account_ids` that exist (the real-time
-    rules' ages for a bulk batch: on the driver's cursor, as bulk ingest reads)."""
-    sql = BulkSQL(conn)
-    try:
-        return sql.created_times(account_ids)
-    finally:
-        sql.close()
 
 
 def count_accounts(conn: Connection) -> int:
