@@ -23,7 +23,8 @@ the writer thread calls, with its commit) on the `as is` schema: the difference 
 anchor is the Python around SQLite's work. Prints the median CPU µs per like (user+system
 of the process) of each, its ratio to the anchor, the load average, and Plaudit's run by
 part: building the likes' write objects, SQLAlchemy's BEGIN, the run's statements (the
-read, inserts, counters, seq, events), the commit.
+read, inserts, counters, seq, events), the commit; and the CPU of an empty read
+transaction (`Database.read()`), which every read of the API pays.
 """
 
 from __future__ import annotations
@@ -176,6 +177,24 @@ def plaudit(
     return total
 
 
+def empty_read_transaction(template: Path, work: Path, count: int = 3000) -> float:
+    """CPU µs of one empty `Database.read()` transaction (BEGIN on a reader, then its end):
+    what every read of the API pays before its first statement."""
+    data = work / "reads"
+    data.mkdir()
+    shutil.copy(template, data / "plaudit.db")
+    platform = Platform(load_settings(flags={"data_dir": str(data)}, env={})).open()
+    try:
+        started = time.thread_time()
+        for _ in range(count):
+            with platform.db.read():
+                pass
+        return (time.thread_time() - started) * 1e6 / count
+    finally:
+        platform.close()
+        shutil.rmtree(data)
+
+
 def _raw_variant(
     template: Path, work: Path, variant: str, run: int, pairs: list[tuple[int, int]]
 ) -> float:
@@ -223,10 +242,12 @@ def main() -> None:
             _plaudit_run, template, work, args.run, parts
         )
         spent: dict[str, list[float]] = {name: [] for name in measures}
+        reads: list[float] = []
         for index in range(args.rounds):
             pairs = _pairs(args.likes, seed=index)
             for name, measure in measures.items():
                 spent[name].append(measure(pairs))
+            reads.append(empty_read_transaction(template, work))
             print(
                 f"round {index + 1}: "
                 + ", ".join(f"{name} {values[-1]:.1f}" for name, values in spent.items())
@@ -241,6 +262,7 @@ def main() -> None:
     print("of Plaudit's run, by part (this thread's CPU µs per like, median):")
     for part, values in parts.items():
         print(f"  {part:<24}{statistics.median(values):8.1f}")
+    print(f"an empty read transaction: {statistics.median(reads):.1f} µs of CPU (median)")
     print(f"load average {os.getloadavg()[0]:.1f} at the end (2 cores shared)")
 
 
