@@ -8,6 +8,7 @@ connection pool with pre-ping.
 
 from __future__ import annotations
 
+import sqlite3
 from typing import Any
 
 from sqlalchemy import create_engine, event
@@ -77,8 +78,19 @@ def _sqlite_engine(settings: Settings, *, immediate: bool) -> Engine:
         cursor.execute(f"PRAGMA mmap_size={MMAP_BYTES:d}")
         cursor.close()
 
+    begin = "BEGIN IMMEDIATE" if immediate else "BEGIN"
+
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+        # On the driver's connection: `exec_driver_sql` sets up an execution context and
+        # its events for a statement that returns nothing, a third of an empty transaction's
+        # CPU (docs/operations.md, "Fifth pass"). A busy or locked database raises the
+        # driver's error, which store.boundary translates as it does SQLAlchemy's. A closed
+        # connection goes through SQLAlchemy after all, which recognises the disconnect and
+        # marks the connection invalid, so the writer retries on a new one.
+        try:
+            connection.connection.dbapi_connection.execute(begin).close()
+        except sqlite3.ProgrammingError:
+            connection.exec_driver_sql(begin)
 
     return engine
