@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import hmac
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
+from functools import partial
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -18,6 +19,7 @@ from plaudit.config import Settings
 from plaudit.interactions import BulkItem, ingest_op
 from plaudit.interactions.bulk import TimeWindow
 from plaudit.ledger.entries import (
+    ROW_HASHING,
     Kind,
     decode_entry,
     hmac_pads,
@@ -178,34 +180,45 @@ def event_rows(draw: st.DrawFn, seq: int) -> tuple[object, ...]:
     """One row as `LedgerSQL.event_sources` returns it (SQLite text or PostgreSQL datetimes)."""
     kind = draw(st.sampled_from(_KIND_NAMES))
     at, removed = draw(times), draw(times)
-    if draw(st.booleans()):  # the PostgreSQL driver's shape: aware datetimes
+    shape = draw(st.sampled_from(["aware", "text", "text", "naive", "zoned"]))
+    if shape == "aware":  # the PostgreSQL driver's shape: aware datetimes
         created_at: object = at.replace(tzinfo=UTC)
         removed_at: object = removed.replace(tzinfo=UTC)
-    else:  # SQLite's: naive UTC text, with or without microseconds
+    elif shape == "text":  # SQLite's: naive UTC text, with or without microseconds
         created_at, removed_at = at.isoformat(" "), removed.isoformat(" ")
+    elif shape == "naive":  # a naive datetime is UTC (`time_us`)
+        created_at, removed_at = at, removed
+    else:  # another zone than UTC: its offset applied
+        zone = timezone(timedelta(minutes=draw(st.integers(-900, 900))))
+        created_at, removed_at = at.replace(tzinfo=zone), removed.replace(tzinfo=zone)
     device_id = draw(st.none() | st.integers(1, 50))
     # as the store reads them (device read by id, `Sources.devices`) or with the row
     has_device_row = device_id is not None and draw(st.booleans())
     account = draw(st.integers(1, 6))  # few accounts: secrets made once, then reused
     has_secret = account % 3 != 0
+    secret = bytes([account]) * draw(st.sampled_from([32, 32, 32, 16, 64, 65, 100]))
+    if kind == "comment":
+        detail: object = draw(texts)  # a comment always has a body
+    elif kind in ("revoke", "reinstate"):
+        detail = draw(st.none() | texts | st.integers(1, 10**9))  # the store's verdict id
+    else:
+        detail = draw(st.none() | texts)
     return (
         seq,
         kind,
         seq,
         account,
-        draw(st.integers(0, 2**63 - 1)),
-        draw(st.sampled_from(["app", "campaign:7", "x" * 300])),
+        draw(st.integers(0, 2**63 - 1) | st.sampled_from([-1, 2**64 - 1, 2**64])),
+        draw(st.sampled_from(["app", "campaign:7", "x" * 300, "\ud800", "\u5e94\u7528"])),
         device_id,
         draw(st.none() | st.sampled_from(["203.0.113.0/24", "2001:db8::/48"])),
         created_at,
         removed_at,
-        draw(texts if kind == "comment" else st.none() | texts),  # a comment always has a body
+        detail,
         f"device-{device_id}" if has_device_row else None,
         "Mozilla/5.0 test" if has_device_row else None,
         has_secret,
-        bytes([account]) * draw(st.sampled_from([32, 32, 32, 16, 64, 65, 100]))
-        if has_secret
-        else None,
+        (memoryview(secret) if draw(st.booleans()) else secret) if has_secret else None,
     )
 
 
@@ -218,10 +231,13 @@ def _with_device(row: tuple[object, ...], devices: dict[int, tuple[str, str]]) -
     return named
 
 
-_BUILDERS = {
+_BUILDERS: dict[str, Callable[[Sources], list[bytes]]] = {
     "inline (hashlib)": integration._build_entries_inline,
-    "batched (compiled)": build_entries,  # the inline loop again when the extension is absent
+    "build_entries": build_entries,  # the inline loop again when the extension is absent
 }
+if ROW_HASHING is not None:
+    _BUILDERS["columns (compiled)"] = partial(integration._build_entries_batched, batch=ROW_HASHING)
+    _BUILDERS["rows (compiled)"] = partial(integration._build_entries_compiled, batch=ROW_HASHING)
 
 
 @pytest.mark.parametrize("builder", list(_BUILDERS.values()), ids=list(_BUILDERS))
