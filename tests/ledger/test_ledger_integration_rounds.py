@@ -267,6 +267,42 @@ def test_build_entries_gives_the_field_by_field_bytes(
             assert decode_entry(got).kind == Kind.QUARANTINED
 
 
+@pytest.mark.skipif(ROW_HASHING is None, reason="the C extension is not built")
+@pytest.mark.parametrize("driver", ["sqlite", "postgresql"])
+def test_the_compiled_builder_takes_every_row_the_store_gives(driver: str) -> None:
+    """Rows of every kind as each driver returns them (SQLite's text times, PostgreSQL's
+    aware datetimes, verdict ids as ints, accounts with and without a stored secret) are
+    all built by the one compiled call, none left to the Python builders, with the bytes
+    of the field-by-field reference and one new secret per account that had none."""
+    assert ROW_HASHING is not None
+    at = datetime(2026, 12, 5, 1, 2, 3, 456789, tzinfo=UTC)
+    when: object = at if driver == "postgresql" else at.replace(tzinfo=None).isoformat(" ")
+    later: object = when if driver == "postgresql" else "2026-12-05 01:02:04"
+    rows: list[tuple[object, ...]] = []
+    for offset, kind in enumerate(_KIND_NAMES * 2):
+        seq, account = 500 + offset, 1 + offset % 4
+        detail: object = {"comment": "nice", "share": "wechat", "unlike": "app"}.get(kind)
+        if kind in ("revoke", "reinstate"):
+            detail = 40 + offset
+        device = 3 if kind in ("like", "comment", "share") else None
+        prefix = "203.0.113.0/24" if device else None
+        stored = account % 2 == 0
+        secret = bytes([account]) * 32 if stored else None
+        target, unset = 9000 + offset, None  # device key and agent: read by id
+        row = (seq, kind, seq, account, target, "app", device, prefix, when, later, detail)
+        rows.append((*row, unset, unset, stored, secret))
+    devices = {3: ("device-3", "Mozilla/5.0 test")}
+    pending: dict[int, bytes] = {}
+    made: list[tuple[int, bytes]] = []
+    out, left = ROW_HASHING.entries(rows[::-1], 500, devices, pending, made, integration._random32)
+    assert left == []
+    assert sorted(account for account, _ in made) == [1, 3]  # once each, then reused
+    assert dict(made) == pending
+    reference = Sources(500, rows, dict(pending), devices)
+    assert out == [integration._encoded(reference, _with_device(row, devices)) for row in rows]
+    assert reference.new_secrets == reference.quarantined == []
+
+
 def test_rounds_are_built_in_process_on_two_cpus_or_fewer() -> None:
     """Workers cost more CPU than they save with two cores (docs/operations.md)."""
     assert [default_workers(cpus) for cpus in (1, 2, 3, 4, 16)] == [0, 0, 3, 4, 4]

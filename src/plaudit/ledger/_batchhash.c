@@ -14,6 +14,8 @@
  *   join_rows(count, *columns)         -> [columns[0][i] || columns[1][i] || ...]
  *   epoch_us(values)                   -> [microseconds since 1970 of each stored UTC text]
  *   groups(head, head_count, items, framed) -> a round's tiles / entry bundles' bytes
+ *   entries(rows, start, devices, ...) -> a round's ledger entries from the store's rows
+ *   climb(prefix, pendings, items, height) -> several tree levels in one call
  *
  * where a column is one bytes object for every row, or a sequence of `count` of them (the
  * ledger's entry building: openings and commitments of a whole round, entries.py).
@@ -1046,6 +1048,150 @@ done:
     return result;
 }
 
+/* -- climb: several tree levels at once, only the last one as bytes objects --------------- */
+
+/* climb(prefix, pendings, items, height) -> (pendings, hashes)
+ *
+ * `height` steps of `TreeBuilder.append`'s loop over one level's new nodes `items` (32-byte
+ * hashes): at each step the level's pending left node (pendings[step], or None) goes
+ * before the items, the last node of an odd row becomes the new pending one, and the row's
+ * pairs are hashed (SHA-256(prefix || left || right)) into the next level's items. Returns
+ * the new pendings (a step not reached, the items running out, keeps its old one) and the
+ * items of the level `height` steps up. The levels in between are kept in two C buffers,
+ * never as bytes objects: a tlog-tiles log stores only every TILE_HEIGHT-th level (its
+ * tiles), and one bytes object per node was half the cost of the tree part. */
+static PyObject *
+climb(PyObject *self, PyObject *args)
+{
+    Py_buffer prefix;
+    PyObject *pendings, *items, *result = NULL, *made = NULL, *hashes = NULL;
+    Py_ssize_t height;
+    if (!PyArg_ParseTuple(args, "y*O!On", &prefix, &PyList_Type, &pendings, &items, &height)) {
+        return NULL;
+    }
+    unsigned char *a = NULL, *b = NULL, *held = NULL;
+    signed char *state = NULL; /* per step: -1 not reached, 0 no pending, 1 pending in held */
+    PyObject *seq = PySequence_Fast(items, "items must be a sequence of bytes");
+    if (seq == NULL) {
+        goto done;
+    }
+    if (height < 1 || PyList_GET_SIZE(pendings) != height) {
+        PyErr_Format(PyExc_ValueError, "climb needs height >= 1 and one pending per step "
+                     "(height %zd, %zd pendings)", height, PyList_GET_SIZE(pendings));
+        goto done;
+    }
+    Py_ssize_t n = PySequence_Fast_GET_SIZE(seq);
+    PyObject **objects = PySequence_Fast_ITEMS(seq);
+    /* one slot before the items for a pending left node */
+    a = PyMem_Malloc((size_t)(n + 1) * SHA256_DIGEST_LENGTH);
+    b = PyMem_Malloc((size_t)(n / 2 + 2) * SHA256_DIGEST_LENGTH);
+    held = PyMem_Malloc((size_t)height * SHA256_DIGEST_LENGTH);
+    state = PyMem_Malloc((size_t)height);
+    if (a == NULL || b == NULL || held == NULL || state == NULL) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    for (Py_ssize_t i = 0; i < n; i++) {
+        if (!PyBytes_Check(objects[i]) || PyBytes_GET_SIZE(objects[i]) != SHA256_DIGEST_LENGTH) {
+            PyErr_Format(PyExc_ValueError, "item %zd is not a %d-byte hash", i,
+                         SHA256_DIGEST_LENGTH);
+            goto done;
+        }
+        memcpy(a + (i + 1) * SHA256_DIGEST_LENGTH, PyBytes_AS_STRING(objects[i]),
+               SHA256_DIGEST_LENGTH);
+    }
+    for (Py_ssize_t step = 0; step < height; step++) {
+        PyObject *pending = PyList_GET_ITEM(pendings, step);
+        state[step] = 0;
+        if (pending == Py_None) {
+            continue;
+        }
+        if (!PyBytes_Check(pending) || PyBytes_GET_SIZE(pending) != SHA256_DIGEST_LENGTH) {
+            PyErr_Format(PyExc_ValueError, "pending %zd is not None or a %d-byte hash", step,
+                         SHA256_DIGEST_LENGTH);
+            goto done;
+        }
+        memcpy(held + step * SHA256_DIGEST_LENGTH, PyBytes_AS_STRING(pending),
+               SHA256_DIGEST_LENGTH);
+        state[step] = 1;
+    }
+    const unsigned char *head = prefix.buf;
+    size_t head_size = (size_t)prefix.len;
+    Py_BEGIN_ALLOW_THREADS
+    /* `a + 32` holds the level's n items; the next level goes to `b + 32`, then swapped */
+    for (Py_ssize_t step = 0; step < height; step++) {
+        if (n == 0) {
+            for (; step < height; step++) {
+                state[step] = -1;
+            }
+            break;
+        }
+        unsigned char *row = a + SHA256_DIGEST_LENGTH;
+        Py_ssize_t size = n;
+        if (state[step] == 1) {
+            row = a;
+            memcpy(row, held + step * SHA256_DIGEST_LENGTH, SHA256_DIGEST_LENGTH);
+            size++;
+        }
+        state[step] = (signed char)(size & 1);
+        if (size & 1) {
+            memcpy(held + step * SHA256_DIGEST_LENGTH, row + (size - 1) * SHA256_DIGEST_LENGTH,
+                   SHA256_DIGEST_LENGTH);
+        }
+        n = size / 2;
+        SHA256_CTX ctx;
+        for (Py_ssize_t i = 0; i < n; i++) {
+            SHA256_Init(&ctx);
+            SHA256_Update(&ctx, head, head_size);
+            SHA256_Update(&ctx, row + 2 * i * SHA256_DIGEST_LENGTH, 2 * SHA256_DIGEST_LENGTH);
+            SHA256_Final(b + (i + 1) * SHA256_DIGEST_LENGTH, &ctx);
+        }
+        unsigned char *swap = a;
+        a = b;
+        b = swap;
+    }
+    Py_END_ALLOW_THREADS
+    made = PyList_New(height);
+    hashes = PyList_New(n);
+    if (made == NULL || hashes == NULL) {
+        goto done;
+    }
+    for (Py_ssize_t step = 0; step < height; step++) {
+        PyObject *pending;
+        if (state[step] < 0) {
+            pending = Py_NewRef(PyList_GET_ITEM(pendings, step));
+        } else if (state[step] == 0) {
+            pending = Py_NewRef(Py_None);
+        } else {
+            pending = PyBytes_FromStringAndSize((const char *)held + step * SHA256_DIGEST_LENGTH,
+                                                SHA256_DIGEST_LENGTH);
+            if (pending == NULL) {
+                goto done;
+            }
+        }
+        PyList_SET_ITEM(made, step, pending);
+    }
+    for (Py_ssize_t i = 0; i < n; i++) {
+        PyObject *digest = PyBytes_FromStringAndSize(
+            (const char *)a + (i + 1) * SHA256_DIGEST_LENGTH, SHA256_DIGEST_LENGTH);
+        if (digest == NULL) {
+            goto done;
+        }
+        PyList_SET_ITEM(hashes, i, digest);
+    }
+    result = PyTuple_Pack(2, made, hashes);
+done:
+    Py_XDECREF(made);
+    Py_XDECREF(hashes);
+    PyMem_Free(a);
+    PyMem_Free(b);
+    PyMem_Free(held);
+    PyMem_Free(state);
+    Py_XDECREF(seq);
+    PyBuffer_Release(&prefix);
+    return result;
+}
+
 static PyMethodDef methods[] = {
     {"prefixed", prefixed, METH_VARARGS,
      "prefixed(prefix, items) -> [SHA-256(prefix || item) for item in items]"},
@@ -1067,6 +1213,10 @@ static PyMethodDef methods[] = {
      "entries(rows, start, devices, pending, new_secrets, make_secret) -> (out, left): a "
      "round's ledger entries from the store's rows, out[seq - start] each; rows it does not "
      "take as they are in left, their slots b''"},
+    {"climb", climb, METH_VARARGS,
+     "climb(prefix, pendings, items, height) -> (pendings, hashes): height levels of the "
+     "tree over items at once, each level's pending left node from pendings; only the "
+     "last level's hashes as bytes"},
     {"groups", groups, METH_VARARGS,
      "groups(head, head_count, items, framed) -> [bytes of each group of 256 items, the "
      "first continuing head (holding head_count), each item after its uint16 length when "

@@ -23,3 +23,6 @@ def entries(
 def groups(
     head: bytes, head_count: int, items: Sequence[bytes], framed: bool, /
 ) -> list[bytes]: ...
+def climb(
+    prefix: bytes, pendings: list[bytes | None], items: Sequence[bytes], height: int, /
+) -> tuple[list[bytes | None], list[bytes]]: ...

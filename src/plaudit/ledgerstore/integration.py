@@ -877,7 +877,7 @@ class Integrator:
         with self._db.read() as conn, _without_collection():
             sql = LedgerSQL(conn)
             try:
-                runs = self._builder.append(leaf_hashes(built.entries))
+                runs = self._builder.append_levels(leaf_hashes(built.entries), TILE_HEIGHT)
                 tiles = self._frontier.tile_updates(runs, sql)
                 del runs  # its node lists freed while the collector is off: not traversed
                 bundles = self._frontier.bundle_updates(built.size, built.entries, sql)
