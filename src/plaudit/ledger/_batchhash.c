@@ -708,6 +708,10 @@ row_secret(PyObject *row, PyObject *pending, PyObject *new_secrets, PyObject *ma
     }
     if (has_secret && stored != Py_None) {
         secret = PyBytes_CheckExact(stored) ? Py_NewRef(stored) : PyBytes_FromObject(stored);
+        if (secret == NULL) { /* not a buffer: the Python path says what is wrong */
+            PyErr_Clear();
+            return 0;
+        }
     } else if (has_secret) { /* shredded: a random secret nobody can open, never stored */
         secret = PyObject_CallNoArgs(make_secret);
     } else {
