@@ -5,6 +5,7 @@ in the middle of a catch-up must leave a log that verifies and resumes."""
 from __future__ import annotations
 
 import hmac
+import os
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta, timezone
 from functools import partial
@@ -294,13 +295,42 @@ def test_the_compiled_builder_takes_every_row_the_store_gives(driver: str) -> No
     devices = {3: ("device-3", "Mozilla/5.0 test")}
     pending: dict[int, bytes] = {}
     made: list[tuple[int, bytes]] = []
-    out, left = ROW_HASHING.entries(rows[::-1], 500, devices, pending, made, integration._random32)
+    out, left = ROW_HASHING.entries(rows[::-1], 500, devices, pending, made, os.urandom)
     assert left == []
     assert sorted(account for account, _ in made) == [1, 3]  # once each, then reused
     assert dict(made) == pending
     reference = Sources(500, rows, dict(pending), devices)
     assert out == [integration._encoded(reference, _with_device(row, devices)) for row in rows]
     assert reference.new_secrets == reference.quarantined == []
+
+
+@pytest.mark.skipif(ROW_HASHING is None, reason="the C extension is not built")
+def test_new_secrets_are_cut_from_urandom_blocks_and_checked() -> None:
+    """300 accounts without a secret: 300 distinct 32-byte secrets from three 4 KiB draws,
+    each recorded once; a source of randomness that returns too little is refused."""
+    assert ROW_HASHING is not None
+    at = "2026-12-05 01:02:03"
+    no = None
+    rows = [
+        (seq, "follow", seq, 1000 + seq, 7, "app", no, no, at, no, no, no, no, False, no)
+        for seq in range(300)
+    ]
+    draws: list[int] = []
+
+    def urandom(size: int) -> bytes:
+        draws.append(size)
+        return os.urandom(size)
+
+    pending: dict[int, bytes] = {}
+    made: list[tuple[int, bytes]] = []
+    out, left = ROW_HASHING.entries(rows, 0, {}, pending, made, urandom)
+    assert left == []
+    assert all(out)
+    assert draws == [4096] * 3
+    assert len({secret for _, secret in made}) == 300 == len(pending)
+    assert {len(secret) for secret in pending.values()} == {32}
+    with pytest.raises(ValueError, match="must return 4096 random bytes"):
+        ROW_HASHING.entries(rows, 0, {}, {}, [], lambda size: b"short")
 
 
 def test_rounds_are_built_in_process_on_two_cpus_or_fewer() -> None:

@@ -553,7 +553,7 @@ done:
 
 /* -- entries: a round's ledger entries from the store's rows ----------------------------- */
 
-/* entries(rows, start, devices, pending, new_secrets, make_secret) -> (out, left)
+/* entries(rows, start, devices, pending, new_secrets, urandom) -> (out, left)
  *
  * The ledger's version-1 entries (docs/ledger-format.md; entries.py is the reference) of a
  * round, built from the driver's rows (tuples in `EventSource` field order) with no Python
@@ -561,8 +561,8 @@ done:
  * times and secrets as pointers and numbers), then every HMAC opening, commitment and
  * entry's bytes are computed with the GIL released, and each entry becomes one bytes
  * object at `out[seq - start]`. An account with no stored secret gets `pending[account]`,
- * or a new one from `make_secret()` recorded in `pending` and appended to `new_secrets` as
- * (account, secret), exactly as `Sources.secret_for` does.
+ * or a new one (32 bytes of a block of `urandom(4096)`) recorded in `pending` and appended
+ * to `new_secrets` as (account, secret), as `Sources.secret_for` does.
  *
  * A row this function does not take as it is (a value outside the format's ranges, a
  * text too long or not encodable, a time in another shape or before 1970, a datetime
@@ -695,10 +695,45 @@ hold(PyObject *refs, PyObject *object)
     return PyList_Append(refs, object);
 }
 
+/* New 32-byte secrets cut from blocks of `urandom(4096)` (os.urandom: one call per 128
+ * secrets, as `integration._random32` draws them, instead of a Python call per secret). */
+#define SECRET_SIZE 32
+#define SECRET_BLOCK 4096
+
+typedef struct {
+    PyObject *urandom;
+    PyObject *block;
+    Py_ssize_t used;
+} secret_pool;
+
+static PyObject *
+new_secret(secret_pool *pool)
+{
+    if (pool->block == NULL || pool->used + SECRET_SIZE > PyBytes_GET_SIZE(pool->block)) {
+        Py_CLEAR(pool->block);
+        PyObject *block = PyObject_CallFunction(pool->urandom, "n", (Py_ssize_t)SECRET_BLOCK);
+        if (block == NULL) {
+            return NULL;
+        }
+        if (!PyBytes_Check(block) || PyBytes_GET_SIZE(block) != SECRET_BLOCK) {
+            Py_DECREF(block);
+            PyErr_Format(PyExc_ValueError, "urandom(%d) must return %d random bytes",
+                         SECRET_BLOCK, SECRET_BLOCK);
+            return NULL;
+        }
+        pool->block = block;
+        pool->used = 0;
+    }
+    PyObject *secret =
+        PyBytes_FromStringAndSize(PyBytes_AS_STRING(pool->block) + pool->used, SECRET_SIZE);
+    pool->used += SECRET_SIZE;
+    return secret;
+}
+
 /* The row's secret: the stored one, or `pending`'s, or a new one (`Sources.secret_for`).
  * 1 with `out` set, 0 to leave the row to Python, -1 on an error raised. */
 static int
-row_secret(PyObject *row, PyObject *pending, PyObject *new_secrets, PyObject *make_secret,
+row_secret(PyObject *row, PyObject *pending, PyObject *new_secrets, secret_pool *pool,
            PyObject *refs, chunk *out)
 {
     PyObject *stored = PyTuple_GET_ITEM(row, F_SECRET), *secret = NULL;
@@ -713,7 +748,7 @@ row_secret(PyObject *row, PyObject *pending, PyObject *new_secrets, PyObject *ma
             return 0;
         }
     } else if (has_secret) { /* shredded: a random secret nobody can open, never stored */
-        secret = PyObject_CallNoArgs(make_secret);
+        secret = new_secret(pool);
     } else {
         PyObject *account = PyTuple_GET_ITEM(row, F_ACCOUNT);
         secret = PyDict_GetItemWithError(pending, account);
@@ -722,7 +757,7 @@ row_secret(PyObject *row, PyObject *pending, PyObject *new_secrets, PyObject *ma
         } else if (PyErr_Occurred()) {
             return -1;
         } else {
-            secret = PyObject_CallNoArgs(make_secret);
+            secret = new_secret(pool);
             if (secret != NULL) {
                 PyObject *made = PyTuple_Pack(2, account, secret);
                 if (made == NULL || PyDict_SetItem(pending, account, secret) < 0 ||
@@ -787,7 +822,7 @@ row_device(PyObject *row, PyObject *devices, PyObject *refs, planned *p)
 /* One row read into `p` (1), left to Python (0), or an error raised (-1). */
 static int
 plan_row(PyObject *row, unsigned long long start, Py_ssize_t n, PyObject *devices,
-         PyObject *pending, PyObject *new_secrets, PyObject *make_secret, PyObject *refs,
+         PyObject *pending, PyObject *new_secrets, secret_pool *pool, PyObject *refs,
          planned *p)
 {
     if (!PyTuple_CheckExact(row) || PyTuple_GET_SIZE(row) != F_FIELDS) {
@@ -847,7 +882,7 @@ plan_row(PyObject *row, unsigned long long start, Py_ssize_t n, PyObject *device
         }
         p->has_device = 1;
     }
-    return row_secret(row, pending, new_secrets, make_secret, refs, &p->secret);
+    return row_secret(row, pending, new_secrets, pool, refs, &p->secret);
 }
 
 static size_t
@@ -970,15 +1005,16 @@ write_entry(const planned *p, unsigned char *at)
 static PyObject *
 entries(PyObject *self, PyObject *args)
 {
-    PyObject *rows, *devices, *pending, *new_secrets, *make_secret;
+    PyObject *rows, *devices, *pending, *new_secrets;
+    secret_pool pool = {NULL, NULL, 0};
     long long start;
     if (!PyArg_ParseTuple(args, "OLO!O!O!O", &rows, &start, &PyDict_Type, &devices,
-                          &PyDict_Type, &pending, &PyList_Type, &new_secrets, &make_secret)) {
+                          &PyDict_Type, &pending, &PyList_Type, &new_secrets, &pool.urandom)) {
         return NULL;
     }
     if (start < 0) {
         PyErr_SetString(PyExc_TypeError, "entries(rows, start >= 0, devices: dict, pending: "
-                                         "dict, new_secrets: list, make_secret)");
+                                         "dict, new_secrets: list, urandom)");
         return NULL;
     }
     /* a tuple of the rows: they stay alive (and in place) while the GIL is released */
@@ -1005,7 +1041,8 @@ entries(PyObject *self, PyObject *args)
     for (Py_ssize_t i = 0; i < n; i++) {
         PyObject *row = PyTuple_GET_ITEM(held, i);
         planned *p = plans + count;
-        int taken = plan_row(row, (unsigned long long)start, n, devices, pending, new_secrets, make_secret, refs, p);
+int taken = plan_row(row, (unsigned long long)start, n, devices, pending, new_secrets,
+                             &pool, refs, p);
         if (taken < 0) {
             goto done;
         }
@@ -1042,6 +1079,7 @@ entries(PyObject *self, PyObject *args)
     }
     result = PyTuple_Pack(2, out, left);
 done:
+    Py_XDECREF(pool.block);
     PyMem_Free(buffer);
     PyMem_Free(plans);
     Py_XDECREF(empty);
@@ -1214,7 +1252,7 @@ static PyMethodDef methods[] = {
      "epoch_us(values) -> [microseconds since 1970 of each 'YYYY-MM-DD HH:MM:SS[.ffffff]' "
      "text (naive UTC); any other value as it is]"},
     {"entries", entries, METH_VARARGS,
-     "entries(rows, start, devices, pending, new_secrets, make_secret) -> (out, left): a "
+     "entries(rows, start, devices, pending, new_secrets, urandom) -> (out, left): a "
      "round's ledger entries from the store's rows, out[seq - start] each; rows it does not "
      "take as they are in left, their slots b''"},
     {"climb", climb, METH_VARARGS,

@@ -17,7 +17,7 @@ def entries(
     devices: dict[int, tuple[str, str]],
     pending: dict[int, bytes],
     new_secrets: list[tuple[int, bytes]],
-    make_secret: Callable[[], bytes],
+    urandom: Callable[[int], bytes],
     /,
 ) -> tuple[list[bytes], list[tuple[Any, ...]]]: ...
 def groups(
