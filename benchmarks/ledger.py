@@ -70,7 +70,9 @@ from sqlalchemy.engine import Connection
 from plaudit.config import Settings, load_settings
 from plaudit.errors import Conflict
 from plaudit.ledger import (
+    TILE_HEIGHT,
     Checkpoint,
+    NodeRun,
     TreeBuilder,
     leaf_hash,
     leaf_hashes,
@@ -185,6 +187,14 @@ def catch_up_rounds(
         yield pending
 
 
+def _append(builder: TreeBuilder, leaves: list[bytes]) -> list[NodeRun]:
+    """The tree step of `Integrator._hash`: only the tile levels' runs (`append_levels`),
+    or every level's on code from before it (a `git archive` of main, for comparisons)."""
+    if hasattr(builder, "append_levels"):
+        return builder.append_levels(leaves, TILE_HEIGHT)
+    return builder.append(leaves)
+
+
 def integrate(platform: Platform, rounds: Iterable[list[bytes]]) -> Phases:
     """Integrate every round as the integrator does while catching up; time each step.
 
@@ -205,7 +215,7 @@ def integrate(platform: Platform, rounds: Iterable[list[bytes]]) -> Phases:
             started = clock()
             with db.read() as conn, _without_collection():  # as Integrator._hash
                 sql = LedgerSQL(conn)
-                runs = builder.append(leaf_hashes(entries))
+                runs = _append(builder, leaf_hashes(entries))
                 root = builder.root()
                 hashed = clock()
                 tiles = frontier.tile_updates(runs, sql)

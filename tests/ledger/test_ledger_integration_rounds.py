@@ -5,8 +5,10 @@ in the middle of a catch-up must leave a log that verifies and resumes."""
 from __future__ import annotations
 
 import hmac
+import os
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
+from functools import partial
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -18,6 +20,7 @@ from plaudit.config import Settings
 from plaudit.interactions import BulkItem, ingest_op
 from plaudit.interactions.bulk import TimeWindow
 from plaudit.ledger.entries import (
+    ROW_HASHING,
     Kind,
     decode_entry,
     hmac_pads,
@@ -178,34 +181,45 @@ def event_rows(draw: st.DrawFn, seq: int) -> tuple[object, ...]:
     """One row as `LedgerSQL.event_sources` returns it (SQLite text or PostgreSQL datetimes)."""
     kind = draw(st.sampled_from(_KIND_NAMES))
     at, removed = draw(times), draw(times)
-    if draw(st.booleans()):  # the PostgreSQL driver's shape: aware datetimes
+    shape = draw(st.sampled_from(["aware", "text", "text", "naive", "zoned"]))
+    if shape == "aware":  # the PostgreSQL driver's shape: aware datetimes
         created_at: object = at.replace(tzinfo=UTC)
         removed_at: object = removed.replace(tzinfo=UTC)
-    else:  # SQLite's: naive UTC text, with or without microseconds
+    elif shape == "text":  # SQLite's: naive UTC text, with or without microseconds
         created_at, removed_at = at.isoformat(" "), removed.isoformat(" ")
+    elif shape == "naive":  # a naive datetime is UTC (`time_us`)
+        created_at, removed_at = at, removed
+    else:  # another zone than UTC: its offset applied
+        zone = timezone(timedelta(minutes=draw(st.integers(-900, 900))))
+        created_at, removed_at = at.replace(tzinfo=zone), removed.replace(tzinfo=zone)
     device_id = draw(st.none() | st.integers(1, 50))
     # as the store reads them (device read by id, `Sources.devices`) or with the row
     has_device_row = device_id is not None and draw(st.booleans())
     account = draw(st.integers(1, 6))  # few accounts: secrets made once, then reused
     has_secret = account % 3 != 0
+    secret = bytes([account]) * draw(st.sampled_from([32, 32, 32, 16, 64, 65, 100]))
+    if kind == "comment":
+        detail: object = draw(texts)  # a comment always has a body
+    elif kind in ("revoke", "reinstate"):
+        detail = draw(st.none() | texts | st.integers(1, 10**9))  # the store's verdict id
+    else:
+        detail = draw(st.none() | texts)
     return (
         seq,
         kind,
         seq,
         account,
-        draw(st.integers(0, 2**63 - 1)),
-        draw(st.sampled_from(["app", "campaign:7", "x" * 300])),
+        draw(st.integers(0, 2**63 - 1) | st.sampled_from([-1, 2**64 - 1, 2**64])),
+        draw(st.sampled_from(["app", "campaign:7", "x" * 300, "\ud800", "\u5e94\u7528"])),
         device_id,
         draw(st.none() | st.sampled_from(["203.0.113.0/24", "2001:db8::/48"])),
         created_at,
         removed_at,
-        draw(texts if kind == "comment" else st.none() | texts),  # a comment always has a body
+        detail,
         f"device-{device_id}" if has_device_row else None,
         "Mozilla/5.0 test" if has_device_row else None,
         has_secret,
-        bytes([account]) * draw(st.sampled_from([32, 32, 32, 16, 64, 65, 100]))
-        if has_secret
-        else None,
+        (memoryview(secret) if draw(st.booleans()) else secret) if has_secret else None,
     )
 
 
@@ -218,10 +232,13 @@ def _with_device(row: tuple[object, ...], devices: dict[int, tuple[str, str]]) -
     return named
 
 
-_BUILDERS = {
+_BUILDERS: dict[str, Callable[[Sources], list[bytes]]] = {
     "inline (hashlib)": integration._build_entries_inline,
-    "batched (compiled)": build_entries,  # the inline loop again when the extension is absent
+    "build_entries": build_entries,  # the inline loop again when the extension is absent
 }
+if ROW_HASHING is not None:
+    _BUILDERS["columns (compiled)"] = partial(integration._build_entries_batched, batch=ROW_HASHING)
+    _BUILDERS["rows (compiled)"] = partial(integration._build_entries_compiled, batch=ROW_HASHING)
 
 
 @pytest.mark.parametrize("builder", list(_BUILDERS.values()), ids=list(_BUILDERS))
@@ -249,6 +266,71 @@ def test_build_entries_gives_the_field_by_field_bytes(
             assert got == want
         else:
             assert decode_entry(got).kind == Kind.QUARANTINED
+
+
+@pytest.mark.skipif(ROW_HASHING is None, reason="the C extension is not built")
+@pytest.mark.parametrize("driver", ["sqlite", "postgresql"])
+def test_the_compiled_builder_takes_every_row_the_store_gives(driver: str) -> None:
+    """Rows of every kind as each driver returns them (SQLite's text times, PostgreSQL's
+    aware datetimes, verdict ids as ints, accounts with and without a stored secret) are
+    all built by the one compiled call, none left to the Python builders, with the bytes
+    of the field-by-field reference and one new secret per account that had none."""
+    assert ROW_HASHING is not None
+    at = datetime(2026, 12, 5, 1, 2, 3, 456789, tzinfo=UTC)
+    when: object = at if driver == "postgresql" else at.replace(tzinfo=None).isoformat(" ")
+    later: object = when if driver == "postgresql" else "2026-12-05 01:02:04"
+    rows: list[tuple[object, ...]] = []
+    for offset, kind in enumerate(_KIND_NAMES * 2):
+        seq, account = 500 + offset, 1 + offset % 4
+        detail: object = {"comment": "nice", "share": "wechat", "unlike": "app"}.get(kind)
+        if kind in ("revoke", "reinstate"):
+            detail = 40 + offset
+        device = 3 if kind in ("like", "comment", "share") else None
+        prefix = "203.0.113.0/24" if device else None
+        stored = account % 2 == 0
+        secret = bytes([account]) * 32 if stored else None
+        target, unset = 9000 + offset, None  # device key and agent: read by id
+        row = (seq, kind, seq, account, target, "app", device, prefix, when, later, detail)
+        rows.append((*row, unset, unset, stored, secret))
+    devices = {3: ("device-3", "Mozilla/5.0 test")}
+    pending: dict[int, bytes] = {}
+    made: list[tuple[int, bytes]] = []
+    out, left = ROW_HASHING.entries(rows[::-1], 500, devices, pending, made, os.urandom)
+    assert left == []
+    assert sorted(account for account, _ in made) == [1, 3]  # once each, then reused
+    assert dict(made) == pending
+    reference = Sources(500, rows, dict(pending), devices)
+    assert out == [integration._encoded(reference, _with_device(row, devices)) for row in rows]
+    assert reference.new_secrets == reference.quarantined == []
+
+
+@pytest.mark.skipif(ROW_HASHING is None, reason="the C extension is not built")
+def test_new_secrets_are_cut_from_urandom_blocks_and_checked() -> None:
+    """300 accounts without a secret: 300 distinct 32-byte secrets from three 4 KiB draws,
+    each recorded once; a source of randomness that returns too little is refused."""
+    assert ROW_HASHING is not None
+    at = "2026-12-05 01:02:03"
+    no = None
+    rows = [
+        (seq, "follow", seq, 1000 + seq, 7, "app", no, no, at, no, no, no, no, False, no)
+        for seq in range(300)
+    ]
+    draws: list[int] = []
+
+    def urandom(size: int) -> bytes:
+        draws.append(size)
+        return os.urandom(size)
+
+    pending: dict[int, bytes] = {}
+    made: list[tuple[int, bytes]] = []
+    out, left = ROW_HASHING.entries(rows, 0, {}, pending, made, urandom)
+    assert left == []
+    assert all(out)
+    assert draws == [4096] * 3
+    assert len({secret for _, secret in made}) == 300 == len(pending)
+    assert {len(secret) for secret in pending.values()} == {32}
+    with pytest.raises(ValueError, match="must return 4096 random bytes"):
+        ROW_HASHING.entries(rows, 0, {}, {}, [], lambda size: b"short")
 
 
 def test_rounds_are_built_in_process_on_two_cpus_or_fewer() -> None:

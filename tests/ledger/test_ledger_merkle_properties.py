@@ -6,7 +6,7 @@ import functools
 import hashlib
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from plaudit.ledger import (
@@ -18,6 +18,7 @@ from plaudit.ledger import (
     consistency_proof,
     inclusion_proof,
     leaf_hash,
+    merkle,
     node_hash,
     root_at,
     root_of,
@@ -134,9 +135,52 @@ def test_resume_from_storage_continues_the_same_tree(sizes_: tuple[int, int]) ->
     assert builder.root() == _root(new)
 
 
+@pytest.mark.parametrize("compiled", [True, False], ids=["compiled climb", "hashlib climb"])
+@settings(
+    deadline=None,
+    max_examples=150,
+    # the same attribute set on every example: the fixture's single undo at the end is right
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(
+    resumed_at=st.integers(min_value=0, max_value=300),
+    batch_sizes=st.lists(st.integers(min_value=0, max_value=300), min_size=1, max_size=8),
+    every=st.sampled_from([1, 2, 3, 8]),
+)
+def test_append_levels_is_append_keeping_every_nth_level(
+    monkeypatch: pytest.MonkeyPatch,
+    compiled: bool,
+    resumed_at: int,
+    batch_sizes: list[int],
+    every: int,
+) -> None:
+    """The integrator's tree step (only the tile levels' runs, the levels between hashed
+    in one call) leaves the tree exactly as `append` does and emits the same runs of the
+    levels it keeps, from any resumed frontier and for batches of any size."""
+    if not compiled:
+        monkeypatch.setattr(merkle, "_climb", None)
+    elif merkle._climb is None:
+        pytest.skip("the C extension is not built")
+    full = TreeBuilder.resume(resumed_at, _reader())
+    levels = TreeBuilder.resume(resumed_at, _reader())
+    position = resumed_at
+    for batch in batch_sizes:
+        end = min(MAX_SIZE, position + batch)
+        everything = full.append(LEAVES[position:end])
+        kept = levels.append_levels(LEAVES[position:end], every)
+        assert kept == [run for run in everything if run.level % every == 0]
+        position = end
+        assert levels.size == full.size == position
+        assert levels.root() == full.root() == _root(position)
+
+
 def test_builder_rejects_values_that_are_not_hashes() -> None:
     with pytest.raises(HashSizeError):
         TreeBuilder().append([b"entry data, not a hash"])
+    with pytest.raises(HashSizeError):
+        TreeBuilder().append_levels([b"entry data, not a hash"], 8)
+    with pytest.raises(ValueError, match="every must be 1 or more"):
+        TreeBuilder().append_levels([LEAVES[0]], 0)
 
 
 @given(size_and_index())

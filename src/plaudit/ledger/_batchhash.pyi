@@ -1,6 +1,6 @@
 """Types of the compiled batch SHA-256 (_batchhash.c)."""
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 def prefixed(prefix: bytes, items: Sequence[bytes], /) -> list[bytes]: ...
@@ -11,6 +11,18 @@ def hmac_rows(
 ) -> list[bytes]: ...
 def join_rows(count: int, /, *columns: bytes | Sequence[bytes]) -> list[bytes]: ...
 def epoch_us(values: Sequence[Any], /) -> list[Any]: ...
+def entries(
+    rows: Sequence[tuple[Any, ...]],
+    start: int,
+    devices: dict[int, tuple[str, str]],
+    pending: dict[int, bytes],
+    new_secrets: list[tuple[int, bytes]],
+    urandom: Callable[[int], bytes],
+    /,
+) -> tuple[list[bytes], list[tuple[Any, ...]]]: ...
 def groups(
     head: bytes, head_count: int, items: Sequence[bytes], framed: bool, /
 ) -> list[bytes]: ...
+def climb(
+    prefix: bytes, pendings: list[bytes | None], items: Sequence[bytes], height: int, /
+) -> tuple[list[bytes | None], list[bytes]]: ...

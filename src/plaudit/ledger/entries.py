@@ -229,12 +229,15 @@ class RowHashing(NamedTuple):
     one result per row, the SHA-256 / HMAC-SHA256 of the row's columns joined, or the joined
     bytes themselves. A whole round's openings, commitments and entries then cost a few
     calls instead of several per entry. `epoch_us` turns a column of stored times (SQLite's
-    naive UTC text) into microseconds since the epoch, leaving any other value as it is."""
+    naive UTC text) into microseconds since the epoch, leaving any other value as it is.
+    `entries` builds a round's whole entries from the store's rows in one call (the
+    integrator's `build_entries`), leaving the rows it does not take to the others."""
 
     sha256_rows: Callable[..., list[bytes]]
     hmac_rows: Callable[..., list[bytes]]
     join_rows: Callable[..., list[bytes]]
     epoch_us: Callable[[Sequence[Any]], list[Any]]
+    entries: Callable[..., tuple[list[bytes], list[tuple[Any, ...]]]]
 
 
 ROW_HASHING: RowHashing | None
@@ -243,7 +246,11 @@ try:
     from plaudit.ledger import _batchhash
 
     ROW_HASHING = RowHashing(
-        _batchhash.sha256_rows, _batchhash.hmac_rows, _batchhash.join_rows, _batchhash.epoch_us
+        _batchhash.sha256_rows,
+        _batchhash.hmac_rows,
+        _batchhash.join_rows,
+        _batchhash.epoch_us,
+        _batchhash.entries,
     )
 except ImportError:  # pragma: no cover - an install without a C compiler or libssl-dev
     ROW_HASHING = None

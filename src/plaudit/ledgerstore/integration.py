@@ -359,31 +359,60 @@ def build_entries(sources: Sources) -> list[bytes]:
     """The encoded entries of the loaded events, in sequence order (quarantining any event
     that cannot be encoded: `sources.quarantined` lists them).
 
-    With the compiled batch functions (`ROW_HASHING`), a round's openings, commitments and
-    entries are a handful of calls (`_build_entries_batched`); without them, one hashlib
-    loop (`_build_entries_inline`). Both give the bytes of the field-by-field reference
-    (`_encoded`), which a Hypothesis test checks on rows of every kind. Automatic garbage
-    collection is paused meanwhile (as the integrator does around a whole round): with it,
-    the collector walked the round's hundreds of thousands of gathered tuples again and
-    again, 40% more time.
+    With the compiled extension (`ROW_HASHING`), the round is one call over the driver's
+    rows (`_build_entries_compiled`: no Python per entry, the hashing with the GIL
+    released); without it, one hashlib loop (`_build_entries_inline`). Both give the bytes
+    of the field-by-field reference (`_encoded`), which a Hypothesis test checks on rows of
+    every kind. Automatic garbage collection is paused meanwhile (as the integrator does
+    around a whole round): with it, the collector walked the round's hundreds of thousands
+    of gathered tuples again and again, 40% more time.
     """
     with _without_collection():  # the columns are a tuple per row: no collector passes
         if ROW_HASHING is None:
             return _build_entries_inline(sources)
-        return _build_entries_batched(sources, ROW_HASHING)
+        return _build_entries_compiled(sources, ROW_HASHING)
 
 
-def _build_entries_batched(sources: Sources, batch: RowHashing) -> list[bytes]:
+def _build_entries_compiled(sources: Sources, batch: RowHashing) -> list[bytes]:
+    """`build_entries` in one compiled call (`_batchhash.entries`): it reads each row's
+    fields, settles its secret as `Sources.secret_for` does (new ones recorded in
+    `sources.pending` and `sources.new_secrets`), and computes every opening, commitment
+    and entry of the round without the GIL, so the writer thread runs meanwhile.
+
+    The rows it does not take as they are (a value outside the format, a time in another
+    shape, an unknown kind: see `_batchhash.c`) come back untouched and go through
+    `_build_entries_batched`, which encodes or quarantines them as before.
+    """
+    out, left = batch.entries(
+        sources.rows,
+        sources.start,
+        sources.devices,
+        sources.pending,
+        sources.new_secrets,
+        os.urandom,  # new secrets: 32 bytes each, cut from one 4 KiB draw per 128
+    )
+    if left:
+        _build_entries_batched(sources, batch, left, out)
+    return out
+
+
+def _build_entries_batched(
+    sources: Sources,
+    batch: RowHashing,
+    rows: Sequence[tuple[Any, ...]] | None = None,
+    out: list[bytes] | None = None,
+) -> list[bytes]:
     """`build_entries` in two passes: Python reads each row once and gathers what its entry
     needs as columns (the secret, the encoded header, the message parts of its openings and
     commitments), then `batch` computes every HMAC opening, commitment and entry of the
-    round column by column, with no Python call per entry.
+    round column by column, with no Python call per entry. `rows` (default: the round's)
+    are built into `out` at their `seq - sources.start` (default: a new list of the round's).
 
     Rows that cannot be encoded fail in the first pass, before anything of theirs is
     gathered, and are built by `_encoded` (quarantined when they truly cannot be encoded).
     """
-    rows = sources.rows
-    out: list[bytes] = [b""] * len(rows)
+    rows = sources.rows if rows is None else rows
+    out = [b""] * len(sources.rows) if out is None else out
     base, devices, secret_of = sources.start, sources.devices, sources.secret_for
     as_recorded = _as_recorded
     heads, pack, acc_open, target_type = _HEADS, _TIME_AND_TARGET, _ACCOUNT_OPENING, _ACCOUNT
@@ -806,6 +835,9 @@ class Integrator:
                     with _without_collection():
                         sources = Sources.load(sql, start, count, self._pending)
                         entries = build_entries(sources)
+                        # the round's row tuples freed while the collector is off: its
+                        # next pass would otherwise walk them all once (py-spy, issue 18)
+                        sources.rows = ()
                     built = _Built(start, entries, sources.new_secrets, sources.quarantined)
                     return _Pending(start, count, sources.new_secrets, built=built)
                 without = sql.accounts_without_secret(start, start + count)
@@ -845,7 +877,7 @@ class Integrator:
         with self._db.read() as conn, _without_collection():
             sql = LedgerSQL(conn)
             try:
-                runs = self._builder.append(leaf_hashes(built.entries))
+                runs = self._builder.append_levels(leaf_hashes(built.entries), TILE_HEIGHT)
                 tiles = self._frontier.tile_updates(runs, sql)
                 del runs  # its node lists freed while the collector is off: not traversed
                 bundles = self._frontier.bundle_updates(built.size, built.entries, sql)
