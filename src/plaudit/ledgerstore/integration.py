@@ -788,11 +788,11 @@ class _Pending:
 class Integrator:
     """Extends the log from the event sequence; `run` loops until `stop` is called.
 
-    While catching up, three things overlap: worker processes read and build the entries
-    of round k+1 (HMAC openings and commitments are CPU work that a thread cannot share:
-    hashlib keeps the GIL for small inputs), this process hashes and signs round k, and a
-    writer thread writes round k-1 (SQLite and PostgreSQL release the GIL while they
-    write). Rounds grow from `batch` to `catch_up_batch` entries. Each round still commits
+    While catching up, three things overlap: a reader thread reads round k+1 (or, with
+    more than two CPUs, worker processes read and build it), this thread builds, hashes
+    and signs round k, and a writer thread writes round k-1 (SQLite and PostgreSQL release
+    the GIL while they search, read and write; the compiled hashing releases it too).
+    Rounds grow from `batch` to `catch_up_batch` entries. Each round still commits
     alone and checks that the stored size is the one it extends, so a crash or a failed
     write leaves the old state or the new one, exactly as with one round at a time.
     """
@@ -970,7 +970,7 @@ class Integrator:
         the count.
 
         Three rounds overlap: a reader thread reads round k+1 (SQLite and PostgreSQL release
-        the GIL while they search and copy rows, so that part runs on the second core), this
+        the GIL while they search and read rows, so that part runs on the second core), this
         thread builds and hashes round k, and a writer thread writes round k-1. With worker
         processes, round k+1 is sent to them instead, from this thread. `stop` is asked
         between rounds. A failure is raised once the rounds in flight have finished;
