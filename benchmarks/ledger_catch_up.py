@@ -20,6 +20,7 @@ import io
 import os
 import resource
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -39,14 +40,34 @@ def cpu_seconds() -> float:
     return own.ru_utime + own.ru_stime
 
 
-def catch_up(platform: Platform, limit: int | None) -> tuple[int, float, float]:
+def thread_cpu() -> dict[str, float]:
+    """CPU seconds of each live thread of this process by name (Linux's /proc; empty
+    elsewhere): how the catch-up's work is split between its threads."""
+    tick, found = os.sysconf("SC_CLK_TCK"), {}
+    for thread in threading.enumerate():
+        try:
+            stat = Path(f"/proc/self/task/{thread.native_id}/stat").read_text()
+        except OSError:
+            continue
+        fields = stat.rsplit(")", 1)[1].split()  # after the command name, which may hold spaces
+        found[thread.name] = (int(fields[11]) + int(fields[12])) / tick  # utime, stime
+    return found
+
+
+def catch_up(
+    platform: Platform, limit: int | None, threads: dict[str, float]
+) -> tuple[int, float, float]:
     """(entries integrated, wall seconds, CPU seconds) of one `Integrator.catch_up`, with a
     progress line every `PROGRESS_S` seconds; stopped once `limit` entries are integrated
-    (asked between rounds, so up to a round more)."""
+    (asked between rounds, so up to a round more). `threads` gets each thread's CPU
+    seconds as of the last round (the integrator's threads end with the catch-up)."""
     started, cpu = time.perf_counter(), cpu_seconds()
     said = [started]
+    before = thread_cpu()
 
     def progress() -> bool:
+        for name, seconds in thread_cpu().items():
+            threads[name] = seconds - before.get(name, 0.0)
         now, size = time.perf_counter(), platform.ledger.size()
         if now - said[0] >= PROGRESS_S:
             said[0] = now
@@ -78,7 +99,8 @@ def main() -> None:
             f"{start:,} integrated, load {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs; "
             f"hashing: {hashing()}; hashing floor {floor_cpu:,.0f} entries per CPU second"
         )
-        count, wall, cpu = catch_up(platform, limit)
+        threads: dict[str, float] = {}
+        count, wall, cpu = catch_up(platform, limit, threads)
     finally:
         platform.close()
     if not count:
@@ -95,6 +117,12 @@ def main() -> None:
         f"  CPU {cpu:.1f} s = {1e6 * cpu / count:.2f} us per entry = {per_cpu:,.0f} entries "
         f"per CPU second = {per_cpu / floor_cpu:.3f} x the hashing floor per CPU second; "
         f"20M at this CPU rate: {20e6 / per_cpu:.0f} s of CPU"
+    )
+    busy = sorted(threads.items(), key=lambda item: -item[1])
+    print(
+        "  CPU by thread up to the last round (the main thread builds and hashes; with "
+        "two cores the wall cannot go below the busiest): "
+        + ", ".join(f"{name} {seconds:.1f} s" for name, seconds in busy if seconds >= 0.05)
     )
 
 

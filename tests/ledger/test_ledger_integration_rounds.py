@@ -6,14 +6,15 @@ from __future__ import annotations
 
 import hmac
 import os
-from collections.abc import Callable, Iterator
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import UTC, datetime, timedelta, timezone
 from functools import partial
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import update
+from sqlalchemy import select, update
 from sqlalchemy.engine import Connection
 
 from plaudit.config import Settings
@@ -38,11 +39,18 @@ from plaudit.ledger.tiles import (
 )
 from plaudit.ledger.verify import verify_log
 from plaudit.ledgerstore import integration
-from plaudit.ledgerstore.integration import Integrator, Sources, build_entries, default_workers
+from plaudit.ledgerstore.integration import (
+    DeviceCache,
+    Integrator,
+    Sources,
+    build_entries,
+    default_workers,
+)
 from plaudit.platform import Platform
 from plaudit.store.ledger import EventSource, LedgerSQL
 from plaudit.store.tables import (
     account_secrets,
+    devices,
     ledger_bundles,
     ledger_checkpoints,
     ledger_quarantine,
@@ -423,3 +431,97 @@ def test_frontier_rounds_across_a_level_one_tile(platform: Platform) -> None:
     assert tiles == _expected_tiles(entries)
     assert len(tiles[(1, 0)]) == TILE_WIDTH * 32
     assert len(tiles[(1, 1)]) == 18 * 32
+
+
+# -- catch-up: the next round read while this one is built and the one before is written ----
+
+
+def _without_secrets(platform: Platform) -> None:
+    """As a store loaded in bulk: no account has a secret until its first entry."""
+    platform.db.write(lambda conn: conn.execute(account_secrets.delete()))
+
+
+def test_a_round_read_before_an_earlier_write_commits_uses_that_writes_secrets(
+    opened: Platform, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The reader reads round k+1 while round k-1 is still being written, so its rows may
+    not show the secrets round k-1 made; with slow writes that is every round. Each fan's
+    events span three rounds of two: a second secret for a fan would fail the write
+    (primary key) or, rebuilt from the stored secrets, give other entries."""
+    events = _busy_world(opened)
+    _without_secrets(opened)
+    real_put = LedgerSQL.put_secrets
+
+    def slow_put(self: LedgerSQL, secrets: Sequence[tuple[int, bytes]]) -> None:
+        time.sleep(0.02)  # the next round is read meanwhile, from before this commit
+        real_put(self, secrets)
+
+    monkeypatch.setattr(LedgerSQL, "put_secrets", slow_put)
+    signer, origin = opened.ledger.signer, opened.settings.ledger_origin
+    integrator = Integrator(opened.db, signer, origin, batch=2, catch_up_batch=2, workers=0)
+    assert integrator.catch_up() == events
+    assert verify_log(StoreLog(opened.ledger), opened.ledger.vkey).size == events
+    overlapped = _entries(opened)
+    [quarantined] = opened.ledger.quarantined()
+
+    _empty_log_keeping_secrets(opened)
+    assert Integrator(opened.db, signer, origin, batch=64, workers=0).catch_up() == events
+    rebuilt = _entries(opened)
+    differ = [i for i, (a, b) in enumerate(zip(overlapped, rebuilt, strict=True)) if a != b]
+    assert differ == [quarantined.seq]  # only the placeholder's time (when it was made)
+
+
+def test_a_catch_up_reads_each_device_once_and_a_full_cache_starts_again(
+    opened: Platform, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Devices are kept across the rounds of a catch-up (a device row never changes), so
+    each is read once; a cache past its limit keeps only the round's own devices, and the
+    entries are the same either way."""
+    events = _busy_world(opened)
+    with opened.db.read() as conn:
+        stored = {row[0] for row in conn.execute(select(devices.c.id))}
+    assert len(stored) == 2
+    read: list[int] = []
+    real_devices = LedgerSQL.devices
+
+    def counted(self: LedgerSQL, ids: Iterable[int]) -> dict[int, tuple[str, str]]:
+        ids = list(ids)
+        read.extend(ids)
+        return real_devices(self, ids)
+
+    monkeypatch.setattr(LedgerSQL, "devices", counted)
+    signer, origin = opened.ledger.signer, opened.settings.ledger_origin
+    assert Integrator(opened.db, signer, origin, batch=3, catch_up_batch=3).catch_up() == events
+    assert sorted(read) == sorted(stored)  # every device once, over about 20 rounds
+    cached = _entries(opened)
+
+    _empty_log_keeping_secrets(opened)
+    read.clear()
+    monkeypatch.setattr(integration, "DeviceCache", lambda: DeviceCache(limit=1))
+    assert Integrator(opened.db, signer, origin, batch=3, catch_up_batch=3).catch_up() == events
+    assert len(read) > len(stored)  # read again once the cache had started again
+    [quarantined] = opened.ledger.quarantined()
+    differ = [i for i, (a, b) in enumerate(zip(cached, _entries(opened), strict=True)) if a != b]
+    assert differ == [quarantined.seq]
+
+
+def test_a_device_cache_gives_what_the_store_holds(opened: Platform) -> None:
+    """`DeviceCache.covering` holds every device asked for, as `LedgerSQL.devices` reads it,
+    reading only those it does not hold; past its limit it starts again."""
+    _busy_world(opened)
+    with opened.db.read() as conn:
+        sql = LedgerSQL(conn)
+        first, second = sorted(row[0] for row in conn.execute(select(devices.c.id)))
+        expected = sql.devices([first, second])
+        cache = DeviceCache(limit=2)
+        assert cache.covering(sql, {first})[first] == expected[first]
+        both = cache.covering(sql, {first, second})
+        assert {first: both[first], second: both[second]} == expected
+        assert cache.covering(sql, {second}) is both
+        assert cache.read == 2
+        small = DeviceCache(limit=1)
+        small.covering(sql, {first})
+        again = small.covering(sql, {second})  # past the limit: started again
+        assert again == {second: expected[second]}
+        assert small.read == 2
+        sql.close()

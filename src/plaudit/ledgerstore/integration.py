@@ -62,7 +62,7 @@ from plaudit.store import Database, utcnow
 from plaudit.store.leader import Leadership
 from plaudit.store.ledger import EventSource, LedgerSQL, Quarantined, time_us
 
-__all__ = ["Integrator", "Sources", "build_entries"]
+__all__ = ["DeviceCache", "Integrator", "Sources", "build_entries"]
 
 log = logging.getLogger(__name__)
 _KIND = {kind.name.lower(): kind for kind in Kind}
@@ -93,7 +93,16 @@ class Sources:
     quarantined: list[Quarantined] = field(default_factory=list)
 
     @classmethod
-    def load(cls, sql: LedgerSQL, start: int, count: int, pending: dict[int, bytes]) -> Sources:
+    def load(
+        cls,
+        sql: LedgerSQL,
+        start: int,
+        count: int,
+        pending: dict[int, bytes],
+        known: DeviceCache | None = None,
+    ) -> Sources:
+        """The round's rows and devices; `known` keeps the devices read by earlier rounds of
+        a catch-up (else this round's devices are read alone)."""
         rows = sql.event_sources(start, start + count)
         if len(rows) != count:
             found = {row[0] for row in rows}
@@ -101,7 +110,8 @@ class Sources:
             raise Conflict(f"events {missing} point at rows that are not in the store")
         device_ids = {row[_DEVICE_ID] for row in rows}
         device_ids.discard(None)
-        return cls(start, rows, pending, sql.devices(device_ids))
+        devices = (known or DeviceCache()).covering(sql, device_ids)
+        return cls(start, rows, pending, devices)
 
     def named(self, row: tuple[Any, ...]) -> EventSource:
         """The row as an `EventSource`, its device's key and user agent filled in."""
@@ -125,6 +135,37 @@ class Sources:
             self.pending[account_id] = made
             self.new_secrets.append((account_id, made))
         return made
+
+
+class DeviceCache:
+    """The devices (key, user agent) read by the rounds of one catch-up, by id.
+
+    A device row is never changed once written, and the medium demo's 1M devices come up
+    again and again: a round of 262,144 events names about 160,000 of them, which cost
+    about 1.1-1.6 us of CPU per event to read by id every round (docs/operations.md). Kept
+    across rounds, each device is read about once per catch-up. Bounded by `limit` (about
+    130 bytes a device, user agents shared): past it the cache starts again from the round's
+    own devices (a new dict, so a round being built from the old one is undisturbed).
+    """
+
+    def __init__(self, limit: int = 2_000_000) -> None:
+        self.limit = limit
+        self._known: dict[int, tuple[str, str]] = {}
+        self._agents: dict[str, str] = {}  # a user agent's one string (a few dozen distinct)
+        self.read = 0  # devices read from the store so far
+
+    def covering(self, sql: LedgerSQL, ids: set[int]) -> dict[int, tuple[str, str]]:
+        """A dict holding at least the devices `ids` (read from `sql` when not known yet)."""
+        known = self._known
+        missing = [device for device in ids if device not in known]
+        if len(known) + len(missing) > self.limit:
+            known = self._known = {device: known[device] for device in ids if device in known}
+        if missing:
+            agents = self._agents
+            for device, (key, agent) in sql.devices(missing).items():
+                known[device] = (key, agents.setdefault(agent, agent))
+            self.read += len(missing)
+        return known
 
 
 _RANDOM = threading.local()
@@ -604,6 +645,24 @@ def _rightmost(index: int, position: int, added: int, last: bytes) -> tuple[int,
     return (index + groups, held, last)
 
 
+def _done(value: Any) -> Future[Any]:
+    """A value as a finished future (a round read in this thread, like one read by the
+    reader)."""
+    future: Future[Any] = Future()
+    future.set_result(value)
+    return future
+
+
+def _abandon(reading: Future[Sources | _Pending | None]) -> None:
+    """After a failure: wait for the next round's read (it only reads) and for the worker
+    processes still building it."""
+    if reading.cancel() or reading.exception() is not None:
+        return
+    read = reading.result()
+    if isinstance(read, _Pending):
+        read.cancel()
+
+
 @contextmanager
 def _without_collection() -> Iterator[None]:
     """Automatic garbage collection paused while a round builds its rows and entries.
@@ -613,13 +672,24 @@ def _without_collection() -> Iterator[None]:
     of a round's time in the profile); nothing a round makes is a reference cycle. The
     collector runs as usual again when the round is built.
     """
-    enabled = gc.isenabled()
-    gc.disable()
+    global _PAUSES, _WAS_ENABLED  # one count for the process: the collector is global
+    with _PAUSE_LOCK:  # the reader thread and the builder may pause it at the same time
+        if _PAUSES == 0:
+            _WAS_ENABLED = gc.isenabled()
+            gc.disable()
+        _PAUSES += 1
     try:
         yield
     finally:
-        if enabled:
-            gc.enable()
+        with _PAUSE_LOCK:
+            _PAUSES -= 1
+            if _PAUSES == 0 and _WAS_ENABLED:
+                gc.enable()
+
+
+_PAUSE_LOCK = threading.Lock()
+_PAUSES = 0
+_WAS_ENABLED = False
 
 
 def default_workers(cpus: int | None = None) -> int:
@@ -721,6 +791,7 @@ class _Pending:
         built: _Built | None = None,
     ) -> None:
         self.size, self.count, self.new_secrets = size, count, new_secrets
+        self.start = size  # the first event of the round (as `Sources.start`)
         self._parts, self._built = parts, built
 
     def result(self) -> _Built:
@@ -746,11 +817,11 @@ class _Pending:
 class Integrator:
     """Extends the log from the event sequence; `run` loops until `stop` is called.
 
-    While catching up, three things overlap: worker processes read and build the entries
-    of round k+1 (HMAC openings and commitments are CPU work that a thread cannot share:
-    hashlib keeps the GIL for small inputs), this process hashes and signs round k, and a
-    writer thread writes round k-1 (SQLite and PostgreSQL release the GIL while they
-    write). Rounds grow from `batch` to `catch_up_batch` entries. Each round still commits
+    While catching up, three things overlap: a reader thread reads round k+1 (or, with
+    more than two CPUs, worker processes read and build it), this thread builds, hashes
+    and signs round k, and a writer thread writes round k-1 (SQLite and PostgreSQL release
+    the GIL while they search, read and write; the compiled hashing releases it too).
+    Rounds grow from `batch` to `catch_up_batch` entries. Each round still commits
     alone and checks that the stored size is the one it extends, so a crash or a failed
     write leaves the old state or the new one, exactly as with one round at a time.
     """
@@ -813,12 +884,25 @@ class Integrator:
             raise
         return prepared.count
 
-    def _dispatch(self, limit: int, start: int | None) -> _Pending | None:
-        """Start the next round of up to `limit` events.
+    def _dispatch(
+        self, limit: int, start: int | None, known: DeviceCache | None = None
+    ) -> _Pending | None:
+        """Start the next round of up to `limit` events: read and built here, or sent to
+        the worker processes (`_read`, then `_built`)."""
+        read = self._read(limit, start, known)
+        return None if read is None else self._built(read)
+
+    def _read(
+        self, limit: int, start: int | None, known: DeviceCache | None = None
+    ) -> Sources | _Pending | None:
+        """Read the next round of up to `limit` events: its rows (`Sources`, built in this
+        process), or the round sent to the worker processes; None when nothing is pending.
 
         `start` is None when nothing is in flight: the tree is then checked against the
         stored state (resumed from it when another integrator moved it). Otherwise rounds
         before it are still being built or written and the round starts where they end.
+        Only SQL runs here when the round is built in this process, so `catch_up` reads
+        the next round in its reader thread while this one is built and hashed.
         """
         with self._db.read() as conn:
             sql = LedgerSQL(conn)
@@ -833,17 +917,23 @@ class Integrator:
                     return None
                 if count < PARALLEL_MIN or self._workers <= 0:
                     with _without_collection():
-                        sources = Sources.load(sql, start, count, self._pending)
-                        entries = build_entries(sources)
-                        # the round's row tuples freed while the collector is off: its
-                        # next pass would otherwise walk them all once (py-spy, issue 18)
-                        sources.rows = ()
-                    built = _Built(start, entries, sources.new_secrets, sources.quarantined)
-                    return _Pending(start, count, sources.new_secrets, built=built)
+                        return Sources.load(sql, start, count, self._pending, known)
                 without = sql.accounts_without_secret(start, start + count)
             finally:
                 sql.close()
         return self._to_workers(start, count, without)
+
+    def _built(self, read: Sources | _Pending) -> _Pending:
+        """A round read by `_read`, its entries built (in this thread) or being built."""
+        if isinstance(read, _Pending):
+            return read
+        with _without_collection():
+            entries = build_entries(read)
+            # the round's row tuples freed while the collector is off: its next pass
+            # would otherwise walk them all once (py-spy, issue 18)
+            read.rows = ()
+        built = _Built(read.start, entries, read.new_secrets, read.quarantined)
+        return _Pending(read.start, len(entries), read.new_secrets, built=built)
 
     def _to_workers(self, start: int, count: int, without: set[int]) -> _Pending:
         new_secrets: list[tuple[int, bytes]] = []
@@ -909,47 +999,79 @@ class Integrator:
 
     def catch_up(self, stop: Callable[[], bool] | None = None) -> int:
         """Integrate everything pending now (at start, by tests, and by the loop); returns
-        the count. Round k+1 is built while round k is hashed and round k-1 written.
+        the count.
 
-        `stop` is asked between rounds. A failure is raised once the rounds in flight have
-        finished; nothing after a failed round is kept (the next call resumes from the store).
+        Three rounds overlap: a reader thread reads round k+1 (SQLite and PostgreSQL release
+        the GIL while they search and read rows, so that part runs on the second core), this
+        thread builds and hashes round k, and a writer thread writes round k-1. With worker
+        processes, round k+1 is sent to them instead, from this thread. `stop` is asked
+        between rounds. A failure is raised once the rounds in flight have finished;
+        nothing after a failed round is kept (the next call resumes from the store).
         """
-        total, limit = 0, self._batch
-        with ThreadPoolExecutor(1, thread_name_prefix="plaudit-ledger-write") as writer:
-            building: _Pending | None = None
+        total, limit, known = 0, self._batch, DeviceCache()
+        threads = ThreadPoolExecutor(1, thread_name_prefix="plaudit-ledger-read")
+        with (
+            threads as reader,
+            ThreadPoolExecutor(1, thread_name_prefix="plaudit-ledger-write") as writer,
+        ):
+            reading: Future[Sources | _Pending | None] | None = None
             writing: tuple[_Round, Future[None]] | None = None
+            settled: list[tuple[int, bytes]] = []  # the last committed round's new secrets
             try:
-                building = self._dispatch(limit, None)
-                while building is not None:
-                    built = building.result()
-                    if len(built.entries) == limit:
+                reading = _done(self._read(limit, None, known))
+                while (read := reading.result()) is not None:
+                    count = read.count if isinstance(read, _Pending) else len(read.rows)
+                    if count == limit:
                         limit = min(2 * limit, self._catch_up_batch)  # a backlog: larger rounds
-                    following, building = building, None
+                    reading = None
                     if stop is None or not stop():
-                        building = self._dispatch(limit, following.size + following.count)
-                    prepared = self._hash(built)
+                        reading = self._read_next(reader, limit, read.start + count, known)
+                    prepared = self._hash(self._built(read).result())
                     if writing is not None:
-                        total += self._settle(*writing)
+                        total += writing[0].count
+                        settled = self._settle(*writing, settled)
                         writing = None
                     writing = (prepared, writer.submit(self._write, prepared))
+                    if reading is None:
+                        break
                 if writing is not None:
-                    total += self._settle(*writing)
+                    total += writing[0].count
+                    settled = self._settle(*writing, settled)
                     writing = None
+                for account_id, _ in settled:  # nothing is in flight: every secret is stored
+                    self._pending.pop(account_id, None)
                 return total
             except BaseException:
                 self._forget()
-                if building is not None:
-                    building.cancel()
+                if reading is not None:
+                    _abandon(reading)
                 if writing is not None:  # let the write in flight finish (or fail) first
                     writing[1].exception()
                 raise
 
-    def _settle(self, prepared: _Round, written: Future[None]) -> int:
-        """Wait for a round's write; its new secrets are then stored, no longer pending."""
+    def _read_next(
+        self, reader: ThreadPoolExecutor, limit: int, start: int, known: DeviceCache
+    ) -> Future[Sources | _Pending | None]:
+        """The next round's read: in the reader thread when it is built in this process;
+        here when it goes to the worker processes (its missing secrets are made as it is
+        sent, and only this thread may make secrets)."""
+        if self._workers > 0:
+            return _done(self._read(limit, start, known))
+        return reader.submit(self._read, limit, start, known)
+
+    def _settle(
+        self, prepared: _Round, written: Future[None], settled: list[tuple[int, bytes]]
+    ) -> list[tuple[int, bytes]]:
+        """Wait for a round's write; returns its new secrets, now stored.
+
+        They stay pending one round longer (`settled`, the previous round's, are dropped
+        now): the round read while this write was in flight may not see them in the store,
+        and it is built only after this call returns.
+        """
         written.result()
-        for account_id, _ in prepared.built.new_secrets:
+        for account_id, _ in settled:
             self._pending.pop(account_id, None)
-        return prepared.count
+        return prepared.built.new_secrets
 
     def ensure_checkpoint(self) -> None:
         """Sign the current tree when no checkpoint of its size is stored (a new, empty log).
