@@ -310,6 +310,10 @@ def test_the_edge_index_returns_exactly_the_edges_of_the_rows_and_columns_asked(
         # Grouped in the order asked, ascending within a group: each edge once.
         expected = [e for node in asked for e in range(n) if ids[e] == node]
         assert got.tolist() == expected
+    # The rows and columns read through the index are those of the edges.
+    edges, edge_rows, edge_cols = index.ends_of_cols(np.array(asked_cols, dtype=np.int64))
+    assert edge_rows.tolist() == graph.rows[edges].tolist()
+    assert edge_cols.tolist() == graph.cols[edges].tolist()
 
 
 def _same_block(fast: Block, every_edge: Block) -> None:

@@ -316,12 +316,22 @@ class EdgeIndex:
     """Edge ids in order of their column; ascending within a column."""
     col_start: I64
     """Where each column's edges start in `by_col`, and one past the last."""
+    col_rows: I64
+    """The row of each edge of `by_col`: the rows of the edges into some columns are then
+    read in runs, where reading `graph.rows` at their ids costs a cache miss per edge
+    (growth reads every edge into a block's items, hundreds of thousands on a hit)."""
 
     @staticmethod
     def of(graph: Graph) -> EdgeIndex:
         by_row, row_start = _grouped(graph.rows, len(graph.row_degree))
         by_col, col_start = _grouped(graph.cols, len(graph.col_degree))
-        return EdgeIndex(by_row=by_row, row_start=row_start, by_col=by_col, col_start=col_start)
+        return EdgeIndex(
+            by_row=by_row,
+            row_start=row_start,
+            by_col=by_col,
+            col_start=col_start,
+            col_rows=graph.rows[by_col],
+        )
 
     def of_rows(self, rows: I64) -> I64:
         """Ids of the edges of `rows` (distinct rows), grouped by row."""
@@ -330,6 +340,13 @@ class EdgeIndex:
     def of_cols(self, cols: I64) -> I64:
         """Ids of the edges into `cols` (distinct columns), grouped by column."""
         return _gathered(self.by_col, self.col_start, cols)
+
+    def ends_of_cols(self, cols: I64) -> tuple[I64, I64, I64]:
+        """`of_cols`, with each edge's row and column (those of `graph.rows` and
+        `graph.cols` at the edges, read without going through the ids)."""
+        at = _positions(self.col_start, cols)
+        lengths = self.col_start[cols + 1] - self.col_start[cols]
+        return self.by_col[at], self.col_rows[at], np.repeat(cols, lengths)
 
 
 def _grouped(ids: I64, n: int) -> tuple[I64, I64]:
@@ -362,13 +379,19 @@ def stable_order(keys: I64, bound: int) -> I64:
 
 def _gathered(order: I64, start: I64, ids: I64) -> I64:
     """The runs of `order` of each id of `ids`, concatenated, without a loop over ids."""
+    gathered: I64 = order[_positions(start, ids)]
+    return gathered
+
+
+def _positions(start: I64, ids: I64) -> I64:
+    """Where the runs of each id of `ids` lie in a grouped order, concatenated."""
     first, lengths = start[ids], start[ids + 1] - start[ids]
     ends = np.cumsum(lengths)
     total = int(ends[-1]) if len(ends) else 0
     # Position k of the output is run j's (k - where run j starts in the output)-th entry.
     shift = np.repeat(first - (ends - lengths), lengths)
-    gathered: I64 = order[np.arange(total, dtype=np.int64) + shift]
-    return gathered
+    positions: I64 = np.arange(total, dtype=np.int64) + shift
+    return positions
 
 
 FAMILY_ALPHA = 0.01
@@ -435,7 +458,9 @@ def _final_members(
         if j != i:
             keep[other.edges] = False
     edges: _Listed | _Indexed = (
-        _Listed(graph, np.flatnonzero(keep)) if index is None else _Indexed(index, keep)
+        _Listed(graph, np.flatnonzero(keep))
+        if index is None
+        else _Indexed(index, keep if len(found) > 1 else None)
     )
     block = found[i]
     rows = block.rows
@@ -453,13 +478,13 @@ def _final_members(
     if len(rows) == len(block.rows):
         return block
     # Only accounts join here: the items stay those of the block as found.
-    into = edges.into_cols(block.cols)
+    into, into_rows, _ = edges.ends_into_cols(block.cols)
     scores[block.rows] = block.row_scores
     return replace(
         block,
         rows=rows,
         row_scores=scores[rows],
-        edges=np.sort(into[_mask(rows, len(graph.row_degree))[graph.rows[into]]]),
+        edges=np.sort(into[_mask(rows, len(graph.row_degree))[into_rows]]),
     )
 
 
@@ -592,6 +617,11 @@ class _Listed:
         edges: I64 = self.alive[mask[self.graph.cols[self.alive]]]
         return edges
 
+    def ends_into_cols(self, cols: I64) -> tuple[I64, I64, I64]:
+        """The edges into `cols` with their rows and columns."""
+        edges = self.into_cols(cols)
+        return edges, self.graph.rows[edges], self.graph.cols[edges]
+
 
 @dataclass(frozen=True)
 class _Indexed:
@@ -599,21 +629,27 @@ class _Indexed:
     read costs the edges it returns."""
 
     index: EdgeIndex
-    keep: NDArray[np.bool_]
+    keep: NDArray[np.bool_] | None
+    """None: every edge."""
 
     def of_rows(self, rows: I64) -> I64:
         """The edges of `rows`, grouped by row (member growth only counts them)."""
         edges = self.index.of_rows(rows)
+        if self.keep is None:
+            return edges
         kept: I64 = edges[self.keep[edges]]
         return kept
 
-    def into_cols(self, cols: I64) -> I64:
-        """The edges into `cols`, grouped by column: growth only counts them, and a block
-        sorts its own edges (sorting every edge into its items first was a third of the
-        growth's time on the medium demo)."""
-        edges = self.index.of_cols(cols)
-        kept: I64 = edges[self.keep[edges]]
-        return kept
+    def ends_into_cols(self, cols: I64) -> tuple[I64, I64, I64]:
+        """The edges into `cols`, grouped by column, with their rows and columns read
+        through the index. Growth only counts them, so they are not sorted: a block sorts
+        its own edges, a small part of every edge into its items (hundreds of thousands
+        when the items are hits)."""
+        edges, rows, of_cols = self.index.ends_of_cols(cols)
+        if self.keep is None:
+            return edges, rows, of_cols
+        kept = self.keep[edges]
+        return edges[kept], rows[kept], of_cols[kept]
 
 
 def _with_members(
@@ -642,8 +678,7 @@ def _with_members(
         slot = graph.col_group
         joining &= (slot >= slot[block.cols].min() - 1) & (slot <= slot[block.cols].max() + 1)
     cols_mask = _mask(block.cols, n_cols) | joining
-    into = edges.into_cols(np.flatnonzero(cols_mask))
-    r, c = graph.rows[into], graph.cols[into]
+    into, r, c = edges.ends_into_cols(np.flatnonzero(cols_mask))
     per_row = np.bincount(r, minlength=n_rows).astype(np.float64)
     inside_col = np.bincount(c[rows_mask[r]], minlength=n_cols).astype(np.float64)
     scores = _scores(
@@ -659,7 +694,7 @@ def _with_members(
     joins[block.rows] = False
     rows_mask = rows_mask | joins
     scores[block.rows] = block.row_scores
-    grown = _scored(graph, into, rows_mask, cols_mask, scores)
+    grown = _scored_ends(graph, into, r, c, rows_mask, cols_mask, scores)
     # A block lists its edges in id order (`into` may be grouped by column).
     return replace(grown, edges=np.sort(grown.edges), synchronous=block.synchronous)
 
@@ -1078,7 +1113,8 @@ def _refine(part: _Part, settings: BlockSettings, items_first: int) -> Block | N
         if not rows_mask.any() or not cols_mask.any():
             return None
     every = np.arange(len(graph.rows), dtype=np.int64)
-    return part.block(_scored(graph, every, rows_mask, cols_mask, row_scores))
+    block = _scored_ends(graph, every, graph.rows, graph.cols, rows_mask, cols_mask, row_scores)
+    return part.block(block)
 
 
 def _scored(
@@ -1089,7 +1125,22 @@ def _scored(
     row_scores: F64,
 ) -> Block:
     """The block of the chosen rows and columns with its edge count tested against the null."""
-    r, c = graph.rows[alive], graph.cols[alive]
+    return _scored_ends(
+        graph, alive, graph.rows[alive], graph.cols[alive], rows_mask, cols_mask, row_scores
+    )
+
+
+def _scored_ends(
+    graph: Graph,
+    alive: I64,
+    r: I64,
+    c: I64,
+    rows_mask: NDArray[np.bool_],
+    cols_mask: NDArray[np.bool_],
+    row_scores: F64,
+) -> Block:
+    """`_scored` with the edges' rows `r` and columns `c` already read (they are what
+    costs: gathers from the whole graph's arrays)."""
     inside_edges = np.flatnonzero(rows_mask[r] & cols_mask[c])
     observed = float(len(inside_edges))
     per_col = np.bincount(c[inside_edges], minlength=len(cols_mask)).astype(np.float64)
