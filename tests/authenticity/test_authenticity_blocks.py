@@ -26,6 +26,7 @@ from plaudit.authenticity.blocks import (
     _final_members,
     _keep_rows,
     _mask,
+    _Part,
     _row_expected,
     _scored,
     _scores,
@@ -266,14 +267,18 @@ def test_at_the_fdr_bar_refinement_keeps_only_accounts_spending_their_share_in_t
     accounts[broad] = True
     items = np.zeros(len(graph.col_degree), dtype=bool)
     items[targets] = True
-    everything = np.arange(len(rows))
+    # The part of every edge and node: numbered as the graph is.
+    whole = _Part.of(
+        graph,
+        np.arange(len(rows)),
+        np.arange(len(graph.row_degree)),
+        np.arange(len(graph.col_degree)),
+    )
     fixed = BlockSettings(account_score=5.0, min_share=0.3)
-    scores, kept_by_score = _keep_rows(graph, everything, accounts, items, fixed)
+    scores, kept_by_score = _keep_rows(whole, accounts, items, fixed)
     assert scores[broad] >= 5.0
     assert kept_by_score[broad]
-    _, kept_by_rate = _keep_rows(
-        graph, everything, accounts, items, replace(fixed, account_fdr=0.01)
-    )
+    _, kept_by_rate = _keep_rows(whole, accounts, items, replace(fixed, account_fdr=0.01))
     assert not kept_by_rate[broad]
     assert kept_by_rate[farm].mean() >= 0.9
 
@@ -305,6 +310,10 @@ def test_the_edge_index_returns_exactly_the_edges_of_the_rows_and_columns_asked(
         # Grouped in the order asked, ascending within a group: each edge once.
         expected = [e for node in asked for e in range(n) if ids[e] == node]
         assert got.tolist() == expected
+    # The rows and columns read through the index are those of the edges.
+    edges, edge_rows, edge_cols = index.ends_of_cols(np.array(asked_cols, dtype=np.int64))
+    assert edge_rows.tolist() == graph.rows[edges].tolist()
+    assert edge_cols.tolist() == graph.cols[edges].tolist()
 
 
 def _same_block(fast: Block, every_edge: Block) -> None:
@@ -538,3 +547,50 @@ def test_lockstep_members_grow_the_same_around_a_block_as_over_every_edge(clean:
     members = corrected(settings.blocks, len(graph.row_degree))
     grown = _same_growth(graph, [seed_block], 0, members)
     assert len(grown.rows) > len(third)
+
+
+def test_blocks_do_not_depend_on_the_accounts_and_videos_a_search_never_touches() -> None:
+    """Refinement renumbers the accounts and videos its edges touch (`_Part`): a cohort's
+    search over a platform of a million accounts must find, bit for bit, the blocks it
+    finds among its own few thousand. The same likes among many more idle accounts and
+    videos (every id spread out, in the same order) give the same blocks, scores and
+    expectations."""
+    graph, farm, targets = _background_and_farm(seed=6, density=0.5)
+    cohort = graph.rows >= 1000  # the farm's start cohort: half the organic accounts too
+    part = replace(
+        graph, rows=graph.rows[cohort], cols=graph.cols[cohort], origin=graph.origin[cohort]
+    )
+    spread_rows, spread_cols = 7, 5
+
+    def spread(g: Graph) -> Graph:
+        row_degree = np.zeros(len(g.row_degree) * spread_rows)
+        row_degree[::spread_rows] = g.row_degree
+        col_degree = np.zeros(len(g.col_degree) * spread_cols)
+        col_degree[::spread_cols] = g.col_degree
+        return replace(
+            g,
+            rows=g.rows * spread_rows,
+            cols=g.cols * spread_cols,
+            row_degree=row_degree,
+            col_degree=col_degree,
+        )
+
+    # Bonferroni's bound is 6.2 at the larger count: under these bars, the tests are alike.
+    settings = BlockSettings(min_accounts=30, spectral=4)
+    weights = column_weights(graph.col_degree)[part.cols]
+    found = find_blocks(part, weights, settings)
+    again = find_blocks(spread(part), weights, settings)
+    assert found, "the farm is found"
+    assert np.isin(farm, found[0].rows).mean() >= 0.9
+    assert np.isin(found[0].cols, targets).mean() >= 0.9
+    assert len(again) == len(found)
+    for block, other in zip(found, again, strict=True):
+        assert np.array_equal(other.rows, block.rows * spread_rows)
+        assert np.array_equal(other.cols, block.cols * spread_cols)
+        assert np.array_equal(other.edges, block.edges)
+        assert np.array_equal(other.row_scores, block.row_scores)
+        assert (other.observed, other.expected, other.score) == (
+            block.observed,
+            block.expected,
+            block.score,
+        )

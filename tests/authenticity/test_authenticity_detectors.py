@@ -15,6 +15,7 @@ from plaudit.authenticity.detectors import (
     CohortSettings,
     DenseSettings,
     LockstepSettings,
+    _Cohort,
     _hits,
     lockstep,
 )
@@ -227,11 +228,14 @@ def test_a_farms_targets_are_not_hits_by_its_own_accounts_in_another_cohort() ->
     in_cohort[:300] = True
     cols_mask = np.zeros(videos, dtype=bool)
     cols_mask[targets] = True
-    everything = np.arange(len(rows))
+    edges = np.flatnonzero(in_cohort[graph.rows])  # the cohort's likes, its search's graph
     block = _scored(
-        graph, everything, in_cohort & (np.arange(n) >= organic), cols_mask, np.full(n, 10.0)
+        graph, edges, in_cohort & (np.arange(n) >= organic), cols_mask, np.full(n, 10.0)
     )
-    assert not _hits(graph, EdgeIndex.of(graph), in_cohort, CohortSettings(), everything, block)
+    # As the cohort's search gives it: its edges numbered among the cohort's.
+    found = replace(block, edges=np.searchsorted(edges, block.edges))
+    cohort = _Cohort(graph, in_cohort, edges)
+    assert not _hits(graph, EdgeIndex.of(graph), cohort, CohortSettings(), found)
     # What the check said before: likes from outside the cohort, the farm's other half in.
     outside = graph.col_degree - np.bincount(cols[in_cohort[rows]], minlength=videos)
     block_mean = np.mean(np.log1p(outside[targets]))
