@@ -21,7 +21,10 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from functools import partial
+from typing import Any
 
+import numpy as np
+from numpy.typing import NDArray
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from sqlalchemy.engine import Connection
@@ -29,8 +32,10 @@ from sqlalchemy.engine import Connection
 from plaudit.errors import Conflict, InvalidInput, StorageError
 from plaudit.interactions.bulk import ingest
 from plaudit.sim.community import generate
+from plaudit.sim.emit import time_stamps
 from plaudit.sim.persona_inputs import PersonaInputs
 from plaudit.sim.records import (
+    AccountColumns,
     AccountsChunk,
     Chunk,
     ColumnsChunk,
@@ -100,6 +105,55 @@ def _write_accounts(conn: Connection, chunk: AccountsChunk) -> None:
         )
     finally:
         sql.close()
+
+
+def _write_account_columns(conn: Connection, chunk: AccountColumns) -> None:
+    """`_write_accounts` from columns: the same rows, each time spelled once per chunk by
+    NumPy rather than once per account from a datetime."""
+    sql = BulkSQL(conn)
+    try:
+        ids, created = chunk.ids.tolist(), _times(sql, chunk.created)
+        kinds = chunk.kinds().tolist()
+        sql.insert(
+            "accounts",
+            ACCOUNT_COLUMNS,
+            list(zip(ids, chunk.handle, kinds, chunk.display_name, created, strict=True)),
+        )
+        sql.insert(
+            "profiles",
+            PROFILE_COLUMNS,
+            list(
+                zip(
+                    ids,
+                    chunk.birth_year.tolist(),
+                    chunk.gender.tolist(),
+                    chunk.province.tolist(),
+                    chunk.city.tolist(),
+                    chunk.city_tier.tolist(),
+                    chunk.spending_band.tolist(),
+                    chunk.consent_personalisation.tolist(),
+                    chunk.consent_targeting.tolist(),
+                    created,
+                    strict=True,
+                )
+            ),
+        )
+        sql.insert(
+            "creator_counters",
+            ("creator_id", "videos", "likes", "followers"),
+            [(i, 0, 0, 0) for i in chunk.ids[chunk.is_creator].tolist()],
+        )
+    finally:
+        sql.close()
+
+
+def _times(sql: BulkSQL, seconds: NDArray[np.int64]) -> list[Any]:
+    """Whole seconds as the driver stores them (`BulkSQL.time`): SQLite's UTC text, else
+    aware datetimes."""
+    if not sql.sqlite:
+        return time_stamps(seconds)
+    text = np.datetime_as_string(seconds.astype("datetime64[s]"), unit="s").tolist()
+    return [s.replace("T", " ") + ".000000" for s in text]
 
 
 def _write_videos(conn: Connection, chunk: VideosChunk) -> None:
@@ -259,16 +313,22 @@ class _Writer:
                 sql.close()
 
     def _write(self, conn: Connection, chunk: Chunk) -> int:
-        if isinstance(chunk, AccountsChunk | VideosChunk):
-            if isinstance(chunk, AccountsChunk):
+        if isinstance(chunk, AccountsChunk | AccountColumns | VideosChunk):
+            if isinstance(chunk, AccountColumns):
+                _write_account_columns(conn, chunk)
+                done = len(chunk)
+                self.totals["accounts"] += done
+            elif isinstance(chunk, AccountsChunk):
                 _write_accounts(conn, chunk)
-                self.totals["accounts"] += len(chunk.rows)
+                done = len(chunk.rows)
+                self.totals["accounts"] += done
             else:
                 _write_videos(conn, chunk)
-                self.totals["videos"] += len(chunk.rows)
+                done = len(chunk.rows)
+                self.totals["videos"] += done
             if self._set_loader is not None:
                 self._set_loader.note(chunk)
-            return len(chunk.rows)
+            return done
         if isinstance(chunk, ColumnsChunk):
             assert self._set_loader is not None, "columns come only for the set-based load"
             sql = BulkSQL(conn)

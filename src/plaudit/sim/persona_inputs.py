@@ -34,7 +34,7 @@ from plaudit.persona.compute import (
 )
 from plaudit.persona.devices import DEVICE_CLASSES, device_class
 from plaudit.sim.devices import USER_AGENTS
-from plaudit.sim.records import AccountRow, AccountsChunk, VideosChunk
+from plaudit.sim.records import AccountColumns, AccountRow, AccountsChunk, VideosChunk
 
 __all__ = ["PersonaInputs"]
 
@@ -100,8 +100,12 @@ class PersonaInputs:
 
     # -- recorded by the loader, chunk by chunk ------------------------------------------
 
-    def note(self, chunk: AccountsChunk | VideosChunk) -> None:
+    def note(self, chunk: AccountsChunk | AccountColumns | VideosChunk) -> None:
         """Keep an accounts chunk's profile columns, or a videos chunk's categories."""
+        if isinstance(chunk, AccountColumns):
+            self._profiles.append(_profile_of_columns(chunk))
+            self._top = max(self._top, int(chunk.ids.max()))
+            return
         if isinstance(chunk, AccountsChunk):
             self._profiles.append(_profile_columns(chunk.rows))
             self._top = max(self._top, max(r.id for r in chunk.rows))
@@ -193,6 +197,26 @@ def _matrix(
     if keep is not None:
         columns = [c[keep] for c in columns]
     return np.column_stack([c.astype(np.float64) for c in columns]).reshape(-1, len(names))
+
+
+def _profile_of_columns(chunk: AccountColumns) -> ProfileColumns:
+    """`_profile_columns` of the same accounts, from their columns."""
+    n = len(chunk)
+    values = {
+        "kind": chunk.kinds(),
+        "gender": chunk.gender,
+        "province": chunk.province,
+        "city": chunk.city,
+        "city_tier": chunk.city_tier,
+        "spend": chunk.spending_band,
+    }
+    return ProfileColumns(
+        ids=chunk.ids.astype(np.int64),
+        created=chunk.created.astype(np.float64),
+        birth_year=chunk.birth_year.astype(np.int64),
+        consent=chunk.consent_targeting.astype(bool),
+        coded={name: coded_of(values[name].tolist(), n) for name in CODED_FIELDS},
+    )
 
 
 def _profile_columns(rows: list[AccountRow]) -> ProfileColumns:
