@@ -16,6 +16,7 @@ arrays, and on SQLite the pre-validated rows are written with foreign-key checks
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -302,6 +303,13 @@ class _Writer:
             finally:
                 sql.close()
 
+    def release(self) -> None:
+        """Let go of what only writing needed (the set-based loader's maps of every pair
+        made): the indexes are built next, with the memory that frees."""
+        self._chunks = iter(())
+        if self._set_loader is not None:
+            self._set_loader.release()
+
     def finish(self, conn: Connection) -> None:
         """Move PostgreSQL's id sequences past the ids the load chose."""
         _sync_sequences(conn)
@@ -354,6 +362,7 @@ def load_community(
     observe: Callable[[Chunk], None] | None = None,
     set_based: bool = True,
     persona: PersonaInputs | None = None,
+    beside_indexes: Callable[[], None] | None = None,
 ) -> str:
     """Generate and store a community; returns a one-line summary.
 
@@ -363,7 +372,9 @@ def load_community(
     likes): `ColumnsChunk`s of interactions, or with `set_based=False` (the reference load
     through `ingest`, item by item) `InteractionsChunk`s. `persona` (set-based loads only)
     collects the persona index's inputs as they are written (`plaudit.sim.persona_inputs`);
-    it stays empty when nothing is loaded.
+    it stays empty when nothing is loaded. `beside_indexes` (after a complete load only) runs
+    on a second thread while the indexes are built: work that reads none of the interaction
+    tables, such as the persona index from `persona`; its error, if any, is raised here.
     """
     existing = _account_count(db)
     if existing:
@@ -381,7 +392,7 @@ def load_community(
     set_loader = SetLoader(persona) if set_based else None
     writer = _Writer(iter(chunks), _cache_mib(size), reporter, observe, set_loader)
     with load_session(db) as session:
-        _load(session, writer, reporter, set_based)
+        _load(session, writer, reporter, set_based, beside_indexes)
         session.write(writer.finish)
     totals = writer.totals
     return (
@@ -390,16 +401,55 @@ def load_community(
     )
 
 
-def _load(session: LoadSession, writer: _Writer, reporter: _Reporter, set_based: bool) -> None:
+def _load(
+    session: LoadSession,
+    writer: _Writer,
+    reporter: _Reporter,
+    set_based: bool,
+    beside_indexes: Callable[[], None] | None = None,
+) -> None:
     """Write every chunk with the deferrable indexes dropped; build them again however the
-    load ends, so the database is never left without them."""
+    load ends, so the database is never left without them. After a complete load,
+    `beside_indexes` runs on a second thread while they are built."""
     session.write(partial(drop_deferrable_indexes, unique=set_based))
+    loaded = False
     try:
         while not writer.exhausted:
             session.write(writer.write_some)
         reporter.log("loaded")
+        loaded = True
     finally:
         reporter.close()
-        session.write(build_deferrable_indexes)
+        writer.release()
+        _alongside(partial(session.write, build_deferrable_indexes),
+                   beside_indexes if loaded else None)  # fmt: skip
         session.write(partial(set_cache, mib=WRITER_CACHE_KIB // 1024))  # the usual cache
     reporter.log("indexed")
+
+
+def _alongside(main: Callable[[], object], side: Callable[[], None] | None) -> None:
+    """Run `main` here and `side` on a second thread at the same time; an error of either
+    is raised once both have ended (`main`'s first).
+
+    The index build is mostly one thread inside SQLite (its sorts' helper threads overlap only
+    part of it), which releases the GIL, so the other core is free for work that reads none
+    of the tables being indexed (the demo's persona index from the load's arrays)."""
+    if side is None:
+        main()
+        return
+    failed: list[BaseException] = []
+
+    def run_side() -> None:
+        try:
+            side()
+        except BaseException as exc:  # handed to the caller's thread below
+            failed.append(exc)
+
+    thread = threading.Thread(target=run_side, name="beside-indexes")
+    thread.start()
+    try:
+        main()
+    finally:
+        thread.join()
+    if failed:
+        raise failed[0]

@@ -18,6 +18,7 @@ incremental refresh reads the database as before.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -126,8 +127,8 @@ class PersonaInputs:
             first,
             account=account.astype(np.int32),
             category=self._category_of[video],
-            t=t.astype(np.int64),
-            device=device.astype(np.int64),
+            t=_narrowed(t, np.uint32, "a like's second"),
+            device=_narrowed(device, np.int32, "a device id"),
             cls=_AGENT_CLASS[agent],
         )
 
@@ -187,6 +188,16 @@ class PersonaInputs:
             ids = np.flatnonzero(counts)
             found.append((ids.astype(np.int64), counts[ids].astype(np.int64)))
         return found[0], found[1]
+
+
+def _narrowed(values: _I64, dtype: type[np.unsignedinteger[Any] | np.signedinteger[Any]],
+              what: str) -> NDArray[np.generic]:  # fmt: skip
+    """`values` in a narrower integer type (14 bytes a like kept instead of 22: 0.4 GB less
+    at the large demo's 50M likes), refusing any that would not fit."""
+    limits = np.iinfo(dtype)
+    if len(values) and (values.min() < limits.min or values.max() > limits.max):
+        raise StorageError(f"{what} outside {limits.min}..{limits.max} cannot be kept")
+    return values.astype(dtype)
 
 
 def _matrix(
