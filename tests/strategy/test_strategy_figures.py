@@ -184,3 +184,70 @@ def test_campaign_expressions_are_over_indexing_tags() -> None:
         "age": [{"tag": "age.18_24", "tgi": 200.0, "share": 0.4}],
     }}  # fmt: skip
     assert plan.expressions(fan_base) == [("age.18_24", 200.0), ("interest.travel", 150.0)]
+
+
+def _growth_by_loops(act: Activity) -> list[dict[str, Any]]:
+    """The weekly figures by their definition, a Python pass per count (the code before
+    they were counted on arrays)."""
+
+    def alive(at: datetime) -> int:
+        return sum(f.created_at < at and (f.removed_at is None or f.removed_at >= at)
+                   for f in act.follows)  # fmt: skip
+
+    weeks = []
+    for i in range(insights.WEEKS, 0, -1):
+        start, end = act.now - timedelta(weeks=i), act.now - timedelta(weeks=i - 1)
+        made = sum(start <= f.created_at < end for f in act.follows)
+        ended = sum(f.removed_at is not None and start <= f.removed_at < end
+                    for f in act.follows)  # fmt: skip
+        likers = {like.account_id for like in act.likes
+                  if (act.now - like.created_at) // timedelta(weeks=1) == i - 1}  # fmt: skip
+        weeks.append({
+            "week_start": start.isoformat(), "follows": made, "unfollows": ended,
+            "net": made - ended, "followers": alive(end),
+            "churn_rate": round(ended / alive(start), 4) if alive(start) else None,
+            "likers": len(likers),
+        })  # fmt: skip
+    return weeks
+
+
+def _hours_by_loops(act: Activity, k: int) -> list[Any]:
+    fans, since = act.followers(), act.now - timedelta(days=90)
+    by_hour: dict[int, set[int]] = {}
+    for r in (*act.likes, *act.comments):
+        if r.account_id in fans and r.created_at >= since:
+            by_hour.setdefault((r.created_at + timedelta(hours=8)).hour, set()).add(r.account_id)
+    total = len(set().union(*by_hour.values()))
+    return [{"hour": h, "fans": len(by_hour[h]), "share": round(len(by_hour[h]) / total, 4)}
+            if len(by_hour.get(h, ())) >= k else {"hour": h, "fans": f"<{k}", "suppressed": True}
+            for h in range(24)]  # fmt: skip
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_weekly_growth_and_fan_hours_on_arrays_equal_their_definition(seed: int) -> None:
+    """Times on the week edges exactly, a microsecond either side, and anywhere: the counts
+    on arrays agree with a Python pass per count, to the microsecond."""
+    import random
+
+    rng = random.Random(seed)
+    edges = [NOW - timedelta(weeks=w) for w in range(14)]
+    tick = timedelta(microseconds=1)
+
+    def when() -> datetime:
+        if rng.random() < 0.4:
+            return rng.choice(edges) + rng.choice([-tick, timedelta(0), tick])
+        return NOW - timedelta(seconds=rng.uniform(0, 100 * 86_400))
+
+    follows = []
+    for account in range(400):
+        made = when()
+        removed = max(made, when()) if rng.random() < 0.3 else None  # never before it began
+        follows.append(row(follower_id=account, created_at=made, removed_at=removed))
+    likes = [row(account_id=rng.randrange(500), video_id=1, created_at=when())
+             for _ in range(3_000)]  # fmt: skip
+    comments = [row(account_id=rng.randrange(500), video_id=1, created_at=when())
+                for _ in range(300)]  # fmt: skip
+    act = activity(follows=follows, likes=likes, comments=comments)
+    assert insights.growth(act) == _growth_by_loops(act)
+    for k in (1, 5, 40):
+        assert insights.fan_hours(act, k) == _hours_by_loops(act, k)
