@@ -223,10 +223,33 @@ def _hours_by_loops(act: Activity, k: int) -> list[Any]:
             for h in range(24)]  # fmt: skip
 
 
+def _conversions_by_loops(act: Activity) -> list[dict[str, Any]]:
+    since, window = act.now - timedelta(days=90), timedelta(days=7)
+    credited: dict[int, int] = {}
+    for f in act.follows:
+        if f.created_at < since:
+            continue
+        liked = [x for x in act.likes if x.account_id == f.follower_id
+                 and f.created_at - window <= x.created_at <= f.created_at]  # fmt: skip
+        if liked:
+            first = min(liked, key=lambda x: x.created_at).video_id
+            credited[first] = credited.get(first, 0) + 1
+    likers: dict[int, set[int]] = {}
+    for x in act.likes:
+        if x.created_at >= since:
+            likers.setdefault(x.video_id, set()).add(x.account_id)
+    rows = [{"video_id": v, "title": "", "category": "", "conversions": n,
+             "likers": len(likers.get(v, ())),
+             "conversion_rate": round(n / len(likers[v]), 4) if likers.get(v) else None}
+            for v, n in credited.items()]  # fmt: skip
+    return sorted(rows, key=lambda r: (-r["conversions"], r["video_id"]))[:10]
+
+
 @pytest.mark.parametrize("seed", [0, 1, 2])
 def test_weekly_growth_and_fan_hours_on_arrays_equal_their_definition(seed: int) -> None:
     """Times on the week edges exactly, a microsecond either side, and anywhere: the counts
-    on arrays agree with a Python pass per count, to the microsecond."""
+    (and the conversions' first likes, ties at one time included) on arrays agree with a
+    Python pass per count, to the microsecond."""
     import random
 
     rng = random.Random(seed)
@@ -243,11 +266,15 @@ def test_weekly_growth_and_fan_hours_on_arrays_equal_their_definition(seed: int)
         made = when()
         removed = max(made, when()) if rng.random() < 0.3 else None  # never before it began
         follows.append(row(follower_id=account, created_at=made, removed_at=removed))
-    likes = [row(account_id=rng.randrange(500), video_id=1, created_at=when())
+    likes = [row(account_id=rng.randrange(500), video_id=rng.randrange(30), created_at=when())
              for _ in range(3_000)]  # fmt: skip
     comments = [row(account_id=rng.randrange(500), video_id=1, created_at=when())
                 for _ in range(300)]  # fmt: skip
+    # the highest account, sorted last: its only like is older than its follow's window
+    follows.append(follow(10_000, 5))
+    likes.append(like(10_000, 1, 20))
     act = activity(follows=follows, likes=likes, comments=comments)
     assert insights.growth(act) == _growth_by_loops(act)
+    assert insights.conversions(act) == _conversions_by_loops(act)
     for k in (1, 5, 40):
         assert insights.fan_hours(act, k) == _hours_by_loops(act, k)

@@ -9,7 +9,7 @@ exact. TGI = 100 x (share among the fans) / (share on the platform).
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
+from collections import Counter
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -95,8 +95,12 @@ def _distinct_per(groups: NDArray[np.int64], accounts: list[int]) -> dict[int, i
     """How many distinct accounts each group value has."""
     if not len(groups):
         return {}
-    pairs = np.unique(np.column_stack([groups, np.array(accounts, dtype=np.int64)]), axis=0)
-    values, counts = np.unique(pairs[:, 0], return_counts=True)
+    who = np.array(accounts, dtype=np.int64)
+    order = np.lexsort((who, groups))
+    group, who = groups[order], who[order]
+    first = np.ones(len(group), dtype=np.bool_)  # the first row of each (group, account)
+    first[1:] = (group[1:] != group[:-1]) | (who[1:] != who[:-1])
+    values, counts = np.unique(group[first], return_counts=True)
     return dict(zip(values.tolist(), counts.tolist(), strict=True))
 
 
@@ -123,36 +127,43 @@ def fan_hours(activity: Activity, k: int) -> list[dict[str, Any]]:
 
 def conversions(activity: Activity, limit: int = 10) -> list[dict[str, Any]]:
     """Videos that turned viewers into fans: a follow in the last 90 days is credited to the
-    video the follower liked first within the 7 days before following."""
-    likes_by: dict[int, list[Any]] = defaultdict(list)
-    for like in activity.likes:
-        likes_by[int(like.account_id)].append(like)
-    credited: Counter[int] = Counter()
-    for follow in activity.follows:
-        if follow.created_at < activity.now - LOOKBACK:
-            continue
-        window = [
-            like for like in likes_by.get(int(follow.follower_id), ())
-            if follow.created_at - CONVERSION_WINDOW <= like.created_at <= follow.created_at
-        ]  # fmt: skip
-        if window:
-            credited[int(min(window, key=lambda like: like.created_at).video_id)] += 1
-    since = activity.now - LOOKBACK
-    likers: dict[int, set[int]] = defaultdict(set)
-    for like in activity.likes:
-        if like.created_at >= since:
-            likers[int(like.video_id)].add(int(like.account_id))
+    video the follower liked first within the 7 days before following (the earlier in the
+    activity's order at the same time).
+
+    Found for every follow at once: the likes sorted by (account, time, position), each
+    follow's first like at or after its window's start is one binary search."""
+    likes = activity.likes
+    account = np.array([int(like.account_id) for like in likes], dtype=np.int64)
+    video = np.array([int(like.video_id) for like in likes], dtype=np.int64)
+    at = _micros([like.created_at for like in likes])
+    recent_follows = [f for f in activity.follows if f.created_at >= activity.now - LOOKBACK]
+    follower = np.array([int(f.follower_id) for f in recent_follows], dtype=np.int64)
+    followed = _micros([f.created_at for f in recent_follows])
+    times = np.unique(at)  # a like's key: its account, then its time's rank among these
+    keys = account * (len(times) + 1) + np.searchsorted(times, at)
+    order = np.argsort(keys, kind="stable")  # stable: the activity's order within a time
+    opens = followed - CONVERSION_WINDOW // _MICROSECOND
+    at_or_after = np.searchsorted(
+        keys[order], follower * (len(times) + 1) + np.searchsorted(times, opens)
+    )
+    inside = at_or_after < len(order)  # past the end: no like of this account that late
+    first = order[at_or_after[inside]]
+    hit = (account[first] == follower[inside]) & (opens[inside] <= at[first])
+    hit &= at[first] <= followed[inside]
+    credited = Counter(video[first[hit]].tolist())
+    recent = at >= _micro(activity.now - LOOKBACK)
+    likers = _distinct_per(video[recent], account[recent].tolist())
     titles = {int(v.id): (v.title, v.category) for v in activity.videos}
     rows = [
         {
-            "video_id": video,
-            "title": titles.get(video, ("", ""))[0],
-            "category": titles.get(video, ("", ""))[1],
+            "video_id": video_id,
+            "title": titles.get(video_id, ("", ""))[0],
+            "category": titles.get(video_id, ("", ""))[1],
             "conversions": n,
-            "likers": len(likers[video]),
-            "conversion_rate": round(n / len(likers[video]), 4) if likers[video] else None,
+            "likers": likers.get(video_id, 0),
+            "conversion_rate": round(n / likers[video_id], 4) if likers.get(video_id) else None,
         }
-        for video, n in credited.items()
+        for video_id, n in credited.items()
     ]
     return sorted(rows, key=lambda r: (-r["conversions"], r["video_id"]))[:limit]
 
