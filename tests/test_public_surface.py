@@ -130,6 +130,7 @@ PUBLIC = {
     "plaudit.quality": FUND["plaudit.quality"],
     "plaudit.recommend": RECOMMEND,
     "plaudit.sim": [
+        "AccountColumns",
         "AccountRow",
         "AccountsChunk",
         "CHUNK_ROWS",

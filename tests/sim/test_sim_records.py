@@ -25,6 +25,7 @@ def test_public_surface_is_pinned() -> None:
         [
             "CHUNK_ROWS",
             "SIZES",
+            "AccountColumns",
             "AccountRow",
             "AccountsChunk",
             "Chunk",

@@ -16,6 +16,7 @@ from numpy.typing import NDArray
 from plaudit.authenticity.attacks import DAY, Likes
 from plaudit.errors import InvalidInput
 from plaudit.sim import (
+    AccountColumns,
     AccountsChunk,
     Chunk,
     ColumnsChunk,
@@ -59,7 +60,9 @@ class LikeCollector:
     next_account: int = 0
 
     def __call__(self, chunk: Chunk) -> None:
-        if isinstance(chunk, AccountsChunk):
+        if isinstance(chunk, AccountColumns):  # the demo loader's accounts
+            self.next_account = max(self.next_account, int(chunk.ids.max()) + 1)
+        elif isinstance(chunk, AccountsChunk):
             self.next_account = max(self.next_account, max(r.id for r in chunk.rows) + 1)
         elif isinstance(chunk, VideosChunk):
             self.creator.update((row.id, row.creator_id) for row in chunk.rows)

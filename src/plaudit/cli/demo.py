@@ -81,6 +81,9 @@ def demo(
     platform = Platform(settings).open()
     collected = LikeCollector()
     inputs = PersonaInputs()  # the persona index's inputs, kept as the load writes them
+    # without attacks, the load holds everything the persona index is computed from: it is
+    # built on a second thread while the load's indexes are built
+    beside = None if attacks else _PersonaBeside(platform, inputs)
     try:
         summary = load_community(
             platform.db,
@@ -89,6 +92,7 @@ def demo(
             skip_if_loaded=if_empty,
             observe=collected if attacks else None,
             persona=inputs,
+            beside_indexes=beside,
         )
         click.echo(summary)
         injected_attacks = bool(attacks and collected.account)
@@ -101,8 +105,11 @@ def demo(
                 "only while loading a demo into an empty data directory)"
             )
         # these two stages have no progress of their own (medium: about half a minute)
-        click.echo("building the persona index ...", err=True)
-        persona = _persona_index(platform, inputs, read_back=injected_attacks)
+        if beside is not None and beside.index is not None:
+            persona = beside.index
+        else:
+            click.echo("building the persona index ...", err=True)
+            persona = _persona_index(platform, inputs, read_back=injected_attacks)
         click.echo(f"persona index: {len(persona.universe):,} accounts with targeting consent")
         from plaudit.web import DEMO_HANDLES, create_demo_signins  # the console's sign-ins
 
@@ -112,6 +119,20 @@ def demo(
         click.echo(f"console sign-ins ({handles}): passwords in {path} (readable only by you)")
     finally:
         platform.close()
+
+
+class _PersonaBeside:
+    """The first persona index from the load's arrays, built beside the load's index build
+    (`load_community(beside_indexes=...)`: it reads none of the tables being indexed)."""
+
+    def __init__(self, platform: Platform, inputs: PersonaInputs) -> None:
+        self._platform = platform
+        self._inputs = inputs
+        self.index: TagIndex | None = None
+
+    def __call__(self) -> None:
+        click.echo("building the persona index (beside the database's indexes) ...", err=True)
+        self.index = _persona_index(self._platform, self._inputs, read_back=False)
 
 
 def _persona_index(platform: Platform, inputs: PersonaInputs, *, read_back: bool) -> TagIndex:

@@ -8,6 +8,7 @@ from plaudit.sim.community import estimate_chunks, generate
 from plaudit.sim.records import (
     CHUNK_ROWS,
     SIZES,
+    AccountColumns,
     AccountRow,
     AccountsChunk,
     Chunk,
@@ -22,6 +23,7 @@ from plaudit.sim.records import (
 __all__ = [
     "CHUNK_ROWS",
     "SIZES",
+    "AccountColumns",
     "AccountRow",
     "AccountsChunk",
     "Chunk",

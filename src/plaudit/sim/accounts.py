@@ -7,7 +7,6 @@ accelerating as the platform grows (the cumulative count grows with the square o
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime
 
 import numpy as np
 from numpy.typing import NDArray
@@ -18,7 +17,7 @@ from plaudit.sim.creators import Creators, creator_positions
 from plaudit.sim.demography import draw_demography
 from plaudit.sim.geography import PLACE_TIERS, PLACES, draw_places
 from plaudit.sim.interests import draw_interests
-from plaudit.sim.records import CHUNK_ROWS, AccountRow, AccountsChunk, CommunitySize
+from plaudit.sim.records import CHUNK_ROWS, AccountColumns, AccountsChunk, CommunitySize
 from plaudit.sim.rhythm import DAY
 from plaudit.sim.texts import display_names
 
@@ -35,12 +34,12 @@ _BAND = np.array(SPENDING_BANDS, dtype=object)
 
 def _signup_times(
     rng: np.random.Generator, ids: NDArray[np.int64], n: int, before: int
-) -> list[datetime]:
-    """Sign-up times rising with id, all at least a day before `before`."""
+) -> NDArray[np.int64]:
+    """Sign-up times (whole seconds) rising with id, all at least a day before `before`."""
     span_end = before - DAY
     ts = span_end - _SIGNUP_SPAN + _SIGNUP_SPAN * np.sqrt(ids / n)
-    ts = ts.astype(np.int64) - rng.integers(0, 3_600, len(ids))
-    return [datetime.fromtimestamp(t, UTC) for t in ts.tolist()]
+    signed_up: NDArray[np.int64] = ts.astype(np.int64) - rng.integers(0, 3_600, len(ids))
+    return signed_up
 
 
 def _handles(
@@ -78,7 +77,7 @@ class _AccountMaker:
         self._window_start = window_start
         self._year = year
 
-    def chunk(self, ids: NDArray[np.int64]) -> AccountsChunk:
+    def chunk(self, ids: NDArray[np.int64]) -> AccountColumns:
         rng, n = self._rng, len(ids)
         is_creator, before = creator_positions(self._creators, ids)
         place = draw_places(rng, n)
@@ -87,23 +86,23 @@ class _AccountMaker:
         interests = draw_interests(rng, people.gender, people.age)
         self._audience.fill(int(ids[0]), draw_activity(rng, n), interests)
         birth_year = self._year - people.age - (rng.random(n) < 0.5)
-        rows = map(
-            AccountRow,
-            ids.tolist(),
-            _handles(is_creator, ids, before, self._size),
-            np.where(is_creator, "creator", "fan").tolist(),
-            self._display_names(is_creator, before),
-            _signup_times(rng, ids, self._size.accounts, self._window_start),
-            birth_year.tolist(),
-            _GENDER[people.gender].tolist(),
-            _PROVINCE[place].tolist(),
-            _CITY[place].tolist(),
-            _TIER[tier].tolist(),
-            _BAND[people.spending].tolist(),
-            people.personalisation.tolist(),
-            people.targeting.tolist(),
+        handle = _handles(is_creator, ids, before, self._size)
+        display_name = self._display_names(is_creator, before)  # draws before the times
+        return AccountColumns(
+            ids=ids,
+            handle=handle,
+            is_creator=is_creator,
+            display_name=display_name,
+            created=_signup_times(rng, ids, self._size.accounts, self._window_start),
+            birth_year=birth_year.astype(np.int64),
+            gender=_GENDER[people.gender],
+            province=_PROVINCE[place],
+            city=_CITY[place],
+            city_tier=_TIER[tier],
+            spending_band=_BAND[people.spending],
+            consent_personalisation=people.personalisation,
+            consent_targeting=people.targeting,
         )
-        return AccountsChunk(list(rows))
 
     def _display_names(self, is_creator: NDArray[np.bool_], before: NDArray[np.intp]) -> list[str]:
         """Creators name themselves after what they make."""
@@ -118,11 +117,15 @@ def account_chunks(
     audience: Audience,
     window_start: int,
     year: int,
-) -> Iterator[AccountsChunk]:
-    """Accounts 1..size.accounts in chunks; fills `audience` as a side effect.
+    *,
+    columns: bool = False,
+) -> Iterator[AccountsChunk | AccountColumns]:
+    """Accounts 1..size.accounts in chunks (with `columns`, as `AccountColumns`); fills
+    `audience` as a side effect.
 
     `year` is the calendar year at the end of the window, from which ages become birth years.
     """
     maker = _AccountMaker(rng, size, creators, audience, window_start, year)
     for lo in range(1, size.accounts + 1, CHUNK_ROWS):
-        yield maker.chunk(np.arange(lo, min(lo + CHUNK_ROWS, size.accounts + 1), dtype=np.int64))
+        made = maker.chunk(np.arange(lo, min(lo + CHUNK_ROWS, size.accounts + 1), dtype=np.int64))
+        yield made if columns else AccountsChunk(made.rows())

@@ -70,9 +70,9 @@ def generate(
 ) -> Iterator[Chunk]:
     """Stream the community: accounts, then videos, then interactions ending before `end`.
 
-    The same (size, seed, end) always yields the same stream. With `columns` the
-    interactions come as `ColumnsChunk`s (arrays) instead of `InteractionsChunk`s, holding the
-    same interactions.
+    The same (size, seed, end) always yields the same stream. With `columns` the accounts
+    come as `AccountColumns` instead of `AccountsChunk`s and the interactions as
+    `ColumnsChunk`s (arrays) instead of `InteractionsChunk`s, holding the same rows.
     """
     end_ts = _end_seconds(end)
     for_creators, for_accounts, for_videos, for_likes, for_origins = _streams(seed)
@@ -80,7 +80,9 @@ def generate(
     creators = draw_creators(for_creators, size)
     audience = Audience(size.accounts)
     year = end.astimezone(UTC).year
-    yield from account_chunks(for_accounts, size, creators, audience, clock.start_ts, year)
+    yield from account_chunks(
+        for_accounts, size, creators, audience, clock.start_ts, year, columns=columns
+    )
     catalogue = build_catalogue(for_videos, size, creators, clock)
     yield from video_chunks(for_videos, catalogue)
     del creators

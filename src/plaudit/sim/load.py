@@ -16,12 +16,16 @@ arrays, and on SQLite the pre-validated rows are written with foreign-key checks
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from functools import partial
+from typing import Any
 
+import numpy as np
+from numpy.typing import NDArray
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from sqlalchemy.engine import Connection
@@ -29,8 +33,10 @@ from sqlalchemy.engine import Connection
 from plaudit.errors import Conflict, InvalidInput, StorageError
 from plaudit.interactions.bulk import ingest
 from plaudit.sim.community import generate
+from plaudit.sim.emit import time_stamps
 from plaudit.sim.persona_inputs import PersonaInputs
 from plaudit.sim.records import (
+    AccountColumns,
     AccountsChunk,
     Chunk,
     ColumnsChunk,
@@ -100,6 +106,55 @@ def _write_accounts(conn: Connection, chunk: AccountsChunk) -> None:
         )
     finally:
         sql.close()
+
+
+def _write_account_columns(conn: Connection, chunk: AccountColumns) -> None:
+    """`_write_accounts` from columns: the same rows, each time spelled once per chunk by
+    NumPy rather than once per account from a datetime."""
+    sql = BulkSQL(conn)
+    try:
+        ids, created = chunk.ids.tolist(), _times(sql, chunk.created)
+        kinds = chunk.kinds().tolist()
+        sql.insert(
+            "accounts",
+            ACCOUNT_COLUMNS,
+            list(zip(ids, chunk.handle, kinds, chunk.display_name, created, strict=True)),
+        )
+        sql.insert(
+            "profiles",
+            PROFILE_COLUMNS,
+            list(
+                zip(
+                    ids,
+                    chunk.birth_year.tolist(),
+                    chunk.gender.tolist(),
+                    chunk.province.tolist(),
+                    chunk.city.tolist(),
+                    chunk.city_tier.tolist(),
+                    chunk.spending_band.tolist(),
+                    chunk.consent_personalisation.tolist(),
+                    chunk.consent_targeting.tolist(),
+                    created,
+                    strict=True,
+                )
+            ),
+        )
+        sql.insert(
+            "creator_counters",
+            ("creator_id", "videos", "likes", "followers"),
+            [(i, 0, 0, 0) for i in chunk.ids[chunk.is_creator].tolist()],
+        )
+    finally:
+        sql.close()
+
+
+def _times(sql: BulkSQL, seconds: NDArray[np.int64]) -> list[Any]:
+    """Whole seconds as the driver stores them (`BulkSQL.time`): SQLite's UTC text, else
+    aware datetimes."""
+    if not sql.sqlite:
+        return time_stamps(seconds)
+    text = np.datetime_as_string(seconds.astype("datetime64[s]"), unit="s").tolist()
+    return [s.replace("T", " ") + ".000000" for s in text]
 
 
 def _write_videos(conn: Connection, chunk: VideosChunk) -> None:
@@ -248,6 +303,13 @@ class _Writer:
             finally:
                 sql.close()
 
+    def release(self) -> None:
+        """Let go of what only writing needed (the set-based loader's maps of every pair
+        made): the indexes are built next, with the memory that frees."""
+        self._chunks = iter(())
+        if self._set_loader is not None:
+            self._set_loader.release()
+
     def finish(self, conn: Connection) -> None:
         """Move PostgreSQL's id sequences past the ids the load chose."""
         _sync_sequences(conn)
@@ -259,16 +321,22 @@ class _Writer:
                 sql.close()
 
     def _write(self, conn: Connection, chunk: Chunk) -> int:
-        if isinstance(chunk, AccountsChunk | VideosChunk):
-            if isinstance(chunk, AccountsChunk):
+        if isinstance(chunk, AccountsChunk | AccountColumns | VideosChunk):
+            if isinstance(chunk, AccountColumns):
+                _write_account_columns(conn, chunk)
+                done = len(chunk)
+                self.totals["accounts"] += done
+            elif isinstance(chunk, AccountsChunk):
                 _write_accounts(conn, chunk)
-                self.totals["accounts"] += len(chunk.rows)
+                done = len(chunk.rows)
+                self.totals["accounts"] += done
             else:
                 _write_videos(conn, chunk)
-                self.totals["videos"] += len(chunk.rows)
+                done = len(chunk.rows)
+                self.totals["videos"] += done
             if self._set_loader is not None:
                 self._set_loader.note(chunk)
-            return len(chunk.rows)
+            return done
         if isinstance(chunk, ColumnsChunk):
             assert self._set_loader is not None, "columns come only for the set-based load"
             sql = BulkSQL(conn)
@@ -294,6 +362,7 @@ def load_community(
     observe: Callable[[Chunk], None] | None = None,
     set_based: bool = True,
     persona: PersonaInputs | None = None,
+    beside_indexes: Callable[[], None] | None = None,
 ) -> str:
     """Generate and store a community; returns a one-line summary.
 
@@ -303,7 +372,9 @@ def load_community(
     likes): `ColumnsChunk`s of interactions, or with `set_based=False` (the reference load
     through `ingest`, item by item) `InteractionsChunk`s. `persona` (set-based loads only)
     collects the persona index's inputs as they are written (`plaudit.sim.persona_inputs`);
-    it stays empty when nothing is loaded.
+    it stays empty when nothing is loaded. `beside_indexes` (after a complete load only) runs
+    on a second thread while the indexes are built: work that reads none of the interaction
+    tables, such as the persona index from `persona`; its error, if any, is raised here.
     """
     existing = _account_count(db)
     if existing:
@@ -321,7 +392,7 @@ def load_community(
     set_loader = SetLoader(persona) if set_based else None
     writer = _Writer(iter(chunks), _cache_mib(size), reporter, observe, set_loader)
     with load_session(db) as session:
-        _load(session, writer, reporter, set_based)
+        _load(session, writer, reporter, set_based, beside_indexes)
         session.write(writer.finish)
     totals = writer.totals
     return (
@@ -330,16 +401,55 @@ def load_community(
     )
 
 
-def _load(session: LoadSession, writer: _Writer, reporter: _Reporter, set_based: bool) -> None:
+def _load(
+    session: LoadSession,
+    writer: _Writer,
+    reporter: _Reporter,
+    set_based: bool,
+    beside_indexes: Callable[[], None] | None = None,
+) -> None:
     """Write every chunk with the deferrable indexes dropped; build them again however the
-    load ends, so the database is never left without them."""
+    load ends, so the database is never left without them. After a complete load,
+    `beside_indexes` runs on a second thread while they are built."""
     session.write(partial(drop_deferrable_indexes, unique=set_based))
+    loaded = False
     try:
         while not writer.exhausted:
             session.write(writer.write_some)
         reporter.log("loaded")
+        loaded = True
     finally:
         reporter.close()
-        session.write(build_deferrable_indexes)
+        writer.release()
+        _alongside(partial(session.write, build_deferrable_indexes),
+                   beside_indexes if loaded else None)  # fmt: skip
         session.write(partial(set_cache, mib=WRITER_CACHE_KIB // 1024))  # the usual cache
     reporter.log("indexed")
+
+
+def _alongside(main: Callable[[], object], side: Callable[[], None] | None) -> None:
+    """Run `main` here and `side` on a second thread at the same time; an error of either
+    is raised once both have ended (`main`'s first).
+
+    The index build is mostly one thread inside SQLite (its sorts' helper threads overlap only
+    part of it), which releases the GIL, so the other core is free for work that reads none
+    of the tables being indexed (the demo's persona index from the load's arrays)."""
+    if side is None:
+        main()
+        return
+    failed: list[BaseException] = []
+
+    def run_side() -> None:
+        try:
+            side()
+        except BaseException as exc:  # handed to the caller's thread below
+            failed.append(exc)
+
+    thread = threading.Thread(target=run_side, name="beside-indexes")
+    thread.start()
+    try:
+        main()
+    finally:
+        thread.join()
+    if failed:
+        raise failed[0]

@@ -38,7 +38,7 @@ from plaudit.sim.events import COMMENT, FOLLOW, LIKE, SHARE, UNFOLLOW, UNLIKE
 from plaudit.sim.networks import network_codes
 from plaudit.sim.pairs import pair_keys
 from plaudit.sim.persona_inputs import PersonaInputs
-from plaudit.sim.records import AccountsChunk, ColumnsChunk, VideosChunk
+from plaudit.sim.records import AccountColumns, AccountsChunk, ColumnsChunk, VideosChunk
 from plaudit.sim.texts import COMMENT_BODIES
 from plaudit.store.bulk import COMMENT_COLUMNS, FOLLOW_COLUMNS, LIKE_COLUMNS, SHARE_COLUMNS, BulkSQL
 from plaudit.store.sequence import EVENTS, allocate
@@ -141,15 +141,20 @@ class SetLoader:
         self._video_deltas = np.zeros((1, 3), dtype=np.int64)  # likes, comments, shares
         self._creator_deltas = np.zeros((1, 3), dtype=np.int64)  # likes, followers, videos
 
-    def note(self, chunk: AccountsChunk | VideosChunk) -> None:
+    def note(self, chunk: AccountsChunk | AccountColumns | VideosChunk) -> None:
         """Remember the accounts (and which are creators) and the videos' creators."""
         if self._persona is not None:
             self._persona.note(chunk)
-        if isinstance(chunk, AccountsChunk):
-            top = max(r.id for r in chunk.rows)
+        if isinstance(chunk, AccountsChunk | AccountColumns):
+            if isinstance(chunk, AccountColumns):
+                ids, creators = chunk.ids, chunk.ids[chunk.is_creator]
+            else:
+                ids = np.array([r.id for r in chunk.rows], dtype=np.int64)
+                creators = ids[[r.kind == "creator" for r in chunk.rows]]
+            top = int(ids.max())
             self._accounts = max(self._accounts, top)
             self._is_creator = _grown(self._is_creator, top + 1)
-            self._is_creator[[r.id for r in chunk.rows if r.kind == "creator"]] = True
+            self._is_creator[creators] = True
             self._creator_deltas = _grown(self._creator_deltas, top + 1)
             return
         top = max(r.id for r in chunk.rows)
@@ -274,6 +279,12 @@ class SetLoader:
             add(dict(zip(changed.tolist(), deltas[changed].tolist(), strict=True)))
             deltas[changed] = 0
 
+    def release(self) -> None:
+        """Drop the maps of every pair and device made (about 16 bytes a row): nothing more
+        can be written after this, only `flush_counters` and `finish`."""
+        self._likes, self._follows, self._devices = _IdMap(), _IdMap(), _IdMap()
+        self._unliked, self._unfollowed = _Removals(), _Removals()
+
     def finish(self, sql: BulkSQL) -> None:
         """PostgreSQL: move the tables' id sequences past the ids handed out here."""
         for table in ("likes", "follows", "comments", "shares", "devices"):
@@ -375,22 +386,42 @@ class SetLoader:
 
     def _count(self, kind: NDArray[np.intp], target: _I64) -> None:
         """The counters' net changes: likes less unlikes, comments, shares per video; likes
-        less unlikes and follows less unfollows per creator."""
-        videos, creators = len(self._video_deltas), len(self._creator_deltas)
+        less unlikes and follows less unfollows per creator.
+
+        Counted over the chunk's own targets, never over arrays of the whole catalogue or
+        community: a chunk is 50,000 items, the large demo has 10M accounts, and counting by
+        `bincount(minlength=...)` cost 0.15 s a chunk there (150 s of CPU over its 1,000
+        chunks, the load's part that grew with the community, issue #18)."""
         for column, plus, minus in ((0, LIKE, UNLIKE), (1, COMMENT, None), (2, SHARE, None)):
-            change = np.bincount(target[kind == plus], minlength=videos)
-            if minus is not None:
-                change = change - np.bincount(target[kind == minus], minlength=videos)
-            self._video_deltas[:, column] += change
-            if column == 0:
-                by_creator = np.bincount(
-                    self._creator_of[: len(change)], weights=change, minlength=creators
-                )
-                self._creator_deltas[:, 0] += by_creator.astype(np.int64)
-        followers = np.bincount(target[kind == FOLLOW], minlength=creators) - np.bincount(
-            target[kind == UNFOLLOW], minlength=creators
-        )
-        self._creator_deltas[:, 1] += followers
+            videos, change = _net(target, kind, plus, minus)
+            self._video_deltas[videos, column] += change
+            if column == 0 and len(videos):
+                creators, by_creator = _summed(self._creator_of[videos], change)
+                self._creator_deltas[creators, 0] += by_creator
+        creators, followers = _net(target, kind, FOLLOW, UNFOLLOW)
+        self._creator_deltas[creators, 1] += followers
+
+
+def _net(target: _I64, kind: NDArray[np.intp], plus: int, minus: int | None) -> tuple[_I64, _I64]:
+    """The distinct targets of the `plus` items and `minus` items, and for each how many
+    `plus` less how many `minus` it had."""
+    if minus is None:
+        return _summed(target[kind == plus], None)
+    plus_at, minus_at = kind == plus, kind == minus
+    both = np.concatenate([target[plus_at], target[minus_at]])
+    signs = np.concatenate([np.ones(int(plus_at.sum()), np.int64),
+                            np.full(int(minus_at.sum()), -1, np.int64)])  # fmt: skip
+    return _summed(both, signs)
+
+
+def _summed(keys: _I64, values: _I64 | None) -> tuple[_I64, _I64]:
+    """The distinct keys and the sum of `values` (None: a count) for each."""
+    distinct, index = np.unique(keys, return_inverse=True)
+    if values is None:
+        return distinct, np.bincount(index, minlength=len(distinct)).astype(np.int64)
+    sums = np.zeros(len(distinct), dtype=np.int64)
+    np.add.at(sums, index, values)
+    return distinct, sums
 
 
 def _grown(array: NDArray[Any], length: int) -> NDArray[Any]:

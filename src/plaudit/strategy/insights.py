@@ -9,13 +9,15 @@ exact. TGI = 100 x (share among the fans) / (share on the platform).
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
-from datetime import datetime, timedelta
+from collections import Counter
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import numpy as np
+from numpy.typing import NDArray
 from pyroaring import BitMap
 
-from plaudit.strategy.activity import CONVERSION_WINDOW, LOOKBACK, Activity, china_hour
+from plaudit.strategy.activity import CHINA, CONVERSION_WINDOW, LOOKBACK, Activity
 
 __all__ = [
     "AGE_WINDOWS",
@@ -37,47 +39,85 @@ AGE_WINDOWS = ((13, 24), (18, 35), (25, 40), (30, 45), (40, 55), (50, 65), (60, 
 
 
 def growth(activity: Activity) -> list[dict[str, Any]]:
-    """Per week (oldest first): follows, unfollows, net, followers at the end, churn, likers."""
-    likers: dict[int, set[int]] = defaultdict(set)  # weeks ago (0 = the last 7 days) -> accounts
-    for like in activity.likes:
-        likers[(activity.now - like.created_at) // timedelta(weeks=1)].add(like.account_id)
+    """Per week (oldest first): follows, unfollows, net, followers at the end, churn, likers.
+
+    Counted on arrays of the follows' and likes' times (whole microseconds since the epoch),
+    each week's counts one comparison over them in NumPy: the busiest creator of the large
+    demo has hundreds of thousands of follows, and a Python pass over them for each count of
+    each week (four a week) grew with the community (issue #18)."""
+    made = _micros([f.created_at for f in activity.follows])
+    ended = [f.removed_at for f in activity.follows]
+    removed = np.array([_NEVER if at is None else _micro(at) for at in ended], dtype=np.int64)
+    now = _micro(activity.now)
+    weeks_ago = (now - _micros([like.created_at for like in activity.likes])) // _WEEK
+    likers = _distinct_per(weeks_ago, [like.account_id for like in activity.likes])
     weeks = []
     for i in range(WEEKS, 0, -1):
         start, end = activity.now - timedelta(weeks=i), activity.now - timedelta(weeks=i - 1)
-        follows = sum(start <= f.created_at < end for f in activity.follows)
-        unfollows = sum(f.removed_at is not None and start <= f.removed_at < end
-                        for f in activity.follows)  # fmt: skip
-        at_start = _followers_at(activity, start)
+        lo, hi = _micro(start), _micro(end)
+        follows = int(np.count_nonzero((lo <= made) & (made < hi)))
+        unfollows = int(np.count_nonzero((lo <= removed) & (removed < hi)))
+        at_start = _followers_at(made, removed, lo)
         weeks.append({
             "week_start": start.isoformat(),
             "follows": follows,
             "unfollows": unfollows,
             "net": follows - unfollows,
-            "followers": _followers_at(activity, end),
+            "followers": _followers_at(made, removed, hi),
             "churn_rate": round(unfollows / at_start, 4) if at_start else None,
-            "likers": len(likers.get(i - 1, ())),
+            "likers": likers.get(i - 1, 0),
         })  # fmt: skip
     return weeks
 
 
-def _followers_at(activity: Activity, at: datetime) -> int:
-    return sum(
-        f.created_at < at and (f.removed_at is None or f.removed_at >= at) for f in activity.follows
-    )
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MICROSECOND = timedelta(microseconds=1)
+_WEEK = timedelta(weeks=1) // _MICROSECOND
+_HOUR = timedelta(hours=1) // _MICROSECOND
+_NEVER = np.iinfo(np.int64).max  # a follow not ended: after every time compared with
+
+
+def _micro(at: datetime) -> int:
+    """Whole microseconds since the epoch: exact, so comparisons agree with datetimes'."""
+    return (at - _EPOCH) // _MICROSECOND
+
+
+def _micros(times: list[datetime]) -> NDArray[np.int64]:
+    return np.array([_micro(at) for at in times], dtype=np.int64)
+
+
+def _followers_at(made: NDArray[np.int64], removed: NDArray[np.int64], at: int) -> int:
+    """Follows made before `at` and not ended by then."""
+    return int(np.count_nonzero((made < at) & (removed >= at)))
+
+
+def _distinct_per(groups: NDArray[np.int64], accounts: list[int]) -> dict[int, int]:
+    """How many distinct accounts each group value has."""
+    if not len(groups):
+        return {}
+    who = np.array(accounts, dtype=np.int64)
+    order = np.lexsort((who, groups))
+    group, who = groups[order], who[order]
+    first = np.ones(len(group), dtype=np.bool_)  # the first row of each (group, account)
+    first[1:] = (group[1:] != group[:-1]) | (who[1:] != who[:-1])
+    values, counts = np.unique(group[first], return_counts=True)
+    return dict(zip(values.tolist(), counts.tolist(), strict=True))
 
 
 def fan_hours(activity: Activity, k: int) -> list[dict[str, Any]]:
     """Per hour of the day (China time): how many current followers liked or commented on the
     creator's videos in that hour in the last 90 days; cells below k suppressed."""
     fans, since = activity.followers(), activity.now - LOOKBACK
-    by_hour: dict[int, set[int]] = defaultdict(set)
-    for row in (*activity.likes, *activity.comments):
-        if row.account_id in fans and row.created_at >= since:
-            by_hour[china_hour(row.created_at)].add(int(row.account_id))
-    total = len(set().union(*by_hour.values())) if by_hour else 0
+    rows = [r for r in (*activity.likes, *activity.comments) if r.account_id in fans]
+    at = _micros([r.created_at for r in rows])
+    recent = at >= _micro(since)
+    hours = (at[recent] + CHINA // _MICROSECOND) // _HOUR % 24  # china_hour, on arrays
+    accounts = np.array([int(r.account_id) for r in rows], dtype=np.int64)[recent]
+    by_hour = _distinct_per(hours, accounts.tolist())
+    total = len(np.unique(accounts))
     cells: list[dict[str, Any]] = []
     for hour in range(24):
-        n = len(by_hour.get(hour, ()))
+        n = by_hour.get(hour, 0)
         if n >= k:
             cells.append({"hour": hour, "fans": n, "share": round(n / total, 4)})
         else:
@@ -87,36 +127,43 @@ def fan_hours(activity: Activity, k: int) -> list[dict[str, Any]]:
 
 def conversions(activity: Activity, limit: int = 10) -> list[dict[str, Any]]:
     """Videos that turned viewers into fans: a follow in the last 90 days is credited to the
-    video the follower liked first within the 7 days before following."""
-    likes_by: dict[int, list[Any]] = defaultdict(list)
-    for like in activity.likes:
-        likes_by[int(like.account_id)].append(like)
-    credited: Counter[int] = Counter()
-    for follow in activity.follows:
-        if follow.created_at < activity.now - LOOKBACK:
-            continue
-        window = [
-            like for like in likes_by.get(int(follow.follower_id), ())
-            if follow.created_at - CONVERSION_WINDOW <= like.created_at <= follow.created_at
-        ]  # fmt: skip
-        if window:
-            credited[int(min(window, key=lambda like: like.created_at).video_id)] += 1
-    since = activity.now - LOOKBACK
-    likers: dict[int, set[int]] = defaultdict(set)
-    for like in activity.likes:
-        if like.created_at >= since:
-            likers[int(like.video_id)].add(int(like.account_id))
+    video the follower liked first within the 7 days before following (the earlier in the
+    activity's order at the same time).
+
+    Found for every follow at once: the likes sorted by (account, time, position), each
+    follow's first like at or after its window's start is one binary search."""
+    likes = activity.likes
+    account = np.array([int(like.account_id) for like in likes], dtype=np.int64)
+    video = np.array([int(like.video_id) for like in likes], dtype=np.int64)
+    at = _micros([like.created_at for like in likes])
+    recent_follows = [f for f in activity.follows if f.created_at >= activity.now - LOOKBACK]
+    follower = np.array([int(f.follower_id) for f in recent_follows], dtype=np.int64)
+    followed = _micros([f.created_at for f in recent_follows])
+    times = np.unique(at)  # a like's key: its account, then its time's rank among these
+    keys = account * (len(times) + 1) + np.searchsorted(times, at)
+    order = np.argsort(keys, kind="stable")  # stable: the activity's order within a time
+    opens = followed - CONVERSION_WINDOW // _MICROSECOND
+    at_or_after = np.searchsorted(
+        keys[order], follower * (len(times) + 1) + np.searchsorted(times, opens)
+    )
+    inside = at_or_after < len(order)  # past the end: no like of this account that late
+    first = order[at_or_after[inside]]
+    hit = (account[first] == follower[inside]) & (opens[inside] <= at[first])
+    hit &= at[first] <= followed[inside]
+    credited = Counter(video[first[hit]].tolist())
+    recent = at >= _micro(activity.now - LOOKBACK)
+    likers = _distinct_per(video[recent], account[recent].tolist())
     titles = {int(v.id): (v.title, v.category) for v in activity.videos}
     rows = [
         {
-            "video_id": video,
-            "title": titles.get(video, ("", ""))[0],
-            "category": titles.get(video, ("", ""))[1],
+            "video_id": video_id,
+            "title": titles.get(video_id, ("", ""))[0],
+            "category": titles.get(video_id, ("", ""))[1],
             "conversions": n,
-            "likers": len(likers[video]),
-            "conversion_rate": round(n / len(likers[video]), 4) if likers[video] else None,
+            "likers": likers.get(video_id, 0),
+            "conversion_rate": round(n / likers[video_id], 4) if likers.get(video_id) else None,
         }
-        for video, n in credited.items()
+        for video_id, n in credited.items()
     ]
     return sorted(rows, key=lambda r: (-r["conversions"], r["video_id"]))[:limit]
 
