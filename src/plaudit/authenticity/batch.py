@@ -11,7 +11,6 @@ Outputs, in the output directory:
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
 import json
 import os
 import pickle
@@ -145,10 +144,11 @@ def _return_freed_memory() -> None:
     in this process's RSS and, once forked, in the child's: 1.4 of the 2.2 GB resident after
     the medium demo's read (docs/authenticity.md, eighth round)."""
     pa.default_memory_pool().release_unused()
-    name = ctypes.util.find_library("c")
-    libc = ctypes.CDLL(name) if name else None
-    if libc is not None and hasattr(libc, "malloc_trim"):  # glibc only
-        libc.malloc_trim(0)
+    # The symbols already loaded (the C library's among them): no `find_library`, which
+    # would fork this process to ask ldconfig
+    loaded = ctypes.CDLL(None)
+    if hasattr(loaded, "malloc_trim"):  # glibc only
+        loaded.malloc_trim(0)
 
 
 def _child_runs(runs: Runs, names: tuple[str, ...], writer: int) -> NoReturn:
