@@ -67,8 +67,10 @@ def scan(
 
     `processes=2` runs `dense`, the longest, in this process while a forked second process
     runs the others in turn (`_beside_dense`): the same verdicts, since no detector reads
-    another's verdicts, in the same order, in less wall time on two cores. Where fork is
-    missing, or dense is not selected with another detector, they run here in turn.
+    another's verdicts, in the same order. The commands keep one process: on this project's
+    two shared cores dense slowed by more than the overlap saved (docs/authenticity.md,
+    eighth round). Where fork is missing, or dense is not selected with another detector,
+    they run here in turn.
     """
     settings = settings or ScanSettings()
     runs: Runs = {

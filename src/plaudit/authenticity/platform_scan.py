@@ -151,7 +151,7 @@ def run_platform_scan(
     verdicts: list[Verdict] = []
     notes: list[str] = []
     if likes.table is not None:
-        result = scan(likes.table, settings, progress, processes=2)
+        result = scan(likes.table, settings, progress)
         verdicts, notes = result.verdicts, result.notes
     write = _record(started, likes, verdicts)
     report = db.write(write)

@@ -123,9 +123,7 @@ def scan_command(
         raise click.UsageError("--input needs --output DIR for the result files")
     with stage_progress(f"reading {input_path}", len(settings.detectors) + 2) as advance:
         table = read_interactions(input_path)
-        result = scan(
-            table, settings, progress=lambda name: advance(f"detector {name}"), processes=2
-        )
+        result = scan(table, settings, progress=lambda name: advance(f"detector {name}"))
         advance("writing results")
         counts = write_results(table, result, output_dir)
     for note in result.notes:
@@ -140,9 +138,7 @@ def scan_command(
 def _scan_lake(url: str, engine: str, settings: ScanSettings, output_dir: Path) -> None:
     with stage_progress(f"reading {url} ({engine})", len(settings.detectors) + 2) as advance:
         table = lake_likes(url, engine)
-        result = scan(
-            table, settings, progress=lambda name: advance(f"detector {name}"), processes=2
-        )
+        result = scan(table, settings, progress=lambda name: advance(f"detector {name}"))
         advance("writing results")
         counts = write_results(table, result, output_dir)
     for note in result.notes:
