@@ -118,3 +118,29 @@ def test_the_read_gives_exactly_the_likes_times_devices_networks_of_the_old_defi
     assert new.table.ip is not None
     assert int(new.table.ip.max()) > 0, "the community has public networks"
     assert int((new.table.ip < 0).sum()) > 0, "and likes without one (CGNAT attacks, private)"
+
+
+def test_a_store_without_events_gives_nothing_to_scan(backend_settings: Settings) -> None:
+    platform = Platform(backend_settings).open()
+    try:
+        read = load_likes(platform.db)
+    finally:
+        platform.close()
+    assert read.table is None
+    assert read.through_seq is None
+    assert len(read.like_ids) == 0
+
+
+def test_the_sqlite_store_is_read_by_its_file_and_postgresql_by_the_driver(
+    backend_settings: Settings,
+) -> None:
+    platform = Platform(backend_settings).open()
+    try:
+        path = platform.db.sqlite_path
+    finally:
+        platform.close()
+    if backend_settings.is_sqlite:
+        assert path is not None
+        assert Path(path).is_file()
+    else:
+        assert path is None

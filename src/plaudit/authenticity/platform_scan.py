@@ -23,6 +23,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import numpy as np
+import pyarrow as pa
 from numpy.typing import NDArray
 from sqlalchemy.engine import Connection
 
@@ -80,38 +81,62 @@ class ScanReport:
 def load_likes(db: Database) -> PlatformLikes:
     """Every active like sequenced so far, as integer columns (one read transaction).
 
-    The store hands over chunks of integer rows (the network already an integer, kept with
-    each like when it was written), and each chunk becomes one array at once: no prefix is
-    parsed here and no like is held as a Python tuple past its chunk."""
-    parts: list[NDArray[np.int64]] = []
-    with db.read() as conn:
-        through = sql.max_seq(conn)
+    On SQLite the store hands over Arrow columns built by the driver in C
+    (`likes_to_scan_sqlite`); on PostgreSQL chunks of integer rows, each chunk one array at
+    once. Either way no like outlives its chunk as a Python tuple and no prefix is parsed
+    here (the network is an integer, kept with each like when it was written)."""
+    path = db.sqlite_path
+    if path is not None:
+        through, rows, creators = sql.likes_to_scan_sqlite(path)
         if through is None:
             return PlatformLikes(None, np.empty(0, np.int64), None)
-        for chunk in sql.likes_to_scan(conn, through):
-            flat = itertools.chain.from_iterable(chunk)  # twice as fast as np.array(chunk)
-            parts.append(np.fromiter(flat, np.int64, 6 * len(chunk)).reshape(-1, 6))
-        creators = sql.video_creators(conn) if parts else []
-    if not parts:
+        columns = [_numpy(rows.column(i)) for i in range(6)]
+        pairs = (_numpy(creators.column(0)), _numpy(creators.column(1)))
+        del rows, creators
+    else:
+        with db.read() as conn:
+            through = sql.max_seq(conn)
+            if through is None:
+                return PlatformLikes(None, np.empty(0, np.int64), None)
+            columns = _driver_rows(conn, through)
+            listed = sql.video_creators(conn)
+        pairs = (
+            np.array([v for v, _ in listed], np.int64),
+            np.array([c for _, c in listed], np.int64),
+        )
+    if len(columns[0]) == 0:
         return PlatformLikes(None, np.empty(0, np.int64), through)
-    rows = np.concatenate(parts)
-    del parts
-    like_ids, account, video, ts, device, network = (rows[:, i].copy() for i in range(6))
-    del rows
-    creator = np.full(int(video.max()) + 1, -1, dtype=np.int64)
-    creator[video] = _creator_of(creators, int(video.max()))[video]
+    like_ids, account, video, ts, device, network = columns
+    creator = _creator_of(*pairs, int(video.max()))
     # `from_arrays` numbers the networks densely in order of first appearance, -1 staying
     # none, so the stored codes go in as they are
     table = from_arrays(account, video, ts, device=device, ip=network, creator_of_video=creator)
     return PlatformLikes(table, like_ids, through)
 
 
-def _creator_of(pairs: list[tuple[int, int]], last_video: int) -> NDArray[np.int64]:
+def _numpy(column: pa.ChunkedArray) -> NDArray[np.int64]:
+    array: NDArray[np.int64] = column.to_numpy()
+    return array
+
+
+def _driver_rows(conn: Connection, through: int) -> list[NDArray[np.int64]]:
+    """The likes through the driver's cursor: six columns, one array per chunk of rows."""
+    parts: list[NDArray[np.int64]] = []
+    for chunk in sql.likes_to_scan(conn, through):
+        flat = itertools.chain.from_iterable(chunk)  # twice as fast as np.array(chunk)
+        parts.append(np.fromiter(flat, np.int64, 6 * len(chunk)).reshape(-1, 6))
+    rows = np.concatenate(parts) if parts else np.empty((0, 6), np.int64)
+    del parts
+    return [rows[:, i].copy() for i in range(6)]
+
+
+def _creator_of(
+    video_ids: NDArray[np.int64], creator_ids: NDArray[np.int64], last_video: int
+) -> NDArray[np.int64]:
     """Creator id indexed by video id, for the videos up to `last_video` (-1: none)."""
     creator = np.full(last_video + 1, -1, dtype=np.int64)
-    for video_id, creator_id in pairs:
-        if video_id <= last_video:
-            creator[video_id] = creator_id
+    known = video_ids <= last_video
+    creator[video_ids[known]] = creator_ids[known]
     return creator
 
 

@@ -39,6 +39,15 @@ class Database:
     def dialect(self) -> str:
         return self.write_engine.dialect.name
 
+    @property
+    def sqlite_path(self) -> str | None:
+        """The SQLite store's file, for a reader that opens a connection of its own (None on
+        PostgreSQL or an in-memory SQLite)."""
+        if self.dialect != "sqlite":
+            return None
+        path = self.read_engine.url.database
+        return None if not path or path == ":memory:" else path
+
     def migrate(self) -> None:
         upgrade(self.write_engine)
 
