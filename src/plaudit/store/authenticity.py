@@ -12,6 +12,7 @@ from collections import Counter
 from collections.abc import Iterator, Sequence
 from datetime import datetime
 from typing import Any
+from urllib.parse import quote
 
 import adbc_driver_sqlite.dbapi as adbc_sqlite
 import pyarrow as pa
@@ -241,10 +242,11 @@ def likes_to_scan_sqlite(path: str) -> tuple[int | None, pa.Table, pa.Table]:
     steps the statement and fills the columns in C: the driver's cursor made a Python
     tuple of six ints per like, two thirds of the 26 s the medium demo's 16.5M likes took
     (docs/authenticity.md, "The platform scan's time"). A connection of its own, opened
-    read-only: its first SELECT fixes the snapshot that the other two read.
+    read-only: its first SELECT fixes the snapshot that the other two read. The path is
+    percent-encoded in the URI (SQLite decodes it).
     """
     with (
-        adbc_sqlite.connect(f"file:{path}?mode=ro") as conn,
+        adbc_sqlite.connect(f"file:{quote(path)}?mode=ro") as conn,
         conn.cursor() as cursor,
     ):
         cursor.execute("SELECT max(seq) FROM events")
