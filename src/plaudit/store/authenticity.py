@@ -11,11 +11,9 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
-import adbc_driver_sqlite.dbapi as adbc_sqlite
-import pyarrow as pa
 from sqlalchemy import and_, case, func, insert, select, update
 from sqlalchemy.engine import Connection, Row
 
@@ -33,6 +31,9 @@ from plaudit.store.tables import (
     video_counters,
     videos,
 )
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 __all__ = [
     "ScanLike",
@@ -245,6 +246,8 @@ def likes_to_scan_sqlite(path: str) -> tuple[int | None, pa.Table, pa.Table]:
     read-only: its first SELECT fixes the snapshot that the other two read. The path is
     percent-encoded in the URI (SQLite decodes it).
     """
+    import adbc_driver_sqlite.dbapi as adbc_sqlite  # Arrow and NumPy: only when a scan runs
+
     with (
         adbc_sqlite.connect(f"file:{quote(path)}?mode=ro") as conn,
         conn.cursor() as cursor,
@@ -263,6 +266,8 @@ def likes_to_scan_sqlite(path: str) -> tuple[int | None, pa.Table, pa.Table]:
 
 def _int64(table: pa.Table, names: list[str]) -> pa.Table:
     """The columns renamed and typed int64 (ADBC types an empty result's columns otherwise)."""
+    import pyarrow as pa
+
     return pa.table({name: table.column(i).cast(pa.int64()) for i, name in enumerate(names)})
 
 

@@ -32,7 +32,6 @@ from plaudit.interactions.model import validate_body
 from plaudit.store import Database, utcnow
 from plaudit.store import catalog as catalog_sql
 from plaudit.store import strategy as sql
-from plaudit.strategy import insights as figures
 from plaudit.strategy import plan as planning
 from plaudit.strategy import window
 from plaudit.strategy.activity import Activity, load_activity
@@ -40,6 +39,7 @@ from plaudit.strategy.inbox import build_inbox, parse_action_id
 
 if TYPE_CHECKING:
     from plaudit.persona.service import PersonaService
+    from plaudit.strategy import insights as figures
 
 __all__ = ["MAX_APPROVALS", "StrategyService"]
 
@@ -153,6 +153,8 @@ class StrategyService:
     # ---- insights and plan from one activity snapshot ---------------------------------
 
     def _insights(self, activity: Activity) -> tuple[dict[str, Any], dict[str, Any]]:
+        from plaudit.strategy import insights as figures  # NumPy: loaded at first use, not at start
+
         fan_base, headline = self._composition(activity.creator_id)
         insights: dict[str, Any] = {
             "creator_id": activity.creator_id,
@@ -171,6 +173,8 @@ class StrategyService:
 
     def _composition(self, creator_id: int) -> tuple[dict[str, Any], dict[str, Any]]:
         """The persona fan base (TGI per tag family) and the headline sentence."""
+        from plaudit.strategy import insights as figures  # NumPy: loaded at first use, not at start
+
         try:
             persona = self._persona()
             fan_base = persona.fan_base(creator_id)
@@ -186,6 +190,8 @@ class StrategyService:
     def _groups(self, persona: PersonaService) -> tuple[dict[figures.Group, BitMap], int]:
         """The headline's platform groups, selected once per loaded index (a refresh of the
         persona index loads a new one)."""
+        from plaudit.strategy import insights as figures  # NumPy: loaded at first use, not at start
+
         index = persona.index()
         if self._group_cache is None or self._group_cache[0] is not index:
             audience = persona.audience()
