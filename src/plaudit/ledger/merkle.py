@@ -108,6 +108,14 @@ def node_hash(left: bytes, right: bytes) -> bytes:
     return _sha256(_NODE_PREFIX + left + right).digest()
 
 
+def _leaf_batch(leaf_hashes: Iterable[bytes]) -> list[bytes]:
+    """The leaf hashes as a list, refused unless every one is a SHA-256 digest."""
+    batch = list(leaf_hashes)
+    if batch and set(map(len, batch)) != {HASH_SIZE}:
+        raise HashSizeError(f"leaf hashes must all be {HASH_SIZE} bytes")
+    return batch
+
+
 def _hash_pairs_hashlib(hashes: Sequence[bytes]) -> list[bytes]:
     """`_hash_pairs` with hashlib. One comprehension over ``zip(it, it)`` is the fastest
     pure-CPython pairing: it avoids slicing copies and per-pair function calls."""
@@ -259,9 +267,7 @@ class TreeBuilder:
         Level 0 holds the leaf hashes themselves. Every node returned is final: a complete
         subtree never changes, so the caller can persist them as they come.
         """
-        batch = list(leaf_hashes)
-        if batch and set(map(len, batch)) != {HASH_SIZE}:
-            raise HashSizeError(f"leaf hashes must all be {HASH_SIZE} bytes")
+        batch = _leaf_batch(leaf_hashes)
         appended = len(batch)
         runs: list[NodeRun] = []
         start, level, frontier = self._size, 0, self._frontier
@@ -287,9 +293,7 @@ class TreeBuilder:
         """
         if every < 1:
             raise ValueError(f"every must be 1 or more, not {every}")
-        batch = list(leaf_hashes)
-        if batch and set(map(len, batch)) != {HASH_SIZE}:
-            raise HashSizeError(f"leaf hashes must all be {HASH_SIZE} bytes")
+        batch = _leaf_batch(leaf_hashes)
         appended = len(batch)
         runs: list[NodeRun] = []
         start, level, frontier = self._size, 0, self._frontier
